@@ -1,0 +1,135 @@
+/** Registered applications: add, list, rotate the secret, disable. Used by the CLI and the console. */
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../db/client.js';
+import { redirectUriProblem } from './redirect-uri.js';
+import { generateClientSecret, hashClientSecret } from './secret.js';
+import { CLIENT_TYPES, isPublicType, type ClientType } from './types.js';
+import { parseUriList } from './metadata.js';
+
+export class ClientError extends Error {
+  constructor(readonly code: 'not_found' | 'invalid' | 'exists', message: string) {
+    super(message);
+  }
+}
+
+export interface NewClient {
+  name: string;
+  type: ClientType;
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  backchannelLogoutUri?: string | undefined;
+  firstParty?: boolean;
+  /** Chosen id; generated when absent. */
+  id?: string | undefined;
+}
+
+export interface ClientView {
+  client_id: string;
+  name: string;
+  type: ClientType;
+  first_party: boolean;
+  status: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  backchannel_logout_uri: string | null;
+  created_at: string;
+}
+
+/** Every problem with a new client's fields. Pure. */
+export function newClientProblems(c: NewClient): string[] {
+  const p: string[] = [];
+  if (!CLIENT_TYPES.includes(c.type)) p.push(`type must be one of ${CLIENT_TYPES.join(', ')}`);
+  if (!c.name.trim() || c.name.length > 200) p.push('name must be 1 to 200 characters');
+  if (c.id !== undefined && !/^[A-Za-z0-9._~-]{3,100}$/.test(c.id)) p.push('client id must be 3 to 100 characters of A-Z a-z 0-9 . _ ~ -');
+  if (c.type === 'service') {
+    if (c.redirectUris.length) p.push('a service client has no redirect URIs');
+  } else if (!c.redirectUris.length) p.push('at least one --redirect-uri is required');
+  for (const u of c.redirectUris) {
+    const why = redirectUriProblem(u, c.type);
+    if (why) p.push(`redirect URI ${u} ${why}`);
+  }
+  for (const u of c.postLogoutRedirectUris ?? []) {
+    const why = redirectUriProblem(u, c.type);
+    if (why) p.push(`post-logout redirect URI ${u} ${why}`);
+  }
+  if (c.backchannelLogoutUri !== undefined) {
+    const why = redirectUriProblem(c.backchannelLogoutUri, 'web');
+    if (why) p.push(`back-channel logout URI ${c.backchannelLogoutUri} ${why}`);
+  }
+  return p;
+}
+
+type Row = Awaited<ReturnType<Db['client']['findUnique']>> & {};
+
+export function clientView(r: Row): ClientView {
+  return {
+    client_id: r.id,
+    name: r.name,
+    type: r.type as ClientType,
+    first_party: r.firstParty,
+    status: r.status,
+    redirect_uris: parseUriList(r.redirectUris),
+    post_logout_redirect_uris: parseUriList(r.postLogoutRedirectUris),
+    backchannel_logout_uri: r.backchannelLogoutUri,
+    created_at: r.createdAt.toISOString(),
+  };
+}
+
+export function createClientService(prisma: Db) {
+  async function mustFind(id: string) {
+    const r = await prisma.client.findUnique({ where: { id } });
+    if (!r) throw new ClientError('not_found', `no client with id "${id}"`);
+    return r;
+  }
+
+  return {
+    /** Registers a client; returns its view and, for confidential clients, the secret (shown once). */
+    async add(input: NewClient): Promise<{ client: ClientView; clientSecret: string | null }> {
+      const problems = newClientProblems(input);
+      if (problems.length) throw new ClientError('invalid', problems.join('; '));
+      const id = input.id ?? randomBytes(16).toString('base64url');
+      if (await prisma.client.findUnique({ where: { id } })) throw new ClientError('exists', `a client with id "${id}" already exists`);
+      const secret = isPublicType(input.type) ? null : generateClientSecret();
+      const row = await prisma.client.create({
+        data: {
+          id,
+          name: input.name.trim(),
+          type: input.type,
+          firstParty: input.firstParty ?? false,
+          secretHash: secret ? hashClientSecret(secret) : null,
+          redirectUris: JSON.stringify(input.redirectUris),
+          postLogoutRedirectUris: JSON.stringify(input.postLogoutRedirectUris ?? []),
+          backchannelLogoutUri: input.backchannelLogoutUri ?? null,
+          secretRotatedAt: secret ? new Date() : null,
+        },
+      });
+      return { client: clientView(row), clientSecret: secret };
+    },
+
+    async list(): Promise<ClientView[]> {
+      return (await prisma.client.findMany({ orderBy: { createdAt: 'asc' } })).map(clientView);
+    },
+
+    async get(id: string): Promise<ClientView> {
+      return clientView(await mustFind(id));
+    },
+
+    /** A new secret replaces the old one at once. */
+    async rotateSecret(id: string): Promise<string> {
+      const r = await mustFind(id);
+      if (isPublicType(r.type as ClientType)) throw new ClientError('invalid', `"${id}" is a public (${r.type}) client and has no secret`);
+      const secret = generateClientSecret();
+      await prisma.client.update({ where: { id }, data: { secretHash: hashClientSecret(secret), secretRotatedAt: new Date() } });
+      return secret;
+    },
+
+    async setStatus(id: string, status: 'active' | 'disabled'): Promise<ClientView> {
+      await mustFind(id);
+      const r = await prisma.client.update({ where: { id }, data: { status } });
+      if (status === 'disabled') await prisma.oidcPayload.deleteMany({ where: { clientId: id } });
+      return clientView(r);
+    },
+  };
+}
+
+export type ClientService = ReturnType<typeof createClientService>;

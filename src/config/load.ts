@@ -1,0 +1,178 @@
+/**
+ * Environment (+ optional .env) -> validated Config. Fails fast with every wrong variable
+ * named. Development generates the secrets it lacks, persists them in DATA_DIR and says so;
+ * production refuses to start without them.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { envSchema, SECRET_SETTINGS, type Env } from './schema.js';
+import { SUPPORTED_SIGNING_ALGS } from '../oidc/keys/store.js';
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  production: boolean;
+  port: number;
+  host: string;
+  issuer: string;
+  databaseUrl: string;
+  databasePoolSize: number;
+  trustProxy: boolean;
+  dataDir: string;
+  cookieKeys: string[];
+  keyEncryptionSecret: string;
+  /** Names of the secrets generated for development (empty in production). */
+  generatedSecrets: string[];
+  signingAlgs: string[];
+  keys: { graceSeconds: number; activationDelaySeconds: number; refreshIntervalSeconds: number };
+  ttl: {
+    accessToken: number;
+    idToken: number;
+    refreshToken: number;
+    authorizationCode: number;
+    clientCredentials: number;
+    session: number;
+    interaction: number;
+    grant: number;
+  };
+  gcIntervalSeconds: number;
+  logLevel: Env['LOG_LEVEL'];
+  demo: boolean;
+  defaultLocale: 'vi' | 'en';
+}
+
+export type RawEnv = Record<string, string | undefined>;
+
+/** NAME_FILE -> NAME for secret settings. */
+export function expandFileSettings(env: RawEnv, read: (path: string) => string = (p) => readFileSync(p, 'utf8')): RawEnv {
+  const out = { ...env };
+  const problems: string[] = [];
+  for (const name of SECRET_SETTINGS) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (env[name]) {
+      problems.push(`${name} and ${name}_FILE are both set: keep one`);
+      continue;
+    }
+    try {
+      out[name] = read(file).trim();
+    } catch (err) {
+      problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out;
+}
+
+const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function issuerProblem(issuer: string, production: boolean): string | null {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    return 'is not an absolute URL';
+  }
+  if (url.search || url.hash) return 'must not have a query or fragment';
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https URL';
+  if (production && url.protocol !== 'https:' && !LOCALHOST.has(url.hostname)) return 'must use https in production (plain http only for localhost)';
+  return null;
+}
+
+/** Validated settings, before secrets are resolved. Pure. */
+export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptionSecret' | 'generatedSecrets'> & { cookieKeys?: string[]; keyEncryptionSecret?: string } {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const production = e.NODE_ENV === 'production';
+  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const ip = issuerProblem(issuer, production);
+  if (ip) problems.push(`ISSUER: ${ip}`);
+  if (!/^(file:|postgres(ql)?:\/\/)/i.test(e.DATABASE_URL)) problems.push('DATABASE_URL: must start with file: (SQLite) or postgresql:// (PostgreSQL)');
+  const cookieKeys = e.COOKIE_KEYS?.length ? e.COOKIE_KEYS : undefined;
+  if (cookieKeys?.some((k) => k.length < 32)) problems.push('COOKIE_KEYS: each key must be at least 32 characters');
+  if (e.KEY_ENCRYPTION_SECRET !== undefined && e.KEY_ENCRYPTION_SECRET.length < 32) problems.push('KEY_ENCRYPTION_SECRET: must be at least 32 characters');
+  if (production && !cookieKeys) problems.push('COOKIE_KEYS: required in production (or COOKIE_KEYS_FILE)');
+  if (production && !e.KEY_ENCRYPTION_SECRET) problems.push('KEY_ENCRYPTION_SECRET: required in production (or KEY_ENCRYPTION_SECRET_FILE)');
+  const badAlg = e.SIGNING_ALGS.filter((a) => !(SUPPORTED_SIGNING_ALGS as readonly string[]).includes(a));
+  if (badAlg.length || !e.SIGNING_ALGS.length) problems.push(`SIGNING_ALGS: use one or more of ${SUPPORTED_SIGNING_ALGS.join(', ')}`);
+  let demo = e.NODE_ENV === 'development';
+  if (e.DEMO !== undefined) {
+    const d = e.DEMO.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(d)) demo = true;
+    else if (['0', 'false', 'no', 'off', ''].includes(d)) demo = false;
+    else problems.push('DEMO: must be true or false');
+  }
+  if (production && demo) problems.push('DEMO: the demo client and account are refused in production');
+  const maxTokenLife = Math.max(e.ACCESS_TOKEN_TTL, e.ID_TOKEN_TTL, e.CLIENT_CREDENTIALS_TTL);
+  if (e.KEY_ROTATION_GRACE < maxTokenLife) problems.push(`KEY_ROTATION_GRACE: must be at least the longest token lifetime (${maxTokenLife}s)`);
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    env: e.NODE_ENV,
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    issuer,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    trustProxy: e.TRUST_PROXY,
+    dataDir: e.DATA_DIR,
+    cookieKeys,
+    keyEncryptionSecret: e.KEY_ENCRYPTION_SECRET,
+    signingAlgs: e.SIGNING_ALGS,
+    keys: { graceSeconds: e.KEY_ROTATION_GRACE, activationDelaySeconds: e.KEY_ACTIVATION_DELAY, refreshIntervalSeconds: e.KEY_REFRESH_INTERVAL },
+    ttl: {
+      accessToken: e.ACCESS_TOKEN_TTL,
+      idToken: e.ID_TOKEN_TTL,
+      refreshToken: e.REFRESH_TOKEN_TTL,
+      authorizationCode: e.AUTHORIZATION_CODE_TTL,
+      clientCredentials: e.CLIENT_CREDENTIALS_TTL,
+      session: e.SESSION_TTL,
+      interaction: e.INTERACTION_TTL,
+      grant: e.GRANT_TTL,
+    },
+    gcIntervalSeconds: e.GC_INTERVAL,
+    logLevel: e.LOG_LEVEL,
+    demo,
+    defaultLocale: e.DEFAULT_LOCALE,
+  };
+}
+
+interface DevSecrets {
+  cookieKeys: string[];
+  keyEncryptionSecret: string;
+}
+
+/** Development only: reads or creates DATA_DIR/dev-secrets.json (mode 0600). */
+function devSecrets(dataDir: string): DevSecrets {
+  const file = join(resolve(dataDir), 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  mkdirSync(resolve(dataDir), { recursive: true });
+  const s: DevSecrets = { cookieKeys: [randomBytes(32).toString('base64url')], keyEncryptionSecret: randomBytes(32).toString('base64url') };
+  writeFileSync(file, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return s;
+}
+
+/** Full configuration from an environment: the only place that reads process settings. */
+export function loadConfig(env: RawEnv = process.env): Config {
+  const base = parseEnv(expandFileSettings(env));
+  const generatedSecrets: string[] = [];
+  let { cookieKeys, keyEncryptionSecret } = base;
+  if (!cookieKeys || !keyEncryptionSecret) {
+    const dev = devSecrets(base.dataDir);
+    if (!cookieKeys) { cookieKeys = dev.cookieKeys; generatedSecrets.push('COOKIE_KEYS'); }
+    if (!keyEncryptionSecret) { keyEncryptionSecret = dev.keyEncryptionSecret; generatedSecrets.push('KEY_ENCRYPTION_SECRET'); }
+  }
+  return { ...base, cookieKeys, keyEncryptionSecret, generatedSecrets };
+}

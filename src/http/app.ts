@@ -1,0 +1,39 @@
+/** Express: interaction pages, static assets, health. Protocol endpoints never come here. */
+import express from 'express';
+import { fileURLToPath } from 'node:url';
+import type { Db } from '../db/client.js';
+import { interactionErrorHandler, interactionRouter, localeFor, type InteractionDeps } from '../interactions/routes.js';
+
+export interface AppDeps extends InteractionDeps {
+  prisma: Db;
+}
+
+const publicDir = fileURLToPath(new URL('../../public', import.meta.url));
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.use('/assets', express.static(publicDir, { index: false, maxAge: '1h', fallthrough: false }));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.prisma.$queryRawUnsafe('SELECT 1');
+      res.json({ status: 'ready', database: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable', database: 'unreachable' });
+    }
+  });
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/.well-known/openid-configuration');
+  });
+  app.use('/interaction', interactionRouter(deps));
+  app.use((req, res) => {
+    const l = localeFor(req, res, deps.config);
+    res.status(404).type('html').send(deps.render.render('error', { ...l, title: l.t('title.error'), status: 404, message: l.t('error.notFound') }));
+  });
+  app.use(interactionErrorHandler(deps));
+  return app;
+}

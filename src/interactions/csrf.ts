@@ -1,0 +1,24 @@
+/**
+ * CSRF protection for the interaction forms: a signed double-submit token. The browser holds a
+ * random nonce in an HttpOnly cookie; each form carries HMAC(key, interaction uid + nonce).
+ * A forged cross-site post has neither the nonce nor a way to compute the token. Pure.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const CSRF_COOKIE = 'sso_csrf';
+export const CSRF_FIELD = 'csrf';
+
+export function newCsrfNonce(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+export function csrfToken(key: string, uid: string, nonce: string): string {
+  return createHmac('sha256', key).update(`csrf\0${uid}\0${nonce}`).digest('base64url');
+}
+
+export function verifyCsrf(key: string, uid: string, nonce: unknown, presented: unknown): boolean {
+  if (typeof nonce !== 'string' || typeof presented !== 'string' || !nonce || presented.length > 100) return false;
+  const want = Buffer.from(csrfToken(key, uid, nonce));
+  const got = Buffer.from(presented);
+  return want.length === got.length && timingSafeEqual(want, got);
+}

@@ -1,0 +1,85 @@
+/**
+ * Composition root of the server: config -> logger -> database (migrated) -> keys -> provider
+ * -> HTTP. Returns a handle that tests and the CLI use to stop it cleanly.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/load.js';
+import { createLogger, type Logger } from './util/logger.js';
+import { openServices, type Services } from './services.js';
+import { createProviderHost, type ProviderHost } from './oidc/provider.js';
+import { collectGarbage } from './oidc/adapter/prisma-adapter.js';
+import { providerPages } from './interactions/pages.js';
+import { createRenderer } from './interactions/views.js';
+import { createApp } from './http/app.js';
+import { closeServer, createDispatcher, listen } from './http/server.js';
+import { seedDemo, type DemoCredentials } from './demo.js';
+
+export interface RunningServer {
+  url: string;
+  address: AddressInfo;
+  services: Services;
+  host: ProviderHost;
+  demo?: DemoCredentials | undefined;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  if (config.generatedSecrets.length) {
+    logger.warn({ generated: config.generatedSecrets, dataDir: config.dataDir },
+      'DEVELOPMENT SECRETS IN USE: generated and stored in DATA_DIR/dev-secrets.json. Set COOKIE_KEYS and KEY_ENCRYPTION_SECRET for any real deployment.');
+  }
+  const services = await openServices(config);
+  const created = await services.keys.ensure();
+  if (created.length) logger.info({ kids: created }, 'signing keys generated');
+  const demo = config.demo ? await seedDemo(services) : undefined;
+
+  const render = createRenderer();
+  const host = await createProviderHost({
+    config,
+    prisma: services.db.prisma,
+    accounts: services.accounts,
+    keys: services.keys,
+    pages: providerPages(render, config, logger),
+    logger,
+  });
+  const app = createApp({
+    config,
+    host,
+    accounts: services.accounts,
+    authenticate: (login, password) => services.accounts.authenticateLocal(login, password),
+    render,
+    logger,
+    prisma: services.db.prisma,
+  });
+  const server = createDispatcher(host, app, config.issuer.startsWith('https:'));
+  const address = await listen(server, config.port, config.host);
+
+  const gc = setInterval(() => {
+    collectGarbage(services.db.prisma)
+      .then((n) => n && logger.debug({ removed: n }, 'expired rows removed'))
+      .then(() => services.keys.retireExpired())
+      .catch((err: Error) => logger.warn({ error: err.message }, 'garbage collection failed'));
+  }, config.gcIntervalSeconds * 1000);
+  gc.unref();
+
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.info({ issuer: config.issuer, listening: url, database: services.db.provider }, 'sso started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    address,
+    services,
+    host,
+    demo,
+    close() {
+      closing ??= (async () => {
+        clearInterval(gc);
+        host.close();
+        await closeServer(server);
+        await services.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Config + services -> oidc-provider configuration. No I/O of its own: everything it touches
+ * comes in through `deps`.
+ */
+import { interactionPolicy, type Configuration, type KoaContextWithOIDC, type JWK } from 'oidc-provider';
+import type { Config } from '../config/load.js';
+import type { AdapterFactory } from './adapter/prisma-adapter.js';
+import type { AccountService } from '../accounts/service.js';
+import { ROUTES } from './routes.js';
+
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone'] as const;
+
+export const CLAIMS: Record<string, string[]> = {
+  openid: ['sub'],
+  profile: ['name', 'family_name', 'given_name', 'middle_name', 'preferred_username', 'updated_at', 'locale'],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+};
+
+/**
+ * oidc-provider's base policy (login, consent) plus OpenID Connect's prompt=select_account:
+ * the page offers "continue as X" or "use another account".
+ */
+export function interactionPolicyWithSelectAccount() {
+  const { Prompt, Check, base } = interactionPolicy;
+  const policy = base();
+  policy.add(
+    new Prompt(
+      { name: 'select_account', requestable: true },
+      new Check('select_account_prompt', 'account selection was requested', (ctx) =>
+        ctx.oidc.prompts.has('select_account') && !ctx.oidc.result?.select_account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT),
+    ),
+    0,
+  );
+  return policy;
+}
+
+export interface ProviderDeps {
+  config: Config;
+  adapter: AdapterFactory;
+  accounts: AccountService;
+  jwks: JWK[];
+  /** Remembered consent: the newest live grant of this account for this client, if any. */
+  findRememberedGrantId(accountId: string, clientId: string): Promise<string | undefined>;
+  pages: {
+    logout(ctx: KoaContextWithOIDC, form: string): Promise<void>;
+    loggedOut(ctx: KoaContextWithOIDC): Promise<void>;
+    error(ctx: KoaContextWithOIDC, out: Record<string, string>, error: Error): Promise<void>;
+  };
+}
+
+export function providerConfiguration(deps: ProviderDeps): Configuration {
+  const { config, accounts } = deps;
+  const secureCookies = config.issuer.startsWith('https:');
+  return {
+    adapter: deps.adapter as unknown as Configuration['adapter'],
+    jwks: { keys: deps.jwks },
+    cookies: {
+      keys: config.cookieKeys,
+      names: { session: 'sso_session', interaction: 'sso_interaction', resume: 'sso_resume' },
+      long: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
+      short: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
+    },
+    routes: ROUTES,
+    scopes: [...SCOPES],
+    claims: CLAIMS,
+    responseTypes: ['code'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    enabledJWA: {
+      idTokenSigningAlgValues: config.signingAlgs as NonNullable<Configuration['enabledJWA']>['idTokenSigningAlgValues'],
+      userinfoSigningAlgValues: config.signingAlgs as NonNullable<Configuration['enabledJWA']>['userinfoSigningAlgValues'],
+      introspectionSigningAlgValues: config.signingAlgs as NonNullable<Configuration['enabledJWA']>['introspectionSigningAlgValues'],
+      authorizationSigningAlgValues: config.signingAlgs as NonNullable<Configuration['enabledJWA']>['authorizationSigningAlgValues'],
+    },
+    extraClientMetadata: { properties: ['client_type', 'first_party'] },
+    pkce: {
+      // S256 is the only method oidc-provider 9 accepts; public clients (no secret) must use it.
+      required: (_ctx, client) => client.clientAuthMethod === 'none',
+    },
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: config.ttl.accessToken,
+      AuthorizationCode: config.ttl.authorizationCode,
+      ClientCredentials: config.ttl.clientCredentials,
+      IdToken: config.ttl.idToken,
+      RefreshToken: config.ttl.refreshToken,
+      Interaction: config.ttl.interaction,
+      Session: config.ttl.session,
+      Grant: config.ttl.grant,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // A client may introspect its own tokens; a confidential service client (a resource
+        // server) may introspect any.
+        allowedPolicy: async (ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          return client.clientAuthMethod !== 'none' && client['client_type'] === 'service';
+        },
+      },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => deps.pages.logout(ctx, form),
+        postLogoutSuccessSource: (ctx) => deps.pages.loggedOut(ctx),
+      },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: interactionPolicyWithSelectAccount(),
+    },
+    renderError: (ctx, out, error) => deps.pages.error(ctx, out as unknown as Record<string, string>, error),
+    clientBasedCORS: (_ctx, origin, client) => {
+      // Browser apps may call the token, userinfo and revocation endpoints from the origins of
+      // their registered redirect URIs, and from nowhere else.
+      if (client['client_type'] !== 'spa') return false;
+      return client.redirectUris?.some((u) => new URL(u).origin === origin) ?? false;
+    },
+    async findAccount(_ctx, sub) {
+      const account = await accounts.findActive(sub);
+      if (!account) return undefined;
+      return { accountId: account.id, claims: () => accounts.claims(account) };
+    },
+    async loadExistingGrant(ctx) {
+      const { oidc } = ctx;
+      const clientId = oidc.client!.clientId;
+      const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(clientId)
+        ?? (oidc.session!.accountId ? await deps.findRememberedGrantId(oidc.session!.accountId, clientId) : undefined);
+      if (!grantId) return undefined;
+      const grant = await oidc.provider.Grant.find(grantId);
+      if (!grant || grant.accountId !== oidc.session!.accountId || grant.clientId !== clientId) return undefined;
+      return grant;
+    },
+    conformIdTokenClaims: true,
+  };
+}

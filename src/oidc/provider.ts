@@ -1,0 +1,106 @@
+/**
+ * Builds the oidc-provider instance and keeps it current: every KEY_REFRESH_INTERVAL it re-reads
+ * the key set from the database and, when it changed (rotation by any instance), swaps in a new
+ * provider. In-flight requests finish on the one they started with; all state is in the database.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Provider from 'oidc-provider';
+import type { JWK } from 'oidc-provider';
+import type { Config } from '../config/load.js';
+import type { Db } from '../db/client.js';
+import type { Logger } from '../util/logger.js';
+import type { AccountService } from '../accounts/service.js';
+import { verifyClientSecret } from '../clients/secret.js';
+import { createPrismaAdapterFactory } from './adapter/prisma-adapter.js';
+import { providerConfiguration, type ProviderDeps } from './configuration.js';
+import { keySetVersion } from './keys/schedule.js';
+import type { KeyStore } from './keys/store.js';
+
+export interface ProviderHostDeps {
+  config: Config;
+  prisma: Db;
+  accounts: AccountService;
+  keys: KeyStore;
+  pages: ProviderDeps['pages'];
+  logger: Logger;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface ProviderHost {
+  readonly provider: Provider;
+  readonly keyVersion: string;
+  handle: RequestHandler;
+  /** Re-reads the key set; rebuilds the provider if it changed. Returns true when it did. */
+  refresh(): Promise<boolean>;
+  close(): void;
+}
+
+export function findRememberedGrantId(prisma: Db) {
+  return async (accountId: string, clientId: string): Promise<string | undefined> => {
+    const row = await prisma.oidcPayload.findFirst({
+      where: { type: 'Grant', accountId, clientId, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
+      orderBy: { createdAt: 'desc' },
+      select: { id: true },
+    });
+    return row?.id;
+  };
+}
+
+function build(deps: ProviderHostDeps, jwks: JWK[]): Provider {
+  const provider = new Provider(
+    deps.config.issuer,
+    providerConfiguration({
+      config: deps.config,
+      adapter: createPrismaAdapterFactory(deps.prisma),
+      accounts: deps.accounts,
+      jwks,
+      findRememberedGrantId: findRememberedGrantId(deps.prisma),
+      pages: deps.pages,
+    }),
+  );
+  provider.proxy = deps.config.trustProxy;
+  // Client secrets are stored as salted HMACs (clients/secret.ts), never in the clear.
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+    return verifyClientSecret(actual, this.clientSecret);
+  };
+  const log = deps.logger;
+  provider.on('server_error', (_ctx, err) => log.error({ err: { message: err.message, name: err.name } }, 'oidc server error'));
+  provider.on('backchannel.error', (_ctx, err, client) => log.warn({ client: client.clientId, error: err.message }, 'back-channel logout delivery failed'));
+  provider.on('backchannel.success', (_ctx, client) => log.info({ client: client.clientId }, 'back-channel logout delivered'));
+  provider.on('grant.success', (ctx) => log.info({ client: ctx.oidc.client?.clientId, grant: ctx.oidc.params?.grant_type }, 'token issued'));
+  provider.on('grant.error', (ctx, err) => log.info({ client: ctx.oidc.client?.clientId, error: (err as { error?: string }).error ?? err.name }, 'token request refused'));
+  return provider;
+}
+
+export async function createProviderHost(deps: ProviderHostDeps): Promise<ProviderHost> {
+  const first = await deps.keys.current();
+  let version = keySetVersion(first.set);
+  let provider = build(deps, first.jwks as unknown as JWK[]);
+  let handler = provider.callback() as RequestHandler;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function refresh(): Promise<boolean> {
+    const next = await deps.keys.current();
+    const v = keySetVersion(next.set);
+    if (v === version) return false;
+    provider = build(deps, next.jwks as unknown as JWK[]);
+    handler = provider.callback() as RequestHandler;
+    version = v;
+    deps.logger.info({ keys: v }, 'signing key set changed; provider rebuilt');
+    return true;
+  }
+
+  timer = setInterval(() => {
+    refresh().catch((err: Error) => deps.logger.warn({ error: err.message }, 'key set refresh failed; keeping the current keys'));
+  }, deps.config.keys.refreshIntervalSeconds * 1000);
+  timer.unref();
+
+  return {
+    get provider() { return provider; },
+    get keyVersion() { return version; },
+    handle: (req, res) => handler(req, res),
+    refresh,
+    close() { if (timer) clearInterval(timer); timer = undefined; },
+  };
+}
