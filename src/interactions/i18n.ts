@@ -1,0 +1,286 @@
+/**
+ * Internationalisation for the server-rendered login pages.
+ *
+ * Vietnamese is the primary language, English the secondary one. Both
+ * dictionaries must have exactly the same keys: the English dictionary is typed
+ * as `Record<MessageKey, string>` so a missing or extra key is a compile error.
+ *
+ * Message values are plain text. Parameters substituted into `{name}`
+ * placeholders are NOT escaped here: escaping is the template's job (all
+ * templates use Eta's escaped `<%= %>` interpolation).
+ */
+
+export type Locale = 'vi' | 'en';
+
+export const LOCALES: readonly Locale[] = Object.freeze(['vi', 'en'] as const);
+
+export const DEFAULT_LOCALE: Locale = 'vi';
+
+const vi = {
+  // Product / chrome
+  'app.name': 'Đăng nhập một lần',
+  'app.skipToContent': 'Chuyển đến nội dung chính',
+  'lang.switch': 'English',
+  'footer.text': 'Hệ thống xác thực tập trung dành cho cán bộ, công chức, viên chức.',
+  'footer.security': 'Không cung cấp mật khẩu cho bất kỳ ai. Cán bộ quản trị không bao giờ hỏi mật khẩu của bạn.',
+
+  // Page titles
+  'title.login': 'Đăng nhập',
+  'title.consent': 'Cấp quyền truy cập',
+  'title.logout': 'Đăng xuất',
+  'title.loggedOut': 'Đã đăng xuất',
+  'title.error': 'Đã xảy ra lỗi',
+
+  // Labels and hints
+  'label.login': 'Tên đăng nhập hoặc địa chỉ thư công vụ',
+  'label.password': 'Mật khẩu',
+  'hint.login': 'Sử dụng tài khoản thư công vụ của bạn.',
+  'text.or': 'hoặc',
+
+  // Buttons
+  'button.signIn': 'Đăng nhập',
+  'button.continueAs': 'Tiếp tục với tài khoản {name}',
+  'button.useAnotherAccount': 'Dùng tài khoản khác',
+  'button.allow': 'Cho phép',
+  'button.deny': 'Từ chối',
+  'button.cancel': 'Hủy',
+  'button.signOut': 'Đăng xuất',
+  'button.staySignedIn': 'Không, giữ đăng nhập',
+
+  // Texts
+  'login.intro': 'Đăng nhập để tiếp tục tới {client}',
+  'login.signedInAs': 'Bạn đang đăng nhập với tên {name}',
+  'login.signedInAsWithLogin': 'Bạn đang đăng nhập với tên {name} ({login})',
+  'login.reauth': 'Vui lòng nhập lại mật khẩu để xác nhận danh tính.',
+  'consent.request': '{client} yêu cầu quyền truy cập tài khoản của bạn',
+  'consent.explanation': 'Nếu bạn cho phép, ứng dụng này sẽ được cung cấp các thông tin sau từ tài khoản của bạn:',
+  'consent.changeLater': 'Bạn có thể thay đổi lựa chọn này sau.',
+  'logout.question': 'Bạn có muốn đăng xuất khỏi hệ thống đăng nhập một lần không?',
+  'logout.clientRequest': '{client} yêu cầu đăng xuất tài khoản của bạn.',
+  'logout.explanation': 'Sau khi đăng xuất, bạn cần đăng nhập lại để sử dụng các ứng dụng khác.',
+  'loggedOut.text': 'Bạn đã đăng xuất khỏi hệ thống đăng nhập một lần.',
+  'loggedOut.fromClient': 'Yêu cầu đăng xuất từ {client} đã được thực hiện.',
+  'loggedOut.sharedDevice': 'Nếu bạn dùng máy tính dùng chung, hãy đóng trình duyệt để bảo đảm an toàn.',
+
+  // Errors
+  'error.invalidCredentials': 'Tên đăng nhập hoặc mật khẩu không đúng.',
+  'error.accountDisabled': 'Tài khoản của bạn đã bị khóa hoặc ngừng sử dụng. Vui lòng liên hệ bộ phận quản trị hệ thống.',
+  'error.directoryUnavailable': 'Hệ thống thư công vụ tạm thời không phản hồi, vui lòng thử lại sau ít phút.',
+  'error.tooManyAttempts': 'Bạn đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.',
+  'error.sessionExpired': 'Trang đăng nhập đã hết hạn. Vui lòng quay lại ứng dụng và bắt đầu lại.',
+  'error.invalidRequest': 'Yêu cầu không hợp lệ.',
+  'error.csrf': 'Biểu mẫu đã hết hạn, vui lòng thử lại.',
+  'error.server': 'Hệ thống đang gặp sự cố. Vui lòng thử lại sau.',
+  'error.notFound': 'Không tìm thấy trang bạn yêu cầu.',
+  'error.status': 'Mã lỗi {status}',
+  'error.reference': 'Khi liên hệ hỗ trợ, vui lòng cung cấp mã tham chiếu: {id}',
+
+  // Scope descriptions (consent page)
+  'scope.openid': 'Mã định danh tài khoản',
+  'scope.profile': 'Họ tên và tên đăng nhập',
+  'scope.email': 'Địa chỉ thư công vụ',
+  'scope.phone': 'Số điện thoại',
+  'scope.offline_access': 'Duy trì đăng nhập khi bạn không dùng ứng dụng',
+  'scope.organization': 'Đơn vị công tác, chức vụ',
+  'scope.groups': 'Các nhóm bạn là thành viên',
+} as const satisfies Record<string, string>;
+
+export type MessageKey = keyof typeof vi;
+
+const en: Record<MessageKey, string> = {
+  'app.name': 'Single sign-on',
+  'app.skipToContent': 'Skip to main content',
+  'lang.switch': 'Tiếng Việt',
+  'footer.text': 'Central authentication service for civil servants and public employees.',
+  'footer.security': 'Never share your password with anyone. Administrators will never ask for your password.',
+
+  'title.login': 'Sign in',
+  'title.consent': 'Authorize access',
+  'title.logout': 'Sign out',
+  'title.loggedOut': 'Signed out',
+  'title.error': 'Something went wrong',
+
+  'label.login': 'Username or official mail address',
+  'label.password': 'Password',
+  'hint.login': 'Use your official mail account.',
+  'text.or': 'or',
+
+  'button.signIn': 'Sign in',
+  'button.continueAs': 'Continue as {name}',
+  'button.useAnotherAccount': 'Use another account',
+  'button.allow': 'Allow',
+  'button.deny': 'Deny',
+  'button.cancel': 'Cancel',
+  'button.signOut': 'Sign out',
+  'button.staySignedIn': 'No, stay signed in',
+
+  'login.intro': 'Sign in to continue to {client}',
+  'login.signedInAs': 'You are signed in as {name}',
+  'login.signedInAsWithLogin': 'You are signed in as {name} ({login})',
+  'login.reauth': 'Please enter your password again to confirm it is you.',
+  'consent.request': '{client} requests access to your account',
+  'consent.explanation': 'If you allow this, the application will receive the following information from your account:',
+  'consent.changeLater': 'You can change this later.',
+  'logout.question': 'Do you want to sign out of single sign-on?',
+  'logout.clientRequest': '{client} is asking to sign you out.',
+  'logout.explanation': 'After signing out, you will need to sign in again to use other applications.',
+  'loggedOut.text': 'You have been signed out of single sign-on.',
+  'loggedOut.fromClient': 'The sign-out requested by {client} is complete.',
+  'loggedOut.sharedDevice': 'If you are using a shared computer, close the browser to keep your account safe.',
+
+  'error.invalidCredentials': 'Incorrect username or password.',
+  'error.accountDisabled': 'Your account has been locked or disabled. Please contact your system administrator.',
+  'error.directoryUnavailable': 'The official mail system is not responding at the moment, please try again in a few minutes.',
+  'error.tooManyAttempts': 'Too many failed sign-in attempts. Please wait {minutes} min and try again.',
+  'error.sessionExpired': 'The sign-in page has expired. Please go back to the application and start again.',
+  'error.invalidRequest': 'The request is invalid.',
+  'error.csrf': 'The form has expired, please try again.',
+  'error.server': 'The service ran into a problem. Please try again later.',
+  'error.notFound': 'The page you requested could not be found.',
+  'error.status': 'Error {status}',
+  'error.reference': 'If you contact support, please quote this reference: {id}',
+
+  'scope.openid': 'Your account identifier',
+  'scope.profile': 'Your full name and username',
+  'scope.email': 'Your official mail address',
+  'scope.phone': 'Your phone number',
+  'scope.offline_access': 'Keep you signed in while you are not using the application',
+  'scope.organization': 'Your organisation unit and position',
+  'scope.groups': 'The groups you are a member of',
+};
+
+export const messages: Readonly<Record<Locale, Readonly<Record<MessageKey, string>>>> = Object.freeze({
+  vi: Object.freeze({ ...vi }),
+  en: Object.freeze({ ...en }),
+});
+
+export type Translator = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
+
+/**
+ * Returns a translation function for `locale`. `{name}` placeholders are
+ * replaced by `params[name]` (converted with String()); placeholders without a
+ * matching own parameter are left as they are. Unknown keys (only possible when
+ * the type system is bypassed) return the key itself.
+ */
+export function translator(locale: Locale): Translator {
+  const dict: Readonly<Record<string, string>> = messages[isLocale(locale) ? locale : DEFAULT_LOCALE];
+  return (key, params) => {
+    const template = Object.hasOwn(dict, key) ? dict[key] : undefined;
+    if (template === undefined) return String(key);
+    if (!params) return template;
+    return template.replace(PLACEHOLDER, (match, name: string) =>
+      Object.hasOwn(params, name) ? String(params[name]) : match,
+    );
+  };
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return value === 'vi' || value === 'en';
+}
+
+// A language tag we are willing to look at: "vi", "vi-VN", "en_US", "en-gb" ...
+const MAX_TAG_LENGTH = 35; // RFC 5646 recommends supporting at least 35 chars
+const TAG = /^([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*$/;
+
+/** Maps a single language tag (e.g. "vi-VN") to a supported locale, or undefined. */
+function localeFromTag(value: unknown): Locale | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TAG_LENGTH) return undefined;
+  const m = TAG.exec(value.trim().toLowerCase());
+  const primary = m?.[1];
+  return isLocale(primary) ? primary : undefined;
+}
+
+const MAX_ACCEPT_LANGUAGE_LENGTH = 1024;
+const MAX_ACCEPT_LANGUAGE_ENTRIES = 32;
+const QVALUE = /^q=(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
+
+/**
+ * Picks the best supported locale from an Accept-Language header, honouring
+ * q-values (ties are broken by order of appearance). Returns undefined when
+ * nothing supported is acceptable or the header is malformed / oversized.
+ */
+function localeFromAcceptLanguage(header: unknown): Locale | undefined {
+  if (typeof header !== 'string' || header.length === 0 || header.length > MAX_ACCEPT_LANGUAGE_LENGTH) {
+    return undefined;
+  }
+  let best: Locale | undefined;
+  let bestQ = 0;
+  const entries = header.split(',', MAX_ACCEPT_LANGUAGE_ENTRIES);
+  for (const entry of entries) {
+    const [rawTag, ...rawParams] = entry.split(';');
+    const locale = localeFromTag(rawTag?.trim());
+    if (!locale) continue;
+    let q = 1;
+    for (const p of rawParams) {
+      const qm = QVALUE.exec(p.trim().toLowerCase());
+      if (qm?.[1] !== undefined) {
+        q = Number(qm[1]);
+      } else if (/^q\s*=/i.test(p.trim())) {
+        q = 0; // malformed q-value: ignore this entry
+      }
+    }
+    if (q > bestQ) {
+      best = locale;
+      bestQ = q;
+    }
+  }
+  return best;
+}
+
+/**
+ * Extracts the `lang` value from `query`, which may be either the raw value of
+ * the `lang` query parameter or a parsed query object (e.g. Express `req.query`).
+ */
+function langFromQuery(query: unknown): unknown {
+  if (typeof query === 'string') return query;
+  if (query !== null && typeof query === 'object' && !Array.isArray(query) && Object.hasOwn(query, 'lang')) {
+    return (query as Record<string, unknown>)['lang'];
+  }
+  return undefined;
+}
+
+/**
+ * Chooses the page locale. Pure function; never throws.
+ *
+ * Precedence: `query` (the `lang` query parameter value, or a parsed query
+ * object containing `lang`) > `cookie` (the locale cookie's value) >
+ * `acceptLanguage` header (q-values honoured) > `fallback`.
+ * Anything that is not a plain, short, recognisable language tag (arrays,
+ * objects, oversized strings, garbage) is ignored and falls through.
+ */
+export function negotiateLocale(opts: {
+  query?: unknown;
+  cookie?: unknown;
+  acceptLanguage?: string | undefined;
+  fallback: Locale;
+}): Locale {
+  return (
+    localeFromTag(langFromQuery(opts.query)) ??
+    localeFromTag(opts.cookie) ??
+    localeFromAcceptLanguage(opts.acceptLanguage) ??
+    (isLocale(opts.fallback) ? opts.fallback : DEFAULT_LOCALE)
+  );
+}
+
+const SCOPE_KEYS: Readonly<Record<string, MessageKey>> = Object.freeze({
+  openid: 'scope.openid',
+  profile: 'scope.profile',
+  email: 'scope.email',
+  phone: 'scope.phone',
+  offline_access: 'scope.offline_access',
+  organization: 'scope.organization',
+  groups: 'scope.groups',
+});
+
+/** Human description of an OAuth scope; unknown scopes fall back to the raw scope name. */
+export function scopeDescription(t: Translator, scope: string): string {
+  const key = Object.hasOwn(SCOPE_KEYS, scope) ? SCOPE_KEYS[scope] : undefined;
+  return key ? t(key) : scope;
+}
+
+/** The other locale, i.e. the target of the language switch link. */
+export function otherLocale(locale: Locale): Locale {
+  return locale === 'vi' ? 'en' : 'vi';
+}

@@ -1,0 +1,110 @@
+/**
+ * Server-side rendering of the login-flow pages (Eta templates in `<root>/views`).
+ *
+ * All templates use escaped interpolation (`<%= %>`); the only raw outputs are
+ * the layout body and `LogoutView.formHtml`, which must be the trusted form
+ * produced by oidc-provider. Templates contain no inline script or style so they
+ * work under a strict Content-Security-Policy.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+import type { Locale, Translator } from './i18n.js';
+
+export type ViewName = 'login' | 'consent' | 'logout' | 'logged-out' | 'error';
+
+const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logged-out', 'error']);
+
+export interface BaseView {
+  /** Translator for `locale` (from `translator(locale)`). */
+  t: Translator;
+  locale: Locale;
+  /** URL of the same page in the other locale (relative, or absolute http(s)). */
+  langSwitchUrl: string;
+  /** Page title, already translated (used in <title> and <h1>). */
+  title: string;
+}
+
+export interface LoginView extends BaseView {
+  uid: string;
+  /** Form action of the credentials form. */
+  action: string;
+  csrfToken: string;
+  /** Value to prefill in the login field ('' for none). */
+  login: string;
+  /** Already-translated error message, shown in a role="alert" box. */
+  error?: string | undefined;
+  client: { name: string };
+  /** Existing SSO session, enables the "Continue as …" shortcut. */
+  session?: { login: string; displayName: string } | undefined;
+  /** Form action of the "Continue as …" form (required for the shortcut to show). */
+  continueAction?: string | undefined;
+  /** When true (prompt=login / max_age), the shortcut is hidden and the login is prefilled from the session. */
+  forceReauth: boolean;
+}
+
+export interface ConsentView extends BaseView {
+  action: string;
+  abortAction: string;
+  csrfToken: string;
+  client: { name: string };
+  account: { displayName: string };
+  scopes: { name: string; description: string }[];
+}
+
+export interface LogoutView extends BaseView {
+  client?: { name: string } | undefined;
+  /** Trusted `<form id="op.logoutForm" …>` HTML from oidc-provider's logoutSource; output raw. */
+  formHtml: string;
+  /** The id of the form in `formHtml` (e.g. "op.logoutForm"). */
+  formId: string;
+}
+
+export interface LoggedOutView extends BaseView {
+  client?: { name: string } | undefined;
+}
+
+export interface ErrorView extends BaseView {
+  /** Already-translated, user-facing message. Never pass stack traces or internal error text. */
+  message: string;
+  status: number;
+  requestId?: string | undefined;
+}
+
+export interface ViewData {
+  login: LoginView;
+  consent: ConsentView;
+  logout: LogoutView;
+  'logged-out': LoggedOutView;
+  error: ErrorView;
+}
+
+export interface Renderer {
+  render(name: ViewName, data: object): string;
+}
+
+/** `<project root>/views`, resolved from this file's location (src/interactions/views.ts). */
+export const DEFAULT_VIEWS_DIR: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
+
+const SAFE_URL = /^(?:\/(?![/\\])|\?|#|https?:\/\/)/i;
+
+/**
+ * Defence in depth for the language switch href: only same-site relative URLs
+ * or http(s) URLs are emitted; anything else (javascript:, data:, //host …)
+ * degrades to a query-only link.
+ */
+function safeLangSwitchUrl(value: unknown, locale: unknown): string {
+  if (typeof value === 'string' && SAFE_URL.test(value) && !/[\u0000-\u001f\u007f]/.test(value)) return value;
+  return locale === 'en' ? '?lang=vi' : '?lang=en';
+}
+
+export function createRenderer(viewsDir: string = DEFAULT_VIEWS_DIR): Renderer {
+  const eta = new Eta({ views: path.resolve(viewsDir), autoEscape: true, cache: true });
+  return {
+    render(name: ViewName, data: object): string {
+      if (!VIEW_NAMES.has(name)) throw new Error(`Unknown view: ${String(name)}`);
+      const d = data as Partial<BaseView>;
+      return eta.render(name, { ...data, langSwitchUrl: safeLangSwitchUrl(d.langSwitchUrl, d.locale) });
+    },
+  };
+}

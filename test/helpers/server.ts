@@ -1,0 +1,67 @@
+/** Starts the real server on a loopback port against a fresh test database. */
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../../src/config/load.js';
+import { startServer, type RunningServer } from '../../src/main.js';
+import { createLogger } from '../../src/util/logger.js';
+import { createEmptyTestDatabase } from './db.js';
+
+export const TEST_SECRETS = {
+  COOKIE_KEYS: 'test-cookie-key-0123456789abcdefghijklmnop',
+  KEY_ENCRYPTION_SECRET: 'test-key-encryption-secret-0123456789abcdef',
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestServer extends RunningServer {
+  issuer: string;
+  config: Config;
+  /** Every log line the server wrote, for assertions (e.g. no secret ever logged). */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const port = await freePort();
+  const database = await createEmptyTestDatabase();
+  const issuer = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ISSUER: issuer,
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '4',
+    DEMO: 'false',
+    LOG_LEVEL: 'info',
+    ...TEST_SECRETS,
+    ...env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const running = await startServer(config, createLogger(config.logLevel, sink));
+  return {
+    ...running,
+    issuer,
+    config,
+    logs,
+    async stop() {
+      await running.close();
+      await database.drop();
+    },
+  };
+}
