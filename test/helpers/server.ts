@@ -30,9 +30,10 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** A server on a fresh database, or (databaseUrl) another instance on an existing one. */
+export async function startTestServer(env: Record<string, string> = {}, opts: { databaseUrl?: string } = {}): Promise<TestServer> {
   const port = await freePort();
-  const database = await createEmptyTestDatabase();
+  const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createEmptyTestDatabase();
   const issuer = `http://127.0.0.1:${port}`;
   const config = loadConfig({
     NODE_ENV: 'test',
