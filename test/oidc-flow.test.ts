@@ -132,6 +132,21 @@ describe('authorization code with PKCE', () => {
   });
 });
 
+describe('native applications (RFC 8252)', () => {
+  test('a private-use scheme redirect and PKCE; consent is asked for a third-party native app', async () => {
+    const nat = await server.services.clients.add({ name: 'Ứng dụng cán bộ', type: 'native', redirectUris: ['vn.gov.tinh.canbo:/oauth2/cb'] });
+    expect(nat.clientSecret).toBeNull();
+    const config = await rpConfig(server.issuer, nat.client.client_id, null);
+    const browser = new Browser(server.issuer);
+    const { tokens, callback } = await loginAndExchange(config, browser, 'vn.gov.tinh.canbo:/oauth2/cb', 'nguyen.van.a', PASSWORD, 'openid profile offline_access');
+    expect(callback.startsWith('vn.gov.tinh.canbo:/oauth2/cb?')).toBe(true);
+    expect(tokens.claims()!.sub).toBe(accountId);
+    expect(tokens.refresh_token).toBeDefined();
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.access_token).toBeDefined();
+  });
+});
+
 describe('tokens', () => {
   test('refresh rotates the refresh token; reusing the old one fails', async () => {
     const config = await rpConfig(server.issuer, web.id, web.secret);
