@@ -121,6 +121,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
 
   const account = program.command('account').description('accounts');
   const passwordFrom = async (o: { passwordStdin?: boolean }) => {
+    getConfig(); // a configuration error is reported before anyone types a password
     const pw = await io.readSecret(o.passwordStdin ? '' : 'Password: ');
     if (!pw) throw new UsageError('no password given');
     return pw;
