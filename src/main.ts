@@ -13,6 +13,8 @@ import { createRenderer } from './interactions/views.js';
 import { createApp } from './http/app.js';
 import { closeServer, createDispatcher, listen } from './http/server.js';
 import { seedDemo, type DemoCredentials } from './demo.js';
+import { openDirectory, type OpenDirectory } from './directory/open.js';
+import { createAuthenticator } from './accounts/authenticator.js';
 
 export interface RunningServer {
   url: string;
@@ -20,6 +22,7 @@ export interface RunningServer {
   services: Services;
   host: ProviderHost;
   demo?: DemoCredentials | undefined;
+  directory: OpenDirectory;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const created = await services.keys.ensure();
   if (created.length) logger.info({ kids: created }, 'signing keys generated');
   const demo = config.demo ? await seedDemo(services) : undefined;
+  const directory = await openDirectory(config.directory, logger);
 
   const render = createRenderer();
   const host = await createProviderHost({
@@ -46,10 +50,18 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     config,
     host,
     accounts: services.accounts,
-    authenticate: (login, password) => services.accounts.authenticateLocal(login, password),
+    authenticate: createAuthenticator({
+      prisma: services.db.prisma,
+      accounts: services.accounts,
+      directory: directory.connector,
+      mailDomains: directory.mailDomains,
+      logger,
+      revokeAll: (id) => services.sessions.revokeAll(id),
+    }),
     render,
     logger,
     prisma: services.db.prisma,
+    directory: directory.connector,
   });
   const server = createDispatcher(host, app, config.issuer.startsWith('https:'));
   const address = await listen(server, config.port, config.host);
@@ -63,7 +75,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   gc.unref();
 
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ issuer: config.issuer, listening: url, database: services.db.provider }, 'sso started');
+  logger.info({ issuer: config.issuer, listening: url, database: services.db.provider, directory: config.directory.kind }, 'sso started');
 
   let closing: Promise<void> | undefined;
   return {
@@ -72,11 +84,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     services,
     host,
     demo,
+    directory,
     close() {
       closing ??= (async () => {
         clearInterval(gc);
         host.close();
         await closeServer(server);
+        await directory.close();
         await services.close();
       })();
       return closing;

@@ -36,7 +36,38 @@ export function accountClaims(a: AccountRecord): Claims {
     claims.phone_number = a.phoneNumber;
     claims.phone_number_verified = false;
   }
+  const attrs = parseAttributes(a.attributes);
+  const org = attrs.organization ?? {};
+  if (org.organization) claims.organization = org.organization;
+  if (org.department) claims.department = org.department;
+  if (org.title) claims.title = org.title;
+  if (org.employeeNumber) claims.employee_number = org.employeeNumber;
+  if (attrs.groups) claims.groups = attrs.groups;
   return claims;
+}
+
+interface StoredAttributes {
+  organization?: { organization?: string; department?: string; title?: string; employeeNumber?: string };
+  groups?: string[];
+}
+
+/** The account's directory attributes (JSON text); anything malformed reads as empty. */
+export function parseAttributes(json: string): StoredAttributes {
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (!v || typeof v !== 'object') return {};
+    const o = v as Record<string, unknown>;
+    const out: StoredAttributes = {};
+    if (o.organization && typeof o.organization === 'object') {
+      const src = o.organization as Record<string, unknown>;
+      const pick = (k: string) => (typeof src[k] === 'string' && src[k] ? (src[k] as string) : undefined);
+      out.organization = { organization: pick('organization'), department: pick('department'), title: pick('title'), employeeNumber: pick('employeeNumber') };
+    }
+    if (Array.isArray(o.groups)) out.groups = o.groups.filter((g): g is string => typeof g === 'string');
+    return out;
+  } catch {
+    return {};
+  }
 }
 
 /** Logins are compared case-insensitively, after Unicode NFC normalisation. */

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { accountClaims, loginProblem, normalizeLogin, type AccountRecord, type Claims } from './claims.js';
 import { dummyHash, hashPassword, passwordProblem, verifyPassword } from './password.js';
+import type { AuthFailure } from '../directory/types.js';
 
 export class AccountError extends Error {
   constructor(readonly code: 'not_found' | 'exists' | 'invalid' | 'not_local', message: string) {
@@ -14,9 +15,11 @@ export class AccountError extends Error {
   }
 }
 
+export type LoginFailure = AuthFailure | 'conflict';
+
 export type LoginResult =
   | { ok: true; account: AccountRecord }
-  | { ok: false; reason: 'invalid_credentials' | 'disabled' | 'unavailable'; detail: string };
+  | { ok: false; reason: LoginFailure; detail: string };
 
 export interface NewLocalAccount {
   login: string;

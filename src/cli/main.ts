@@ -54,6 +54,15 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   program.command('serve').description('run the identity provider').action(async () => {
     const { startServer } = await import('../main.js');
     const running = await startServer(getConfig());
+    const dd = running.directory.demo;
+    if (dd) {
+      io.out([
+        '',
+        '  Demo directory (an in-process LDAP server with fictional civil servants):',
+        `    people:         ${dd.logins.join(', ')}`,
+        `    password:       ${dd.peoplePassword}  (every demo person; log in with the login or login@${dd.mailDomain})`,
+      ].join('\n'));
+    }
     if (running.demo) {
       const d = running.demo;
       const issuer = getConfig().issuer;

@@ -16,6 +16,30 @@ export class ConfigError extends Error {
   }
 }
 
+export type PresetName = 'zimbra' | 'openldap' | 'activedirectory';
+
+export interface LdapSettings {
+  kind: 'ldap';
+  urls: string[];
+  startTls: boolean;
+  caFile?: string | undefined;
+  tlsInsecure: boolean;
+  bindDn: string;
+  bindPassword: string;
+  baseDn: string;
+  preset: PresetName;
+  userFilter?: string | undefined;
+  loginAttributes: string[];
+  mailDomains: string[];
+  attributeMap: Record<string, string>;
+  timeoutMs: number;
+  poolSize: number;
+  groups: { source: 'memberof' | 'search' | 'none'; baseDn: string; filter: string };
+}
+
+/** Where people log in: the LDAP directory, the demo directory (development), or local accounts only. */
+export type DirectorySettings = LdapSettings | { kind: 'demo'; mailDomains: string[] } | { kind: 'none' };
+
 export interface Config {
   env: Env['NODE_ENV'];
   production: boolean;
@@ -46,6 +70,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   demo: boolean;
   defaultLocale: 'vi' | 'en';
+  directory: DirectorySettings;
 }
 
 export type RawEnv = Record<string, string | undefined>;
@@ -116,8 +141,10 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   if (production && demo) problems.push('DEMO: the demo client and account are refused in production');
   const maxTokenLife = Math.max(e.ACCESS_TOKEN_TTL, e.ID_TOKEN_TTL, e.CLIENT_CREDENTIALS_TTL);
   if (e.KEY_ROTATION_GRACE < maxTokenLife) problems.push(`KEY_ROTATION_GRACE: must be at least the longest token lifetime (${maxTokenLife}s)`);
+  const directory = directorySettings(e, production, demo, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
+    directory,
     env: e.NODE_ENV,
     production,
     port: e.PORT,
@@ -145,6 +172,61 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     logLevel: e.LOG_LEVEL,
     demo,
     defaultLocale: e.DEFAULT_LOCALE,
+  };
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** LDAP_* -> DirectorySettings, adding every problem found to `problems`. Pure. */
+export function directorySettings(e: Env, production: boolean, demo: boolean, problems: string[]): DirectorySettings {
+  const mailDomains = e.LDAP_MAIL_DOMAINS.map((d) => d.toLowerCase());
+  if (!e.LDAP_URL?.trim()) return demo ? { kind: 'demo', mailDomains: mailDomains.length ? mailDomains : ['tinh.gov.vn'] } : { kind: 'none' };
+  const urls = e.LDAP_URL.split(/[\s,]+/).filter(Boolean);
+  for (const u of urls) {
+    let url: URL | undefined;
+    try { url = new URL(u); } catch { /* reported below */ }
+    if (!url || (url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') || !url.hostname || (url.pathname && url.pathname !== '/')) {
+      problems.push(`LDAP_URL: "${u}" must be ldap://host[:port] or ldaps://host[:port]`);
+      continue;
+    }
+    if (url.protocol === 'ldaps:' && e.LDAP_STARTTLS) problems.push(`LDAP_URL: "${u}" is ldaps:// already; LDAP_STARTTLS applies to ldap:// URLs only`);
+    if (production && url.protocol === 'ldap:' && !e.LDAP_STARTTLS && !LOOPBACK_HOSTS.has(url.hostname) && !e.LDAP_ALLOW_PLAINTEXT) {
+      problems.push(`LDAP_URL: "${u}" would send passwords in clear text; use ldaps://, LDAP_STARTTLS=true, or set LDAP_ALLOW_PLAINTEXT=true deliberately`);
+    }
+  }
+  if (!e.LDAP_BIND_DN) problems.push('LDAP_BIND_DN: required with LDAP_URL (the service account)');
+  if (!e.LDAP_BIND_PASSWORD) problems.push('LDAP_BIND_PASSWORD: required with LDAP_URL (or LDAP_BIND_PASSWORD_FILE)');
+  if (!e.LDAP_BASE_DN) problems.push('LDAP_BASE_DN: required with LDAP_URL');
+  if (production && e.LDAP_TLS_INSECURE) problems.push('LDAP_TLS_INSECURE: certificate verification cannot be turned off in production');
+  if (e.LDAP_USER_FILTER !== undefined && !/^\(.*\)$/s.test(e.LDAP_USER_FILTER.trim())) problems.push('LDAP_USER_FILTER: must be an LDAP filter in parentheses, e.g. (!(zimbraIsSystemAccount=TRUE))');
+  if (!e.LDAP_GROUP_FILTER.includes('{dn}') && e.LDAP_GROUPS === 'search') problems.push('LDAP_GROUP_FILTER: must contain {dn}');
+  let attributeMap: Record<string, string> = {};
+  if (e.LDAP_ATTRIBUTE_MAP?.trim()) {
+    try {
+      const v: unknown = JSON.parse(e.LDAP_ATTRIBUTE_MAP);
+      if (!v || typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new Error('not an object of strings');
+      attributeMap = v as Record<string, string>;
+    } catch {
+      problems.push('LDAP_ATTRIBUTE_MAP: must be a JSON object of attribute names, e.g. {"department":"departmentNumber"}');
+    }
+  }
+  return {
+    kind: 'ldap',
+    urls,
+    startTls: e.LDAP_STARTTLS,
+    caFile: e.LDAP_CA_FILE,
+    tlsInsecure: e.LDAP_TLS_INSECURE,
+    bindDn: e.LDAP_BIND_DN ?? '',
+    bindPassword: e.LDAP_BIND_PASSWORD ?? '',
+    baseDn: e.LDAP_BASE_DN ?? '',
+    preset: e.LDAP_PRESET,
+    userFilter: e.LDAP_USER_FILTER?.trim() || undefined,
+    loginAttributes: e.LDAP_LOGIN_ATTRIBUTES,
+    mailDomains,
+    attributeMap,
+    timeoutMs: e.LDAP_TIMEOUT_MS,
+    poolSize: e.LDAP_POOL_SIZE,
+    groups: { source: e.LDAP_GROUPS, baseDn: e.LDAP_GROUP_BASE_DN ?? e.LDAP_BASE_DN ?? '', filter: e.LDAP_GROUP_FILTER },
   };
 }
 

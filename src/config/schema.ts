@@ -92,9 +92,47 @@ export const envSchema = z.object({
   DEMO: z.string().optional(),
   /** Page language when the browser states no preference: vi or en. */
   DEFAULT_LOCALE: z.enum(['vi', 'en']).default('vi'),
+
+  // --- The official-mail directory (LDAP). Unset LDAP_URL: the demo directory in development, none otherwise.
+  /** One or more ldap:// or ldaps:// URLs, space or comma separated, tried in order (failover). */
+  LDAP_URL: z.string().optional(),
+  /** Upgrade ldap:// connections with StartTLS. */
+  LDAP_STARTTLS: bool(false),
+  /** PEM file of the CA that signed the directory's certificate (default: the system's CAs). */
+  LDAP_CA_FILE: z.string().optional(),
+  /** Turn certificate verification off (never in production; logged loudly). */
+  LDAP_TLS_INSECURE: bool(false),
+  /** Allow plain ldap:// without StartTLS to a non-loopback host in production (passwords cross the network in clear). */
+  LDAP_ALLOW_PLAINTEXT: bool(false),
+  /** The service account's DN (read-only access to people and groups). */
+  LDAP_BIND_DN: z.string().optional(),
+  /** The service account's password (or LDAP_BIND_PASSWORD_FILE). */
+  LDAP_BIND_PASSWORD: z.string().optional(),
+  /** Where people are searched, e.g. dc=tinh,dc=gov,dc=vn. */
+  LDAP_BASE_DN: z.string().optional(),
+  /** zimbra | openldap | activedirectory: attribute names, filters and account states. */
+  LDAP_PRESET: z.enum(['zimbra', 'openldap', 'activedirectory']).default('zimbra'),
+  /** An extra filter ANDed to the preset's, e.g. (!(zimbraIsSystemAccount=TRUE)). */
+  LDAP_USER_FILTER: z.string().optional(),
+  /** Attributes a bare login is matched against (default per preset: uid, or sAMAccountName and userPrincipalName). */
+  LDAP_LOGIN_ATTRIBUTES: list(''),
+  /** The province's mail domains: addresses there are email_verified, and user@domain also logs in as user. */
+  LDAP_MAIL_DOMAINS: list(''),
+  /** JSON object overriding the preset's attribute names, e.g. {"department":"departmentNumber"}. */
+  LDAP_ATTRIBUTE_MAP: z.string().optional(),
+  /** Timeout of each LDAP connect and operation, in milliseconds. */
+  LDAP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  /** Service-account connections kept open per instance. */
+  LDAP_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(4),
+  /** Where group claims come from: memberof (the memberOf attribute), search (a group search), none. */
+  LDAP_GROUPS: z.enum(['memberof', 'search', 'none']).default('memberof'),
+  /** Base DN of the group search (LDAP_GROUPS=search); default LDAP_BASE_DN. */
+  LDAP_GROUP_BASE_DN: z.string().optional(),
+  /** Filter of the group search; {dn} is replaced by the person's DN (escaped). */
+  LDAP_GROUP_FILTER: z.string().default('(&(objectClass=groupOfNames)(member={dn}))'),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
 /** Names of the settings that may be given as NAME_FILE. */
-export const SECRET_SETTINGS = ['COOKIE_KEYS', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL'] as const;
+export const SECRET_SETTINGS = ['COOKIE_KEYS', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'LDAP_BIND_PASSWORD'] as const;

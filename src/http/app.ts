@@ -2,10 +2,12 @@
 import express from 'express';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../db/client.js';
+import type { DirectoryConnector } from '../directory/types.js';
 import { interactionErrorHandler, interactionRouter, localeFor, type InteractionDeps } from '../interactions/routes.js';
 
 export interface AppDeps extends InteractionDeps {
   prisma: Db;
+  directory?: DirectoryConnector | undefined;
 }
 
 const publicDir = fileURLToPath(new URL('../../public', import.meta.url));
@@ -19,12 +21,12 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    try {
-      await deps.prisma.$queryRawUnsafe('SELECT 1');
-      res.json({ status: 'ready', database: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'unavailable', database: 'unreachable' });
-    }
+    const [database, directory] = await Promise.all([
+      deps.prisma.$queryRawUnsafe('SELECT 1').then(() => 'ok', () => 'unreachable'),
+      deps.directory ? deps.directory.ping().then((ok) => (ok ? 'ok' : 'unreachable')) : Promise.resolve('not configured'),
+    ]);
+    const ready = database === 'ok' && directory !== 'unreachable';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, directory });
   });
   app.get('/', (_req, res) => {
     res.redirect(302, '/.well-known/openid-configuration');

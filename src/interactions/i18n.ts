@@ -65,6 +65,11 @@ const vi = {
   // Errors
   'error.invalidCredentials': 'Tên đăng nhập hoặc mật khẩu không đúng.',
   'error.accountDisabled': 'Tài khoản của bạn đã bị khóa hoặc ngừng sử dụng. Vui lòng liên hệ bộ phận quản trị hệ thống.',
+  'error.accountLocked': 'Tài khoản thư công vụ của bạn đang bị tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau hoặc liên hệ bộ phận quản trị hệ thống.',
+  'error.accountExpired': 'Tài khoản của bạn đã hết hạn sử dụng. Vui lòng liên hệ bộ phận quản trị hệ thống.',
+  'error.passwordExpired': 'Mật khẩu thư công vụ của bạn đã hết hạn. Vui lòng đổi mật khẩu trong hệ thống thư công vụ rồi đăng nhập lại.',
+  'error.mustChangePassword': 'Bạn cần đổi mật khẩu trong hệ thống thư công vụ trước khi đăng nhập.',
+  'error.accountConflict': 'Tài khoản của bạn cần được bộ phận quản trị hệ thống kiểm tra trước khi đăng nhập. Vui lòng liên hệ bộ phận quản trị.',
   'error.directoryUnavailable': 'Hệ thống thư công vụ tạm thời không phản hồi, vui lòng thử lại sau ít phút.',
   'error.tooManyAttempts': 'Bạn đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.',
   'error.sessionExpired': 'Trang đăng nhập đã hết hạn. Vui lòng quay lại ứng dụng và bắt đầu lại.',
@@ -130,6 +135,11 @@ const en: Record<MessageKey, string> = {
 
   'error.invalidCredentials': 'Incorrect username or password.',
   'error.accountDisabled': 'Your account has been locked or disabled. Please contact your system administrator.',
+  'error.accountLocked': 'Your official mail account is temporarily locked after too many failed sign-ins. Please try again later or contact your system administrator.',
+  'error.accountExpired': 'Your account has expired. Please contact your system administrator.',
+  'error.passwordExpired': 'Your official mail password has expired. Please change it in the mail system, then sign in again.',
+  'error.mustChangePassword': 'You must change your password in the official mail system before signing in.',
+  'error.accountConflict': 'Your account needs to be checked by your system administrator before you can sign in. Please contact them.',
   'error.directoryUnavailable': 'The official mail system is not responding at the moment, please try again in a few minutes.',
   'error.tooManyAttempts': 'Too many failed sign-in attempts. Please wait {minutes} min and try again.',
   'error.sessionExpired': 'The sign-in page has expired. Please go back to the application and start again.',

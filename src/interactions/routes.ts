@@ -8,7 +8,7 @@ import { parse as parseCookie } from 'cookie';
 import { errors, type InteractionResults } from 'oidc-provider';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../util/logger.js';
-import type { AccountService, LoginResult } from '../accounts/service.js';
+import type { AccountService, LoginFailure, LoginResult } from '../accounts/service.js';
 import type { ProviderHost } from '../oidc/provider.js';
 import { CSRF_COOKIE, CSRF_FIELD, csrfToken, newCsrfNonce, verifyCsrf } from './csrf.js';
 import { LANG_COOKIE, pageLocale, type PageLocale } from './locale.js';
@@ -28,6 +28,18 @@ export interface InteractionDeps {
 }
 
 export const FIELD_LIMITS = { login: 254, password: 256 } as const;
+
+/** What the person reads, and the status, for each reason a login fails. */
+export const LOGIN_FAILURE_PAGES: Record<LoginFailure, readonly [MessageKey, number]> = {
+  invalid_credentials: ['error.invalidCredentials', 401],
+  disabled: ['error.accountDisabled', 403],
+  locked: ['error.accountLocked', 403],
+  expired: ['error.accountExpired', 403],
+  password_expired: ['error.passwordExpired', 403],
+  must_change_password: ['error.mustChangePassword', 403],
+  conflict: ['error.accountConflict', 403],
+  unavailable: ['error.directoryUnavailable', 503],
+};
 
 /** Reasons that mean "the person must type the password again", even with a live session. */
 const REAUTH_REASONS = new Set(['login_prompt', 'max_age', 'id_token_hint', 'claims_id_token_sub_value']);
@@ -171,8 +183,7 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
     const client = String(d.params.client_id);
     if (!result.ok) {
       logger.info({ event: 'login.failure', reason: result.reason, detail: result.detail, login: login.normalize('NFC').trim().toLowerCase().slice(0, 254), client }, 'login failed');
-      const map = { invalid_credentials: ['error.invalidCredentials', 401], disabled: ['error.accountDisabled', 403], unavailable: ['error.directoryUnavailable', 503] } as const;
-      const [key, status] = map[result.reason];
+      const [key, status] = LOGIN_FAILURE_PAGES[result.reason];
       return renderLogin(req, res, d, { error: key, status, login });
     }
     // Another account than the session's: the old session is replaced by oidc-provider.

@@ -8,13 +8,15 @@ import type { AdapterFactory } from './adapter/prisma-adapter.js';
 import type { AccountService } from '../accounts/service.js';
 import { ROUTES } from './routes.js';
 
-export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone'] as const;
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'organization', 'groups'] as const;
 
 export const CLAIMS: Record<string, string[]> = {
   openid: ['sub'],
   profile: ['name', 'family_name', 'given_name', 'middle_name', 'preferred_username', 'updated_at', 'locale'],
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
+  organization: ['organization', 'department', 'title', 'employee_number'],
+  groups: ['groups'],
 };
 
 /**

@@ -1,0 +1,82 @@
+/**
+ * Login: the directory first, local accounts as the other source. A person in the directory
+ * is linked (or created) just in time; local accounts (break-glass administrators, people
+ * outside the mail directory) keep working when the directory is down.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/client.js';
+import type { Logger } from '../util/logger.js';
+import type { DirectoryConnector, DirectoryIdentity } from '../directory/types.js';
+import type { AccountService, LoginResult } from './service.js';
+import { accountFields, decideLink } from './link.js';
+import { normalizeLogin } from './claims.js';
+
+export interface AuthenticatorDeps {
+  prisma: Db;
+  accounts: AccountService;
+  directory?: DirectoryConnector | undefined;
+  mailDomains: string[];
+  logger: Logger;
+  /** Ends every session and token of an account (when the directory says it is disabled). */
+  revokeAll(accountId: string): Promise<number>;
+}
+
+export type Authenticate = (login: string, password: string) => Promise<LoginResult>;
+
+export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
+  const { prisma, accounts, directory, logger } = deps;
+
+  async function linkIdentity(identity: DirectoryIdentity): Promise<LoginResult> {
+    const [byExternalId, byLogin] = await Promise.all([
+      prisma.account.findUnique({ where: { externalId: identity.externalId } }),
+      prisma.account.findUnique({ where: { login: identity.login } }),
+    ]);
+    const decision = decideLink(identity, byExternalId, byLogin);
+    if (decision.action === 'conflict') {
+      logger.error({ event: 'account.conflict', login: identity.login, externalId: identity.externalId, account: decision.accountId, why: decision.why }, 'directory login refused: account conflict');
+      return { ok: false, reason: 'conflict', detail: decision.why };
+    }
+    const fields = accountFields(identity, deps.mailDomains);
+    if (decision.action === 'create') {
+      const account = await prisma.account.create({ data: { id: randomUUID(), ...fields, status: 'active', lastLoginAt: new Date() } });
+      logger.info({ event: 'account.created', account: account.id, login: account.login }, 'directory account created on first login');
+      return { ok: true, account };
+    }
+    const current = byExternalId!;
+    if (current.status !== 'active') {
+      // disabled here by IT staff: that decision stands until `sso account enable`
+      return { ok: false, reason: 'disabled', detail: 'account disabled in the IdP' };
+    }
+    const account = await prisma.account.update({ where: { id: decision.accountId }, data: { ...fields, lastLoginAt: new Date() } });
+    if (current.login !== account.login) logger.info({ event: 'account.renamed', account: account.id, from: current.login, to: account.login }, 'directory login changed; account kept');
+    return { ok: true, account };
+  }
+
+  /** The directory says this person may not log in: reflect it on the linked account. */
+  async function reflectDirectoryState(login: string, reason: string): Promise<void> {
+    if (reason !== 'disabled' && reason !== 'expired') return;
+    const a = await prisma.account.findUnique({ where: { login: normalizeLogin(login) } });
+    if (!a || a.source !== 'directory' || a.status !== 'active') return;
+    await prisma.account.update({ where: { id: a.id }, data: { status: 'disabled', disabledAt: new Date() } });
+    const revoked = await deps.revokeAll(a.id);
+    logger.info({ event: 'account.disabled', account: a.id, reason: `directory: ${reason}`, revoked }, 'account disabled: the directory says so');
+  }
+
+  return async (login, password) => {
+    if (!directory) return accounts.authenticateLocal(login, password);
+    const local = await accounts.byLogin(login);
+    if (local?.source === 'local') {
+      // A local account is checked locally first: break-glass access works while the directory is down.
+      const lr = await accounts.authenticateLocal(login, password);
+      if (lr.ok || lr.reason !== 'invalid_credentials') return lr;
+      // Not this local account's password. If it is a directory person's, the two clash.
+      const r = await directory.authenticate(login, password);
+      if (!r.ok) return lr;
+      return linkIdentity(r.identity);
+    }
+    const r = await directory.authenticate(login, password);
+    if (r.ok) return linkIdentity(r.identity);
+    await reflectDirectoryState(login, r.reason).catch((err: Error) => logger.warn({ error: err.message }, 'could not reflect directory state'));
+    return r;
+  };
+}
