@@ -1,0 +1,282 @@
+/**
+ * Migrations: the pure planner, migrate() on the real backend TEST_DATABASE selects (fresh,
+ * repeated, concurrent, failing), and drift between prisma/model.prisma, the per-provider schemas
+ * and the committed migrations.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { migrate, migrationsDir, planMigrations, readMigrations, type Migration } from '../src/db/migrate.js';
+import { dbProviderOf, sqlitePathOf } from '../src/db/provider.js';
+import { createEmptyTestDatabase, testBackend, type EmptyTestDatabase } from './helpers/db.js';
+
+const run = promisify(execFile);
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const backend = testBackend();
+const INIT = '20261127000000_init';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const mig = (name: string, sql = `-- ${name}`): Migration => ({ name, sql, checksum: sha256(sql) });
+
+/** Model names declared in prisma/model.prisma. */
+function modelNames(): string[] {
+  const src = readFileSync(join(root, 'prisma', 'model.prisma'), 'utf8');
+  return [...src.matchAll(/^\s*model\s+(\w+)\s*\{/gm)].map((m) => m[1]!);
+}
+
+/** Runs a read-only query on a migrated test database, whichever the backend. */
+async function query<T>(url: string, sql: string): Promise<T[]> {
+  if (dbProviderOf(url) === 'sqlite') {
+    const db = new BetterSqlite3(resolve(sqlitePathOf(url)), { readonly: true });
+    try {
+      return db.prepare(sql).all() as T[];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+interface MigrationRow {
+  id: string;
+  migration_name: string;
+  checksum: string;
+  finished_at: unknown;
+  rolled_back_at: unknown;
+  applied_steps_count: number;
+}
+const migrationRows = (url: string) =>
+  query<MigrationRow>(url, 'SELECT id, migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name');
+
+async function tableNames(url: string): Promise<string[]> {
+  const rows =
+    dbProviderOf(url) === 'sqlite'
+      ? await query<{ name: string }>(url, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+      : await query<{ name: string }>(url, `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`);
+  return rows.map((r) => r.name);
+}
+
+describe('planMigrations (pure)', () => {
+  const all = [mig('001_a'), mig('002_b'), mig('003_c')];
+
+  it('lists every migration on an empty history, in order', () => {
+    expect(planMigrations(all, new Map()).map((m) => m.name)).toEqual(['001_a', '002_b', '003_c']);
+  });
+
+  it('lists only the ones not applied yet', () => {
+    const applied = new Map([['001_a', all[0]!.checksum], ['002_b', all[1]!.checksum]]);
+    expect(planMigrations(all, applied).map((m) => m.name)).toEqual(['003_c']);
+  });
+
+  it('lists nothing when everything is applied', () => {
+    expect(planMigrations(all, new Map(all.map((m) => [m.name, m.checksum])))).toEqual([]);
+  });
+
+  it('fills a gap (an older migration that was never applied)', () => {
+    const applied = new Map([['001_a', all[0]!.checksum], ['003_c', all[2]!.checksum]]);
+    expect(planMigrations(all, applied).map((m) => m.name)).toEqual(['002_b']);
+  });
+
+  it('refuses when an applied migration was edited since (checksum mismatch), naming it', () => {
+    const applied = new Map([['001_a', all[0]!.checksum], ['002_b', sha256('something else')]]);
+    expect(() => planMigrations(all, applied)).toThrow(/002_b.*checksum mismatch/);
+  });
+
+  it('ignores applied names that no longer exist on disk', () => {
+    const applied = new Map([['000_gone', 'x'], ['001_a', all[0]!.checksum]]);
+    expect(planMigrations(all, applied).map((m) => m.name)).toEqual(['002_b', '003_c']);
+  });
+});
+
+describe('readMigrations', () => {
+  it.each(['sqlite', 'postgresql'] as const)('reads the committed %s migrations with sha256 checksums of the files', (provider) => {
+    const ms = readMigrations(migrationsDir(provider));
+    expect(ms.map((m) => m.name)).toContain(INIT);
+    for (const m of ms) {
+      const file = readFileSync(join(root, 'prisma', provider, 'migrations', m.name, 'migration.sql'), 'utf8');
+      expect(m.sql).toBe(file);
+      expect(m.checksum).toBe(sha256(file));
+      expect(m.checksum).toMatch(/^[0-9a-f]{64}$/);
+    }
+    expect(ms.map((m) => m.name)).toEqual([...ms.map((m) => m.name)].sort());
+  });
+
+  it('is empty for a missing folder and skips folders without migration.sql', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sso-migs-'));
+    try {
+      expect(readMigrations(join(dir, 'nope'))).toEqual([]);
+      mkdirSync(join(dir, '002_second'));
+      writeFileSync(join(dir, '002_second', 'migration.sql'), 'SELECT 2;');
+      mkdirSync(join(dir, '001_first'));
+      writeFileSync(join(dir, '001_first', 'migration.sql'), 'SELECT 1;');
+      mkdirSync(join(dir, '003_empty'));
+      writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "sqlite"');
+      expect(readMigrations(dir).map((m) => m.name)).toEqual(['001_first', '002_second']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe(`migrate() on ${backend}`, () => {
+  const dbs: EmptyTestDatabase[] = [];
+  const tmpDirs: string[] = [];
+  const fresh = async () => {
+    const d = await createEmptyTestDatabase();
+    dbs.push(d);
+    return d;
+  };
+  /** A copy of the committed migrations folder, to add migrations to. */
+  const migrationsCopy = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sso-migs-'));
+    tmpDirs.push(dir);
+    cpSync(migrationsDir(backend), dir, { recursive: true });
+    return dir;
+  };
+  const addMigration = (dir: string, name: string, sql: string) => {
+    mkdirSync(join(dir, name), { recursive: true });
+    writeFileSync(join(dir, name, 'migration.sql'), sql);
+  };
+
+  afterEach(async () => {
+    for (const d of dbs.splice(0)) await d.drop();
+    for (const dir of tmpDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies the init migration once on a fresh database, records it with the sha256 of the file, and a second run applies nothing', async () => {
+    const { url } = await fresh();
+    const first = await migrate(url);
+    expect(first).toEqual({ applied: [INIT], alreadyApplied: [] });
+
+    const tables = await tableNames(url);
+    for (const model of modelNames()) expect(tables).toContain(model);
+    expect(tables).toContain('_prisma_migrations');
+
+    const file = readFileSync(join(root, 'prisma', backend, 'migrations', INIT, 'migration.sql'), 'utf8');
+    const rows = await migrationRows(url);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ migration_name: INIT, checksum: sha256(file), rolled_back_at: null });
+    expect(Number(rows[0]!.applied_steps_count)).toBe(1);
+    expect(rows[0]!.finished_at).not.toBeNull();
+    expect(rows[0]!.id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const second = await migrate(url);
+    expect(second).toEqual({ applied: [], alreadyApplied: [INIT] });
+    expect(await migrationRows(url)).toEqual(rows);
+  });
+
+  it('two concurrent migrate() calls on one fresh database both succeed and apply once', async () => {
+    const { url } = await fresh();
+    const results = await Promise.all([migrate(url), migrate(url)]);
+    expect(results.flatMap((r) => r.applied)).toEqual([INIT]);
+    expect(results.filter((r) => r.alreadyApplied.includes(INIT))).toHaveLength(1);
+    expect((await migrationRows(url)).map((r) => r.migration_name)).toEqual([INIT]);
+  });
+
+  it('four migrate() processes started at the same instant on one fresh database all succeed and apply once', async () => {
+    const { url } = await fresh();
+    const startAt = Date.now() + 2500;
+    const script = `
+      import { migrate } from './src/db/migrate.ts';
+      const [url, startAt] = process.argv.slice(1);
+      await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
+      process.stdout.write(JSON.stringify(await migrate(url)));
+    `;
+    const outs = await Promise.all(
+      [1, 2, 3, 4].map(() => run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, url, String(startAt)], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' }, timeout: 60_000 })),
+    );
+    const results = outs.map((o) => JSON.parse(o.stdout) as { applied: string[]; alreadyApplied: string[] });
+    expect(results.flatMap((r) => r.applied)).toEqual([INIT]);
+    expect(results.filter((r) => r.alreadyApplied.includes(INIT))).toHaveLength(3);
+    expect((await migrationRows(url)).map((r) => r.migration_name)).toEqual([INIT]);
+  }, 90_000);
+
+  it('applies only a newly added migration on an up-to-date database', async () => {
+    const { url } = await fresh();
+    const dir = migrationsCopy();
+    await migrate(url, dir);
+    const sql = 'CREATE TABLE "Extra" ("id" TEXT NOT NULL PRIMARY KEY);\n';
+    addMigration(dir, '20991231000000_extra', sql);
+    expect(await migrate(url, dir)).toEqual({ applied: ['20991231000000_extra'], alreadyApplied: [INIT] });
+    expect(await tableNames(url)).toContain('Extra');
+    const rows = await migrationRows(url);
+    expect(rows.map((r) => [r.migration_name, r.checksum])).toEqual([
+      [INIT, readMigrations(migrationsDir(backend))[0]!.checksum],
+      ['20991231000000_extra', sha256(sql)],
+    ]);
+  });
+
+  it('refuses to run when an applied migration was edited, and changes nothing', async () => {
+    const { url } = await fresh();
+    const dir = migrationsCopy();
+    await migrate(url, dir);
+    const before = await migrationRows(url);
+    writeFileSync(join(dir, INIT, 'migration.sql'), readFileSync(join(dir, INIT, 'migration.sql'), 'utf8') + '\n-- edited\n');
+    addMigration(dir, '20991231000000_extra', 'CREATE TABLE "Extra" ("id" TEXT NOT NULL PRIMARY KEY);');
+    await expect(migrate(url, dir)).rejects.toThrow(/20261127000000_init.*checksum mismatch/);
+    expect(await migrationRows(url)).toEqual(before);
+    expect(await tableNames(url)).not.toContain('Extra');
+  });
+
+  it('a failing migration is rolled back and not recorded; fixing it lets it apply', async () => {
+    const { url } = await fresh();
+    const dir = migrationsCopy();
+    await migrate(url, dir);
+    addMigration(dir, '20991231000000_broken', 'CREATE TABLE "Half" ("id" TEXT NOT NULL PRIMARY KEY);\nINSERT INTO "NoSuchTable" ("id") VALUES (\'x\');\n');
+    expect(readMigrations(dir).map((m) => m.name)).toEqual([INIT, '20991231000000_broken']);
+    const outcome = await migrate(url, dir).then(
+      async (resolved) => ({ resolved, tables: await tableNames(url), rows: await migrationRows(url) }),
+      (err: Error) => ({ error: err.message }),
+    );
+    expect(outcome).toEqual({ error: expect.stringMatching(/NoSuchTable/) });
+    expect((await migrationRows(url)).map((r) => r.migration_name)).toEqual([INIT]);
+    expect(await tableNames(url)).not.toContain('Half');
+
+    addMigration(dir, '20991231000000_broken', 'CREATE TABLE "Half" ("id" TEXT NOT NULL PRIMARY KEY);\n');
+    expect((await migrate(url, dir)).applied).toEqual(['20991231000000_broken']);
+    expect(await tableNames(url)).toContain('Half');
+  });
+});
+
+describe('schema drift', () => {
+  it('the per-provider schemas match prisma/model.prisma (scripts/prisma-generate.mjs --check exits 0)', async () => {
+    const { stdout, stderr } = await run(process.execPath, ['scripts/prisma-generate.mjs', '--check'], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' } });
+    // execFile rejects on a non-zero exit, so reaching here means exit 0
+    expect(stderr).not.toMatch(/out of date/);
+    expect(stdout).toBe('');
+  });
+
+  it('model.prisma declares the expected models', () => {
+    expect(modelNames().sort()).toEqual(['Account', 'Client', 'OidcPayload', 'SigningKey']);
+  });
+
+  it.each(['sqlite', 'postgresql'] as const)('the committed %s migrations create a table for every model', (provider) => {
+    const sql = readMigrations(migrationsDir(provider))
+      .map((m) => m.sql)
+      .join('\n');
+    const created = [...sql.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?"(\w+)"/g)].map((m) => m[1]!);
+    const models = modelNames();
+    expect(models.length).toBeGreaterThan(0);
+    for (const model of models) expect(created).toContain(model);
+    // and every column of every model
+    const src = readFileSync(join(root, 'prisma', 'model.prisma'), 'utf8');
+    for (const [, model, body] of src.matchAll(/^model\s+(\w+)\s*\{([\s\S]*?)^\}/gm)) {
+      const table = new RegExp(`CREATE TABLE "${model}" \\(([\\s\\S]*?)\\n\\);`).exec(sql)?.[1] ?? '';
+      const fields = [...body!.matchAll(/^\s+(\w+)\s+\w/gm)].map((m) => m[1]!);
+      for (const f of fields) expect({ model, field: f, present: table.includes(`"${f}"`) }).toEqual({ model, field: f, present: true });
+    }
+  });
+});
