@@ -347,9 +347,11 @@ describe('Zimbra entries', () => {
     expect(id.displayName).toBe('Lê Văn Tám');
   });
 
-  it('never takes the department from the DN (every account is under ou=people)', () => {
-    const id = ok(zimbraEntry({ ou: undefined, dn: 'uid=an.nv,ou=Phòng A,ou=people,dc=tinh,dc=gov,dc=vn' }), zimbra);
-    expect(id.organization.department).toBeUndefined();
+  it('takes the department from the agency ou in the DN, never from the generic ou=people', () => {
+    const filed = ok(zimbraEntry({ ou: undefined, dn: 'uid=an.nv,ou=Phòng A,ou=people,dc=tinh,dc=gov,dc=vn' }), zimbra);
+    expect(filed.organization.department).toBe('Phòng A');
+    const stock = ok(zimbraEntry({ ou: undefined, dn: 'uid=an.nv,ou=people,dc=tinh,dc=gov,dc=vn' }), zimbra);
+    expect(stock.organization.department).toBeUndefined();
   });
 
   it('a placeholder cn/sn equal to the login is not a name', () => {

@@ -286,7 +286,13 @@ export class LdapConnector implements DirectoryConnector {
     // A temporarily locked account is not bound again: every failed bind would extend the lockout.
     if (identity.status === 'locked') return { ok: false, reason: 'locked', detail: identity.statusDetail ?? 'locked in the directory' };
     const bound = await this.userBind(identity.dn, password);
-    if (bound !== 'ok') return { ok: false, ...bound };
+    if (bound !== 'ok') {
+      // ppolicy refuses a locked account's bind as "invalid credentials": the entry says why
+      if (bound.reason === 'invalid_credentials' && identity.status !== 'active') {
+        return { ok: false, reason: identity.status === 'expired' ? 'expired' : 'disabled', detail: `${identity.statusDetail ?? identity.status}; bind refused` };
+      }
+      return { ok: false, ...bound };
+    }
     if (identity.status !== 'active') return { ok: false, reason: identity.status === 'expired' ? 'expired' : 'disabled', detail: identity.statusDetail ?? identity.status };
     try {
       return { ok: true, identity: await this.withGroups(identity) };

@@ -111,8 +111,9 @@ function base(name: PresetName): Preset {
         binaryAttributes: [],
         modifiedAttribute: 'modifyTimestamp',
         modifiedFilterFraction: false,
-        // Zimbra keeps every account under ou=people of its domain: the DN says nothing.
-        departmentFromDn: false,
+        // Stock Zimbra keeps every account under ou=people (a generic container, skipped), but
+        // provinces that file accounts under their agency's ou get the department from the DN.
+        departmentFromDn: true,
         extraAttributes: [],
       };
     case 'openldap':
