@@ -124,6 +124,8 @@ describe('login form', () => {
     expect(long.status).toBe(400);
     const empty = await browser.go(action, { form: { csrf, login: 'le.van.c', password: '' } });
     expect(empty.status).toBe(400);
+    const nul = await browser.go(action, { form: { csrf, login: 'le.van.c\u0000', password: PASSWORD } });
+    expect(nul.status).toBe(401);
     const repeated = await browser.request(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(repeated.status).toBeLessThan(500);
     const huge = await fetch(new URL(action, server.issuer), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `login=${'a'.repeat(20000)}` });

@@ -9,7 +9,7 @@ import type { Logger } from '../util/logger.js';
 import type { DirectoryConnector, DirectoryIdentity } from '../directory/types.js';
 import type { AccountService, LoginResult } from './service.js';
 import { accountFields, decideLink } from './link.js';
-import { normalizeLogin } from './claims.js';
+import { loginProblem, normalizeLogin } from './claims.js';
 
 export interface AuthenticatorDeps {
   prisma: Db;
@@ -63,6 +63,8 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
   }
 
   return async (login, password) => {
+    // Hostile input stops here: control characters (NUL breaks PostgreSQL text), over-long input.
+    if (loginProblem(login)) return { ok: false, reason: 'invalid_credentials', detail: 'unusable login input' };
     if (!directory) return accounts.authenticateLocal(login, password);
     const local = await accounts.byLogin(login);
     if (local?.source === 'local') {

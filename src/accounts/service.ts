@@ -104,6 +104,7 @@ export function createAccountService(prisma: Db) {
     /** Local password check. Unknown login and wrong password cost the same argon2 verify. */
     async authenticateLocal(login: string, password: string): Promise<LoginResult> {
       if (!password) return { ok: false, reason: 'invalid_credentials', detail: 'empty password' };
+      if (loginProblem(login)) return { ok: false, reason: 'invalid_credentials', detail: 'unusable login input' };
       const a = await byLogin(login);
       if (!a || a.source !== 'local' || !a.passwordHash) {
         await verifyPassword(await dummyHash(), password);

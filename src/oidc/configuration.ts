@@ -102,7 +102,11 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
           return client.clientAuthMethod !== 'none' && client['client_type'] === 'service';
         },
       },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client revokes only its own tokens.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {

@@ -13,6 +13,7 @@ export const REDACT_PATHS = [
   'id_token', '*.id_token', 'code', '*.code', 'code_verifier', '*.code_verifier',
   'cookie', '*.cookie', 'authorization', '*.authorization', 'headers', '*.headers',
   'keyEncryptionSecret', 'cookieKeys', '*.keyEncryptionSecret', '*.cookieKeys',
+  'bindPassword', '*.bindPassword', 'peoplePassword', '*.peoplePassword',
 ];
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {

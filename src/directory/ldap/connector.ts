@@ -3,6 +3,7 @@
  * connections, user binds on fresh connections that never carry the service identity, failover
  * across servers with back-off and a background probe, LDAPS or StartTLS with a CA file.
  */
+import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { AndFilter, BusyError, Client, EqualityFilter, FilterParser, InvalidCredentialsError, ResultCodeError, SizeLimitExceededError, UnavailableError, type Entry, type Filter } from 'ldapts';
@@ -278,7 +279,12 @@ export class LdapConnector implements DirectoryConnector {
       if (err instanceof DirectoryUnavailableError) return { ok: false, reason: 'unavailable', detail: err.message };
       throw err;
     }
-    if (entries.length === 0) return { ok: false, reason: 'invalid_credentials', detail: 'unknown login' };
+    if (entries.length === 0) {
+      // Cost what a wrong password costs (a bind on a fresh connection), so timing does not tell
+      // an unknown login from a known one. The DN names nobody; the result is ignored.
+      await this.userBind(`cn=${randomUUID()},${this.s.baseDn}`, password);
+      return { ok: false, reason: 'invalid_credentials', detail: 'unknown login' };
+    }
     if (entries.length > 1) return { ok: false, reason: 'invalid_credentials', detail: `login matches ${entries.length} entries` };
     const result = entryToIdentity(entries[0] as Entry & { dn: string }, this.preset, { mailDomains: this.s.mailDomains, now: this.now() });
     if (!result.ok) return { ok: false, reason: 'disabled', detail: `directory entry unusable: ${result.error}` };
