@@ -70,10 +70,26 @@ export async function migrate(url: string, dir?: string): Promise<MigrateResult>
   return provider === 'sqlite' ? migrateSqlite(url, all) : migratePostgres(url, all);
 }
 
+/**
+ * Switching a new file to WAL takes an exclusive lock that the busy timeout does not cover:
+ * several processes starting at once retry it briefly.
+ */
+function setWal(db: BetterSqlite3.Database): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 50) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 + Math.floor(Math.random() * 30));
+    }
+  }
+}
+
 function migrateSqlite(url: string, all: Migration[]): MigrateResult {
   const db = new BetterSqlite3(resolve(sqlitePathOf(url)), { timeout: 10_000 });
   try {
-    db.pragma('journal_mode = WAL');
+    setWal(db);
     db.exec(SQLITE_TABLE);
     const run = db.transaction(() => {
       const rows = db.prepare('SELECT migration_name, checksum FROM _prisma_migrations WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL').all() as { migration_name: string; checksum: string }[];
