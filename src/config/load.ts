@@ -71,6 +71,8 @@ export interface Config {
   demo: boolean;
   defaultLocale: 'vi' | 'en';
   directory: DirectorySettings;
+  sync: { intervalSeconds: number; fullIntervalSeconds: number; maxDisablePercent: number; pageSize: number };
+  logoutDelivery: { attempts: number; timeoutMs: number };
 }
 
 export type RawEnv = Record<string, string | undefined>;
@@ -145,6 +147,8 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   if (problems.length) throw new ConfigError(problems);
   return {
     directory,
+    sync: { intervalSeconds: e.SYNC_INTERVAL, fullIntervalSeconds: e.SYNC_FULL_INTERVAL, maxDisablePercent: e.SYNC_MAX_DISABLE_PERCENT, pageSize: e.SYNC_PAGE_SIZE },
+    logoutDelivery: { attempts: e.LOGOUT_DELIVERY_ATTEMPTS, timeoutMs: e.LOGOUT_DELIVERY_TIMEOUT_MS },
     env: e.NODE_ENV,
     production,
     port: e.PORT,

@@ -130,6 +130,20 @@ export const envSchema = z.object({
   LDAP_GROUP_BASE_DN: z.string().optional(),
   /** Filter of the group search; {dn} is replaced by the person's DN (escaped). */
   LDAP_GROUP_FILTER: z.string().default('(&(objectClass=groupOfNames)(member={dn}))'),
+
+  // --- Directory sync and deprovisioning
+  /** How often the server runs a changed-only sync (entries modified since the last run); 0 turns it off. */
+  SYNC_INTERVAL: duration('5s', 0),
+  /** How often the server runs a full sync (also finds deleted entries); 0 turns it off. */
+  SYNC_FULL_INTERVAL: duration('6h', 0),
+  /** A full sync that would disable more than this percentage of active accounts is refused (--force overrides). */
+  SYNC_MAX_DISABLE_PERCENT: z.coerce.number().min(0).max(100).default(5),
+  /** Entries per page of the directory listing (RFC 2696). */
+  SYNC_PAGE_SIZE: z.coerce.number().int().min(10).max(5000).default(500),
+  /** Attempts to deliver a back-channel logout token before it is marked failed. */
+  LOGOUT_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  /** Timeout of one back-channel logout delivery, in milliseconds. */
+  LOGOUT_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
 });
 
 export type Env = z.infer<typeof envSchema>;
