@@ -1,26 +1,17 @@
 /** Starts the real server on a loopback port against a fresh test database. */
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { createLogger } from '../../src/util/logger.js';
 import { createEmptyTestDatabase } from './db.js';
+import { freePort } from './ports.js';
+export { freePort };
 
 export const TEST_SECRETS = {
   COOKIE_KEYS: 'test-cookie-key-0123456789abcdefghijklmnop',
   KEY_ENCRYPTION_SECRET: 'test-key-encryption-secret-0123456789abcdef',
 };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface TestServer extends RunningServer {
   issuer: string;

@@ -38,7 +38,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,7 @@ import { Client } from 'ldapts';
 import { ldifLine, type LdapFixture } from '../fixtures/ldap/generate.js';
 import { OPENLDAP_FIXTURE } from '../fixtures/ldap/openldap.ldif.js';
 import { ZIMBRA_FIXTURE } from '../fixtures/ldap/zimbra.ldif.js';
+import { freePort } from './ports.js';
 
 export const SLAPD_BIN = process.env.SLAPD_BIN ?? '/usr/sbin/slapd';
 export const SLAPADD_BIN = process.env.SLAPADD_BIN ?? '/usr/sbin/slapadd';
@@ -151,16 +152,6 @@ function state(): ProcessState {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function run(cmd: string, args: string[], opts: { input?: string; cwd?: string } = {}): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
