@@ -31,7 +31,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     logger.warn({ generated: config.generatedSecrets, dataDir: config.dataDir },
       'DEVELOPMENT SECRETS IN USE: generated and stored in DATA_DIR/dev-secrets.json. Set COOKIE_KEYS and KEY_ENCRYPTION_SECRET for any real deployment.');
   }
-  const services = await openServices(config);
+  const services = await openServices(config, { logger });
   const created = await services.keys.ensure();
   if (created.length) logger.info({ kids: created }, 'signing keys generated');
   const demo = config.demo ? await seedDemo(services) : undefined;
@@ -56,7 +56,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       directory: directory.connector,
       mailDomains: directory.mailDomains,
       logger,
-      revokeAll: (id) => services.sessions.revokeAll(id),
+      endAccess: (id, reason) => services.deprovision.endAccess(id, reason),
     }),
     render,
     logger,
@@ -65,6 +65,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   });
   const server = createDispatcher(host, app, config.issuer.startsWith('https:'));
   const address = await listen(server, config.port, config.host);
+  services.deprovision.start();
 
   const gc = setInterval(() => {
     collectGarbage(services.db.prisma)
@@ -90,6 +91,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         clearInterval(gc);
         host.close();
         await closeServer(server);
+        await services.deprovision.stop();
         await directory.close();
         await services.close();
       })();

@@ -1,5 +1,5 @@
 /** Registered applications, the pure parts: redirect URI rules, validation, secrets, metadata. */
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { redirectUriProblem } from '../src/clients/redirect-uri.js';
 import { newClientProblems, type NewClient } from '../src/clients/service.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from '../src/clients/secret.js';
@@ -245,6 +245,12 @@ describe('clientMetadata is accepted by oidc-provider (default SIGNING_ALGS)', (
   };
 
   const jwks = [generateJwk('ES256'), generateJwk('RS256')];
+  // oidc-provider's start-up notices (dev adapter, dev interactions, Node version) are not about clients
+  let warn: ReturnType<typeof jest.spyOn>;
+  beforeAll(() => {
+    warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  });
+  afterAll(() => warn.mockRestore());
 
   it.each(Object.keys(rows) as ClientType[])('%s', async (type) => {
     const { default: Provider } = await import('oidc-provider');

@@ -81,3 +81,17 @@ test('private keys are stored encrypted, never as plain JWK', async () => {
     expect(row.encryptedJwk).not.toContain('"d"');
   }
 });
+
+test('SIGNING_ALGS=RS256: ID tokens are RS256 and only an RS256 key is published', async () => {
+  const s = await startTestServer({ SIGNING_ALGS: 'RS256' });
+  try {
+    await s.services.accounts.addLocal({ login: 'pham.d', password: PASSWORD, displayName: 'Phạm D' });
+    const c = await s.services.clients.add({ name: 'Cũ', type: 'web', redirectUris: [REDIRECT], firstParty: true });
+    const config = await rpConfig(s.issuer, c.client.client_id, c.clientSecret);
+    const { tokens } = await loginAndExchange(config, new Browser(s.issuer), REDIRECT, 'pham.d', PASSWORD, 'openid');
+    expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('RS256');
+    expect((await jwks(s)).keys.map((k) => k.alg)).toEqual(['RS256']);
+  } finally {
+    await s.stop();
+  }
+});

@@ -17,8 +17,8 @@ export interface AuthenticatorDeps {
   directory?: DirectoryConnector | undefined;
   mailDomains: string[];
   logger: Logger;
-  /** Ends every session and token of an account (when the directory says it is disabled). */
-  revokeAll(accountId: string): Promise<number>;
+  /** Ends every session and token of an account and notifies its applications (when the directory says it is disabled). */
+  endAccess(accountId: string, reason: string): Promise<{ revoked: number; queued: number }>;
 }
 
 export type Authenticate = (login: string, password: string) => Promise<LoginResult>;
@@ -58,8 +58,8 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
     const a = await prisma.account.findUnique({ where: { login: normalizeLogin(login) } });
     if (!a || a.source !== 'directory' || a.status !== 'active') return;
     await prisma.account.update({ where: { id: a.id }, data: { status: 'disabled', disabledAt: new Date() } });
-    const revoked = await deps.revokeAll(a.id);
-    logger.info({ event: 'account.disabled', account: a.id, reason: `directory: ${reason}`, revoked }, 'account disabled: the directory says so');
+    const { revoked, queued } = await deps.endAccess(a.id, `login: directory says ${reason}`);
+    logger.info({ event: 'account.disabled', account: a.id, reason: `directory: ${reason}`, revoked, queued }, 'account disabled: the directory says so');
   }
 
   return async (login, password) => {

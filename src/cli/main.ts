@@ -11,6 +11,7 @@ import { collectGarbage } from '../oidc/adapter/prisma-adapter.js';
 import { keySchedule } from '../oidc/keys/schedule.js';
 import { AccountError } from '../accounts/service.js';
 import { ClientError } from '../clients/service.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../deprovision/service.js';
 import { CLIENT_TYPES, type ClientType } from '../clients/types.js';
 import { readSecret } from './prompt.js';
 
@@ -128,6 +129,13 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       else io.out(`new keys ${r.created.map((k) => `${k.kid} (${k.alg})`).join(', ')} sign from ${r.activateAt.toISOString()}; old keys published until ${r.retireAfter.toISOString()}`);
     });
 
+  /** After endAccess: one delivery pass from here, so the applications hear of it even with no server running. */
+  const deliverNow = async (s: Services, queued: number) => {
+    if (!queued) return;
+    const r = await s.deprovision.deliverDue();
+    io.out(`logout notifications: ${queued} queued, ${r.delivered} delivered, ${r.retried} to retry, ${r.failed} failed (see sso logout-deliveries)`);
+  };
+
   const account = program.command('account').description('accounts');
   const passwordFrom = async (o: { passwordStdin?: boolean }) => {
     getConfig(); // a configuration error is reported before anyone types a password
@@ -161,8 +169,9 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   account.command('disable <login>').description('disable an account and end all its sessions and tokens').action(async (login: string) => {
     const s = await open();
     const a = await s.accounts.setStatus(login, 'disabled');
-    const revoked = await s.sessions.revokeAll(a.id);
+    const { revoked, queued } = await s.deprovision.endAccess(a.id, 'sso account disable');
     io.out(`disabled ${a.login}; revoked ${revoked} sessions, grants and tokens`);
+    await deliverNow(s, queued);
   });
   account.command('enable <login>').description('enable an account').action(async (login: string) => {
     const s = await open();
@@ -173,7 +182,9 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     const s = await open();
     const a = await s.accounts.byLogin(login);
     if (!a) throw new AccountError('not_found', `no account with login "${login}"`);
-    io.out(`revoked ${await s.sessions.revokeAll(a.id)} sessions, grants and tokens of ${a.login}`);
+    const { revoked, queued } = await s.deprovision.endAccess(a.id, 'sso account logout');
+    io.out(`revoked ${revoked} sessions, grants and tokens of ${a.login}`);
+    await deliverNow(s, queued);
   });
   account.command('list')
     .description('list accounts')
@@ -184,6 +195,43 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       const s = await open();
       const rows = (await s.accounts.list(o)).map((a) => ({ id: a.id, login: a.login, name: a.displayName, email: a.email, status: a.status, source: a.source }));
       io.out(o.json ? JSON.stringify(rows) : table(rows, ['login', 'name', 'email', 'status', 'source', 'id']));
+    });
+
+  program.command('logout-deliveries')
+    .description('back-channel logout notifications sent to applications when an account\'s access ended, newest first')
+    .addOption(new Option('--status <status>', 'only this status').choices([...DELIVERY_STATUSES]))
+    .option('--account <login>', 'only this account')
+    .option('--limit <n>', 'at most this many rows (default 100)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { status?: DeliveryStatus; account?: string; limit?: string; json?: boolean }) => {
+      const limit = o.limit === undefined ? 100 : Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be a whole number from 1 to 10000');
+      const s = await open();
+      let accountId: string | undefined;
+      if (o.account !== undefined) {
+        const a = await s.accounts.byLogin(o.account);
+        if (!a) throw new AccountError('not_found', `no account with login "${o.account}"`);
+        accountId = a.id;
+      }
+      const rows = await s.deprovision.list({ status: o.status, accountId, limit });
+      const ids = [...new Set(rows.map((r) => r.accountId))];
+      const logins = new Map((await s.db.prisma.account.findMany({ where: { id: { in: ids } }, select: { id: true, login: true } })).map((a) => [a.id, a.login]));
+      const view = rows.map((r) => ({
+        id: r.id,
+        created_at: r.createdAt.toISOString(),
+        status: r.status,
+        attempts: r.attempts,
+        account_id: r.accountId,
+        login: logins.get(r.accountId) ?? null,
+        client_id: r.clientId,
+        sid: r.sid,
+        uri: r.uri,
+        reason: r.reason,
+        next_attempt_at: r.status === 'pending' || r.status === 'sending' ? r.nextAttemptAt.toISOString() : null,
+        delivered_at: r.deliveredAt?.toISOString() ?? null,
+        last_error: r.lastError,
+      }));
+      io.out(o.json ? JSON.stringify(view) : table(view, ['created_at', 'status', 'attempts', 'login', 'client_id', 'delivered_at', 'next_attempt_at', 'last_error']));
     });
 
   const client = program.command('client').description('registered applications');

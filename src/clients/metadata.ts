@@ -13,7 +13,6 @@ export function clientMetadata(row: ClientRow): Record<string, unknown> {
     client_name: row.name,
     client_type: type,
     first_party: row.firstParty,
-    id_token_signed_response_alg: 'ES256',
   };
   if (type === 'service') {
     return {

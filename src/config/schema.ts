@@ -43,7 +43,7 @@ export const envSchema = z.object({
   /** development | production | test. production refuses generated secrets and plain-http issuers. */
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** TCP port the server listens on. */
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).default(3000)),
   /** Address to listen on. */
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Public base URL of the IdP, as applications see it (https in production). Default http://localhost:$PORT. */

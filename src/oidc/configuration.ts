@@ -75,6 +75,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       authorizationSigningAlgValues: config.signingAlgs as NonNullable<Configuration['enabledJWA']>['authorizationSigningAlgValues'],
     },
     extraClientMetadata: { properties: ['client_type', 'first_party'] },
+    // ID tokens are signed with the first configured algorithm (ES256 by default).
+    clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: config.signingAlgs[0] as 'ES256' },
     pkce: {
       // S256 is the only method oidc-provider 9 accepts; public clients (no secret) must use it.
       required: (_ctx, client) => client.clientAuthMethod === 'none',

@@ -10,6 +10,9 @@ import { clientMetadata } from '../../clients/metadata.js';
 
 export type AdapterFactory = (model: string) => Adapter;
 
+/** The models oidc-provider issues under a grant (as its own memory adapter lists them). */
+export const GRANTABLE = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
+
 export function createPrismaAdapterFactory(prisma: Db): AdapterFactory {
   return (model: string) => (model === 'Client' ? new ClientAdapter(prisma) : new PrismaAdapter(prisma, model));
 }
@@ -83,9 +86,9 @@ export class PrismaAdapter implements Adapter {
     await this.prisma.oidcPayload.deleteMany({ where: { type: this.type, id } });
   }
 
-  /** Removes every object of any model issued under the grant (tokens, codes, the grant). */
+  /** Removes every token and code issued under the grant (not interactions in progress). */
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.prisma.oidcPayload.deleteMany({ where: { grantId } });
+    await this.prisma.oidcPayload.deleteMany({ where: { grantId, type: { in: GRANTABLE } } });
   }
 }
 
