@@ -73,6 +73,16 @@ export interface Config {
   directory: DirectorySettings;
   sync: { intervalSeconds: number; fullIntervalSeconds: number; maxDisablePercent: number; pageSize: number };
   logoutDelivery: { attempts: number; timeoutMs: number };
+  throttle: {
+    windowSeconds: number;
+    accountDelayAfter: number;
+    accountBlockAfter: number;
+    ipDelayAfter: number;
+    ipBlockAfter: number;
+    blockSeconds: number;
+    maxDelayMs: number;
+  };
+  audit: { retentionSeconds: number };
 }
 
 export type RawEnv = Record<string, string | undefined>;
@@ -149,6 +159,16 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     directory,
     sync: { intervalSeconds: e.SYNC_INTERVAL, fullIntervalSeconds: e.SYNC_FULL_INTERVAL, maxDisablePercent: e.SYNC_MAX_DISABLE_PERCENT, pageSize: e.SYNC_PAGE_SIZE },
     logoutDelivery: { attempts: e.LOGOUT_DELIVERY_ATTEMPTS, timeoutMs: e.LOGOUT_DELIVERY_TIMEOUT_MS },
+    throttle: {
+      windowSeconds: e.THROTTLE_WINDOW,
+      accountDelayAfter: e.THROTTLE_ACCOUNT_DELAY_AFTER,
+      accountBlockAfter: e.THROTTLE_ACCOUNT_BLOCK_AFTER,
+      ipDelayAfter: e.THROTTLE_IP_DELAY_AFTER,
+      ipBlockAfter: e.THROTTLE_IP_BLOCK_AFTER,
+      blockSeconds: e.THROTTLE_BLOCK_DURATION,
+      maxDelayMs: e.THROTTLE_MAX_DELAY_MS,
+    },
+    audit: { retentionSeconds: e.AUDIT_RETENTION },
     env: e.NODE_ENV,
     production,
     port: e.PORT,

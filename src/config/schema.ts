@@ -144,6 +144,26 @@ export const envSchema = z.object({
   LOGOUT_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   /** Timeout of one back-channel logout delivery, in milliseconds. */
   LOGOUT_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+
+  // --- Password-guessing throttle (checked before any directory bind)
+  /** Failed logins are counted over this window. */
+  THROTTLE_WINDOW: duration('15m', 10),
+  /** Failures for one login before each further attempt is delayed (progressively). */
+  THROTTLE_ACCOUNT_DELAY_AFTER: z.coerce.number().int().min(1).max(1000).default(3),
+  /** Failures for one login before it is blocked for THROTTLE_BLOCK_DURATION (below the mail system's own lockout). */
+  THROTTLE_ACCOUNT_BLOCK_AFTER: z.coerce.number().int().min(1).max(1000).default(8),
+  /** Failures from one client address before its attempts are delayed. */
+  THROTTLE_IP_DELAY_AFTER: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Failures from one client address before it is blocked. */
+  THROTTLE_IP_BLOCK_AFTER: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** How long a block lasts. */
+  THROTTLE_BLOCK_DURATION: duration('15m', 1),
+  /** The longest progressive delay, in milliseconds. */
+  THROTTLE_MAX_DELAY_MS: z.coerce.number().int().min(0).max(30_000).default(4000),
+
+  // --- Audit trail
+  /** How long audit events are kept; 0 keeps them forever. */
+  AUDIT_RETENTION: duration('365d', 0),
 });
 
 export type Env = z.infer<typeof envSchema>;
