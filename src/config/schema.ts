@@ -147,11 +147,11 @@ export const envSchema = z.object({
 
   // --- Password-guessing throttle (checked before any directory bind)
   /** Failed logins are counted over this window. */
-  THROTTLE_WINDOW: duration('15m', 10),
+  THROTTLE_WINDOW: duration('1h', 10),
   /** Failures for one login before each further attempt is delayed (progressively). */
   THROTTLE_ACCOUNT_DELAY_AFTER: z.coerce.number().int().min(1).max(1000).default(3),
   /** Failures for one login before it is blocked for THROTTLE_BLOCK_DURATION (below the mail system's own lockout). */
-  THROTTLE_ACCOUNT_BLOCK_AFTER: z.coerce.number().int().min(1).max(1000).default(8),
+  THROTTLE_ACCOUNT_BLOCK_AFTER: z.coerce.number().int().min(1).max(1000).default(5),
   /** Failures from one client address before its attempts are delayed. */
   THROTTLE_IP_DELAY_AFTER: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Failures from one client address before it is blocked. */

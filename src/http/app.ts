@@ -15,7 +15,8 @@ const publicDir = fileURLToPath(new URL('../../public', import.meta.url));
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', deps.config.trustProxy);
+  // One hop: the address our own proxy saw (it appends to X-Forwarded-For); earlier entries are the client's word.
+  app.set('trust proxy', deps.config.trustProxy ? 1 : false);
   app.use('/assets', express.static(publicDir, { index: false, maxAge: '1h', fallthrough: false }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

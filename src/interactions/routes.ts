@@ -14,6 +14,9 @@ import { CSRF_COOKIE, CSRF_FIELD, csrfToken, newCsrfNonce, verifyCsrf } from './
 import { LANG_COOKIE, pageLocale, type PageLocale } from './locale.js';
 import { scopeDescription, type MessageKey } from './i18n.js';
 import type { createRenderer } from './views.js';
+import type { Db } from '../db/client.js';
+import { createThrottle, type LoginThrottle } from '../throttle/store.js';
+import { accountKey, addressKey, keyType, retryAfterMinutes, retryAfterSeconds } from '../throttle/policy.js';
 
 type Renderer = ReturnType<typeof createRenderer>;
 
@@ -25,6 +28,9 @@ export interface InteractionDeps {
   authenticate(login: string, password: string): Promise<LoginResult>;
   render: Renderer;
   logger: Logger;
+  /** Password-guessing throttle; built on `prisma` (config.throttle) when not given. */
+  throttle?: LoginThrottle | undefined;
+  prisma?: Db | undefined;
 }
 
 export const FIELD_LIMITS = { login: 254, password: 256 } as const;
@@ -40,6 +46,15 @@ export const LOGIN_FAILURE_PAGES: Record<LoginFailure, readonly [MessageKey, num
   conflict: ['error.accountConflict', 403],
   unavailable: ['error.directoryUnavailable', 503],
 };
+
+/**
+ * Failed logins that count against the throttle: a wrong password or unknown login, and the
+ * outcomes a wrong password can hide (a disabled, expired or locked entry). The others say
+ * nothing against the password (directory unreachable) or prove it right, and are not counted.
+ */
+export const THROTTLED_FAILURES: ReadonlySet<LoginFailure> = new Set<LoginFailure>(['invalid_credentials', 'disabled', 'expired', 'locked']);
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Reasons that mean "the person must type the password again", even with a live session. */
 const REAUTH_REASONS = new Set(['login_prompt', 'max_age', 'id_token_hint', 'claims_id_token_sub_value']);
@@ -70,6 +85,9 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
   const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
   const csrfKey = config.cookieKeys[0]!;
   const secure = config.issuer.startsWith('https:');
+  const throttle = deps.throttle ?? (deps.prisma ? createThrottle(deps.prisma, config.throttle, { gcIntervalMs: config.gcIntervalSeconds * 1000 }) : undefined);
+  if (!throttle) throw new Error('interaction router: login throttling needs deps.throttle or deps.prisma');
+  const mailDomains = config.directory.kind === 'none' ? [] : config.directory.mailDomains;
 
   function csrfFor(req: Request, res: Response, uid: string): string {
     let nonce = cookies(req)[CSRF_COOKIE];
@@ -96,7 +114,7 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
     return client?.clientName ?? (typeof clientId === 'string' ? clientId : '');
   }
 
-  async function renderLogin(req: Request, res: Response, d: Awaited<ReturnType<typeof details>>, opts: { error?: MessageKey; status?: number; login?: string } = {}) {
+  async function renderLogin(req: Request, res: Response, d: Awaited<ReturnType<typeof details>>, opts: { error?: MessageKey; errorParams?: Record<string, string | number>; status?: number; login?: string } = {}) {
     const l = localeFor(req, res, config);
     const sessionAccount = d.session?.accountId ? await deps.accounts.findActive(d.session.accountId) : null;
     const forceReauth = d.prompt.name === 'login' && d.prompt.reasons.some((r) => REAUTH_REASONS.has(r));
@@ -110,7 +128,7 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
         continueAction: `/interaction/${d.uid}/continue`,
         csrfToken: csrfFor(req, res, d.uid),
         login: opts.login ?? (forceReauth && sessionAccount ? sessionAccount.login : hint),
-        error: opts.error ? l.t(opts.error) : undefined,
+        error: opts.error ? l.t(opts.error, opts.errorParams) : undefined,
         client: { name: await clientName(d.params.client_id) },
         session: sessionAccount ? { login: sessionAccount.login, displayName: sessionAccount.displayName } : undefined,
         forceReauth,
@@ -179,10 +197,47 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
     if (login === null || password === null || !login.trim() || !password) {
       return renderLogin(req, res, d, { error: 'error.invalidCredentials', status: 400, login: login ?? '' });
     }
-    const result = await deps.authenticate(login, password);
     const client = String(d.params.client_id);
+    const logLogin = login.normalize('NFC').trim().toLowerCase().slice(0, 254);
+
+    // Password guessing is throttled per account and per client address BEFORE any password
+    // check, so that guesses never reach the directory's own lockout of the real owner.
+    const keys = { account: accountKey(login, mailDomains), address: addressKey(req.ip) };
+    const refuse = (until: Date, key: string | undefined, stage: 'check' | 'count') => {
+      const now = new Date();
+      const seconds = retryAfterSeconds(until, now);
+      logger.info({ event: 'login.throttled', action: 'block', keyType: key ? keyType(key) : undefined, stage, until: until.toISOString(), login: logLogin, ip: req.ip, client }, 'login refused: too many failed attempts');
+      res.set('Retry-After', String(seconds));
+      return renderLogin(req, res, d, { error: 'error.tooManyAttempts', errorParams: { minutes: retryAfterMinutes(until, now) }, status: 429, login });
+    };
+    const checked = await throttle.check([keys.account, keys.address]);
+    if (checked.action === 'block') return refuse(checked.until, checked.key, 'check');
+    // Counted before the password check, taken back below when it was no failure: parallel
+    // attempts see each other, and only the one holding the last slot reaches the directory.
+    const counted = await throttle.recordFailure([keys.account, keys.address]);
+    const decision = counted.decision;
+    if (decision.action === 'block') return refuse(decision.until, decision.key, 'count');
+    if (decision.action === 'delay') {
+      logger.info({ event: 'login.throttled', action: 'delay', keyType: decision.key ? keyType(decision.key) : undefined, ms: decision.ms, login: logLogin, ip: req.ip, client }, 'login delayed after failed attempts');
+      await sleep(decision.ms);
+    }
+    let result: LoginResult;
+    try {
+      result = await deps.authenticate(login, password);
+    } catch (err) {
+      await throttle.undoFailure(counted).catch(() => undefined);
+      throw err;
+    }
+    if (result.ok) {
+      // The account starts afresh; the address keeps its other failures (this one is taken back).
+      await throttle.recordSuccess(keys.account);
+      await throttle.undoFailure(counted, [keys.address]);
+    } else if (!THROTTLED_FAILURES.has(result.reason)) {
+      await throttle.undoFailure(counted);
+    }
+
     if (!result.ok) {
-      logger.info({ event: 'login.failure', reason: result.reason, detail: result.detail, login: login.normalize('NFC').trim().toLowerCase().slice(0, 254), client }, 'login failed');
+      logger.info({ event: 'login.failure', reason: result.reason, detail: result.detail, login: logLogin, client }, 'login failed');
       const [key, status] = LOGIN_FAILURE_PAGES[result.reason];
       return renderLogin(req, res, d, { error: key, status, login });
     }
