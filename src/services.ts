@@ -10,6 +10,8 @@ import { createClientService, type ClientService } from './clients/service.js';
 import { createKeyStore, type KeyStore } from './oidc/keys/store.js';
 import { createDeprovisioner, type Deprovisioner } from './deprovision/service.js';
 import { createLogger, type Logger } from './util/logger.js';
+import { createAuditLog, type AuditLog } from './audit/log.js';
+import { processActor } from './audit/actor.js';
 
 export interface Services {
   config: Config;
@@ -19,13 +21,31 @@ export interface Services {
   keys: KeyStore;
   /** Ends an account's access (sessions, grants, tokens) and delivers back-channel logout tokens. */
   deprovision: Deprovisioner;
+  /**
+   * The hash-chained audit trail. The services above record their own changes in it; the
+   * provider side (logins, consent, logout) and the sync record theirs with audit.record().
+   */
+  audit: AuditLog;
   close(): Promise<void>;
 }
 
-export async function openServices(config: Config, opts: { migrate?: boolean; logger?: Logger } = {}): Promise<Services> {
+export interface OpenServicesOptions {
+  migrate?: boolean;
+  logger?: Logger;
+  /** Who the services' changes are recorded as (default: the OS user and host of this process). */
+  actor?: string;
+}
+
+export async function openServices(config: Config, opts: OpenServicesOptions = {}): Promise<Services> {
   if (opts.migrate !== false) await migrate(config.databaseUrl);
   const db = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
-  const keys = createKeyStore(db.prisma, { secret: config.keyEncryptionSecret, algs: config.signingAlgs });
+  // the CLI passes no logger: an audit event it cannot write still goes to stderr, at error level
+  const audit = createAuditLog(db.prisma, {
+    logger: opts.logger ?? createLogger('error', process.stderr),
+    retentionSeconds: config.audit.retentionSeconds,
+    actor: opts.actor ?? processActor(),
+  });
+  const keys = createKeyStore(db.prisma, { secret: config.keyEncryptionSecret, algs: config.signingAlgs, audit });
   const deprovision = createDeprovisioner({
     idTokenAlg: config.signingAlgs[0],
     prisma: db.prisma,
@@ -34,16 +54,19 @@ export async function openServices(config: Config, opts: { migrate?: boolean; lo
     logger: opts.logger ?? createLogger('silent'),
     attempts: config.logoutDelivery.attempts,
     timeoutMs: config.logoutDelivery.timeoutMs,
+    audit,
   });
   return {
     config,
     db,
-    accounts: createAccountService(db.prisma),
-    clients: createClientService(db.prisma),
+    accounts: createAccountService(db.prisma, { audit }),
+    clients: createClientService(db.prisma, { audit }),
     keys,
     deprovision,
+    audit,
     close: async () => {
       await deprovision.stop();
+      await audit.flush();
       await db.close();
     },
   };

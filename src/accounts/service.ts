@@ -8,6 +8,7 @@ import type { Db } from '../db/client.js';
 import { accountClaims, loginProblem, normalizeLogin, type AccountRecord, type Claims } from './claims.js';
 import { dummyHash, hashPassword, passwordProblem, verifyPassword } from './password.js';
 import type { AuthFailure } from '../directory/types.js';
+import type { AuditRecorder } from '../audit/log.js';
 
 export class AccountError extends Error {
   constructor(readonly code: 'not_found' | 'exists' | 'invalid' | 'not_local', message: string) {
@@ -29,7 +30,13 @@ export interface NewLocalAccount {
   phoneNumber?: string | undefined;
 }
 
-export function createAccountService(prisma: Db) {
+export interface AccountServiceDeps {
+  /** Records account.created, account.password_changed, account.status_changed (never a password). */
+  audit?: AuditRecorder | undefined;
+}
+
+export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) {
+  const audit = deps.audit;
   async function byLogin(login: string) {
     return prisma.account.findUnique({ where: { login: normalizeLogin(login) } });
   }
@@ -63,7 +70,7 @@ export function createAccountService(prisma: Db) {
       if (problems.length) throw new AccountError('invalid', problems.join('; '));
       const login = normalizeLogin(input.login);
       if (await byLogin(login)) throw new AccountError('exists', `an account with login "${login}" already exists`);
-      return prisma.account.create({
+      const created = await prisma.account.create({
         data: {
           id: randomUUID(),
           login,
@@ -76,6 +83,13 @@ export function createAccountService(prisma: Db) {
           passwordHash: await hashPassword(input.password),
         },
       });
+      await audit?.record({
+        type: 'account.created',
+        outcome: 'success',
+        subject: created.id,
+        detail: { login: created.login, source: 'local', display_name: created.displayName, email: created.email, phone_number: created.phoneNumber },
+      });
+      return created;
     },
 
     async setPassword(login: string, password: string) {
@@ -84,14 +98,17 @@ export function createAccountService(prisma: Db) {
       const pp = passwordProblem(password);
       if (pp) throw new AccountError('invalid', `password ${pp}`);
       await prisma.account.update({ where: { id: a.id }, data: { passwordHash: await hashPassword(password) } });
+      await audit?.record({ type: 'account.password_changed', outcome: 'success', subject: a.id, detail: { login: a.login } });
     },
 
     async setStatus(login: string, status: 'active' | 'disabled') {
       const a = await mustFind(login);
-      return prisma.account.update({
+      const updated = await prisma.account.update({
         where: { id: a.id },
         data: { status, disabledAt: status === 'disabled' ? new Date() : null },
       });
+      await audit?.record({ type: 'account.status_changed', outcome: status, subject: a.id, detail: { login: a.login, from: a.status, to: status, source: a.source } });
+      return updated;
     },
 
     list(filter: { status?: string | undefined; source?: string | undefined } = {}) {

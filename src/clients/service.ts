@@ -5,6 +5,7 @@ import { redirectUriProblem } from './redirect-uri.js';
 import { generateClientSecret, hashClientSecret } from './secret.js';
 import { CLIENT_TYPES, isPublicType, type ClientType } from './types.js';
 import { parseUriList } from './metadata.js';
+import type { AuditRecorder } from '../audit/log.js';
 
 export class ClientError extends Error {
   constructor(readonly code: 'not_found' | 'invalid' | 'exists', message: string) {
@@ -75,7 +76,13 @@ export function clientView(r: Row): ClientView {
   };
 }
 
-export function createClientService(prisma: Db) {
+export interface ClientServiceDeps {
+  /** Records client.created, client.secret_rotated, client.status_changed (never a secret). */
+  audit?: AuditRecorder | undefined;
+}
+
+export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
+  const audit = deps.audit;
   async function mustFind(id: string) {
     const r = await prisma.client.findUnique({ where: { id } });
     if (!r) throw new ClientError('not_found', `no client with id "${id}"`);
@@ -103,7 +110,22 @@ export function createClientService(prisma: Db) {
           secretRotatedAt: secret ? new Date() : null,
         },
       });
-      return { client: clientView(row), clientSecret: secret };
+      const view = clientView(row);
+      await audit?.record({
+        type: 'client.created',
+        outcome: 'success',
+        clientId: view.client_id,
+        detail: {
+          name: view.name,
+          type: view.type,
+          first_party: view.first_party,
+          redirect_uris: view.redirect_uris,
+          post_logout_redirect_uris: view.post_logout_redirect_uris,
+          backchannel_logout_uri: view.backchannel_logout_uri,
+          confidential: secret !== null,
+        },
+      });
+      return { client: view, clientSecret: secret };
     },
 
     async list(): Promise<ClientView[]> {
@@ -120,13 +142,15 @@ export function createClientService(prisma: Db) {
       if (isPublicType(r.type as ClientType)) throw new ClientError('invalid', `"${id}" is a public (${r.type}) client and has no secret`);
       const secret = generateClientSecret();
       await prisma.client.update({ where: { id }, data: { secretHash: hashClientSecret(secret), secretRotatedAt: new Date() } });
+      await audit?.record({ type: 'client.secret_rotated', outcome: 'success', clientId: id, detail: { name: r.name, previous_rotation: r.secretRotatedAt } });
       return secret;
     },
 
     async setStatus(id: string, status: 'active' | 'disabled'): Promise<ClientView> {
-      await mustFind(id);
+      const before = await mustFind(id);
       const r = await prisma.client.update({ where: { id }, data: { status } });
-      if (status === 'disabled') await prisma.oidcPayload.deleteMany({ where: { clientId: id } });
+      const revoked = status === 'disabled' ? (await prisma.oidcPayload.deleteMany({ where: { clientId: id } })).count : 0;
+      await audit?.record({ type: 'client.status_changed', outcome: status, clientId: id, detail: { name: r.name, from: before.status, to: status, ...(status === 'disabled' ? { revoked } : {}) } });
       return clientView(r);
     },
   };

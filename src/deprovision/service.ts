@@ -22,6 +22,7 @@ import type { Logger } from '../util/logger.js';
 import type { KeyStore, PrivateJwk } from '../oidc/keys/store.js';
 import { clientMetadata } from '../clients/metadata.js';
 import { logoutTokenClaims, signLogoutToken } from './logout-token.js';
+import type { AuditRecorder } from '../audit/log.js';
 
 export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -43,6 +44,8 @@ export interface DeprovisionerOptions {
   attempts: number;
   /** Timeout of one POST (LOGOUT_DELIVERY_TIMEOUT_MS). */
   timeoutMs: number;
+  /** Records account.access_ended with the counts. */
+  audit?: AuditRecorder | undefined;
   fetchImpl?: typeof fetch;
   now?: () => Date;
   /** First retry delay; doubles per attempt up to MAX_BACKOFF_MS. Tests make it small. */
@@ -185,6 +188,7 @@ export function createDeprovisioner(opts: DeprovisionerOptions) {
       if (!(await prisma.oidcPayload.count({ where: { type: 'Session', accountId } }))) break;
     }
     logger.info({ event: 'account.access_ended', account: accountId, reason, revoked, queued }, 'access ended: sessions, grants and tokens revoked; logout notifications queued');
+    await opts.audit?.record({ type: 'account.access_ended', outcome: 'success', subject: accountId, detail: { reason, revoked, queued } });
     if (queued) kick();
     return { revoked, queued };
   }

@@ -7,6 +7,7 @@ import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import { open, seal } from './envelope.js';
 import { keySchedule, type KeySet } from './schedule.js';
+import type { AuditRecorder } from '../../audit/log.js';
 
 export const SUPPORTED_SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
 export type SigningAlg = (typeof SUPPORTED_SIGNING_ALGS)[number];
@@ -37,9 +38,11 @@ export function generateJwk(alg: string): PrivateJwk {
 export interface KeyStoreOptions {
   secret: string;
   algs: readonly string[];
+  /** Records keys.created and keys.rotated (kids and algorithms only). */
+  audit?: AuditRecorder | undefined;
 }
 
-export function createKeyStore(prisma: Db, { secret, algs }: KeyStoreOptions) {
+export function createKeyStore(prisma: Db, { secret, algs, audit }: KeyStoreOptions) {
   async function insert(jwk: PrivateJwk, activatedAt: Date) {
     await prisma.signingKey.create({
       data: { kid: jwk.kid, alg: jwk.alg, status: 'active', activatedAt, encryptedJwk: seal(JSON.stringify(jwk), secret, jwk.kid) },
@@ -62,6 +65,7 @@ export function createKeyStore(prisma: Db, { secret, algs }: KeyStoreOptions) {
         const jwk = generateJwk(alg);
         await insert(jwk, now);
         created.push(jwk.kid);
+        await audit?.record({ type: 'keys.created', outcome: 'success', detail: { kid: jwk.kid, alg, reason: 'no key signing for this algorithm' } });
       }
       return created;
     },
@@ -90,6 +94,11 @@ export function createKeyStore(prisma: Db, { secret, algs }: KeyStoreOptions) {
             retiring.push(old.kid);
           }
         }
+      });
+      await audit?.record({
+        type: 'keys.rotated',
+        outcome: 'success',
+        detail: { created, retiring, activate_at: opts.activateAt, retire_after: retireAfter, grace_seconds: opts.graceSeconds },
       });
       return { created, retiring, activateAt: opts.activateAt, retireAfter };
     },

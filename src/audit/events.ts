@@ -1,0 +1,156 @@
+/**
+ * What an audit event is, and what is kept of one. Pure.
+ *
+ * Nothing secret is ever recorded: detail members whose name says password, secret, token,
+ * cookie, authorization, credential, jwk, code (the OAuth code), verifier, assertion or otp are
+ * replaced with "[redacted]" at any depth (a boolean flag such as has_secret is kept), and so is any string that looks like a JWT or a
+ * password hash. Strings are made storable (no NUL, no lone surrogate) and bounded in length,
+ * and empty optional fields become null, so what is hashed is exactly what the database gives
+ * back.
+ */
+import { canonicalJson, isoTime } from './chain.js';
+
+/** Every event type recorded. Provider-side ones are recorded by the interaction routes and provider events. */
+export const AUDIT_EVENT_TYPES = [
+  // the login page (src/interactions/routes.ts)
+  'login.success', // outcome "success"; actor: the login typed, subject: account id, detail: { source, amr? }
+  'login.failure', // outcome: the reason (invalid_credentials, disabled, conflict, throttled, unavailable, ...)
+  'consent', // outcome "granted" | "denied"; subject, clientId, detail: { scopes, claims? }
+  'logout', // outcome "success"; subject, clientId?, detail: { sid? } (provider "end_session.success")
+  // accounts (src/accounts/service.ts, src/deprovision/service.ts)
+  'account.created', // detail: { login, source, display_name, email? }
+  'account.password_changed', // detail: { login }
+  'account.status_changed', // outcome: the new status; detail: { login, from, to }
+  'account.access_ended', // detail: { reason, revoked, queued }
+  // applications (src/clients/service.ts)
+  'client.created', // detail: { name, type, first_party, redirect_uris, ... , has_secret }
+  'client.secret_rotated',
+  'client.status_changed', // outcome: the new status; detail: { from, to }
+  // signing keys (src/oidc/keys/store.ts)
+  'keys.created', // keys generated because none signed (first start, new algorithm)
+  'keys.rotated', // detail: { created, retiring, activate_at, retire_after }
+  // directory sync (src/sync/runner.ts)
+  'sync.run', // outcome: the run's status; detail: { run_id, mode, dry_run, seen, created, ... }
+  // the trail itself
+  'audit.pruned', // detail: { from_seq, through_seq, removed, before, anchor_hash, retention_seconds }
+] as const;
+
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+export interface AuditEventInput {
+  type: AuditEventType;
+  /** What happened: "success", or the reason it did not, or the new state. */
+  outcome: string;
+  /** Who did it: the login typed on the login page, the operator of the CLI. Defaults to the log's actor. */
+  actor?: string | null | undefined;
+  /** Whom or what it concerns: an account id (the `sub`). */
+  subject?: string | null | undefined;
+  clientId?: string | null | undefined;
+  ip?: string | null | undefined;
+  /** Anything else worth keeping; never a secret (such members are redacted anyway). */
+  detail?: Record<string, unknown> | undefined;
+  /** When it happened; default now. */
+  at?: Date | undefined;
+}
+
+/** An event ready to chain: every field normalized, detail as canonical JSON. */
+export interface NormalizedEvent {
+  at: Date;
+  type: string;
+  outcome: string;
+  actor: string | null;
+  subject: string | null;
+  clientId: string | null;
+  ip: string | null;
+  detail: string;
+}
+
+export const REDACTED = '[redacted]';
+const SECRET_WORDS = new Set([
+  'password', 'passwords', 'passwd', 'pwd', 'passphrase', 'secret', 'secrets', 'token', 'tokens', 'cookie', 'cookies',
+  'authorization', 'credential', 'credentials', 'jwk', 'jwks', 'verifier', 'assertion', 'otp',
+]);
+const MAX_FIELD = 256;
+const MAX_STRING = 1000;
+const MAX_ITEMS = 100;
+const MAX_DEPTH = 6;
+
+/** The words of a member name: camelCase, snake_case, kebab-case, dotted. */
+function words(key: string): string[] {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+}
+
+/** True for a member name that may carry a secret. */
+export function isSecretKey(key: string): boolean {
+  const w = words(key);
+  if (w.length === 1 && w[0] === 'code') return true;
+  return w.some((x) => SECRET_WORDS.has(x));
+}
+
+/** A JWS (3 parts) or JWE (5 parts) in compact form: the header always starts with {" in base64url. */
+const JWT = /^eyJ[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*){2,4}$/;
+const PASSWORD_HASH = /^\$(argon2(id|i|d)|2[aby]|scrypt|pbkdf2)/;
+
+/** True for a value that looks like a token or a password hash. */
+export function looksSecret(s: string): boolean {
+  return JWT.test(s) || PASSWORD_HASH.test(s);
+}
+
+/** A string the database stores and returns unchanged: no NUL, no lone surrogate, bounded. */
+export function storable(s: string, max = MAX_STRING): string {
+  let t = s.replace(/\u0000/g, '\uFFFD');
+  t = (t as string & { toWellFormed?: () => string }).toWellFormed?.() ?? t.replace(/[\uD800-\uDFFF]/g, '\uFFFD');
+  if (t.length > max) t = `${t.slice(0, max - 1)}…`;
+  return t;
+}
+
+/** A copy of detail with secrets redacted and values made JSON-plain and bounded. */
+export function scrubDetail(value: unknown, depth = 0): unknown {
+  if (value === null || value === undefined) return value ?? null;
+  if (typeof value === 'string') return looksSecret(value) ? REDACTED : storable(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  if (Array.isArray(value)) {
+    const items = value.slice(0, MAX_ITEMS).map((x) => scrubDetail(x, depth + 1));
+    if (value.length > MAX_ITEMS) items.push(`[${value.length - MAX_ITEMS} more]`);
+    return items;
+  }
+  if (typeof value === 'object') {
+    if (value instanceof Error) return storable(value.message);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>).slice(0, MAX_ITEMS)) {
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      // a flag (has_secret: true) tells nothing secret; anything else under such a name is dropped
+      out[storable(k, 100)] = isSecretKey(k) && v !== null && typeof v !== 'boolean' ? REDACTED : scrubDetail(v, depth + 1);
+    }
+    return out;
+  }
+  return storable(String(value));
+}
+
+function field(v: string | null | undefined): string | null {
+  if (v === null || v === undefined) return null;
+  const s = storable(String(v), MAX_FIELD).trim();
+  if (!s) return null;
+  return looksSecret(s) ? REDACTED : s;
+}
+
+/** What is stored of an event (before chaining). */
+export function normalizeEvent(e: AuditEventInput, defaults: { actor?: string | null; now?: () => Date } = {}): NormalizedEvent {
+  const at = e.at ?? defaults.now?.() ?? new Date();
+  isoTime(at); // throws on an invalid date
+  const detail = scrubDetail(e.detail ?? {});
+  return {
+    at: new Date(at.getTime()),
+    type: field(e.type) ?? 'unknown',
+    outcome: field(e.outcome) ?? 'unknown',
+    actor: field(e.actor === undefined ? defaults.actor : e.actor),
+    subject: field(e.subject),
+    clientId: field(e.clientId),
+    ip: field(e.ip),
+    detail: canonicalJson(detail && typeof detail === 'object' && !Array.isArray(detail) ? detail : { value: detail }),
+  };
+}
