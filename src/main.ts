@@ -45,6 +45,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     keys: services.keys,
     pages: providerPages(render, config, logger),
     logger,
+    audit: services.audit,
   });
   const app = createApp({
     config,
@@ -61,6 +62,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     render,
     logger,
     prisma: services.db.prisma,
+    audit: services.audit,
     directory: directory.connector,
   });
   const server = createDispatcher(host, app, config.issuer.startsWith('https:'));
@@ -71,7 +73,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     collectGarbage(services.db.prisma)
       .then((n) => n && logger.debug({ removed: n }, 'expired rows removed'))
       .then(() => services.keys.retireExpired())
-      .catch((err: Error) => logger.warn({ error: err.message }, 'garbage collection failed'));
+      .catch((err: Error) => logger.warn({ error: err.message }, 'garbage collection failed'))
+      // a prune refuses to remove rows that do not verify: that is tampering, not housekeeping
+      .then(() => services.audit.prune())
+      .catch((err: Error) => logger.error({ event: 'audit.prune_refused', error: err.message }, 'audit retention not applied'));
   }, config.gcIntervalSeconds * 1000);
   gc.unref();
 

@@ -14,6 +14,7 @@ import { ClientError } from '../clients/service.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../deprovision/service.js';
 import { CLIENT_TYPES, type ClientType } from '../clients/types.js';
 import { readSecret } from './prompt.js';
+import { registerAuditCommand } from './audit-command.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -96,6 +97,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     const s = await open();
     const removed = await collectGarbage(s.db.prisma);
     const retired = await s.keys.retireExpired();
+    await s.audit.prune();
     io.out(`removed ${removed} expired rows; retired ${retired} keys`);
   });
 
@@ -283,6 +285,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     await s.clients.setStatus(id, 'active');
     io.out(`enabled ${id}`);
   });
+
+  registerAuditCommand(program, { io, open });
 
   try {
     await program.parseAsync(argv);

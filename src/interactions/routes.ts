@@ -10,6 +10,7 @@ import type { Config } from '../config/load.js';
 import type { Logger } from '../util/logger.js';
 import type { AccountService, LoginFailure, LoginResult } from '../accounts/service.js';
 import type { ProviderHost } from '../oidc/provider.js';
+import type { AuditLog } from '../audit/log.js';
 import { CSRF_COOKIE, CSRF_FIELD, csrfToken, newCsrfNonce, verifyCsrf } from './csrf.js';
 import { LANG_COOKIE, pageLocale, type PageLocale } from './locale.js';
 import { scopeDescription, type MessageKey } from './i18n.js';
@@ -31,6 +32,8 @@ export interface InteractionDeps {
   /** Password-guessing throttle; built on `prisma` (config.throttle) when not given. */
   throttle?: LoginThrottle | undefined;
   prisma?: Db | undefined;
+  /** The audit trail: logins, consent. */
+  audit?: Pick<AuditLog, 'record'> | undefined;
 }
 
 export const FIELD_LIMITS = { login: 254, password: 256 } as const;
@@ -207,6 +210,7 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
       const now = new Date();
       const seconds = retryAfterSeconds(until, now);
       logger.info({ event: 'login.throttled', action: 'block', keyType: key ? keyType(key) : undefined, stage, until: until.toISOString(), login: logLogin, ip: req.ip, client }, 'login refused: too many failed attempts');
+      void deps.audit?.record({ type: 'login.failure', outcome: 'throttled', actor: logLogin, clientId: client, ip: req.ip ?? null, detail: { until: until.toISOString() } });
       res.set('Retry-After', String(seconds));
       return renderLogin(req, res, d, { error: 'error.tooManyAttempts', errorParams: { minutes: retryAfterMinutes(until, now) }, status: 429, login });
     };
@@ -238,11 +242,13 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
 
     if (!result.ok) {
       logger.info({ event: 'login.failure', reason: result.reason, detail: result.detail, login: logLogin, client }, 'login failed');
+      void deps.audit?.record({ type: 'login.failure', outcome: result.reason, actor: logLogin, clientId: client, ip: req.ip ?? null, detail: { detail: result.detail } });
       const [key, status] = LOGIN_FAILURE_PAGES[result.reason];
       return renderLogin(req, res, d, { error: key, status, login });
     }
     // Another account than the session's: the old session is replaced by oidc-provider.
     logger.info({ event: 'login.success', account: result.account.id, client }, 'login succeeded');
+    void deps.audit?.record({ type: 'login.success', outcome: 'success', actor: logLogin, subject: result.account.id, clientId: client, ip: req.ip ?? null, detail: { source: result.account.source } });
     return finish(req, res, { login: { accountId: result.account.id, amr: ['pwd'] }, ...(d.prompt.name === 'select_account' ? { select_account: {} } : {}) });
   });
 
@@ -259,12 +265,14 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
     if (d.prompt.name !== 'consent') throw new PageError(400, 'error.invalidRequest', 'consent posted to a non-consent prompt');
     const grantId = await grantConsent(d);
     logger.info({ event: 'consent.granted', account: d.session?.accountId, client: String(d.params.client_id) }, 'consent granted');
+    void deps.audit?.record({ type: 'consent', outcome: 'granted', subject: d.session?.accountId ?? null, clientId: String(d.params.client_id), ip: req.ip ?? null, detail: { scopes: (d.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? [] } });
     return finish(req, res, { consent: { grantId } });
   });
 
   router.post('/:uid/abort', body, async (req, res) => {
     const d = await details(req, res);
     checkCsrf(req, d.uid);
+    if (d.prompt.name === 'consent') void deps.audit?.record({ type: 'consent', outcome: 'denied', subject: d.session?.accountId ?? null, clientId: String(d.params.client_id), ip: req.ip ?? null });
     return finish(req, res, { error: 'access_denied', error_description: 'End-User aborted interaction' });
   });
 

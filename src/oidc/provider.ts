@@ -15,6 +15,7 @@ import { createPrismaAdapterFactory } from './adapter/prisma-adapter.js';
 import { providerConfiguration, type ProviderDeps } from './configuration.js';
 import { keySetVersion } from './keys/schedule.js';
 import type { KeyStore } from './keys/store.js';
+import type { AuditLog } from '../audit/log.js';
 
 export interface ProviderHostDeps {
   config: Config;
@@ -23,6 +24,7 @@ export interface ProviderHostDeps {
   keys: KeyStore;
   pages: ProviderDeps['pages'];
   logger: Logger;
+  audit?: Pick<AuditLog, 'record'> | undefined;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -68,6 +70,9 @@ function build(deps: ProviderHostDeps, jwks: JWK[]): Provider {
   provider.on('server_error', (_ctx, err) => log.error({ err: { message: err.message, name: err.name } }, 'oidc server error'));
   provider.on('backchannel.error', (_ctx, err, client) => log.warn({ client: client.clientId, error: err.message }, 'back-channel logout delivery failed'));
   provider.on('backchannel.success', (_ctx, client) => log.info({ client: client.clientId }, 'back-channel logout delivered'));
+  provider.on('end_session.success', (ctx) => {
+    void deps.audit?.record({ type: 'logout', outcome: 'success', subject: ctx.oidc.session?.accountId ?? null, clientId: ctx.oidc.client?.clientId ?? null, ip: ctx.ip, detail: {} });
+  });
   provider.on('grant.success', (ctx) => log.info({ client: ctx.oidc.client?.clientId, grant: ctx.oidc.params?.grant_type }, 'token issued'));
   provider.on('grant.error', (ctx, err) => log.info({ client: ctx.oidc.client?.clientId, error: (err as { error?: string }).error ?? err.name }, 'token request refused'));
   return provider;
