@@ -15,6 +15,7 @@ import { closeServer, createDispatcher, listen } from './http/server.js';
 import { seedDemo, type DemoCredentials } from './demo.js';
 import { openDirectory, type OpenDirectory } from './directory/open.js';
 import { createAuthenticator } from './accounts/authenticator.js';
+import { startSyncScheduler, type SyncScheduler } from './sync/scheduler.js';
 
 export interface RunningServer {
   url: string;
@@ -23,6 +24,7 @@ export interface RunningServer {
   host: ProviderHost;
   demo?: DemoCredentials | undefined;
   directory: OpenDirectory;
+  sync?: SyncScheduler | undefined;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,23 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   }, config.gcIntervalSeconds * 1000);
   gc.unref();
 
+  // Directory sync inside the server: changed-only every SYNC_INTERVAL, full every
+  // SYNC_FULL_INTERVAL; one run at a time across instances (a lease in the database).
+  const scheduler: SyncScheduler | undefined = directory.connector
+    ? startSyncScheduler({
+        prisma: services.db.prisma,
+        directory: directory.connector,
+        mailDomains: directory.mailDomains,
+        maxDisablePercent: config.sync.maxDisablePercent,
+        pageSize: config.sync.pageSize,
+        endAccess: (id, reason) => services.deprovision.endAccess(id, reason),
+        audit: services.audit,
+        logger,
+        intervalSeconds: config.sync.intervalSeconds,
+        fullIntervalSeconds: config.sync.fullIntervalSeconds,
+      })
+    : undefined;
+
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ issuer: config.issuer, listening: url, database: services.db.provider, directory: config.directory.kind }, 'sso started');
 
@@ -91,11 +110,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     host,
     demo,
     directory,
+    sync: scheduler,
     close() {
       closing ??= (async () => {
         clearInterval(gc);
         host.close();
         await closeServer(server);
+        await scheduler?.stop();
         await services.deprovision.stop();
         await directory.close();
         await services.close();

@@ -15,6 +15,7 @@ import { DELIVERY_STATUSES, type DeliveryStatus } from '../deprovision/service.j
 import { CLIENT_TYPES, type ClientType } from '../clients/types.js';
 import { readSecret } from './prompt.js';
 import { registerAuditCommand } from './audit-command.js';
+import { registerSyncCommand, SyncCommandExit } from './sync-command.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -287,11 +288,28 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   });
 
   registerAuditCommand(program, { io, open });
+  // A sync run from the command line delivers the logout tokens it queued before it exits.
+  let queuedByCli = false;
+  registerSyncCommand(program, {
+    io: { out: io.out, err: io.err, ...(io === defaultIO ? { isTTY: process.stderr.isTTY, write: (t: string) => void process.stderr.write(t) } : {}) },
+    getConfig,
+    open,
+    endAccess: async (accountId, reason) => {
+      queuedByCli = true;
+      return (await open()).deprovision.endAccess(accountId, reason);
+    },
+  });
 
   try {
     await program.parseAsync(argv);
+    if (queuedByCli && services) await services.deprovision.deliverDue();
     return EXIT.ok;
   } catch (err) {
+    if (err instanceof SyncCommandExit) {
+      // its output is written; deliver what a partial run queued, then exit with its code
+      if (queuedByCli && services) await services.deprovision.deliverDue().catch(() => undefined);
+      return err.exitCode;
+    }
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }

@@ -35,6 +35,9 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
     DATABASE_POOL_SIZE: '4',
     DEMO: 'false',
     LOG_LEVEL: 'info',
+    // the in-server sync runs only where a test asks for it
+    SYNC_INTERVAL: '0',
+    SYNC_FULL_INTERVAL: '0',
     ...TEST_SECRETS,
     ...env,
   });
