@@ -264,3 +264,21 @@ describe('TLS and failover', () => {
     }
   });
 });
+
+describe('re-activation', () => {
+  test('an account disabled because the directory said so logs in again once the directory re-activates it; an IT-staff disable stands', async () => {
+    await slapd.restart().catch(() => undefined);
+    const person = P.ngocAnh;
+    const first = await tryLogin(person.login, person.password);
+    expect(first.after.leftTo).toMatch(/code=/);
+    await slapd.ldapModify(`dn: ${person.dn}\nchangetype: modify\nreplace: zimbraAccountStatus\nzimbraAccountStatus: closed\n`);
+    expect((await tryLogin(person.login, person.password)).after.status).toBe(403);
+    expect((await server.services.accounts.byLogin(person.login))!.status).toBe('disabled');
+    await slapd.ldapModify(`dn: ${person.dn}\nchangetype: modify\nreplace: zimbraAccountStatus\nzimbraAccountStatus: active\n`);
+    expect((await tryLogin(person.login, person.password)).after.leftTo).toMatch(/code=/);
+    expect((await server.services.accounts.byLogin(person.login))!.status).toBe('active');
+    // IT staff disable: the directory's "active" does not override it
+    await server.services.accounts.setStatus(person.login, 'disabled');
+    expect((await tryLogin(person.login, person.password)).after.status).toBe(403);
+  });
+});

@@ -10,6 +10,7 @@ import type { DirectoryConnector, DirectoryIdentity } from '../directory/types.j
 import type { AccountService, LoginResult } from './service.js';
 import { accountFields, decideLink } from './link.js';
 import { loginProblem, normalizeLogin } from './claims.js';
+import { disabledByDirectory, markDirectoryDisabled } from '../sync/reconcile.js';
 
 export interface AuthenticatorDeps {
   prisma: Db;
@@ -43,9 +44,15 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
       return { ok: true, account };
     }
     const current = byExternalId!;
-    if (current.status !== 'active') {
+    if (current.status !== 'active' && !disabledByDirectory(current)) {
       // disabled here by IT staff: that decision stands until `sso account enable`
       return { ok: false, reason: 'disabled', detail: 'account disabled in the IdP' };
+    }
+    if (current.status !== 'active') {
+      // disabled because the directory said so, and the directory now lets the person in
+      const account = await prisma.account.update({ where: { id: decision.accountId }, data: { ...fields, status: 'active', disabledAt: null, lastLoginAt: new Date() } });
+      logger.info({ event: 'account.enabled', account: account.id, reason: 'directory: active again' }, 'account re-enabled: the directory says so');
+      return { ok: true, account };
     }
     const account = await prisma.account.update({ where: { id: decision.accountId }, data: { ...fields, lastLoginAt: new Date() } });
     if (current.login !== account.login) logger.info({ event: 'account.renamed', account: account.id, from: current.login, to: account.login }, 'directory login changed; account kept');
@@ -57,7 +64,9 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
     if (reason !== 'disabled' && reason !== 'expired') return;
     const a = await prisma.account.findUnique({ where: { login: normalizeLogin(login) } });
     if (!a || a.source !== 'directory' || a.status !== 'active') return;
-    await prisma.account.update({ where: { id: a.id }, data: { status: 'disabled', disabledAt: new Date() } });
+    const at = new Date();
+    // marked as the directory's decision, so the sync re-enables it when the directory does
+    await prisma.account.update({ where: { id: a.id }, data: { status: 'disabled', disabledAt: at, attributes: markDirectoryDisabled(a.attributes, at, `directory: ${reason}`) } });
     const { revoked, queued } = await deps.endAccess(a.id, `login: directory says ${reason}`);
     logger.info({ event: 'account.disabled', account: a.id, reason: `directory: ${reason}`, revoked, queued }, 'account disabled: the directory says so');
   }
