@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { envSchema, SECRET_SETTINGS, type Env } from './schema.js';
 import { SUPPORTED_SIGNING_ALGS } from '../oidc/keys/store.js';
+import type { ThrottleSettings } from '../throttle/policy.js';
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -73,15 +74,7 @@ export interface Config {
   directory: DirectorySettings;
   sync: { intervalSeconds: number; fullIntervalSeconds: number; maxDisablePercent: number; pageSize: number };
   logoutDelivery: { attempts: number; timeoutMs: number };
-  throttle: {
-    windowSeconds: number;
-    accountDelayAfter: number;
-    accountBlockAfter: number;
-    ipDelayAfter: number;
-    ipBlockAfter: number;
-    blockSeconds: number;
-    maxDelayMs: number;
-  };
+  throttle: ThrottleSettings;
   audit: { retentionSeconds: number };
 }
 

@@ -45,7 +45,7 @@ import type { Db } from '../db/client.js';
 import { Prisma } from '../db/generated/sqlite/client.js';
 import type { Logger } from '../util/logger.js';
 import type { AuditEventInput, AuditRecorder } from '../audit/log.js';
-import { DirectoryUnavailableError, type DirectoryConnector, type DirectoryIdentity } from '../directory/types.js';
+import { DirectoryUnavailableError, type DirectoryConnector, type DirectoryIdentity, type ListOptions } from '../directory/types.js';
 import { currentLease, holdLease, isUniqueViolation, type HeldLease } from './lease.js';
 import {
   PENDING_MARKER_TEXT,
@@ -327,6 +327,22 @@ class Run {
     }
   }
 
+  /** Streams the listing: counts every entry, records the unusable ones, hands on the rest. */
+  async consume(options: ListOptions, onEntry: (identity: DirectoryIdentity) => Promise<void>): Promise<void> {
+    for await (const entry of this.o.directory.list(options)) {
+      this.check();
+      this.counts.seen += 1;
+      if (!entry.ok) {
+        this.counts.failed += 1;
+        this.error({ kind: 'entry', dn: entry.dn, error: entry.error });
+        continue;
+      }
+      this.noteModified(entry.identity);
+      await onEntry(entry.identity);
+    }
+    this.check();
+  }
+
   noteModified(identity: DirectoryIdentity): void {
     const m = identity.modifiedAt;
     if (m && !Number.isNaN(m.getTime()) && (!this.maxModifiedAt || m > this.maxModifiedAt)) this.maxModifiedAt = m;
@@ -437,19 +453,10 @@ class Run {
     };
     try {
       try {
-        for await (const entry of this.o.directory.list({ pageSize: this.o.pageSize })) {
-          this.check();
-          this.counts.seen += 1;
-          if (!entry.ok) {
-            this.counts.failed += 1;
-            this.error({ kind: 'entry', dn: entry.dn, error: entry.error });
-            continue;
-          }
-          this.noteModified(entry.identity);
-          batch.push(entry.identity);
+        await this.consume({ pageSize: this.o.pageSize }, async (identity) => {
+          batch.push(identity);
           if (batch.length >= this.batchSize) await flush();
-        }
-        this.check();
+        });
         await flush();
       } finally {
         await inserting;
@@ -608,19 +615,10 @@ class Run {
       this.progress({ phase: 'applying', done: this.counts.seen });
     };
     try {
-      for await (const entry of this.o.directory.list({ changedSince: since, pageSize: this.o.pageSize })) {
-        this.check();
-        this.counts.seen += 1;
-        if (!entry.ok) {
-          this.counts.failed += 1;
-          this.error({ kind: 'entry', dn: entry.dn, error: entry.error });
-          continue;
-        }
-        this.noteModified(entry.identity);
-        batch.push(entry.identity);
+      await this.consume({ changedSince: since, pageSize: this.o.pageSize }, async (identity) => {
+        batch.push(identity);
         if (batch.length >= this.batchSize) await flush();
-      }
-      this.check();
+      });
       await flush();
     } catch (err) {
       if (err instanceof SyncAborted) throw err;
