@@ -290,7 +290,11 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   registerAuditCommand(program, { io, open });
   // A sync run from the command line delivers the logout tokens it queued before it exits.
   let queuedByCli = false;
+  // Ctrl-C during `sso sync` aborts the run cleanly: recorded as failed, the next run converges.
+  const abort = new AbortController();
+  if (io === defaultIO && argv[2] === 'sync') process.once('SIGINT', () => abort.abort());
   registerSyncCommand(program, {
+    signal: abort.signal,
     io: { out: io.out, err: io.err, ...(io === defaultIO ? { isTTY: process.stderr.isTTY, write: (t: string) => void process.stderr.write(t) } : {}) },
     getConfig,
     open,
