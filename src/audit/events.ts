@@ -8,7 +8,7 @@
  * and empty optional fields become null, so what is hashed is exactly what the database gives
  * back.
  */
-import { canonicalJson, isoTime } from './chain.js';
+import { canonicalJson, isoTime, type ChainRow } from './chain.js';
 
 /** Every event type recorded. Provider-side ones are recorded by the interaction routes and provider events. */
 export const AUDIT_EVENT_TYPES = [
@@ -54,16 +54,8 @@ export interface AuditEventInput {
 }
 
 /** An event ready to chain: every field normalized, detail as canonical JSON. */
-export interface NormalizedEvent {
-  at: Date;
-  type: string;
-  outcome: string;
-  actor: string | null;
-  subject: string | null;
-  clientId: string | null;
-  ip: string | null;
-  detail: string;
-}
+/** A row's content before it is chained (no seq, prevHash, hash yet). */
+export type NormalizedEvent = Omit<ChainRow, 'seq' | 'at' | 'prevHash' | 'hash'> & { at: Date };
 
 export const REDACTED = '[redacted]';
 const SECRET_WORDS = new Set([

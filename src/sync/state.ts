@@ -12,6 +12,7 @@
  * "unchanged": re-processing is harmless.
  */
 import type { Db } from '../db/client.js';
+import type { SyncCounts } from './runner.js';
 
 export const HIGH_WATER_MARK = 'sync.highWaterMark';
 
@@ -50,20 +51,14 @@ export function changedSince(hwm: HighWaterMark, overlapSeconds: number): Date {
 // ---------------------------------------------------------------------------------------------
 // History
 
-export interface SyncRunRow {
+/** A SyncRun row: the run's counts plus when, how and by whom. */
+export interface SyncRunRow extends SyncCounts {
   id: string;
   mode: string;
   dryRun: boolean;
   status: string;
   startedAt: Date;
   finishedAt: Date | null;
-  seen: number;
-  created: number;
-  updated: number;
-  disabled: number;
-  unchanged: number;
-  failed: number;
-  conflicts: number;
   message: string | null;
   errors: string;
   holder: string | null;
