@@ -352,6 +352,7 @@ class Run {
     let status: SyncStatus;
     let message: string | null = null;
     let extra: Partial<SyncRunResult> = {};
+    let aborted = false;
     try {
       if (!this.dryRun) await this.retryPendingEndAccess();
       const r = this.o.mode === 'full' ? await this.full() : await this.changed();
@@ -360,7 +361,8 @@ class Run {
       extra = r.extra ?? {};
     } catch (err) {
       status = 'failed';
-      message = err instanceof SyncAborted ? `${err.message}: stopped part-way; the next run converges` : `sync failed: ${errMessage(err)}`;
+      aborted = err instanceof SyncAborted;
+      message = aborted ? `${(err as Error).message}: stopped part-way; the next run converges` : `sync failed: ${errMessage(err)}`;
       if (!(err instanceof SyncAborted)) this.log.error({ event: 'sync.error', run: this.id, error: errMessage(err) }, 'directory sync failed');
     } finally {
       if (this.o.mode === 'full') await this.prisma.syncStage.deleteMany({ where: { runId: this.id } }).catch(() => undefined);
@@ -399,7 +401,8 @@ class Run {
       },
     });
     this.progress({ phase: 'done', done: result.seen });
-    const level = status === 'failed' ? 'error' : status === 'refused' ? 'warn' : 'info';
+    // a run stopped on purpose (shutdown, Ctrl-C) is recorded as failed but is no error
+    const level = aborted ? 'warn' : status === 'failed' ? 'error' : status === 'refused' ? 'warn' : 'info';
     this.log[level]({
       event: 'sync.run', run: this.id, mode: result.mode, dryRun: result.dryRun, status,
       seen: result.seen, created: result.created, updated: result.updated, enabled: result.enabled, disabled: result.disabled,
