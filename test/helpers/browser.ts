@@ -19,6 +19,11 @@ export class Browser {
     return [...(this.jar.get(new URL(this.origin).host)?.keys() ?? [])];
   }
 
+  /** Every cookie value the IdP set and still holds (to check none is ever logged). */
+  cookieValues(): string[] {
+    return [...(this.jar.get(new URL(this.origin).host)?.values() ?? [])];
+  }
+
   private cookieHeader(url: URL): string {
     const c = this.jar.get(url.host);
     return c ? [...c].map(([k, v]) => `${k}=${v}`).join('; ') : '';
