@@ -15,6 +15,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { AuditLog } from '../audit/log.js';
 import { EXPORT_FORMATS, parseExport, recordView, type ExportFormat } from '../audit/export.js';
 import { ChainVerifier, type ChainRow } from '../audit/chain.js';
+import { table } from './table.js';
 
 export interface AuditCommandContext {
   io: { out(line: string): void; err(line: string): void };
@@ -51,12 +52,6 @@ function checkpointArg(v: string): { seq: number; hash: string } {
   const m = /^(\d{1,15}):([0-9a-f]{64})$/i.exec(v.trim());
   if (!m || Number(m[1]) < 1) throw new InvalidArgumentError('must be SEQ:HASH, the head printed by an earlier sso audit verify');
   return { seq: Number(m[1]), hash: m[2]!.toLowerCase() };
-}
-
-function table(rows: Record<string, unknown>[], cols: string[]): string {
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => String(r[c] ?? ''))))].join('\n');
 }
 
 function brokenLine(p: { kind: string; seq: number; message: string }, count: number): string {

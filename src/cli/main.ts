@@ -16,6 +16,7 @@ import { CLIENT_TYPES, type ClientType } from '../clients/types.js';
 import { readSecret } from './prompt.js';
 import { registerAuditCommand } from './audit-command.js';
 import { registerSyncCommand, SyncCommandExit } from './sync-command.js';
+import { table } from './table.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -34,12 +35,6 @@ const defaultIO: CliIO = {
   env: process.env,
   readSecret,
 };
-
-function table(rows: Record<string, unknown>[], cols: string[]): string {
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => String(r[c] ?? ''))))].join('\n');
-}
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   if (io === defaultIO) loadDotenv({ quiet: true });

@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { openDirectory as openDirectoryDefault, type OpenDirectory } from '../directory/open.js';
 import { runSync, type SyncErrorEntry, type SyncProgress, type SyncRunResult } from '../sync/runner.js';
 import { lastFullRunSeen, listSyncRuns, type SyncRunRow } from '../sync/state.js';
+import { table } from './table.js';
 
 export const SYNC_EXIT = { ok: 0, error: 1, usage: 2, partial: 3, refused: 4 } as const;
 
@@ -130,12 +131,6 @@ function duration(ms: number): string {
   const m = Math.floor((s % 3600) / 60);
   const sec = String(s % 60).padStart(2, '0');
   return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
-}
-
-function table(rows: Record<string, unknown>[], cols: string[]): string {
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => String(r[c] ?? ''))))].join('\n');
 }
 
 /** Progress on stderr: a redrawn bar on a terminal, a line every few seconds otherwise. */
