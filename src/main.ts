@@ -16,6 +16,7 @@ import { seedDemo, type DemoCredentials } from './demo.js';
 import { openDirectory, type OpenDirectory } from './directory/open.js';
 import { createAuthenticator } from './accounts/authenticator.js';
 import { startSyncScheduler, type SyncScheduler } from './sync/scheduler.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 
 export interface RunningServer {
   url: string;
@@ -25,6 +26,8 @@ export interface RunningServer {
   demo?: DemoCredentials | undefined;
   directory: OpenDirectory;
   sync?: SyncScheduler | undefined;
+  /** This server's own metrics registry (GET /metrics). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -33,11 +36,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     logger.warn({ generated: config.generatedSecrets, dataDir: config.dataDir },
       'DEVELOPMENT SECRETS IN USE: generated and stored in DATA_DIR/dev-secrets.json. Set COOKIE_KEYS and KEY_ENCRYPTION_SECRET for any real deployment.');
   }
-  const services = await openServices(config, { logger });
+  const metrics = createMetrics({ ldapServers: config.directory.kind === 'ldap' ? config.directory.urls : [] });
+  const services = await openServices(config, { logger, metrics });
   const created = await services.keys.ensure();
   if (created.length) logger.info({ kids: created }, 'signing keys generated');
   const demo = config.demo ? await seedDemo(services) : undefined;
-  const directory = await openDirectory(config.directory, logger);
+  const directory = await openDirectory(config.directory, logger, { metrics });
 
   const render = createRenderer();
   const host = await createProviderHost({
@@ -48,6 +52,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     pages: providerPages(render, config, logger),
     logger,
     audit: services.audit,
+    metrics,
   });
   const app = createApp({
     config,
@@ -66,6 +71,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     prisma: services.db.prisma,
     audit: services.audit,
     directory: directory.connector,
+    metrics,
   });
   const server = createDispatcher(host, app, config.issuer.startsWith('https:'));
   const address = await listen(server, config.port, config.host);
@@ -96,6 +102,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         logger,
         intervalSeconds: config.sync.intervalSeconds,
         fullIntervalSeconds: config.sync.fullIntervalSeconds,
+        metrics,
       })
     : undefined;
 
@@ -111,6 +118,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     demo,
     directory,
     sync: scheduler,
+    metrics,
     close() {
       closing ??= (async () => {
         clearInterval(gc);
@@ -120,6 +128,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         await services.deprovision.stop();
         await directory.close();
         await services.close();
+        metrics.close();
+        logger.info({ event: 'sso.stopped' }, 'sso stopped: HTTP server closed, sync and deliveries stopped, directory connections and database pool closed');
       })();
       return closing;
     },

@@ -11,7 +11,8 @@ import { createKeyStore, type KeyStore } from './oidc/keys/store.js';
 import { createDeprovisioner, type Deprovisioner } from './deprovision/service.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { createAuditLog, type AuditLog } from './audit/log.js';
-import { processActor } from './audit/actor.js';
+import { actorAware, processActor } from './audit/actor.js';
+import type { Metrics } from './metrics/metrics.js';
 
 export interface Services {
   config: Config;
@@ -34,17 +35,20 @@ export interface OpenServicesOptions {
   logger?: Logger;
   /** Who the services' changes are recorded as (default: the OS user and host of this process). */
   actor?: string;
+  /** The server's metrics (the CLI has none). */
+  metrics?: Metrics | undefined;
 }
 
 export async function openServices(config: Config, opts: OpenServicesOptions = {}): Promise<Services> {
   if (opts.migrate !== false) await migrate(config.databaseUrl);
   const db = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   // the CLI passes no logger: an audit event it cannot write still goes to stderr, at error level
-  const audit = createAuditLog(db.prisma, {
+  // actorAware: inside actingAs() (a console request) the services record that person as the actor
+  const audit = actorAware(createAuditLog(db.prisma, {
     logger: opts.logger ?? createLogger('error', process.stderr),
     retentionSeconds: config.audit.retentionSeconds,
     actor: opts.actor ?? processActor(),
-  });
+  }));
   const keys = createKeyStore(db.prisma, { secret: config.keyEncryptionSecret, algs: config.signingAlgs, audit });
   const deprovision = createDeprovisioner({
     idTokenAlg: config.signingAlgs[0],
@@ -55,6 +59,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     attempts: config.logoutDelivery.attempts,
     timeoutMs: config.logoutDelivery.timeoutMs,
     audit,
+    metrics: opts.metrics,
   });
   return {
     config,

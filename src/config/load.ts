@@ -76,6 +76,8 @@ export interface Config {
   logoutDelivery: { attempts: number; timeoutMs: number };
   throttle: ThrottleSettings;
   audit: { retentionSeconds: number };
+  /** Bearer token for GET /metrics; undefined: the endpoint is open. */
+  metricsToken?: string | undefined;
 }
 
 export type RawEnv = Record<string, string | undefined>;
@@ -162,6 +164,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
       maxDelayMs: e.THROTTLE_MAX_DELAY_MS,
     },
     audit: { retentionSeconds: e.AUDIT_RETENTION },
+    metricsToken: e.METRICS_TOKEN,
     env: e.NODE_ENV,
     production,
     port: e.PORT,

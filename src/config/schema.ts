@@ -164,9 +164,13 @@ export const envSchema = z.object({
   // --- Audit trail
   /** How long audit events are kept; 0 keeps them forever. */
   AUDIT_RETENTION: duration('365d', 0),
+
+  // --- Metrics
+  /** Bearer token required by GET /metrics (or METRICS_TOKEN_FILE); unset: /metrics is open (restrict it at the proxy). */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
 /** Names of the settings that may be given as NAME_FILE. */
-export const SECRET_SETTINGS = ['COOKIE_KEYS', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'LDAP_BIND_PASSWORD'] as const;
+export const SECRET_SETTINGS = ['COOKIE_KEYS', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'LDAP_BIND_PASSWORD', 'METRICS_TOKEN'] as const;

@@ -9,6 +9,9 @@
  *      grants (refresh fails and introspection says inactive from that moment);
  *   3. the delivery loop is woken and POSTs a freshly signed logout token to each application.
  *
+ * One session (endSession) or one application's consent (revokeApplication) ends the same way,
+ * for that session or application only.
+ *
  * Deliveries live in the database, so any instance on it (or the CLI) can send them; a row is
  * claimed with a conditional UPDATE (pending -> sending, with a lease in nextAttemptAt and the
  * attempt count as a version), so two instances never send the same attempt twice, and a row
@@ -23,6 +26,7 @@ import type { KeyStore, PrivateJwk } from '../oidc/keys/store.js';
 import { clientMetadata } from '../clients/metadata.js';
 import { logoutTokenClaims, signLogoutToken } from './logout-token.js';
 import type { AuditRecorder } from '../audit/log.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -58,6 +62,8 @@ export interface DeprovisionerOptions {
   concurrency?: number;
   /** How long a claim lasts; default: the timeout plus 30 s. */
   leaseMs?: number;
+  /** sso_logout_deliveries_total by status. */
+  metrics?: Pick<Metrics, 'logoutDelivery'> | undefined;
 }
 
 export interface EndAccessResult {
@@ -140,32 +146,47 @@ export function createDeprovisioner(opts: DeprovisionerOptions) {
   const batchSize = opts.batchSize ?? 50;
   const concurrency = Math.max(1, opts.concurrency ?? 8);
   const leaseMs = opts.leaseMs ?? timeoutMs + LEASE_MARGIN_MS;
+  const metrics = opts.metrics;
 
   // ---- ending access ------------------------------------------------------------------------
+
+  type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+  type SessionRow = { id: string; payload: string; expiresAt: Date | null };
+
+  /**
+   * Queues a logout token for every (application with a back-channel logout URI, sid) of these
+   * sessions that are still live (only `onlyClient`'s, when given); returns the grant ids they
+   * name and how many were queued.
+   */
+  async function queueDeliveries(tx: Tx, accountId: string, sessions: SessionRow[], reason: string, at: Date, onlyClient?: string): Promise<{ grantIds: Set<string>; queued: number }> {
+    const pairs = new Map<string, { clientId: string; sid: string | null }>();
+    const grantIds = new Set<string>();
+    for (const s of sessions) {
+      const live = !s.expiresAt || s.expiresAt.getTime() > at.getTime();
+      for (const a of sessionAuthorizations(s.payload)) {
+        if (onlyClient !== undefined && a.clientId !== onlyClient) continue;
+        if (a.grantId) grantIds.add(a.grantId);
+        if (live) pairs.set(`${a.clientId}\u0000${a.sid ?? ''}`, { clientId: a.clientId, sid: a.sid });
+      }
+    }
+    const clientIds = [...new Set([...pairs.values()].map((p) => p.clientId))];
+    const clients = clientIds.length
+      ? await tx.client.findMany({ where: { id: { in: clientIds }, status: 'active', backchannelLogoutUri: { not: null } }, select: { id: true, backchannelLogoutUri: true } })
+      : [];
+    const uriOf = new Map(clients.map((c) => [c.id, c.backchannelLogoutUri!]));
+    const deliveries = [...pairs.values()]
+      .filter((p) => uriOf.has(p.clientId))
+      .map((p) => ({ id: randomUUID(), accountId, clientId: p.clientId, sid: p.sid, uri: uriOf.get(p.clientId)!, reason, status: 'pending', attempts: 0, nextAttemptAt: at, createdAt: at }));
+    if (deliveries.length) await tx.logoutDelivery.createMany({ data: deliveries });
+    return { grantIds, queued: deliveries.length };
+  }
 
   /** One round: note the sessions' applications, then delete; returns what it did. */
   async function endOnce(accountId: string, reason: string): Promise<EndAccessResult> {
     return prisma.$transaction(async (tx) => {
       const at = now();
       const sessions = await tx.oidcPayload.findMany({ where: { type: 'Session', accountId }, select: { id: true, payload: true, expiresAt: true } });
-      const pairs = new Map<string, { clientId: string; sid: string | null }>();
-      const grantIds = new Set<string>();
-      for (const s of sessions) {
-        const live = !s.expiresAt || s.expiresAt.getTime() > at.getTime();
-        for (const a of sessionAuthorizations(s.payload)) {
-          if (a.grantId) grantIds.add(a.grantId);
-          if (live) pairs.set(`${a.clientId}\u0000${a.sid ?? ''}`, { clientId: a.clientId, sid: a.sid });
-        }
-      }
-      const clientIds = [...new Set([...pairs.values()].map((p) => p.clientId))];
-      const clients = clientIds.length
-        ? await tx.client.findMany({ where: { id: { in: clientIds }, status: 'active', backchannelLogoutUri: { not: null } }, select: { id: true, backchannelLogoutUri: true } })
-        : [];
-      const uriOf = new Map(clients.map((c) => [c.id, c.backchannelLogoutUri!]));
-      const deliveries = [...pairs.values()]
-        .filter((p) => uriOf.has(p.clientId))
-        .map((p) => ({ id: randomUUID(), accountId, clientId: p.clientId, sid: p.sid, uri: uriOf.get(p.clientId)!, reason, status: 'pending', attempts: 0, nextAttemptAt: at, createdAt: at }));
-      if (deliveries.length) await tx.logoutDelivery.createMany({ data: deliveries });
+      const { grantIds, queued } = await queueDeliveries(tx, accountId, sessions, reason, at);
 
       for (const g of await tx.oidcPayload.findMany({ where: { type: 'Grant', accountId }, select: { id: true } })) grantIds.add(g.id);
       // Sessions by the ids read above (each one noted); everything else of the account or its grants.
@@ -173,8 +194,55 @@ export function createDeprovisioner(opts: DeprovisionerOptions) {
       const rest = await tx.oidcPayload.deleteMany({
         where: { type: { not: 'Session' }, OR: [{ accountId }, ...(grantIds.size ? [{ grantId: { in: [...grantIds] } }] : [])] },
       });
-      return { revoked: s.count + rest.count, queued: deliveries.length };
+      return { revoked: s.count + rest.count, queued };
     }, { maxWait: 10_000, timeout: 15_000 });
+  }
+
+  /**
+   * Ends one single sign-on session of an account (by its uid): its applications are told
+   * (back-channel logout), the session is deleted with the tokens and codes issued in it. The
+   * account's other sessions and its consent stay. Returns null when it has no such session.
+   */
+  async function endSession(accountId: string, sessionUid: string, reason: string): Promise<EndAccessResult | null> {
+    const r = await prisma.$transaction(async (tx) => {
+      const session = await tx.oidcPayload.findFirst({ where: { type: 'Session', accountId, uid: sessionUid }, select: { id: true, payload: true, expiresAt: true } });
+      if (!session) return null;
+      const { grantIds, queued } = await queueDeliveries(tx, accountId, [session], reason, now());
+      const s = await tx.oidcPayload.deleteMany({ where: { type: 'Session', id: session.id } });
+      // tokens carry the uid of the session they were issued in (grants may be shared by sessions)
+      const tokens = grantIds.size
+        ? await tx.oidcPayload.deleteMany({ where: { type: { not: 'Session' }, grantId: { in: [...grantIds] }, payload: { contains: `"sessionUid":${JSON.stringify(sessionUid)}` } } })
+        : { count: 0 };
+      return { revoked: s.count + tokens.count, queued };
+    }, { maxWait: 10_000, timeout: 15_000 });
+    if (!r) return null;
+    logger.info({ event: 'account.session_ended', account: accountId, reason, ...r }, 'session ended; its applications notified');
+    await opts.audit?.record({ type: 'account.session_ended', outcome: 'success', subject: accountId, detail: { reason, session: sessionUid, ...r } });
+    if (r.queued) kick();
+    return r;
+  }
+
+  /**
+   * Withdraws an account's consent to one application: its grants and every token and code
+   * issued under them are deleted, and the application is told to end its sessions
+   * (back-channel logout). The next login to it asks for consent again.
+   */
+  async function revokeApplication(accountId: string, clientId: string, reason: string): Promise<EndAccessResult> {
+    const r = await prisma.$transaction(async (tx) => {
+      const sessions = await tx.oidcPayload.findMany({ where: { type: 'Session', accountId }, select: { id: true, payload: true, expiresAt: true } });
+      const { grantIds, queued } = await queueDeliveries(tx, accountId, sessions, reason, now(), clientId);
+      for (const g of await tx.oidcPayload.findMany({ where: { type: 'Grant', accountId, clientId }, select: { id: true } })) grantIds.add(g.id);
+      const ids = [...grantIds];
+      const grants = ids.length ? await tx.oidcPayload.deleteMany({ where: { type: 'Grant', id: { in: ids } } }) : { count: 0 };
+      const tokens = await tx.oidcPayload.deleteMany({
+        where: { type: { notIn: ['Session', 'Grant'] }, OR: [{ accountId, clientId }, ...(ids.length ? [{ grantId: { in: ids } }] : [])] },
+      });
+      return { revoked: grants.count + tokens.count, queued };
+    }, { maxWait: 10_000, timeout: 15_000 });
+    logger.info({ event: 'account.application_revoked', account: accountId, client: clientId, reason, ...r }, 'application access revoked; the application notified');
+    await opts.audit?.record({ type: 'account.application_revoked', outcome: 'success', subject: accountId, clientId, detail: { reason, ...r } });
+    if (r.queued) kick();
+    return r;
   }
 
   async function endAccess(accountId: string, reason: string): Promise<EndAccessResult> {
@@ -261,17 +329,26 @@ export function createDeprovisioner(opts: DeprovisionerOptions) {
     }
     const at = now();
     if (outcome.ok) {
-      if (await settle(row.id, attempt, { status: 'delivered', deliveredAt: at, lastError: null })) tally.delivered++;
+      if (await settle(row.id, attempt, { status: 'delivered', deliveredAt: at, lastError: null })) {
+        tally.delivered++;
+        metrics?.logoutDelivery('delivered');
+      }
       logger.info({ event: 'logout.delivered', ...log }, 'back-channel logout delivered');
       return;
     }
     if (attempt >= maxAttempts) {
-      if (await settle(row.id, attempt, { status: 'failed', lastError: outcome.error })) tally.failed++;
+      if (await settle(row.id, attempt, { status: 'failed', lastError: outcome.error })) {
+        tally.failed++;
+        metrics?.logoutDelivery('failed');
+      }
       logger.error({ event: 'logout.failed', ...log, error: outcome.error }, 'back-channel logout not delivered; giving up');
       return;
     }
     const next = new Date(at.getTime() + backoffMs(attempt, backoffBase));
-    if (await settle(row.id, attempt, { status: 'pending', nextAttemptAt: next, lastError: outcome.error })) tally.retried++;
+    if (await settle(row.id, attempt, { status: 'pending', nextAttemptAt: next, lastError: outcome.error })) {
+      tally.retried++;
+      metrics?.logoutDelivery('retry');
+    }
     logger.warn({ event: 'logout.retry', ...log, error: outcome.error, nextAttemptAt: next.toISOString() }, 'back-channel logout failed; will retry');
   }
 
@@ -291,7 +368,10 @@ export function createDeprovisioner(opts: DeprovisionerOptions) {
           where: { id: row.id, status: row.status, attempts: row.attempts, nextAttemptAt: { lte: at } },
           data: { status: 'failed', lastError: row.lastError ?? 'interrupted: the instance sending it stopped' },
         });
-        if (count) tally.failed++;
+        if (count) {
+          tally.failed++;
+          metrics?.logoutDelivery('failed');
+        }
         continue;
       }
       const attempt = await claim(row, at);
@@ -379,6 +459,8 @@ export function createDeprovisioner(opts: DeprovisionerOptions) {
 
   return {
     endAccess,
+    endSession,
+    revokeApplication,
     deliverDue,
     kick,
 

@@ -9,6 +9,7 @@ import { ConfigError } from '../config/load.js';
 import type { DirectoryConnector } from './types.js';
 import { LdapConnector } from './ldap/connector.js';
 import { startDemoDirectory, type DemoDirectory } from './demo/server.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface OpenDirectory {
   connector?: DirectoryConnector | undefined;
@@ -26,15 +27,17 @@ function readCa(s: LdapSettings): string | undefined {
   }
 }
 
-export async function openDirectory(settings: DirectorySettings, logger: Logger): Promise<OpenDirectory> {
+export async function openDirectory(settings: DirectorySettings, logger: Logger, opts: { metrics?: Metrics | undefined } = {}): Promise<OpenDirectory> {
+  const { metrics } = opts;
   if (settings.kind === 'none') return { mailDomains: [], close: async () => {} };
   if (settings.kind === 'ldap') {
-    const connector = new LdapConnector({ settings, logger, ca: readCa(settings) });
+    const connector = new LdapConnector({ settings, logger, ca: readCa(settings), metrics });
     return { connector, mailDomains: settings.mailDomains, close: () => connector.close() };
   }
   const demo = await startDemoDirectory();
   const connector = new LdapConnector({
     logger,
+    metrics,
     settings: {
       kind: 'ldap',
       urls: [demo.url],

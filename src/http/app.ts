@@ -4,10 +4,29 @@ import { fileURLToPath } from 'node:url';
 import type { Db } from '../db/client.js';
 import type { DirectoryConnector } from '../directory/types.js';
 import { interactionErrorHandler, interactionRouter, localeFor, type InteractionDeps } from '../interactions/routes.js';
+import { metricsHandler } from '../metrics/endpoint.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface AppDeps extends InteractionDeps {
   prisma: Db;
   directory?: DirectoryConnector | undefined;
+  /** Served at GET /metrics when given. */
+  metrics?: Metrics | undefined;
+}
+
+/** /readyz answers within this bound even when the database or the directory hangs. */
+export const READY_TIMEOUT_MS = 2_000;
+
+/** The probe's verdict, or 'unreachable' when it fails or takes longer than `ms`. */
+function probe(check: () => Promise<unknown>, ms: number): Promise<'ok' | 'unreachable'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('unreachable'), ms);
+    timer.unref();
+    Promise.resolve()
+      .then(check)
+      .then((ok) => resolve(ok === false ? 'unreachable' : 'ok'), () => resolve('unreachable'))
+      .finally(() => clearTimeout(timer));
+  });
 }
 
 const publicDir = fileURLToPath(new URL('../../public', import.meta.url));
@@ -22,13 +41,15 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    const dir = deps.directory;
     const [database, directory] = await Promise.all([
-      deps.prisma.$queryRawUnsafe('SELECT 1').then(() => 'ok', () => 'unreachable'),
-      deps.directory ? deps.directory.ping().then((ok) => (ok ? 'ok' : 'unreachable')) : Promise.resolve('not configured'),
+      probe(() => deps.prisma.$queryRawUnsafe('SELECT 1'), READY_TIMEOUT_MS),
+      dir ? probe(() => dir.ping(), READY_TIMEOUT_MS) : Promise.resolve('not configured' as const),
     ]);
     const ready = database === 'ok' && directory !== 'unreachable';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, directory });
+    res.status(ready ? 200 : 503).set('Cache-Control', 'no-store').json({ status: ready ? 'ready' : 'unavailable', database, directory });
   });
+  if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics, deps.config.metricsToken, deps.logger));
   app.get('/', (_req, res) => {
     res.redirect(302, '/.well-known/openid-configuration');
   });

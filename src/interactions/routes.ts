@@ -18,6 +18,7 @@ import type { createRenderer } from './views.js';
 import type { Db } from '../db/client.js';
 import { createThrottle, type LoginThrottle } from '../throttle/store.js';
 import { accountKey, addressKey, keyType, retryAfterMinutes, retryAfterSeconds } from '../throttle/policy.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 type Renderer = ReturnType<typeof createRenderer>;
 
@@ -34,6 +35,8 @@ export interface InteractionDeps {
   prisma?: Db | undefined;
   /** The audit trail: logins, consent. */
   audit?: Pick<AuditLog, 'record'> | undefined;
+  /** Login and throttle counters (sso_logins_total, sso_login_throttled_total). */
+  metrics?: Pick<Metrics, 'login' | 'throttled'> | undefined;
 }
 
 export const FIELD_LIMITS = { login: 254, password: 256 } as const;
@@ -198,6 +201,7 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
     const login = str(b.login, FIELD_LIMITS.login);
     const password = str(b.password, FIELD_LIMITS.password);
     if (login === null || password === null || !login.trim() || !password) {
+      deps.metrics?.login('bad_request');
       return renderLogin(req, res, d, { error: 'error.invalidCredentials', status: 400, login: login ?? '' });
     }
     const client = String(d.params.client_id);
@@ -211,6 +215,8 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
       const seconds = retryAfterSeconds(until, now);
       logger.info({ event: 'login.throttled', action: 'block', keyType: key ? keyType(key) : undefined, stage, until: until.toISOString(), login: logLogin, ip: req.ip, client }, 'login refused: too many failed attempts');
       void deps.audit?.record({ type: 'login.failure', outcome: 'throttled', actor: logLogin, clientId: client, ip: req.ip ?? null, detail: { until: until.toISOString() } });
+      deps.metrics?.login('throttled');
+      deps.metrics?.throttled('blocked', key ? keyType(key) : undefined);
       res.set('Retry-After', String(seconds));
       return renderLogin(req, res, d, { error: 'error.tooManyAttempts', errorParams: { minutes: retryAfterMinutes(until, now) }, status: 429, login });
     };
@@ -223,6 +229,7 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
     if (decision.action === 'block') return refuse(decision.until, decision.key, 'count');
     if (decision.action === 'delay') {
       logger.info({ event: 'login.throttled', action: 'delay', keyType: decision.key ? keyType(decision.key) : undefined, ms: decision.ms, login: logLogin, ip: req.ip, client }, 'login delayed after failed attempts');
+      deps.metrics?.throttled('delayed', decision.key ? keyType(decision.key) : undefined);
       await sleep(decision.ms);
     }
     let result: LoginResult;
@@ -243,11 +250,13 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
     if (!result.ok) {
       logger.info({ event: 'login.failure', reason: result.reason, detail: result.detail, login: logLogin, client }, 'login failed');
       void deps.audit?.record({ type: 'login.failure', outcome: result.reason, actor: logLogin, clientId: client, ip: req.ip ?? null, detail: { detail: result.detail } });
+      deps.metrics?.login(result.reason);
       const [key, status] = LOGIN_FAILURE_PAGES[result.reason];
       return renderLogin(req, res, d, { error: key, status, login });
     }
     // Another account than the session's: the old session is replaced by oidc-provider.
     logger.info({ event: 'login.success', account: result.account.id, client }, 'login succeeded');
+    deps.metrics?.login('success');
     void deps.audit?.record({ type: 'login.success', outcome: 'success', actor: logLogin, subject: result.account.id, clientId: client, ip: req.ip ?? null, detail: { source: result.account.source } });
     return finish(req, res, { login: { accountId: result.account.id, amr: ['pwd'] }, ...(d.prompt.name === 'select_account' ? { select_account: {} } : {}) });
   });

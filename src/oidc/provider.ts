@@ -16,6 +16,7 @@ import { providerConfiguration, type ProviderDeps } from './configuration.js';
 import { keySetVersion } from './keys/schedule.js';
 import type { KeyStore } from './keys/store.js';
 import type { AuditLog } from '../audit/log.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface ProviderHostDeps {
   config: Config;
@@ -25,6 +26,8 @@ export interface ProviderHostDeps {
   pages: ProviderDeps['pages'];
   logger: Logger;
   audit?: Pick<AuditLog, 'record'> | undefined;
+  /** Token counters (sso_tokens_issued_total, sso_token_requests_refused_total). */
+  metrics?: Pick<Metrics, 'tokenIssued' | 'tokenRefused' | 'logoutDelivery'> | undefined;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -67,14 +70,28 @@ function build(deps: ProviderHostDeps, jwks: JWK[]): Provider {
     return verifyClientSecret(actual, this.clientSecret);
   };
   const log = deps.logger;
+  const metrics = deps.metrics;
   provider.on('server_error', (_ctx, err) => log.error({ err: { message: err.message, name: err.name } }, 'oidc server error'));
-  provider.on('backchannel.error', (_ctx, err, client) => log.warn({ client: client.clientId, error: err.message }, 'back-channel logout delivery failed'));
-  provider.on('backchannel.success', (_ctx, client) => log.info({ client: client.clientId }, 'back-channel logout delivered'));
+  // RP-initiated logout: oidc-provider delivers these itself, once (no retry queue)
+  provider.on('backchannel.error', (_ctx, err, client) => {
+    metrics?.logoutDelivery('failed');
+    log.warn({ client: client.clientId, error: err.message }, 'back-channel logout delivery failed');
+  });
+  provider.on('backchannel.success', (_ctx, client) => {
+    metrics?.logoutDelivery('delivered');
+    log.info({ client: client.clientId }, 'back-channel logout delivered');
+  });
   provider.on('end_session.success', (ctx) => {
     void deps.audit?.record({ type: 'logout', outcome: 'success', subject: ctx.oidc.session?.accountId ?? null, clientId: ctx.oidc.client?.clientId ?? null, ip: ctx.ip, detail: {} });
   });
-  provider.on('grant.success', (ctx) => log.info({ client: ctx.oidc.client?.clientId, grant: ctx.oidc.params?.grant_type }, 'token issued'));
-  provider.on('grant.error', (ctx, err) => log.info({ client: ctx.oidc.client?.clientId, error: (err as { error?: string }).error ?? err.name }, 'token request refused'));
+  provider.on('grant.success', (ctx) => {
+    metrics?.tokenIssued(ctx.oidc.params?.grant_type);
+    log.info({ client: ctx.oidc.client?.clientId, grant: ctx.oidc.params?.grant_type }, 'token issued');
+  });
+  provider.on('grant.error', (ctx, err) => {
+    metrics?.tokenRefused((err as { error?: string }).error);
+    log.info({ client: ctx.oidc.client?.clientId, error: (err as { error?: string }).error ?? err.name }, 'token request refused');
+  });
   return provider;
 }
 

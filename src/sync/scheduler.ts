@@ -15,6 +15,7 @@
 import type { Logger } from '../util/logger.js';
 import { runSync, type RunSyncOptions, type SyncMode, type SyncRunResult } from './runner.js';
 import { lastFullRun, pruneSyncRuns } from './state.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface SyncSchedulerOptions extends Omit<RunSyncOptions, 'mode' | 'dryRun' | 'force' | 'signal' | 'onProgress'> {
   intervalSeconds: number;
@@ -24,6 +25,8 @@ export interface SyncSchedulerOptions extends Omit<RunSyncOptions, 'mode' | 'dry
   /** How often old history is pruned. Default 1 h. */
   pruneIntervalMs?: number;
   logger: Logger;
+  /** sso_sync_runs_total, sso_sync_entries_total, last-run times: from each run's result. */
+  metrics?: Pick<Metrics, 'syncRun' | 'syncError'> | undefined;
 }
 
 export interface SyncScheduler {
@@ -35,7 +38,7 @@ export interface SyncScheduler {
 const RETRY_FAILED_FULL_MS = 5 * 60 * 1000;
 
 export function startSyncScheduler(opts: SyncSchedulerOptions): SyncScheduler {
-  const { logger, intervalSeconds, fullIntervalSeconds, onRun, ...deps } = opts;
+  const { logger, intervalSeconds, fullIntervalSeconds, onRun, metrics, ...deps } = opts;
   const tickMs = Math.max(1, intervalSeconds > 0 ? intervalSeconds : Math.min(fullIntervalSeconds, 60)) * 1000;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -69,8 +72,17 @@ export function startSyncScheduler(opts: SyncSchedulerOptions): SyncScheduler {
       if (stopped) return null;
       controller = new AbortController();
       try {
-        const r = await runSync({ ...deps, logger, mode, signal: controller.signal, ...(precondition ? { precondition } : {}) });
-        if (!r.busy && !r.skipped) onRun?.(r);
+        let r: SyncRunResult;
+        try {
+          r = await runSync({ ...deps, logger, mode, signal: controller.signal, ...(precondition ? { precondition } : {}) });
+        } catch (err) {
+          metrics?.syncError(mode);
+          throw err;
+        }
+        if (!r.busy && !r.skipped) {
+          metrics?.syncRun(r);
+          onRun?.(r);
+        }
         return r;
       } finally {
         controller = undefined;

@@ -23,6 +23,7 @@ import { and, eq, escapeFilterValue, loginFilter } from './filter.js';
 import { changedSinceFilter, resolvePreset, searchAttributes, type Preset } from './presets.js';
 import { entryToIdentity, uuidToObjectGuid } from './entry.js';
 import { adBindFailure } from './ad-errors.js';
+import type { LdapOperation, Metrics } from '../../metrics/metrics.js';
 
 export interface LdapConnectorOptions {
   settings: LdapSettings;
@@ -32,6 +33,8 @@ export interface LdapConnectorOptions {
   /** How often servers marked dead are probed, ms. */
   probeIntervalMs?: number;
   now?: () => Date;
+  /** LDAP latency and failover counters. */
+  metrics?: Pick<Metrics, 'ldapOperation' | 'ldapServerDown' | 'ldapFailover'> | undefined;
 }
 
 /** Connection refused, reset, timed out, TLS failure, server busy or unavailable: try elsewhere. */
@@ -41,6 +44,8 @@ export function isConnectionFailure(err: unknown): boolean {
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 300);
+
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
 interface Pooled {
   client: Client;
@@ -73,6 +78,26 @@ export class LdapConnector implements DirectoryConnector {
     this.probe.unref();
   }
 
+  /** Times one operation against `url` (when metrics are on); the outcome is read from its error. */
+  private async timed<T>(operation: LdapOperation, url: string, run: () => Promise<T>): Promise<T> {
+    const m = this.opts.metrics;
+    if (!m) return run();
+    const start = process.hrtime.bigint();
+    try {
+      const r = await run();
+      m.ldapOperation(operation, url, 'ok', seconds(start));
+      return r;
+    } catch (err) {
+      m.ldapOperation(operation, url, isConnectionFailure(err) ? 'connection_error' : 'refused', seconds(start));
+      throw err;
+    }
+  }
+
+  private markDead(url: string, error: string): void {
+    this.servers.markDead(url, error);
+    this.opts.metrics?.ldapServerDown(url);
+  }
+
   private tlsOptions(url: string): ConnectionOptions {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
     return {
@@ -102,13 +127,17 @@ export class LdapConnector implements DirectoryConnector {
   /** Connects and binds as the service account on the first server that answers. */
   private async openServiceConnection(): Promise<Pooled> {
     let last = 'no server tried';
-    for (const url of this.servers.candidates()) {
+    const candidates = this.servers.candidates();
+    for (const [i, url] of candidates.entries()) {
       let client: Client | undefined;
+      if (i > 0) this.opts.metrics?.ldapFailover('service_bind');
       try {
-        client = await this.connect(url);
-        await client.bind(this.s.bindDn, this.s.bindPassword);
+        await this.timed('service_bind', url, async () => {
+          client = await this.connect(url);
+          await client.bind(this.s.bindDn, this.s.bindPassword);
+        });
         this.servers.markAlive(url);
-        return { client, url };
+        return { client: client!, url };
       } catch (err) {
         await client?.unbind().catch(() => undefined);
         if (err instanceof InvalidCredentialsError) {
@@ -116,7 +145,7 @@ export class LdapConnector implements DirectoryConnector {
           throw new DirectoryUnavailableError('service account bind refused', { cause: err });
         }
         last = message(err);
-        this.servers.markDead(url, last);
+        this.markDead(url, last);
         this.log.warn({ event: 'ldap.server_down', url, error: last }, 'directory server unreachable; trying the next');
       }
     }
@@ -178,13 +207,20 @@ export class LdapConnector implements DirectoryConnector {
     else this.idle.push(p);
   }
 
-  /** Runs an operation as the service account; on a connection failure retries once elsewhere. */
+  /**
+   * Runs an operation as the service account. A connection that fails under it (the server died,
+   * the connection was reset) is dropped and the operation is run again on another connection,
+   * up to once per server and one more: a pooled connection opened before its server died may be
+   * handed out once before the failure is seen.
+   */
   private async withService<T>(op: (client: Client) => Promise<T>): Promise<T> {
     let lastErr: unknown;
-    for (let attempt = 0; attempt < 2; attempt++) {
+    const attempts = this.servers.servers.length + 1;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) this.opts.metrics?.ldapFailover('search');
       const p = await this.acquire();
       try {
-        const r = await op(p.client);
+        const r = await this.timed('search', p.url, () => op(p.client));
         this.release(p, true);
         return r;
       } catch (err) {
@@ -194,7 +230,7 @@ export class LdapConnector implements DirectoryConnector {
         }
         lastErr = err;
         this.release(p, false);
-        this.servers.markDead(p.url, message(err));
+        this.markDead(p.url, message(err));
         this.log.warn({ event: 'ldap.server_down', url: p.url, error: message(err) }, 'directory operation failed; retrying on another connection');
       }
     }
@@ -244,11 +280,15 @@ export class LdapConnector implements DirectoryConnector {
   /** Binds as the person on a fresh connection (never reused for the service identity). */
   private async userBind(dn: string, password: string): Promise<'ok' | { reason: AuthFailure; detail: string }> {
     let last = 'no server tried';
-    for (const url of this.servers.candidates()) {
+    const candidates = this.servers.candidates();
+    for (const [i, url] of candidates.entries()) {
       let client: Client | undefined;
+      if (i > 0) this.opts.metrics?.ldapFailover('user_bind');
       try {
-        client = await this.connect(url);
-        await client.bind(dn, password);
+        await this.timed('user_bind', url, async () => {
+          client = await this.connect(url);
+          await client.bind(dn, password);
+        });
         this.servers.markAlive(url);
         return 'ok';
       } catch (err) {
@@ -258,7 +298,7 @@ export class LdapConnector implements DirectoryConnector {
         }
         if (!isConnectionFailure(err)) return { reason: 'invalid_credentials', detail: `bind refused: ${message(err)}` };
         last = message(err);
-        this.servers.markDead(url, last);
+        this.markDead(url, last);
       } finally {
         await client?.unbind().catch(() => undefined);
       }
@@ -341,7 +381,7 @@ export class LdapConnector implements DirectoryConnector {
       }
     } catch (err) {
       if (isConnectionFailure(err)) {
-        this.servers.markDead(p.url, message(err));
+        this.markDead(p.url, message(err));
         throw new DirectoryUnavailableError(`directory listing failed (${message(err)})`, { cause: err });
       }
       throw err;
