@@ -22,10 +22,14 @@ export const AUDIT_EVENT_TYPES = [
   'account.password_changed', // detail: { login }
   'account.status_changed', // outcome: the new status; detail: { login, from, to }
   'account.access_ended', // detail: { reason, revoked, queued }
+  'account.admin_changed', // outcome "granted" | "revoked"; detail: { login }
+  'account.session_ended', // one session ended (console, my account); detail: { reason, session, revoked, queued }
+  'account.application_revoked', // an application's grants and tokens for an account; clientId; detail: { reason, revoked, queued }
   // applications (src/clients/service.ts)
   'client.created', // detail: { name, type, first_party, redirect_uris, ... , has_secret }
   'client.secret_rotated',
   'client.status_changed', // outcome: the new status; detail: { from, to }
+  'client.updated', // detail: { changed, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri }
   // signing keys (src/oidc/keys/store.ts)
   'keys.created', // keys generated because none signed (first start, new algorithm)
   'keys.rotated', // detail: { created, retiring, activate_at, retire_after }
