@@ -253,6 +253,18 @@ describe('TLS and failover', () => {
       expect(refreshed.access_token).toBeDefined();
       const again = await browser.go((await startAuth(config, REDIRECT, 'openid')).url.toString());
       expect(again.leftTo).toMatch(/code=/);
+      // single sign-on into another application with the session cookie: no directory needed
+      const other = await s.services.clients.add({ name: 'Một cửa', type: 'web', redirectUris: [REDIRECT], firstParty: true });
+      const otherConfig = await rpConfig(s.issuer, other.client.client_id, other.clientSecret!);
+      const sso = await startAuth(otherConfig, REDIRECT, 'openid profile');
+      const into = await browser.go(sso.url.toString());
+      expect(into.leftTo).toMatch(/code=/);
+      const otherTokens = await oidc.authorizationCodeGrant(otherConfig, new URL(into.leftTo!), { pkceCodeVerifier: sso.verifier, expectedState: sso.state, expectedNonce: sso.nonce });
+      expect(otherTokens.claims()!.sub).toBe(tokens.claims()!.sub);
+      // /readyz says so, without hanging on the dead servers
+      const ready = await fetch(`${s.issuer}/readyz`, { signal: AbortSignal.timeout(10_000) });
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ database: 'ok', directory: 'unreachable' });
 
       // the directory comes back: logins work again, no restart of the IdP
       await slapd.restart();
