@@ -24,7 +24,7 @@ function localeOf(ctx: KoaContextWithOIDC, config: Config) {
 function errorMessage(error: string | undefined): MessageKey {
   if (error === 'invalid_request' || error === 'invalid_client' || error === 'invalid_redirect_uri' || error === 'unauthorized_client') return 'error.invalidRequest';
   if (error === 'session_not_found' || error === 'invalid_grant') return 'error.sessionExpired';
-  if (error === 'server_error') return 'error.server';
+  if (error === 'server_error' || error === 'temporarily_unavailable') return 'error.server';
   return 'error.invalidRequest';
 }
 

@@ -19,6 +19,7 @@ import type { Db } from '../db/client.js';
 import { createThrottle, type LoginThrottle } from '../throttle/store.js';
 import { accountKey, addressKey, keyType, retryAfterMinutes, retryAfterSeconds } from '../throttle/policy.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
 
 type Renderer = ReturnType<typeof createRenderer>;
 
@@ -290,6 +291,7 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
 
 /** Interaction errors -> a readable page (never a stack trace). */
 export function interactionErrorHandler(deps: Pick<InteractionDeps, 'config' | 'render' | 'logger'>) {
+  const reportOutage = outageReporter(deps.logger);
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     let status = 500;
@@ -297,6 +299,11 @@ export function interactionErrorHandler(deps: Pick<InteractionDeps, 'config' | '
     if (err instanceof PageError) {
       status = err.status;
       key = err.messageKey;
+    } else if (isDatabaseUnavailable(err) || err instanceof errors.TemporarilyUnavailable) {
+      // the database is out of reach (the provider's storage says so as temporarily_unavailable)
+      status = 503;
+      key = 'error.server';
+      res.set('Retry-After', '5');
     } else if (err instanceof errors.SessionNotFound || err instanceof errors.InvalidRequest) {
       status = 400;
       key = 'error.sessionExpired';
@@ -305,7 +312,8 @@ export function interactionErrorHandler(deps: Pick<InteractionDeps, 'config' | '
       key = 'error.invalidRequest';
     }
     const requestId = Math.random().toString(36).slice(2, 10);
-    if (status >= 500) deps.logger.error({ requestId, error: (err as Error)?.message, stack: (err as Error)?.stack }, 'interaction failed');
+    if (status === 503) reportOutage(err, 'interaction');
+    else if (status >= 500) deps.logger.error({ requestId, error: (err as Error)?.message, stack: (err as Error)?.stack }, 'interaction failed');
     else deps.logger.info({ requestId, status, error: (err as Error)?.message }, 'interaction refused');
     const l = localeFor(req, res, deps.config);
     res.status(status).type('html').set('Cache-Control', 'no-store').send(

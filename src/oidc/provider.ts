@@ -4,7 +4,7 @@
  * provider. In-flight requests finish on the one they started with; all state is in the database.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 import type { JWK } from 'oidc-provider';
 import type { Config } from '../config/load.js';
 import type { Db } from '../db/client.js';
@@ -12,11 +12,14 @@ import type { Logger } from '../util/logger.js';
 import type { AccountService } from '../accounts/service.js';
 import { verifyClientSecret } from '../clients/secret.js';
 import { createPrismaAdapterFactory } from './adapter/prisma-adapter.js';
+import type { ClientCache } from '../clients/cache.js';
 import { providerConfiguration, type ProviderDeps } from './configuration.js';
 import { keySetVersion } from './keys/schedule.js';
 import type { KeyStore } from './keys/store.js';
 import type { AuditLog } from '../audit/log.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
+import type { AdapterFactory } from './adapter/prisma-adapter.js';
 
 export interface ProviderHostDeps {
   config: Config;
@@ -28,6 +31,8 @@ export interface ProviderHostDeps {
   audit?: Pick<AuditLog, 'record'> | undefined;
   /** Token counters (sso_tokens_issued_total, sso_token_requests_refused_total). */
   metrics?: Pick<Metrics, 'tokenIssued' | 'tokenRefused' | 'logoutDelivery'> | undefined;
+  /** Client metadata kept briefly in this process (clients/cache.ts); without it every lookup reads the database. */
+  clientCache?: ClientCache | undefined;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -52,15 +57,47 @@ export function findRememberedGrantId(prisma: Db) {
   };
 }
 
-function build(deps: ProviderHostDeps, jwks: JWK[]): Provider {
+/** A database outage as the provider answers it: 503 temporarily_unavailable, protocol-shaped, no detail. */
+export function temporarilyUnavailable(): Error {
+  const err = new errors.TemporarilyUnavailable('the service is temporarily unavailable, try again shortly');
+  return Object.assign(err, { status: 503, statusCode: 503, expose: true });
+}
+
+type Report = ReturnType<typeof outageReporter>;
+
+/** Runs `run`; a database outage becomes temporarilyUnavailable(), other errors pass unchanged. */
+function guarded<T>(run: () => Promise<T>, report: Report, where: string): Promise<T> {
+  return run().catch((err: unknown) => {
+    if (!isDatabaseUnavailable(err)) throw err;
+    report(err, where);
+    throw temporarilyUnavailable();
+  });
+}
+
+/** Every adapter method guarded: the storage the provider reaches on each request. */
+function guardAdapters(factory: AdapterFactory, report: Report): AdapterFactory {
+  return (model) => {
+    const adapter = factory(model);
+    return new Proxy(adapter, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => guarded(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args), report, `oidc.${model}`);
+      },
+    });
+  };
+}
+
+function build(deps: ProviderHostDeps, jwks: JWK[], report: Report): Provider {
+  const remembered = findRememberedGrantId(deps.prisma);
   const provider = new Provider(
     deps.config.issuer,
     providerConfiguration({
       config: deps.config,
-      adapter: createPrismaAdapterFactory(deps.prisma),
-      accounts: deps.accounts,
+      adapter: guardAdapters(createPrismaAdapterFactory(deps.prisma, { clientCache: deps.clientCache }), report),
+      accounts: { ...deps.accounts, findActive: (id) => guarded(() => deps.accounts.findActive(id), report, 'oidc.findAccount') },
       jwks,
-      findRememberedGrantId: findRememberedGrantId(deps.prisma),
+      findRememberedGrantId: (accountId, clientId) => guarded(() => remembered(accountId, clientId), report, 'oidc.grant'),
       pages: deps.pages,
     }),
   );
@@ -98,7 +135,8 @@ function build(deps: ProviderHostDeps, jwks: JWK[]): Provider {
 export async function createProviderHost(deps: ProviderHostDeps): Promise<ProviderHost> {
   const first = await deps.keys.current();
   let version = keySetVersion(first.set);
-  let provider = build(deps, first.jwks as unknown as JWK[]);
+  const report = outageReporter(deps.logger);
+  let provider = build(deps, first.jwks as unknown as JWK[], report);
   let handler = provider.callback() as RequestHandler;
   let timer: NodeJS.Timeout | undefined;
 
@@ -106,7 +144,7 @@ export async function createProviderHost(deps: ProviderHostDeps): Promise<Provid
     const next = await deps.keys.current();
     const v = keySetVersion(next.set);
     if (v === version) return false;
-    provider = build(deps, next.jwks as unknown as JWK[]);
+    provider = build(deps, next.jwks as unknown as JWK[], report);
     handler = provider.callback() as RequestHandler;
     version = v;
     deps.logger.info({ keys: v }, 'signing key set changed; provider rebuilt');

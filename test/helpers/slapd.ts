@@ -110,7 +110,8 @@ interface ProcessState {
 }
 const STATE_KEY = Symbol.for('sso.test.slapd.state');
 
-function realProcess(): NodeJS.Process {
+/** The real process object (under jest, `process` is a sandboxed copy whose exit event never fires). */
+export function realProcess(): NodeJS.Process {
   try {
     const p = vm.runInThisContext('process') as NodeJS.Process;
     if (p && typeof p.on === 'function') return p;
