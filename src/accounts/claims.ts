@@ -49,6 +49,7 @@ export function accountClaims(a: AccountRecord): Claims {
 interface StoredAttributes {
   organization?: { organization?: string; department?: string; title?: string; employeeNumber?: string };
   groups?: string[];
+  aliases?: string[];
 }
 
 /** The account's directory attributes (JSON text); anything malformed reads as empty. */
@@ -64,6 +65,7 @@ export function parseAttributes(json: string): StoredAttributes {
       out.organization = { organization: pick('organization'), department: pick('department'), title: pick('title'), employeeNumber: pick('employeeNumber') };
     }
     if (Array.isArray(o.groups)) out.groups = o.groups.filter((g): g is string => typeof g === 'string');
+    if (Array.isArray(o.aliases)) out.aliases = o.aliases.filter((g): g is string => typeof g === 'string');
     return out;
   } catch {
     return {};

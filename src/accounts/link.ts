@@ -32,6 +32,25 @@ export function decideLink(identity: DirectoryIdentity, byExternalId: LinkCandid
   return { action: 'create' };
 }
 
+/**
+ * Text folded for diacritics-insensitive search: NFD, combining marks stripped, đ/Đ -> d, lower
+ * case, runs of white space made one space. "Nguyễn Văn Ân" -> "nguyen van an". Pure.
+ */
+export function foldForSearch(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[đĐ]/g, 'd')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The Account.search column: display name, login, mail and aliases, folded. Pure. */
+export function searchText(a: { displayName: string; login: string; email?: string | null | undefined; aliases?: readonly string[] | undefined }): string {
+  return foldForSearch([a.displayName, a.login, a.email ?? '', ...(a.aliases ?? [])].join(' ')).slice(0, 2000);
+}
+
 /** The account columns a directory identity sets. */
 export function accountFields(identity: DirectoryIdentity, mailDomains: string[]) {
   const domain = identity.email?.split('@')[1]?.toLowerCase();
@@ -47,5 +66,6 @@ export function accountFields(identity: DirectoryIdentity, mailDomains: string[]
     externalId: identity.externalId,
     source: 'directory',
     attributes: JSON.stringify({ dn: identity.dn, aliases: identity.aliases, organization: identity.organization, groups: identity.groups }),
+    search: searchText(identity),
   };
 }

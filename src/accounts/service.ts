@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
-import { accountClaims, loginProblem, normalizeLogin, type AccountRecord, type Claims } from './claims.js';
+import { accountClaims, loginProblem, normalizeLogin, parseAttributes, type AccountRecord, type Claims } from './claims.js';
+import { foldForSearch, searchText } from './link.js';
+import { sessionAuthorizations } from '../deprovision/service.js';
 import { dummyHash, hashPassword, passwordProblem, verifyPassword } from './password.js';
 import type { AuthFailure } from '../directory/types.js';
 import type { AuditRecorder } from '../audit/log.js';
@@ -30,6 +32,37 @@ export interface NewLocalAccount {
   phoneNumber?: string | undefined;
 }
 
+export interface AccountSearch {
+  /** Words matched against name, login, mail and aliases, ignoring case and diacritics. */
+  q?: string | undefined;
+  status?: 'active' | 'disabled' | undefined;
+  /** 1-based. */
+  page?: number | undefined;
+  pageSize?: number | undefined;
+}
+
+export const SEARCH_LIMITS = { q: 200, words: 8, pageSize: 200 } as const;
+
+/** One live single sign-on session of an account, as the console and "my account" show it. */
+export interface SessionView {
+  /** The session's uid (never its id: that is the browser's cookie value). */
+  uid: string;
+  loginAt: Date | null;
+  expiresAt: Date | null;
+  /** The applications signed in through it, with the sid each was given. */
+  applications: { clientId: string; name: string; sid: string | null }[];
+}
+
+/** An application an account has granted access to (its consent), all grants of it together. */
+export interface ApplicationView {
+  clientId: string;
+  name: string;
+  firstParty: boolean;
+  scopes: string[];
+  grantedAt: Date;
+  expiresAt: Date | null;
+}
+
 export interface AccountServiceDeps {
   /** Records account.created, account.password_changed, account.status_changed (never a password). */
   audit?: AuditRecorder | undefined;
@@ -45,6 +78,25 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
     const a = await byLogin(login);
     if (!a) throw new AccountError('not_found', `no account with login "${normalizeLogin(login)}"`);
     return a;
+  }
+
+  async function fillSearch(): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const rows = await prisma.account.findMany({ where: { search: '' }, select: { id: true, login: true, displayName: true, email: true, attributes: true }, take: 500 });
+      if (!rows.length) return n;
+      for (const r of rows) {
+        const text = searchText({ ...r, aliases: parseAttributes(r.attributes).aliases }) || '-';
+        await prisma.account.updateMany({ where: { id: r.id, search: '' }, data: { search: text } });
+      }
+      n += rows.length;
+    }
+  }
+
+  async function clientNames(ids: string[]) {
+    const unique = [...new Set(ids.filter(Boolean))];
+    const rows = unique.length ? await prisma.client.findMany({ where: { id: { in: unique } }, select: { id: true, name: true, firstParty: true } }) : [];
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   return {
@@ -81,6 +133,7 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
           source: 'local',
           status: 'active',
           passwordHash: await hashPassword(input.password),
+          search: searchText({ displayName: input.displayName.normalize('NFC').trim(), login, email: input.email?.toLowerCase() ?? null }),
         },
       });
       await audit?.record({
@@ -111,9 +164,91 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
       return updated;
     },
 
-    list(filter: { status?: string | undefined; source?: string | undefined } = {}) {
+    /** Grants or revokes the console's administrator flag (directory administrators come from ADMIN_GROUPS). */
+    async setAdmin(login: string, admin: boolean) {
+      const a = await mustFind(login);
+      const updated = a.admin === admin ? a : await prisma.account.update({ where: { id: a.id }, data: { admin } });
+      if (a.admin !== admin) await audit?.record({ type: 'account.admin_changed', outcome: admin ? 'granted' : 'revoked', subject: a.id, detail: { login: a.login } });
+      return updated;
+    },
+
+    /**
+     * Accounts whose name, login, mail or aliases contain every word of `q`, ignoring case and
+     * diacritics ("nguyen van an" finds "Nguyễn Văn An"), by login, a page at a time.
+     */
+    async search(o: AccountSearch = {}) {
+      await fillSearch();
+      // LIKE's wildcards (and its escape) separate words here: "nguyen_van" looks for "nguyen" and "van"
+      const words = foldForSearch((o.q ?? '').slice(0, SEARCH_LIMITS.q).replace(/[%_\\]/g, ' ')).split(' ').filter(Boolean).slice(0, SEARCH_LIMITS.words);
+      const where = {
+        ...(o.status ? { status: o.status } : {}),
+        ...(words.length ? { AND: words.map((w) => ({ search: { contains: w } })) } : {}),
+      };
+      const pageSize = Math.max(1, Math.min(o.pageSize ?? 50, SEARCH_LIMITS.pageSize));
+      const page = Math.max(1, Math.floor(o.page ?? 1));
+      const [total, rows] = await Promise.all([
+        prisma.account.count({ where }),
+        prisma.account.findMany({ where, orderBy: { login: 'asc' }, skip: (page - 1) * pageSize, take: pageSize }),
+      ]);
+      return { total, page, pageSize, pages: Math.max(1, Math.ceil(total / pageSize)), rows };
+    },
+
+    /**
+     * Fills Account.search where it is empty: rows written before it existed, or by a writer that
+     * does not set it (an instance of an older version during a rolling upgrade). Returns how many.
+     */
+    fillSearch,
+
+    /** Accounts by status. */
+    async countByStatus(): Promise<{ active: number; disabled: number }> {
+      const [active, disabled] = await Promise.all([prisma.account.count({ where: { status: 'active' } }), prisma.account.count({ where: { status: { not: 'active' } } })]);
+      return { active, disabled };
+    },
+
+    /** The account's live single sign-on sessions, newest first. */
+    async sessions(accountId: string): Promise<SessionView[]> {
+      const now = new Date();
+      const rows = await prisma.oidcPayload.findMany({
+        where: { type: 'Session', accountId, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+        select: { uid: true, payload: true, expiresAt: true },
+      });
+      const auths = rows.map((r) => sessionAuthorizations(r.payload));
+      const names = await clientNames(auths.flat().map((a) => a.clientId));
+      return rows
+        .filter((r) => r.uid)
+        .map((r, i) => ({
+          uid: r.uid!,
+          loginAt: loginTime(r.payload),
+          expiresAt: r.expiresAt,
+          applications: auths[i]!.map((a) => ({ clientId: a.clientId, name: names.get(a.clientId)?.name ?? a.clientId, sid: a.sid })),
+        }))
+        .sort((x, y) => (y.loginAt?.getTime() ?? 0) - (x.loginAt?.getTime() ?? 0));
+    },
+
+    /** The applications the account has granted access to (live grants), by name. */
+    async applications(accountId: string, o: { exclude?: readonly string[] } = {}): Promise<ApplicationView[]> {
+      const now = new Date();
+      const rows = await prisma.oidcPayload.findMany({
+        where: { type: 'Grant', accountId, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+        select: { clientId: true, payload: true, createdAt: true, expiresAt: true },
+      });
+      const byClient = new Map<string, ApplicationView>();
+      const names = await clientNames(rows.map((r) => r.clientId ?? ''));
+      for (const r of rows) {
+        if (!r.clientId || o.exclude?.includes(r.clientId)) continue;
+        const c = names.get(r.clientId);
+        const app = byClient.get(r.clientId) ?? { clientId: r.clientId, name: c?.name ?? r.clientId, firstParty: c?.firstParty ?? false, scopes: [], grantedAt: r.createdAt, expiresAt: r.expiresAt };
+        for (const scope of grantScopes(r.payload)) if (!app.scopes.includes(scope)) app.scopes.push(scope);
+        if (r.createdAt < app.grantedAt) app.grantedAt = r.createdAt;
+        if (app.expiresAt && (!r.expiresAt || r.expiresAt > app.expiresAt)) app.expiresAt = r.expiresAt;
+        byClient.set(r.clientId, app);
+      }
+      return [...byClient.values()].sort((x, y) => x.name.localeCompare(y.name, 'vi'));
+    },
+
+    list(filter: { status?: string | undefined; source?: string | undefined; admin?: boolean | undefined } = {}) {
       return prisma.account.findMany({
-        where: { ...(filter.status ? { status: filter.status } : {}), ...(filter.source ? { source: filter.source } : {}) },
+        where: { ...(filter.status ? { status: filter.status } : {}), ...(filter.source ? { source: filter.source } : {}), ...(filter.admin !== undefined ? { admin: filter.admin } : {}) },
         orderBy: { login: 'asc' },
       });
     },
@@ -136,3 +271,23 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;
+
+/** When the person logged in, from an oidc-provider Session payload (loginTs, seconds). Pure. */
+function loginTime(payloadJson: string): Date | null {
+  try {
+    const v = (JSON.parse(payloadJson) as { loginTs?: unknown }).loginTs;
+    return typeof v === 'number' && Number.isFinite(v) ? new Date(v * 1000) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The OpenID scopes of an oidc-provider Grant payload (openid.scope). Pure. */
+export function grantScopes(payloadJson: string): string[] {
+  try {
+    const v = (JSON.parse(payloadJson) as { openid?: { scope?: unknown } }).openid?.scope;
+    return typeof v === 'string' ? v.split(' ').filter(Boolean) : [];
+  } catch {
+    return [];
+  }
+}

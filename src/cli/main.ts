@@ -17,6 +17,8 @@ import { readSecret } from './prompt.js';
 import { registerAuditCommand } from './audit-command.js';
 import { registerSyncCommand, SyncCommandExit } from './sync-command.js';
 import { table } from './table.js';
+import { shutdownSignals } from './signals.js';
+import { createLogger } from '../util/logger.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -51,7 +53,9 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
 
   program.command('serve').description('run the identity provider').action(async () => {
     const { startServer } = await import('../main.js');
-    const running = await startServer(getConfig());
+    const shutdown = shutdownSignals();
+    const logger = createLogger(getConfig().logLevel);
+    const running = await startServer(getConfig(), logger);
     const dd = running.directory.demo;
     if (dd) {
       io.out([
@@ -76,12 +80,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         '',
       ].join('\n'));
     }
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    await running.close();
+    await shutdown.drain(running, logger);
   });
 
   const db = program.command('db').description('database maintenance');

@@ -15,3 +15,10 @@ export interface ClientRow {
   backchannelLogoutUri: string | null;
   status: string;
 }
+
+/**
+ * Clients the IdP registers and keeps for itself (the admin console and "my account"). They are
+ * listed like any other but cannot be edited, disabled or given a new secret from outside.
+ */
+export const INTERNAL_CLIENT_IDS: readonly string[] = Object.freeze(['sso-console']);
+export const isInternalClient = (id: string): boolean => INTERNAL_CLIENT_IDS.includes(id);

@@ -76,6 +76,8 @@ export interface Config {
   logoutDelivery: { attempts: number; timeoutMs: number };
   throttle: ThrottleSettings;
   audit: { retentionSeconds: number };
+  /** Who administers the console: members of these directory groups, and accounts with the local flag. */
+  admin: { groups: string[] };
   /** Bearer token for GET /metrics; undefined: the endpoint is open. */
   metricsToken?: string | undefined;
 }
@@ -164,6 +166,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
       maxDelayMs: e.THROTTLE_MAX_DELAY_MS,
     },
     audit: { retentionSeconds: e.AUDIT_RETENTION },
+    admin: { groups: e.ADMIN_GROUPS },
     metricsToken: e.METRICS_TOKEN,
     env: e.NODE_ENV,
     production,

@@ -165,6 +165,13 @@ export const envSchema = z.object({
   /** How long audit events are kept; 0 keeps them forever. */
   AUDIT_RETENTION: duration('365d', 0),
 
+  // --- Admin console
+  /** Directory groups (their cn, as in the groups claim) whose members administer the console, separated by ; (group names may hold spaces and commas). */
+  ADMIN_GROUPS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(/[;\n]/).map((g) => g.normalize('NFC').trim()).filter(Boolean)),
+
   // --- Metrics
   /** Bearer token required by GET /metrics (or METRICS_TOKEN_FILE); unset: /metrics is open (restrict it at the proxy). */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -29,13 +29,20 @@ export function listen(server: Server, port: number, host: string): Promise<Addr
   });
 }
 
-/** Stops accepting connections, closes idle ones, waits up to `graceMs` for the rest. */
+/**
+ * Stops accepting connections, closes idle ones, waits up to `graceMs` for the rest. A kept-alive
+ * connection is closed as soon as its request in flight has been answered (swept every 100 ms),
+ * so the stop does not wait for clients' keep-alive timeouts.
+ */
 export function closeServer(server: Server, graceMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
     timer.unref();
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections();

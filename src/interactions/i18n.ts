@@ -175,7 +175,15 @@ const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
  * the type system is bypassed) return the key itself.
  */
 export function translator(locale: Locale): Translator {
-  const dict: Readonly<Record<string, string>> = messages[isLocale(locale) ? locale : DEFAULT_LOCALE];
+  return translatorFor(messages, locale);
+}
+
+/**
+ * The same for another pair of dictionaries with its own typed keys (the console's: see
+ * src/console/i18n.ts), with the same placeholder rules.
+ */
+export function translatorFor<K extends string>(dicts: Readonly<Record<Locale, Readonly<Record<K, string>>>>, locale: Locale): (key: K, params?: Record<string, string | number>) => string {
+  const dict: Readonly<Record<string, string>> = dicts[isLocale(locale) ? locale : DEFAULT_LOCALE];
   return (key, params) => {
     const template = Object.hasOwn(dict, key) ? dict[key] : undefined;
     if (template === undefined) return String(key);

@@ -11,12 +11,19 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { Locale, Translator } from './i18n.js';
 
-export type ViewName = 'login' | 'consent' | 'logout' | 'logged-out' | 'error';
+/** The admin console's and "my account"'s pages (views/admin, views/account; see src/admin/views.ts). */
+export const CONSOLE_VIEW_NAMES = [
+  'admin/dashboard', 'admin/accounts', 'admin/account', 'admin/clients', 'admin/client', 'admin/secret', 'admin/sync', 'admin/audit',
+  'admin/message', 'account/home',
+] as const;
+export type ConsoleViewName = (typeof CONSOLE_VIEW_NAMES)[number];
 
-const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logged-out', 'error']);
+export type ViewName = 'login' | 'consent' | 'logout' | 'logged-out' | 'error' | ConsoleViewName;
+
+const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES]);
 
 export interface BaseView {
-  /** Translator for `locale` (from `translator(locale)`). */
+  /** Translator for `locale` (from `translator(locale)`; the console's pages get consoleTranslator). */
   t: Translator;
   locale: Locale;
   /** URL of the same page in the other locale (relative, or absolute http(s)). */
