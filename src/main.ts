@@ -13,7 +13,6 @@ import { createRenderer } from './interactions/views.js';
 import { createApp } from './http/app.js';
 import { closeServer, createDispatcher, listen } from './http/server.js';
 import { seedDemo, type DemoCredentials } from './demo.js';
-import { consoleClient } from './console/internal-client.js';
 import { openDirectory, type OpenDirectory } from './directory/open.js';
 import { createAuthenticator } from './accounts/authenticator.js';
 import { startSyncScheduler, type SyncScheduler } from './sync/scheduler.js';
@@ -42,10 +41,6 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const created = await services.keys.ensure();
   if (created.length) logger.info({ kids: created }, 'signing keys generated');
   const demo = config.demo ? await seedDemo(services) : undefined;
-  // the console's own client (its secret derived from COOKIE_KEYS, so every instance agrees)
-  await services.clients.ensureInternal(consoleClient(config.issuer, config.cookieKeys));
-  const filled = await services.accounts.fillSearch();
-  if (filled) logger.info({ accounts: filled }, 'search text filled in for accounts written without it');
   const directory = await openDirectory(config.directory, logger, { metrics });
 
   const render = createRenderer();
@@ -58,6 +53,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     logger,
     audit: services.audit,
     metrics,
+    clientCache: services.clientCache,
   });
   const app = createApp({
     config,

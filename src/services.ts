@@ -5,8 +5,9 @@
 import type { Config } from './config/load.js';
 import { openDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
-import { AccountError, createAccountService, type AccountService } from './accounts/service.js';
+import { createAccountService, type AccountService } from './accounts/service.js';
 import { createClientService, type ClientService } from './clients/service.js';
+import { activeClientLoader, createClientCache, type ClientCache } from './clients/cache.js';
 import { createKeyStore, type KeyStore } from './oidc/keys/store.js';
 import { createDeprovisioner, type Deprovisioner } from './deprovision/service.js';
 import { createLogger, type Logger } from './util/logger.js';
@@ -19,6 +20,8 @@ export interface Services {
   db: Database;
   accounts: AccountService;
   clients: ClientService;
+  /** Client metadata the provider reads on every request, kept a few seconds; the client service drops what it changes. */
+  clientCache: ClientCache;
   keys: KeyStore;
   /** Ends an account's access (sessions, grants, tokens) and delivers back-channel logout tokens. */
   deprovision: Deprovisioner;
@@ -28,22 +31,6 @@ export interface Services {
    */
   audit: AuditLog;
   close(): Promise<void>;
-}
-
-/**
- * Disables an account and ends its access at once (sessions, grants, tokens; its applications are
- * told): `sso account disable` and the console do exactly this.
- */
-export async function disableAccount(s: Pick<Services, 'accounts' | 'deprovision'>, login: string, reason: string) {
-  const account = await s.accounts.setStatus(login, 'disabled');
-  return { account, ...(await s.deprovision.endAccess(account.id, reason)) };
-}
-
-/** Ends every session and token of an account, which stays enabled: `sso account logout` and the console. */
-export async function logoutEverywhere(s: Pick<Services, 'accounts' | 'deprovision'>, login: string, reason: string) {
-  const account = await s.accounts.byLogin(login);
-  if (!account) throw new AccountError('not_found', `no account with login "${login}"`);
-  return { account, ...(await s.deprovision.endAccess(account.id, reason)) };
 }
 
 export interface OpenServicesOptions {
@@ -77,11 +64,13 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     audit,
     metrics: opts.metrics,
   });
+  const clientCache = createClientCache(activeClientLoader(db.prisma));
   return {
     config,
     db,
     accounts: createAccountService(db.prisma, { audit }),
-    clients: createClientService(db.prisma, { audit }),
+    clients: createClientService(db.prisma, { audit, cache: clientCache }),
+    clientCache,
     keys,
     deprovision,
     audit,

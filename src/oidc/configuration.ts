@@ -98,10 +98,13 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       introspection: {
         enabled: true,
         // A client may introspect its own tokens; a confidential service client (a resource
-        // server) may introspect any.
+        // server) may introspect any, of a client that is still active: a token issued to a
+        // client just disabled (by another instance still holding it in its client cache) is
+        // inactive once that cache entry expires, wherever it is presented.
         allowedPolicy: async (ctx, client, token) => {
           if (token.clientId === client.clientId) return true;
-          return client.clientAuthMethod !== 'none' && client['client_type'] === 'service';
+          if (client.clientAuthMethod === 'none' || client['client_type'] !== 'service') return false;
+          return (await ctx.oidc.provider.Client.find(String(token.clientId))) !== undefined;
         },
       },
       revocation: {

@@ -2,20 +2,22 @@
  * oidc-provider's storage adapter on Prisma: one row per persisted object in OidcPayload,
  * keyed by (model name, id). The provider checks expiry and consumption itself; this adapter
  * finds, consumes and destroys, and hides rows whose expiry has passed (gc removes them).
- * The Client model is not stored here: it reads the Client table (see clients/metadata.ts).
+ * The Client model is not stored here: it reads the Client table (see clients/metadata.ts),
+ * through a short-lived in-process cache when one is given (clients/cache.ts).
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../../db/client.js';
-import { clientMetadata } from '../../clients/metadata.js';
+import { activeClientLoader, type ClientCache, type ClientMetadataRecord } from '../../clients/cache.js';
 
 export type AdapterFactory = (model: string) => Adapter;
 
 /** The models oidc-provider issues under a grant (as its own memory adapter lists them). */
 export const GRANTABLE = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
 
-export function createPrismaAdapterFactory(prisma: Db): AdapterFactory {
-  return (model: string) => (model === 'Client' ? new ClientAdapter(prisma) : new PrismaAdapter(prisma, model));
+export function createPrismaAdapterFactory(prisma: Db, opts: { clientCache?: ClientCache | undefined } = {}): AdapterFactory {
+  return (model: string) => (model === 'Client' ? new ClientAdapter(prisma, opts.clientCache) : new PrismaAdapter(prisma, model));
 }
+
 
 type Row = { payload: string; expiresAt: Date | null; consumedAt: Date | null };
 
@@ -94,12 +96,13 @@ export class PrismaAdapter implements Adapter {
 
 /** Read-only view of the Client table in the shape oidc-provider expects. */
 class ClientAdapter implements Adapter {
-  constructor(private readonly prisma: Db) {}
+  private readonly load: (id: string) => Promise<ClientMetadataRecord | undefined>;
+  constructor(prisma: Db, private readonly cache?: ClientCache) {
+    this.load = activeClientLoader(prisma);
+  }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.prisma.client.findUnique({ where: { id } });
-    if (!row || row.status !== 'active') return undefined;
-    return clientMetadata(row) as AdapterPayload;
+    return (await (this.cache ? this.cache.get(id) : this.load(id))) as AdapterPayload | undefined;
   }
 
   async upsert(): Promise<void> {
