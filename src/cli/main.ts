@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig, type Config } from '../config/load.js';
-import { openServices, type Services } from '../services.js';
+import { disableAccount, logoutEverywhere, openServices, type Services } from '../services.js';
 import { migrate } from '../db/migrate.js';
 import { collectGarbage } from '../oidc/adapter/prisma-adapter.js';
 import { keySchedule } from '../oidc/keys/schedule.js';
@@ -165,8 +165,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     });
   account.command('disable <login>').description('disable an account and end all its sessions and tokens').action(async (login: string) => {
     const s = await open();
-    const a = await s.accounts.setStatus(login, 'disabled');
-    const { revoked, queued } = await s.deprovision.endAccess(a.id, 'sso account disable');
+    const { account: a, revoked, queued } = await disableAccount(s, login, 'sso account disable');
     io.out(`disabled ${a.login}; revoked ${revoked} sessions, grants and tokens`);
     await deliverNow(s, queued);
   });
@@ -177,11 +176,25 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   });
   account.command('logout <login>').description('end all sessions and tokens of an account (it stays enabled)').action(async (login: string) => {
     const s = await open();
-    const a = await s.accounts.byLogin(login);
-    if (!a) throw new AccountError('not_found', `no account with login "${login}"`);
-    const { revoked, queued } = await s.deprovision.endAccess(a.id, 'sso account logout');
+    const { account: a, revoked, queued } = await logoutEverywhere(s, login, 'sso account logout');
     io.out(`revoked ${revoked} sessions, grants and tokens of ${a.login}`);
     await deliverNow(s, queued);
+  });
+  const admin = account.command('admin').description('administrators of the console (directory administrators are named by ADMIN_GROUPS)');
+  admin.command('grant <login>').description('make an account an administrator of the console').action(async (login: string) => {
+    const s = await open();
+    const a = await s.accounts.setAdmin(login, true);
+    io.out(`${a.login} administers the console`);
+  });
+  admin.command('revoke <login>').description('take the console away from an account (ADMIN_GROUPS membership still counts)').action(async (login: string) => {
+    const s = await open();
+    const a = await s.accounts.setAdmin(login, false);
+    io.out(`${a.login} no longer has the local administrator flag`);
+  });
+  admin.command('list').option('--json', 'machine-readable output').description('accounts with the local administrator flag').action(async (o: { json?: boolean }) => {
+    const s = await open();
+    const rows = (await s.accounts.list({ admin: true })).map((a) => ({ login: a.login, name: a.displayName, status: a.status, source: a.source, id: a.id }));
+    io.out(o.json ? JSON.stringify(rows) : table(rows, ['login', 'name', 'status', 'source', 'id']));
   });
   account.command('list')
     .description('list accounts')
