@@ -13,6 +13,8 @@ import { createRenderer } from './interactions/views.js';
 import { createApp } from './http/app.js';
 import { closeServer, createDispatcher, listen } from './http/server.js';
 import { seedDemo, type DemoCredentials } from './demo.js';
+import { consoleClient } from './console/internal-client.js';
+import { createConsoleAuth, ownAddress } from './console/auth.js';
 import { openDirectory, type OpenDirectory } from './directory/open.js';
 import { createAuthenticator } from './accounts/authenticator.js';
 import { startSyncScheduler, type SyncScheduler } from './sync/scheduler.js';
@@ -41,6 +43,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const created = await services.keys.ensure();
   if (created.length) logger.info({ kids: created }, 'signing keys generated');
   const demo = config.demo ? await seedDemo(services) : undefined;
+  // the console's own client (its secret derived from COOKIE_KEYS, so every instance agrees)
+  await services.clients.ensureInternal(consoleClient(config.issuer, config.cookieKeys));
+  const filled = await services.accounts.fillSearch();
+  if (filled) logger.info({ accounts: filled }, 'search text filled in for accounts written without it');
   const directory = await openDirectory(config.directory, logger, { metrics });
 
   const render = createRenderer();
@@ -73,9 +79,16 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     audit: services.audit,
     directory: directory.connector,
     metrics,
+    console: {
+      // the console's code exchange and JWKS fetch go to this instance's own address
+      auth: createConsoleAuth({ config, prisma: services.db.prisma, accounts: services.accounts, logger, selfUrl: () => selfUrl }),
+      services,
+      directory: { connector: directory.connector, mailDomains: directory.mailDomains },
+    },
   });
   const server = createDispatcher(host, app, config.issuer.startsWith('https:'));
   const address = await listen(server, config.port, config.host);
+  const selfUrl = ownAddress(address);
   services.deprovision.start();
 
   const gc = setInterval(() => {

@@ -6,12 +6,23 @@ import type { DirectoryConnector } from '../directory/types.js';
 import { interactionErrorHandler, interactionRouter, localeFor, type InteractionDeps } from '../interactions/routes.js';
 import { metricsHandler } from '../metrics/endpoint.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { Services } from '../services.js';
+import type { ConsoleAuth } from '../console/auth.js';
+import { consolePages } from '../console/pages.js';
+import { adminRouter } from '../admin/routes.js';
+import { accountRouter } from '../account/routes.js';
 
 export interface AppDeps extends InteractionDeps {
   prisma: Db;
   directory?: DirectoryConnector | undefined;
   /** Served at GET /metrics when given. */
   metrics?: Metrics | undefined;
+  /** The admin console (/admin) and "my account" (/account), signed in through the IdP itself. */
+  console?: {
+    auth: ConsoleAuth;
+    services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'audit' | 'db'>;
+    directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;
+  } | undefined;
 }
 
 /** /readyz answers within this bound even when the database or the directory hangs. */
@@ -54,6 +65,13 @@ export function createApp(deps: AppDeps): express.Express {
     res.redirect(302, '/.well-known/openid-configuration');
   });
   app.use('/interaction', interactionRouter(deps));
+  if (deps.console) {
+    const c = deps.console;
+    const pages = consolePages({ config: deps.config, render: deps.render, logger: deps.logger, auth: c.auth });
+    app.use(c.auth.router(), pages.errorHandler());
+    app.use('/admin', adminRouter({ config: deps.config, services: c.services, pages, logger: deps.logger, directory: c.directory }));
+    app.use('/account', accountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups }));
+  }
   app.use((req, res) => {
     const l = localeFor(req, res, deps.config);
     res.status(404).type('html').send(deps.render.render('error', { ...l, title: l.t('title.error'), status: 404, message: l.t('error.notFound') }));

@@ -1,0 +1,258 @@
+/**
+ * Signing in to the admin console and "my account": the IdP is its own relying party. A page
+ * that needs a person sends the browser through the normal /auth (authorization code + PKCE +
+ * state + nonce) as the internal client `sso-console`; the callback exchanges the code with
+ * openid-client and keeps a signed HttpOnly cookie holding the account id, the `sid` of its IdP
+ * session (the ID token's, or, as oidc-provider gives sid only to back-channel logout clients,
+ * the one of the session its access token was issued in) and an expiry.
+ *
+ * The code exchange and the JWKS fetch go to this instance's own listening address (behind a
+ * proxy the public issuer URL may not be reachable from inside); the issuer and the ID token are
+ * validated as usual.
+ *
+ * On every request the console session is checked again: the account is still active and the
+ * IdP session it came from still exists. So an IdP logout, a back-channel logout, an account
+ * disabled (here or in the directory) or a session ended from the console ends it too.
+ */
+import express, { type Request, type Response } from 'express';
+import { parse as parseCookie } from 'cookie';
+import * as oidc from 'openid-client';
+import type { Config } from '../config/load.js';
+import type { Db } from '../db/client.js';
+import type { Logger } from '../util/logger.js';
+import type { AccountService } from '../accounts/service.js';
+import type { AccountRecord } from '../accounts/claims.js';
+import { sessionAuthorizations } from '../deprovision/service.js';
+import { csrfToken, newCsrfNonce, verifyCsrf } from '../interactions/csrf.js';
+import { seal, unseal } from './seal.js';
+import { ConsolePageError } from './errors.js';
+import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID, consoleClientSecret } from './internal-client.js';
+
+export const SESSION_COOKIE = 'sso_console';
+export const LOGIN_COOKIE = 'sso_console_login';
+export const CSRF_FIELD = 'csrf';
+const SESSION_PURPOSE = 'session';
+const LOGIN_PURPOSE = 'login';
+
+/** The console session: who, from which IdP session (the ID token's sid), until when, and the CSRF nonce. */
+export interface ConsoleSession {
+  accountId: string;
+  sid: string;
+  exp: number;
+  nonce: string;
+}
+
+export interface SignedIn {
+  account: AccountRecord & { admin?: boolean };
+  session: ConsoleSession;
+  /** The CSRF token every form of this session carries. */
+  csrf: string;
+}
+
+/**
+ * Where a sign-in may return: a path of the console or of "my account" on this site, nothing
+ * else (never an open redirect). Pure.
+ */
+export function safeReturnPath(value: unknown): string {
+  if (typeof value !== 'string' || value.length > 500) return '/account';
+  if (!/^\/(admin|account)(?:[/?]|$)/.test(value)) return '/account';
+  if (/[\\\s\u0000-\u001f\u007f]|\/\/|%2f|%5c/i.test(value)) return '/account';
+  return value;
+}
+
+export interface ConsoleAuthDeps {
+  config: Config;
+  prisma: Db;
+  accounts: Pick<AccountService, 'findActive'>;
+  logger: Logger;
+  /** This instance's own listening address (http://127.0.0.1:PORT), known once it listens. */
+  selfUrl(): string;
+}
+
+export interface ConsoleAuth {
+  /** GET /console/callback. */
+  router(): express.Router;
+  /** The signed-in person, or null (a stale cookie is cleared). */
+  current(req: Request, res: Response): Promise<SignedIn | null>;
+  /** Sends the browser to /auth, to come back to `returnTo`. */
+  signIn(req: Request, res: Response, returnTo: string): Promise<void>;
+  /** True when the form's CSRF token belongs to this console session. */
+  checkCsrf(req: Request, signedIn: SignedIn): boolean;
+  /** Ends the console session and sends the browser to the IdP's logout (RP-initiated logout). */
+  signOut(req: Request, res: Response, signedIn: SignedIn): void;
+  /** Ends the console session only (the IdP session is gone already). */
+  forget(res: Response): void;
+}
+
+export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
+  const { config, prisma, logger } = deps;
+  const keys = config.cookieKeys;
+  const secure = config.issuer.startsWith('https:');
+  const redirectUri = `${config.issuer}${CONSOLE_CALLBACK_PATH}`;
+  const cookieBase = { httpOnly: true, sameSite: 'lax' as const, secure };
+  let discovered: Promise<oidc.Configuration> | undefined;
+
+  /** Requests for the issuer's URLs go to this instance's own address instead. */
+  const toSelf: oidc.CustomFetch = (url, options) => {
+    const target = new URL(url);
+    const issuer = new URL(config.issuer);
+    const self = new URL(deps.selfUrl());
+    if (target.origin === issuer.origin) {
+      target.protocol = self.protocol;
+      target.host = self.host;
+    }
+    const headers = { ...options.headers, ...(secure ? { 'x-forwarded-proto': 'https' } : {}) };
+    return fetch(target, { ...options, headers } as RequestInit);
+  };
+
+  function configuration(): Promise<oidc.Configuration> {
+    discovered ??= oidc
+      .discovery(new URL(config.issuer), CONSOLE_CLIENT_ID, { client_secret: consoleClientSecret(keys) }, oidc.ClientSecretBasic(consoleClientSecret(keys)), {
+        [oidc.customFetch]: toSelf,
+        ...(secure ? {} : { execute: [oidc.allowInsecureRequests] }),
+        timeout: 10,
+      })
+      .then((c) => {
+        c[oidc.customFetch] = toSelf;
+        return c;
+      })
+      .catch((err: unknown) => {
+        discovered = undefined; // try again on the next sign-in
+        throw err;
+      });
+    return discovered;
+  }
+
+  const now = () => Math.floor(Date.now() / 1000);
+  const cookies = (req: Request) => parseCookie(req.headers.cookie ?? '');
+  const binding = (s: ConsoleSession) => `console\0${s.accountId}\0${s.sid}`;
+
+  function readSession(req: Request): ConsoleSession | null {
+    const p = unseal(keys, SESSION_PURPOSE, cookies(req)[SESSION_COOKIE], now());
+    if (!p || typeof p.accountId !== 'string' || typeof p.sid !== 'string' || typeof p.nonce !== 'string') return null;
+    return { accountId: p.accountId, sid: p.sid, exp: p.exp as number, nonce: p.nonce };
+  }
+
+  /** Is the IdP session this console session came from still there? */
+  async function idpSessionAlive(s: ConsoleSession): Promise<boolean> {
+    const rows = await prisma.oidcPayload.findMany({
+      where: { type: 'Session', accountId: s.accountId, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
+      select: { payload: true },
+    });
+    return rows.some((r) => sessionAuthorizations(r.payload).some((a) => a.clientId === CONSOLE_CLIENT_ID && a.sid === s.sid));
+  }
+
+  /**
+   * oidc-provider puts `sid` in ID tokens only for clients with back-channel logout (which the
+   * console does not need: it checks the IdP session on every request). The same sid is read from
+   * the IdP session the access token was issued in.
+   */
+  async function sidOfToken(accessToken: string): Promise<string | null> {
+    const token = await prisma.oidcPayload.findUnique({ where: { type_id: { type: 'AccessToken', id: accessToken } }, select: { payload: true } });
+    let sessionUid: unknown;
+    try {
+      sessionUid = token ? (JSON.parse(token.payload) as { sessionUid?: unknown }).sessionUid : undefined;
+    } catch {
+      return null;
+    }
+    if (typeof sessionUid !== 'string') return null;
+    const session = await prisma.oidcPayload.findFirst({ where: { type: 'Session', uid: sessionUid }, select: { payload: true } });
+    return (session && sessionAuthorizations(session.payload).find((a) => a.clientId === CONSOLE_CLIENT_ID)?.sid) || null;
+  }
+
+  function renderFailure(_res: Response, status: number): never {
+    throw new ConsolePageError(status, 'console.error.signInFailed');
+  }
+
+  const auth: ConsoleAuth = {
+    router() {
+      const router = express.Router();
+      router.get(CONSOLE_CALLBACK_PATH, async (req, res) => {
+        res.set('Cache-Control', 'no-store');
+        const login = unseal(keys, LOGIN_PURPOSE, cookies(req)[LOGIN_COOKIE], now());
+        res.clearCookie(LOGIN_COOKIE, { ...cookieBase, path: '/console' });
+        if (!login || typeof login.state !== 'string' || typeof login.nonce !== 'string' || typeof login.verifier !== 'string') {
+          logger.info({ event: 'console.signin_failed', reason: 'no or expired sign-in state' }, 'console sign-in refused');
+          return renderFailure(res, 400);
+        }
+        const q = req.originalUrl.indexOf('?');
+        const current = new URL(`${redirectUri}${q === -1 ? '' : req.originalUrl.slice(q)}`);
+        let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+        try {
+          tokens = await oidc.authorizationCodeGrant(await configuration(), current, {
+            pkceCodeVerifier: login.verifier,
+            expectedState: login.state,
+            expectedNonce: login.nonce,
+            idTokenExpected: true,
+          });
+        } catch (err) {
+          const e = err as { error?: string; code?: string; message?: string };
+          logger.info({ event: 'console.signin_failed', reason: e.error ?? e.code ?? e.message }, 'console sign-in refused');
+          return renderFailure(res, 400);
+        }
+        const claims = tokens.claims();
+        const sid = typeof claims?.sid === 'string' ? claims.sid : await sidOfToken(tokens.access_token);
+        if (!claims?.sub || !sid) return renderFailure(res, 400);
+        const session: ConsoleSession = { accountId: claims.sub, sid, exp: now() + config.ttl.session, nonce: newCsrfNonce() };
+        res.cookie(SESSION_COOKIE, seal(keys, SESSION_PURPOSE, { ...session }), { ...cookieBase, path: '/', maxAge: config.ttl.session * 1000 });
+        logger.info({ event: 'console.signin', account: claims.sub }, 'signed in to the console');
+        res.redirect(303, safeReturnPath(login.returnTo));
+      });
+      return router;
+    },
+
+    async current(req, res) {
+      const s = readSession(req);
+      if (!s) return null;
+      const account = await deps.accounts.findActive(s.accountId);
+      if (!account || !(await idpSessionAlive(s))) {
+        res.clearCookie(SESSION_COOKIE, { ...cookieBase, path: '/' });
+        return null;
+      }
+      return { account, session: s, csrf: csrfToken(keys[0]!, binding(s), s.nonce) };
+    },
+
+    async signIn(req, res, returnTo) {
+      const c = await configuration();
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const nonce = oidc.randomNonce();
+      const ttl = config.ttl.interaction;
+      res.cookie(LOGIN_COOKIE, seal(keys, LOGIN_PURPOSE, { state, nonce, verifier, returnTo: safeReturnPath(returnTo), exp: now() + ttl }), { ...cookieBase, path: '/console', maxAge: ttl * 1000 });
+      const lang = cookies(req).sso_lang;
+      const url = oidc.buildAuthorizationUrl(c, {
+        redirect_uri: redirectUri,
+        scope: 'openid',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+        ...(lang === 'vi' || lang === 'en' ? { ui_locales: lang } : {}),
+      });
+      res.set('Cache-Control', 'no-store').redirect(302, url.href);
+    },
+
+    checkCsrf(req, signedIn) {
+      const presented = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
+      return verifyCsrf(keys[0]!, binding(signedIn.session), signedIn.session.nonce, presented);
+    },
+
+    forget(res) {
+      res.clearCookie(SESSION_COOKIE, { ...cookieBase, path: '/' });
+    },
+
+    signOut(_req, res, _signedIn) {
+      auth.forget(res);
+      const url = new URL(`${config.issuer}/session/end`);
+      url.searchParams.set('client_id', CONSOLE_CLIENT_ID);
+      res.set('Cache-Control', 'no-store').redirect(303, url.pathname + url.search);
+    },
+  };
+  return auth;
+}
+
+/** The URL this instance answers on from inside (a wildcard listen address becomes loopback). Pure. */
+export function ownAddress(a: { address: string; family: string; port: number }): string {
+  const host = a.address === '0.0.0.0' ? '127.0.0.1' : a.address === '::' ? '[::1]' : a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `http://${host}:${a.port}`;
+}

@@ -1,0 +1,177 @@
+/**
+ * The console's door and forms over HTTP, on the real server: signing in through the IdP itself,
+ * who may enter, CSRF on every change, bad input answered with a readable page, and a console
+ * session that dies with the IdP session or the account.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { Browser, inputValue } from './helpers/browser.js';
+import { submitLogin } from './helpers/rp.js';
+import { safeReturnPath } from '../src/console/auth.js';
+import { adminGrounds } from '../src/admin/policy.js';
+import { parseDay } from '../src/admin/audit-query.js';
+
+const ADMIN = { login: 'quantri', password: 'mat-khau-quan-tri-1', name: 'Quản Trị Viên' };
+const PERSON = { login: 'annv', password: 'mat-khau-an-2024-x', name: 'Nguyễn Văn An' };
+
+describe('pure decisions', () => {
+  it('returns only to console and my-account paths', () => {
+    expect(safeReturnPath('/admin/accounts?q=an')).toBe('/admin/accounts?q=an');
+    expect(safeReturnPath('/account')).toBe('/account');
+    for (const bad of ['//evil.example/admin', '/admin//evil', 'https://evil.example/admin', '/admin\\x', '/administrator', '/admin/%2F%2Fevil', '/interaction/x', 42, undefined, `/admin/${'x'.repeat(600)}`]) {
+      expect(safeReturnPath(bad)).toBe('/account');
+    }
+  });
+
+  it('names administrators by the local flag or an ADMIN_GROUPS group, ignoring case', () => {
+    const groups = JSON.stringify({ groups: ['Văn thư', 'Quản trị hệ thống'] });
+    expect(adminGrounds({ admin: true, attributes: '{}' }, [])).toBe('local');
+    expect(adminGrounds({ admin: false, attributes: groups }, ['quản trị hệ thống'])).toBe('group');
+    expect(adminGrounds({ admin: false, attributes: groups }, ['Lãnh đạo Sở'])).toBeNull();
+    expect(adminGrounds({ admin: false, attributes: groups }, [])).toBeNull();
+    expect(adminGrounds({ admin: false, attributes: 'not json' }, ['Văn thư'])).toBeNull();
+  });
+
+  it('reads console dates as days in Việt Nam', () => {
+    expect(parseDay('2026-12-02')!.toISOString()).toBe('2026-12-01T17:00:00.000Z');
+    expect(parseDay('2026-12-02', true)!.toISOString()).toBe('2026-12-02T17:00:00.000Z');
+    expect(parseDay('2026-02-31')).toBeNull();
+    expect(parseDay('02/12/2026')).toBeNull();
+  });
+});
+
+describe('the console over HTTP', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    await server.services.accounts.addLocal({ login: ADMIN.login, password: ADMIN.password, displayName: ADMIN.name });
+    await server.services.accounts.setAdmin(ADMIN.login, true);
+    await server.services.accounts.addLocal({ login: PERSON.login, password: PERSON.password, displayName: PERSON.name });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** Signs in at `path` as a person would: /auth, the login page, the callback, back to the page. */
+  async function signIn(who: { login: string; password: string }, path = '/admin') {
+    const browser = new Browser(server.issuer, 'en');
+    const first = await browser.request(path);
+    expect(first.status).toBe(302);
+    const auth = new URL(first.headers.get('location')!);
+    expect(auth.pathname).toBe('/auth');
+    expect(auth.searchParams.get('client_id')).toBe('sso-console');
+    expect(auth.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(auth.searchParams.get('redirect_uri')).toBe(`${server.issuer}/console/callback`);
+    const login = await browser.go(auth.toString());
+    expect(login.html).toMatch(/name="password"/);
+    const page = await submitLogin(browser, login.html, who.login, who.password);
+    return { browser, page };
+  }
+
+  it('signs an administrator in through /auth and shows the dashboard', async () => {
+    const { page } = await signIn(ADMIN);
+    expect(page.status).toBe(200);
+    expect(new URL(page.url).pathname).toBe('/admin');
+    expect(page.html).toContain('Dashboard');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+
+  it('refuses a person who is not an administrator with a readable 403, and lets them use /account', async () => {
+    const { browser, page } = await signIn(PERSON);
+    expect(page.status).toBe(403);
+    expect(page.html).toContain('is not an administrator');
+    expect(page.html).toContain(PERSON.login);
+    const mine = await browser.go('/account');
+    expect(mine.status).toBe(200);
+    expect(mine.html).toContain(`Hello ${PERSON.name}`);
+    // the menu offers nothing of the console
+    expect(mine.html).not.toContain('href="/admin/accounts"');
+    const post = await browser.request('/admin/accounts', { form: { csrf: inputValue(mine.html, 'csrf')! } });
+    expect(post.status).toBe(403);
+  });
+
+  it('refuses a form without or with a wrong CSRF token, and changes nothing', async () => {
+    const { browser } = await signIn(ADMIN);
+    const target = (await server.services.accounts.byLogin(PERSON.login))!;
+    const page = await browser.go(`/admin/accounts/${target.id}`);
+    const csrf = inputValue(page.html, 'csrf')!;
+    expect(csrf).toBeTruthy();
+    for (const form of [{}, { csrf: 'x'.repeat(43) }, { csrf: `${csrf}x` }]) {
+      const r = await browser.request(`/admin/accounts/${target.id}/disable`, { form: form as Record<string, string> });
+      expect(r.status).toBe(403);
+      expect(await r.text()).toContain('The form has expired');
+    }
+    expect((await server.services.accounts.byId(target.id))!.status).toBe('active');
+    // another console session's token does not fit this one
+    const other = await signIn(ADMIN);
+    const otherCsrf = inputValue((await other.browser.go('/admin')).html, 'csrf')!;
+    expect((await browser.request(`/admin/accounts/${target.id}/disable`, { form: { csrf: otherCsrf } })).status).toBe(403);
+
+    const ok = await browser.request(`/admin/accounts/${target.id}/disable`, { form: { csrf } });
+    expect(ok.status).toBe(303);
+    expect((await server.services.accounts.byId(target.id))!.status).toBe('disabled');
+    await server.services.audit.flush();
+    const [ev] = await server.services.audit.list({ type: 'account.status_changed', limit: 1 });
+    expect(ev).toMatchObject({ actor: `console:${ADMIN.login}`, subject: target.id, outcome: 'disabled', ip: '127.0.0.1' });
+    await server.services.accounts.setStatus(PERSON.login, 'active');
+  });
+
+  it('GET never changes anything', async () => {
+    const { browser } = await signIn(ADMIN);
+    const target = (await server.services.accounts.byLogin(PERSON.login))!;
+    const r = await browser.request(`/admin/accounts/${target.id}/disable`);
+    expect(r.status).toBe(404);
+    expect((await server.services.accounts.byId(target.id))!.status).toBe('active');
+  });
+
+  it('answers bad input with a readable page, never a 500', async () => {
+    const { browser } = await signIn(ADMIN);
+    const csrf = inputValue((await browser.go('/admin/clients')).html, 'csrf')!;
+    const bad = await browser.request('/admin/clients', { form: { csrf, name: 'X', type: 'web', redirect_uris: 'http://evil.example/cb' } });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/must use https/);
+    const badType = await browser.request('/admin/clients', { form: { csrf, name: 'X', type: 'bogus', redirect_uris: 'https://a.tinh.gov.vn/cb' } });
+    expect(badType.status).toBe(400);
+    const huge = await browser.request('/admin/clients', { form: { csrf, name: 'x'.repeat(300), type: 'web', redirect_uris: 'https://a.tinh.gov.vn/cb' } });
+    expect(huge.status).toBe(400);
+    expect((await browser.request('/admin/audit?from=2026-13-45')).status).toBe(400);
+    expect((await browser.request('/admin/audit?type=nope')).status).toBe(400);
+    expect((await browser.request(`/admin/accounts/${'x'.repeat(200)}`)).status).toBe(404);
+    expect((await browser.request('/admin/accounts/no-such-id')).status).toBe(404);
+    expect((await browser.request('/admin/clients/sso-console/disable', { form: { csrf } })).status).toBe(400);
+    const page = await browser.request('/admin/accounts?page=99999999999&q=' + 'a'.repeat(500));
+    expect(page.status).toBe(200);
+    expect((await browser.request('/console/callback?code=x&state=y')).status).toBe(400);
+  });
+
+  it('ends the console session when the IdP session ends, or the account is disabled', async () => {
+    const { browser } = await signIn(ADMIN);
+    expect((await browser.request('/admin')).status).toBe(200);
+    const admin = (await server.services.accounts.byLogin(ADMIN.login))!;
+    await server.services.deprovision.endAccess(admin.id, 'test: sessions ended');
+    const after = await browser.request('/admin');
+    expect(after.status).toBe(302);
+    expect(new URL(after.headers.get('location')!).pathname).toBe('/auth');
+    // a POST without a live session is refused, not redirected
+    expect((await browser.request('/account/sign-out', { form: { csrf: 'x' } })).status).toBe(401);
+
+    const again = await signIn(ADMIN);
+    expect((await again.browser.request('/admin')).status).toBe(200);
+    await server.services.db.prisma.account.update({ where: { id: admin.id }, data: { status: 'disabled' } });
+    expect((await again.browser.request('/admin')).status).toBe(302);
+    await server.services.db.prisma.account.update({ where: { id: admin.id }, data: { status: 'active' } });
+  });
+
+  it('signs out of the console through the IdP (RP-initiated logout)', async () => {
+    const { browser } = await signIn(ADMIN);
+    const csrf = inputValue((await browser.go('/admin')).html, 'csrf')!;
+    const out = await browser.request('/account/sign-out', { form: { csrf } });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe('/session/end?client_id=sso-console');
+    expect(browser.cookieNames()).not.toContain('sso_console');
+    const confirm = await browser.go('/session/end?client_id=sso-console');
+    expect(confirm.html).toContain('op.logoutForm');
+  });
+});
