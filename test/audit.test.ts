@@ -234,6 +234,32 @@ describe(`the audit log on ${backend}`, () => {
     expect(log.collisions + logB.collisions + third.collisions).toBeGreaterThan(0);
   });
 
+  it('keeps one chain when instances append large batches at once (one INSERT of hundreds of rows each)', async () => {
+    const other = await openDatabase(t.url, { poolSize: 4 });
+    extra.push(other);
+    const logB = createAuditLog(other.prisma, { logger: silent, retentionSeconds: 0 });
+    const third = createAuditLog(prisma, { logger: silent, retentionSeconds: 0 });
+    // what a sync run does: hundreds of events queued at once, written a few hundred rows per INSERT
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([recordMany(log, 700, `a${round}-`), recordMany(logB, 700, `b${round}-`), recordMany(third, 300, `c${round}-`)]);
+    }
+    const rows = await all();
+    expect(rows).toHaveLength(5100);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 5100 }, (_, i) => i + 1));
+    expect(verifyChain(rows)).toBeNull();
+    // every event exactly once: a batch refused by a seq another instance took wrote none of its
+    // rows (a partly written batch would be written again on the new head)
+    expect(new Set(rows.map((r) => r.actor)).size).toBe(5100);
+    // each instance's own events stay in the order it recorded them
+    for (const tag of ['a1-', 'b2-', 'c0-']) {
+      const mine = rows.filter((r) => r.actor!.startsWith(tag)).map((r) => Number(r.actor!.slice(tag.length)));
+      expect(mine).toEqual([...mine].sort((x, y) => x - y));
+    }
+    await expect(log.verify()).resolves.toMatchObject({ ok: true, count: 5100 });
+    expect(log.failures + logB.failures + third.failures).toBe(0);
+    expect(log.collisions + logB.collisions + third.collisions).toBeGreaterThan(0);
+  });
+
   it('detects an edited row and names its seq', async () => {
     await recordMany(log, 10);
     await prisma.auditEvent.update({ where: { seq: 4 }, data: { detail: '{"i":3,"tag":"b"}' } });
@@ -424,8 +450,9 @@ describe(`the audit log on ${backend}`, () => {
   it('never throws when it cannot write: the action goes ahead, the event is logged at error level', async () => {
     const { logger, lines } = capturingLogger();
     const failing = createAuditLog({
-      auditEvent: { findFirst: async () => null, createMany: async () => { throw new Error('database unreachable'); } },
+      auditEvent: { findFirst: async () => null },
       syncState: { findUnique: async () => null },
+      $executeRaw: async () => { throw new Error('database unreachable'); },
     } as unknown as Db, { logger, retentionSeconds: 0 });
     await expect(failing.record({ type: 'login.failure', outcome: 'invalid_credentials', actor: 'nguyenvana', ip: '192.0.2.3', detail: { password: 'hunter2' } })).resolves.toBeNull();
     expect(failing.failures).toBe(1);
