@@ -109,6 +109,12 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report): Provider {
   const log = deps.logger;
   const metrics = deps.metrics;
   provider.on('server_error', (_ctx, err) => log.error({ err: { message: err.message, name: err.name } }, 'oidc server error'));
+  // Koa's own error event (the connection failed while answering: the client went away, or sent
+  // bytes that are not HTTP). Without a listener Koa prints the stack to stderr.
+  (provider as unknown as NodeJS.EventEmitter).on('error', (err: NodeJS.ErrnoException) => {
+    const clientSide = /^(HPE_|ECONNRESET|EPIPE|ECONNABORTED|ERR_STREAM_PREMATURE_CLOSE)/.test(String(err.code ?? '')) || /aborted|Parse Error/i.test(err.message);
+    log[clientSide ? 'debug' : 'warn']({ event: 'http.connection_error', code: err.code, error: err.message.slice(0, 200) }, 'connection failed while answering');
+  });
   // RP-initiated logout: oidc-provider delivers these itself, once (no retry queue)
   provider.on('backchannel.error', (_ctx, err, client) => {
     metrics?.logoutDelivery('failed');
