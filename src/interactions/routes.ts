@@ -81,7 +81,8 @@ export function localeFor(req: Request, res: Response, config: Config): PageLoca
   if (lang === 'vi' || lang === 'en') {
     res.cookie(LANG_COOKIE, lang, { httpOnly: true, sameSite: 'lax', secure: config.issuer.startsWith('https:'), maxAge: 365 * 86400_000 });
   }
-  return pageLocale({ path: req.path, query: lang, cookie: cookies(req)[LANG_COOKIE], acceptLanguage: req.get('accept-language'), fallback: config.defaultLocale });
+  // the whole path: inside a router req.path lacks the mount point (/interaction)
+  return pageLocale({ path: req.baseUrl + req.path, query: lang, cookie: cookies(req)[LANG_COOKIE], acceptLanguage: req.get('accept-language'), fallback: config.defaultLocale });
 }
 
 const str = (v: unknown, max: number): string | null => (typeof v === 'string' && v.length <= max ? v : null);

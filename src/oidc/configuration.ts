@@ -82,6 +82,11 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       required: (_ctx, client) => client.clientAuthMethod === 'none',
     },
     rotateRefreshToken: true,
+    // Logging out ends the session and its tokens, not the person's consent: the grant is
+    // remembered for GRANT_TTL (as in Keycloak; oidc-provider's default deletes it at logout).
+    // Revoking an access token alone leaves the grant too, as by default. "My account" and the
+    // console withdraw consent explicitly.
+    revokeGrantPolicy: (ctx) => !ctx.oidc.route.startsWith('end_session') && !(ctx.oidc.route === 'revocation' && Boolean(ctx.oidc.entities.AccessToken)),
     ttl: {
       AccessToken: config.ttl.accessToken,
       AuthorizationCode: config.ttl.authorizationCode,
