@@ -95,14 +95,15 @@ describe('reconcile', () => {
     const d = reconcile(after, a, null, { mailDomains: DOMAINS, now: NOW });
     expect(d.action).toBe('update');
     if (d.action !== 'update') return;
-    expect(d.changed.sort()).toEqual(['aliases', 'displayName', 'dn', 'email', 'groups', 'login', 'organization', 'phoneNumber'].sort());
+    // search (the folded name, login and addresses) follows the login, mail and name
+    expect(d.changed.sort()).toEqual(['aliases', 'displayName', 'dn', 'email', 'groups', 'login', 'organization', 'phoneNumber', 'search'].sort());
     expect(d.data).toMatchObject({ login: 'khai.ntm', email: 'khai.ntm@tinh.gov.vn' });
   });
 
   test('mail moved outside the province domains: email_verified changes too', () => {
     const i = identity();
     const d = reconcile(identity({ email: 'khai@gmail.com' }), accountFor(i), null, { mailDomains: DOMAINS, now: NOW });
-    expect(d.action === 'update' && d.changed.sort()).toEqual(['email', 'emailVerified']);
+    expect(d.action === 'update' && d.changed.sort()).toEqual(['email', 'emailVerified', 'search']);
   });
 
   test.each([

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import type { DirectoryConnector, DirectoryIdentity, EntryResult, ListOptions } from '../src/directory/types.js';
 import { createLogger } from '../src/util/logger.js';
 import { runSync, type RunSyncOptions } from '../src/sync/runner.js';
+import { accountFields } from '../src/accounts/link.js';
 import { HIGH_WATER_MARK, changedSince, readHighWaterMark, writeHighWaterMark } from '../src/sync/state.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
@@ -216,5 +217,44 @@ describe('sync runner', () => {
   test('a full run sets the mark too, so changed-only runs start from it', async () => {
     await sync(scripted([ok(person(1, { modifiedAt: new Date('2026-11-27T03:00:00Z') }))]).connector, 'full');
     expect((await readHighWaterMark(t.db.prisma))!.modifiedAt.toISOString()).toBe('2026-11-27T03:00:00.000Z');
+  });
+
+  test('timers run while a long run is busy (SQLite answers synchronously), so the lease is renewed and a run longer than it keeps it', async () => {
+    // a directory that never waits (the listing is in memory) and a database that answers at once:
+    // without a turn of the event loop per batch, no timer (the lease's renewal) would run until the end
+    const people = Array.from({ length: 1500 }, (_, i) => ok(person(i + 1)));
+    let running = false;
+    let ticks = 0;
+    const timer = setInterval(() => {
+      if (running) ticks++;
+    }, 10);
+    try {
+      running = true;
+      const r = await sync(scripted(people).connector, 'full', { leaseTtlMs: 1000, batchSize: 5 });
+      running = false;
+      expect(r).toMatchObject({ status: 'success', created: 1500 });
+      expect(ticks).toBeGreaterThan(0);
+      ticks = 0;
+      running = true;
+      const again = await sync(scripted(people).connector, 'full', { leaseTtlMs: 1000, batchSize: 5 });
+      running = false;
+      expect(again).toMatchObject({ status: 'success', unchanged: 1500 });
+      expect(ticks).toBeGreaterThan(0);
+    } finally {
+      clearInterval(timer);
+    }
+  }, 180_000);
+
+  test('accounts are created and updated with every column accountFields sets', async () => {
+    const a = person(1, { displayName: 'Đặng Thùy Dương', aliases: ['duong.dang@tinh.gov.vn'], organization: { department: 'Sở Y tế' }, groups: ['Văn thư Sở Y tế'] });
+    await sync(scripted([ok(a)]).connector, 'full');
+    const columns = (row: Record<string, unknown>, fields: Record<string, unknown>) => Object.fromEntries(Object.keys(fields).map((k) => [k, row[k]]));
+    const fields = accountFields(a, ['tinh.gov.vn']);
+    let row = (await t.db.prisma.account.findUnique({ where: { externalId: a.externalId } }))!;
+    expect(columns(row, fields)).toEqual(fields);
+    const b = { ...a, login: 'duongdt', email: 'duongdt@tinh.gov.vn', displayName: 'Đặng Thùy Dương (Văn thư)' };
+    await sync(scripted([ok(b)]).connector, 'full');
+    row = (await t.db.prisma.account.findUnique({ where: { externalId: a.externalId } }))!;
+    expect(columns(row, accountFields(b, ['tinh.gov.vn']))).toEqual(accountFields(b, ['tinh.gov.vn']));
   });
 });

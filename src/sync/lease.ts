@@ -14,6 +14,7 @@
  * step (NTP); the TTL (default 60 s) is far above any sane skew.
  */
 import type { Db } from '../db/client.js';
+import { isUniqueViolation } from '../db/errors.js';
 
 export interface LeaseInfo {
   name: string;
@@ -21,9 +22,7 @@ export interface LeaseInfo {
   expiresAt: Date;
 }
 
-export function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'P2002';
-}
+export { isUniqueViolation };
 
 export async function acquireLease(prisma: Db, name: string, holder: string, ttlMs: number, now: Date = new Date()): Promise<boolean> {
   const expiresAt = new Date(now.getTime() + ttlMs);

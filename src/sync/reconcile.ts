@@ -37,12 +37,12 @@ export interface AccountSnapshot extends LinkCandidate {
   disabledAt: Date | null;
 }
 
-/** Fields compared and reported as changed. */
+/** Fields compared and reported as changed: the columns accountFields sets, the parts of attributes, the status. */
 export const SYNC_FIELDS = [
   'login', 'email', 'emailVerified', 'displayName', 'givenName', 'familyName', 'middleName', 'phoneNumber', 'source',
   'dn', 'aliases', 'organization', 'groups', 'status',
 ] as const;
-export type SyncField = (typeof SYNC_FIELDS)[number];
+export type SyncField = (typeof SYNC_FIELDS)[number] | Exclude<keyof ReturnType<typeof accountFields>, 'attributes' | 'externalId'>;
 
 /** The account columns an identity sets (accountFields). */
 export type IdentityFields = ReturnType<typeof accountFields>;
@@ -143,18 +143,25 @@ function stable(v: unknown): string {
 }
 
 const ATTRIBUTE_PARTS = ['dn', 'aliases', 'organization', 'groups'] as const;
-const COLUMN_FIELDS = ['login', 'email', 'emailVerified', 'displayName', 'givenName', 'familyName', 'middleName', 'phoneNumber', 'source'] as const;
 
-/** Which of the fields an identity sets differ from the account's. */
+/**
+ * Which of the fields an identity sets differ from the account's: the columns (every one
+ * accountFields returns, so a column added there is compared and written with no change here),
+ * and the parts of the attributes JSON.
+ */
 export function changedFields(account: AccountSnapshot, fields: IdentityFields): SyncField[] {
   const changed: SyncField[] = [];
-  for (const f of COLUMN_FIELDS) {
-    if ((account[f] ?? null) !== (fields[f] ?? null)) changed.push(f);
+  const before = account as unknown as Record<string, unknown>;
+  for (const f of Object.keys(fields) as (keyof IdentityFields)[]) {
+    if (f === 'attributes' || f === 'externalId') continue;
+    if ((before[f] ?? null) !== (fields[f] ?? null)) changed.push(f as SyncField);
   }
-  const before = parseObject(account.attributes);
-  const after = parseObject(fields.attributes);
+  // the same text (an account written from the same entry, with no marker): no part changed
+  if (account.attributes === fields.attributes) return changed;
+  const was = parseObject(account.attributes);
+  const now = parseObject(fields.attributes);
   for (const p of ATTRIBUTE_PARTS) {
-    if (stable(before[p]) !== stable(after[p])) changed.push(p);
+    if (stable(was[p]) !== stable(now[p])) changed.push(p);
   }
   return changed;
 }

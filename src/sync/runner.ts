@@ -41,6 +41,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Db } from '../db/client.js';
 import { Prisma } from '../db/generated/sqlite/client.js';
 import type { Logger } from '../util/logger.js';
@@ -191,7 +192,7 @@ const listingFailure = (err: unknown) => (err instanceof DirectoryUnavailableErr
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim().slice(0, 500);
 
 /** Entries per database statement unless batchSize says otherwise. */
-const DEFAULT_MAX_BATCH = 250;
+const DEFAULT_MAX_BATCH = 100;
 /** Conflicts retried once at the end of a run (a login freed later in the same run), at most. */
 const MAX_DEFERRED = 1000;
 /** Accounts whose endAccess failed earlier, retried per run, at most. */
@@ -214,6 +215,18 @@ function parseStaged(json: string): DirectoryIdentity {
 }
 
 const OFF_PREFIX = '{"off":1%';
+
+/**
+ * The columns a batch of decisions writes: the union of their keys, in a stable order. Each is an
+ * Account column name from our own code (accountFields, reconcile), never from the directory;
+ * checked anyway before it is put into SQL.
+ */
+function accountColumns(data: object[]): string[] {
+  const keys = new Set<string>();
+  for (const d of data) for (const k of Object.keys(d)) keys.add(k);
+  for (const k of keys) if (!/^[A-Za-z][A-Za-z0-9]*$/.test(k) || k === 'id' || k === 'createdAt' || k === 'updatedAt') throw new Error(`not an account column the sync writes: ${k}`);
+  return [...keys].sort();
+}
 
 type CreateData = Extract<ReconcileDecision, { action: 'create' }>['data'];
 interface PendingCreate {
@@ -443,6 +456,7 @@ class Run {
       batch = [];
       await inserting;
       if (stageError) throw new StageFailed(stageError.err);
+      await nextTurn(); // as in applyBatch: a directory that answers faster than the database would starve the timers too
       this.pages += 1;
       inserting = this.stage(b).then(
         (n) => {
@@ -660,21 +674,28 @@ class Run {
   }
 
   /**
-   * One batch of identities: their linked accounts and the holders of their logins are read in two
-   * queries, then each is decided and written. `final`: conflicts are counted now rather than
+   * One batch of identities: their linked accounts and the holders of their logins are read in one
+   * query, then each is decided and written. `final`: conflicts are counted now rather than
    * retried at the end of the run.
    */
   private async applyBatch(input: DirectoryIdentity[], final: boolean): Promise<void> {
     if (!input.length) return;
+    // SQLite answers synchronously: without a turn of the event loop per batch, timers (the
+    // lease's renewal, a shutdown) would wait for the end of the run, and a long run would lose
+    // its lease to expiry.
+    await nextTurn();
     const byId = new Map<string, DirectoryIdentity>();
     for (const i of input) byId.set(i.externalId, i); // the last listed wins
     const identities = [...byId.values()];
-    const [linkedRows, holderRows] = await Promise.all([
-      this.prisma.account.findMany({ where: { externalId: { in: identities.map((i) => i.externalId) } } }),
-      this.prisma.account.findMany({ where: { login: { in: [...new Set(identities.map((i) => i.login))] } } }),
-    ]);
-    const linked = new Map<string, AccountSnapshot>(linkedRows.map((a) => [a.externalId!, a]));
-    const holders = new Map<string, AccountSnapshot>(holderRows.map((a) => [a.login, a]));
+    // the linked accounts and the holders of the logins, in one query (mostly the same rows)
+    const logins = new Set(identities.map((i) => i.login));
+    const rows = await this.prisma.account.findMany({ where: { OR: [{ externalId: { in: [...byId.keys()] } }, { login: { in: [...logins] } }] } });
+    const linked = new Map<string, AccountSnapshot>();
+    const holders = new Map<string, AccountSnapshot>();
+    for (const a of rows) {
+      if (a.externalId !== null && byId.has(a.externalId)) linked.set(a.externalId, a);
+      if (logins.has(a.login)) holders.set(a.login, a);
+    }
     const creates: PendingCreate[] = [];
     const toEnd: { accountId: string; reason: string; at: Date; attributes: string }[] = [];
     const audits: Promise<unknown>[] = [];
@@ -774,10 +795,15 @@ class Run {
     // One multi-row INSERT (several times faster than createMany through the ORM). ON CONFLICT DO
     // NOTHING: a row that clashes with one written meanwhile (the person's first login creating the
     // account at this moment) is simply not inserted, and reported below.
+    // Every column the decision sets (accountFields and the status), whatever they are.
     const now = new Date();
-    const rows = creates.map(({ id, data: d }) => Prisma.sql`(${id}, ${d.login}, ${d.email}, ${d.emailVerified}, ${d.displayName}, ${d.givenName}, ${d.familyName}, ${d.middleName}, ${d.phoneNumber}, ${d.status}, ${d.source}, ${d.externalId}, ${d.attributes}, ${now}, ${now}, ${d.disabledAt})`);
+    const columns = accountColumns(creates.map((c) => c.data));
+    const rows = creates.map(({ id, data }) => {
+      const d = data as Record<string, unknown>;
+      return Prisma.sql`(${id}, ${now}, ${now}, ${Prisma.join(columns.map((c) => d[c] ?? null))})`;
+    });
     const inserted = await this.prisma.$queryRaw<{ id: string }[]>(Prisma.sql`
-      INSERT INTO "Account" ("id", "login", "email", "emailVerified", "displayName", "givenName", "familyName", "middleName", "phoneNumber", "status", "source", "externalId", "attributes", "createdAt", "updatedAt", "disabledAt")
+      INSERT INTO "Account" ("id", "createdAt", "updatedAt", ${Prisma.join(columns.map((c) => Prisma.raw(`"${c}"`)))})
       VALUES ${Prisma.join(rows)}
       ON CONFLICT DO NOTHING RETURNING "id"`);
     this.counts.created += inserted.length;
@@ -795,7 +821,9 @@ class Run {
   }
 
   private async disableGone(accounts: AccountSnapshot[]): Promise<void> {
+    await nextTurn(); // as in applyBatch
     const now = new Date();
+    const audits: Promise<unknown>[] = [];
     for (const a of accounts) {
       const d = reconcileGone(a, now);
       if (d.action !== 'disable') continue;
@@ -807,9 +835,10 @@ class Run {
       if (!count) continue;
       this.counts.disabled += 1;
       this.log.info({ event: 'account.disabled', account: a.id, login: a.login, reason: d.reason }, 'account disabled: its directory entry is gone');
-      await this.audit({ type: 'account.status_changed', outcome: 'disabled', subject: a.id, detail: { login: a.login, from: 'active', to: 'disabled', source: 'directory', reason: d.reason } });
+      audits.push(this.audit({ type: 'account.status_changed', outcome: 'disabled', subject: a.id, detail: { login: a.login, from: 'active', to: 'disabled', source: 'directory', reason: d.reason } }));
       await this.end(a.id, d.reason, d.data.disabledAt, d.data.attributes);
     }
+    await Promise.all(audits);
   }
 
   /** endAccess, then the marker says it is done; a failure is retried by the next runs. */

@@ -49,8 +49,11 @@ const MAX_ALIASES = 100;
 const MAX_GROUPS = 1000;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const LONE_SURROGATE_G = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+// ES2024 (Node 20 has them; the project's lib is ES2023)
+type Utf16 = string & { isWellFormed(): boolean; toWellFormed(): string };
+/** No lone surrogate (well-formed UTF-16). */
+const wellFormed = (s: string): boolean => (s as Utf16).isWellFormed();
 
 // ---------------------------------------------------------------------------------------------
 // Attribute access
@@ -67,12 +70,10 @@ class Attributes {
       const lower = key.toLowerCase();
       if (lower === 'dn' || key.length > 256) continue;
       const semi = lower.indexOf(';');
-      const values = rawValues(entry[key]);
       if (semi < 0) {
-        this.exact.set(lower, [...(this.exact.get(lower) ?? []), ...values].slice(0, MAX_VALUES));
-      } else if (lower.slice(semi + 1).startsWith('range=')) {
-        const name = lower.slice(0, semi);
-        this.ranged.set(name, [...(this.ranged.get(name) ?? []), ...values].slice(0, MAX_VALUES));
+        add(this.exact, lower, rawValues(entry[key]));
+      } else if (lower.startsWith('range=', semi + 1)) {
+        add(this.ranged, lower.slice(0, semi), rawValues(entry[key]));
       }
       // other options (cn;lang-vi, ...) are ignored
     }
@@ -97,28 +98,36 @@ class Attributes {
   }
 }
 
+/** Values of an attribute seen under several names ("mail", "MAIL") are joined, at most MAX_VALUES. */
+function add(map: Map<string, RawValue[]>, name: string, values: RawValue[]): void {
+  const had = map.get(name);
+  map.set(name, had ? [...had, ...values].slice(0, MAX_VALUES) : values);
+}
+
+function oneRawValue(x: unknown): RawValue | null {
+  if (typeof x === 'string' || x instanceof Uint8Array) return x;
+  if (typeof x === 'number' && Number.isFinite(x)) return String(x);
+  if (typeof x === 'bigint') return x.toString();
+  return null;
+}
+
 function rawValues(v: unknown): RawValue[] {
-  const one = (x: unknown): RawValue | null => {
-    if (typeof x === 'string' || x instanceof Uint8Array) return x;
-    if (typeof x === 'number' && Number.isFinite(x)) return String(x);
-    if (typeof x === 'bigint') return x.toString();
-    return null;
-  };
   if (Array.isArray(v)) {
     const out: RawValue[] = [];
-    for (const x of v.slice(0, MAX_VALUES)) {
-      const r = one(x);
+    const n = Math.min(v.length, MAX_VALUES);
+    for (let k = 0; k < n; k++) {
+      const r = oneRawValue(v[k]);
       if (r !== null) out.push(r);
     }
     return out;
   }
-  const r = one(v);
+  const r = oneRawValue(v);
   return r === null ? [] : [r];
 }
 
 /** A value as text: Buffers must be valid UTF-8, strings well-formed UTF-16; else null. */
 function decodeValue(r: RawValue): string | null {
-  if (typeof r === 'string') return LONE_SURROGATE.test(r) ? null : r;
+  if (typeof r === 'string') return wellFormed(r) ? r : null;
   try {
     return utf8.decode(r);
   } catch {
@@ -130,18 +139,26 @@ function decodeValue(r: RawValue): string | null {
 // Text clean-up
 
 /**
+ * What cleanText rewrites, the plain space aside: control and format characters, and every other
+ * character of \s and \p{Z} (the rest of them are Cc or Cf).
+ */
+const UNCLEAN = /[\p{Cc}\p{Cf}\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
+/**
  * Free text as shown to people: NFC, tabs/new lines -> spaces, other control and format
  * characters dropped, whitespace collapsed, trimmed, at most max characters (code points).
  */
 export function cleanText(v: string, max: number = MAX_TEXT): string {
   // bound the work on huge values before normalising; the final cut is done below
   let s = v.length > max * 16 ? v.slice(0, max * 16) : v;
-  s = s.replace(LONE_SURROGATE_G, '\uFFFD').normalize('NFC');
-  s = s
-    .replace(/[\t\n\v\f\r\u0085\u2028\u2029]/g, ' ')
-    .replace(/[\p{Cc}\p{Cf}]/gu, '')
-    .replace(/[\s\p{Z}]+/gu, ' ')
-    .trim();
+  s = (s as Utf16).toWellFormed().normalize('NFC');
+  // most values are clean already (single spaces, nothing to drop): skip the rewriting
+  if (UNCLEAN.test(s) || s.includes('  ') || s.startsWith(' ') || s.endsWith(' ')) {
+    s = s
+      .replace(/[\t\n\v\f\r\u0085\u2028\u2029]/g, ' ')
+      .replace(/[\p{Cc}\p{Cf}]/gu, '')
+      .replace(/[\s\p{Z}]+/gu, ' ')
+      .trim();
+  }
   if (s.length > max) {
     const cps = Array.from(s);
     if (cps.length > max) s = cps.slice(0, max).join('').trim();
@@ -295,28 +312,25 @@ const DN_SPECIALS = new Set([' ', '"', '#', '+', ',', ';', '<', '=', '>', '\\'])
  * not valid UTF-8). "#..." hex values are decoded when they hold a BER string, else kept as written.
  */
 export function parseDn(dn: string): Rdn[] | null {
-  if (typeof dn !== 'string' || dn.length > MAX_DN || LONE_SURROGATE.test(dn)) return null;
+  if (typeof dn !== 'string' || dn.length > MAX_DN || !wellFormed(dn)) return null;
   const s = dn;
   let i = 0;
-  const skipSpaces = () => {
-    while (s[i] === ' ') i += 1;
-  };
-  skipSpaces();
+  while (s[i] === ' ') i += 1;
   if (i === s.length) return [];
   const rdns: Rdn[] = [];
   for (;;) {
     const rdn: Rdn = [];
     for (;;) {
-      skipSpaces();
+      while (s[i] === ' ') i += 1;
       DN_TYPE.lastIndex = i;
       const tm = DN_TYPE.exec(s);
       if (!tm) return null;
       const type = tm[0];
       i += type.length;
-      skipSpaces();
+      while (s[i] === ' ') i += 1;
       if (s[i] !== '=') return null;
       i += 1;
-      skipSpaces();
+      while (s[i] === ' ') i += 1;
       const v = parseDnValue(s, i);
       if (v === null) return null;
       i = v.next;
@@ -359,30 +373,13 @@ function parseDnValue(s: string, i: number): { value: string; next: number } | n
     if (j < s.length && s[j] !== ',' && s[j] !== ';' && s[j] !== '+') return null;
     return { value: berString(bytes) ?? raw, next: j };
   }
-  let out = '';
-  let pendingSpaces = '';
-  let bytes: number[] = [];
+  const v = new DnValue();
   let quoted = false;
   let j = i;
   if (s[j] === '"') {
     quoted = true;
     j += 1;
   }
-  const flushBytes = (): boolean => {
-    if (bytes.length === 0) return true;
-    try {
-      out += pendingSpaces + utf8.decode(Uint8Array.from(bytes));
-    } catch {
-      return false;
-    }
-    pendingSpaces = '';
-    bytes = [];
-    return true;
-  };
-  const add = (t: string) => {
-    out += pendingSpaces + t;
-    pendingSpaces = '';
-  };
   for (;;) {
     const c = s[j];
     if (c === undefined) {
@@ -391,41 +388,66 @@ function parseDnValue(s: string, i: number): { value: string; next: number } | n
     }
     if (quoted && c === '"') {
       j += 1;
-      if (!flushBytes()) return null;
+      if (!v.flushBytes()) return null;
       while (s[j] === ' ') j += 1;
       if (j < s.length && s[j] !== ',' && s[j] !== ';' && s[j] !== '+') return null;
-      return { value: out, next: j };
+      return { value: v.out, next: j };
     }
     if (!quoted && (c === ',' || c === ';' || c === '+')) break;
     if (c === '\0') return null;
     if (c === '\\') {
       const b = hexByte(s, j + 1);
       if (b !== null) {
-        bytes.push(b);
+        v.bytes.push(b);
         j += 3;
         continue;
       }
       const next = s[j + 1];
       if (next === undefined || !DN_SPECIALS.has(next)) return null;
-      if (!flushBytes()) return null;
-      add(next);
+      if (!v.flushBytes()) return null;
+      v.add(next);
       j += 2;
       continue;
     }
-    if (!flushBytes()) return null;
+    if (!v.flushBytes()) return null;
     if (c === ' ' && !quoted) {
-      pendingSpaces += ' ';
+      v.pendingSpaces += ' ';
       j += 1;
       continue;
     }
     const cp = s.codePointAt(j) as number;
     const ch = String.fromCodePoint(cp);
-    add(ch);
+    v.add(ch);
     j += ch.length;
   }
-  if (!flushBytes()) return null;
+  if (!v.flushBytes()) return null;
   // unescaped trailing spaces are not part of the value
-  return { value: out, next: j };
+  return { value: v.out, next: j };
+}
+
+/** A DN value being unescaped: the text so far, spaces not yet known to be inside, \XX bytes not yet decoded. */
+class DnValue {
+  out = '';
+  pendingSpaces = '';
+  bytes: number[] = [];
+
+  /** Decodes the pending \XX bytes; false when they are not UTF-8. */
+  flushBytes(): boolean {
+    if (this.bytes.length === 0) return true;
+    try {
+      this.out += this.pendingSpaces + utf8.decode(Uint8Array.from(this.bytes));
+    } catch {
+      return false;
+    }
+    this.pendingSpaces = '';
+    this.bytes = [];
+    return true;
+  }
+
+  add(t: string): void {
+    this.out += this.pendingSpaces + t;
+    this.pendingSpaces = '';
+  }
 }
 
 /** The text of a BER-encoded string value (#04... hexstring), or null. */
@@ -711,6 +733,27 @@ function sameText(x: string, y: string): boolean {
   return x.toLowerCase() === y.toLowerCase();
 }
 
+/** A name that is only the login or the mail's local part (Zimbra's default sn and cn). */
+function isPlaceholder(t: string, login: string, localPart: string | null): boolean {
+  return sameText(t, login) || (localPart !== null && sameText(t, localPart));
+}
+
+/** givenName/sn agree with a part of the full name (or are not given). */
+function agrees(attr: string | null, part: string | null): boolean {
+  return attr === null || (part !== null && sameText(attr, part));
+}
+
+/** The mail domains as a set, normalised (the same list for every entry of a listing: kept). */
+const domainSets = new WeakMap<readonly string[], Set<string>>();
+function domainSet(mailDomains: readonly string[]): Set<string> {
+  let set = domainSets.get(mailDomains);
+  if (!set) {
+    set = new Set(mailDomains.map((d) => String(d).trim().toLowerCase().replace(/^@/, '')).filter(Boolean));
+    domainSets.set(mailDomains, set);
+  }
+  return set;
+}
+
 /**
  * Maps one entry. Never throws: an unusable entry is { ok: false, dn, error } with a message
  * fit for logs ("missing zimbraId", "several values in uid", ...).
@@ -730,7 +773,7 @@ function mapEntry(entry: Record<string, unknown> & { dn: string }, preset: Prese
   if (!entry || typeof entry !== 'object') throw new EntryError('not an entry');
   const dn = entry.dn as unknown;
   if (typeof dn !== 'string' || dn.trim().length === 0) throw new EntryError('missing dn');
-  if (dn.length > MAX_DN || /[\0\r\n]/.test(dn) || LONE_SURROGATE.test(dn)) throw new EntryError('unusable dn');
+  if (dn.length > MAX_DN || /[\0\r\n]/.test(dn) || !wellFormed(dn)) throw new EntryError('unusable dn');
   if (!(opts.now instanceof Date) || Number.isNaN(opts.now.getTime())) throw new EntryError('invalid clock');
   const a = new Attributes(entry);
   const map = preset.attributes;
@@ -739,7 +782,7 @@ function mapEntry(entry: Record<string, unknown> & { dn: string }, preset: Prese
   const login = required(a, map.login).toLowerCase().normalize('NFC');
 
   // addresses
-  const domains = new Set(opts.mailDomains.map((d) => String(d).trim().toLowerCase().replace(/^@/, '')).filter(Boolean));
+  const domains = domainSet(opts.mailDomains);
   let email: string | null = null;
   for (const n of map.mail) {
     const valid = a.strings(n).map(normalizeEmail).filter((e): e is string => e !== null);
@@ -758,16 +801,15 @@ function mapEntry(entry: Record<string, unknown> & { dn: string }, preset: Prese
 
   // names
   const localPart = email ? email.slice(0, email.lastIndexOf('@')) : null;
-  const placeholder = (t: string) => sameText(t, login) || (localPart !== null && sameText(t, localPart));
   const fullName = firstText(a, map.displayName);
   let givenAttr = firstText(a, map.givenName);
   let familyAttr = firstText(a, map.familyName);
-  if (givenAttr !== null && placeholder(givenAttr)) givenAttr = null;
-  if (familyAttr !== null && placeholder(familyAttr)) familyAttr = null;
-  const split = fullName !== null && !placeholder(fullName) ? splitVietnameseName(fullName) : { familyName: null, middleName: null, givenName: null };
+  if (givenAttr !== null && isPlaceholder(givenAttr, login, localPart)) givenAttr = null;
+  if (familyAttr !== null && isPlaceholder(familyAttr, login, localPart)) familyAttr = null;
+  const realName = fullName !== null && !isPlaceholder(fullName, login, localPart);
+  const split = realName ? splitVietnameseName(fullName) : { familyName: null, middleName: null, givenName: null };
   // givenName/sn as the directory writes them; parts of the full name fill the gaps only when
   // the full name agrees with what the directory gives (sn "Nguyễn Văn" + givenName "An" stay so)
-  const agrees = (attr: string | null, part: string | null) => attr === null || (part !== null && sameText(attr, part));
   let givenName: string | null = givenAttr;
   let familyName: string | null = familyAttr;
   let middleName: string | null = null;
@@ -777,7 +819,7 @@ function mapEntry(entry: Record<string, unknown> & { dn: string }, preset: Prese
     middleName = split.middleName;
   }
   const composed = [familyName, middleName, givenName].filter((x): x is string => x !== null).join(' ');
-  const displayName = fullName !== null && !placeholder(fullName) ? fullName : composed.length > 0 ? cleanText(composed) : (fullName ?? login);
+  const displayName = realName ? fullName : composed.length > 0 ? cleanText(composed) : (fullName ?? login);
 
   // phone
   let phoneNumber: string | null = null;
