@@ -4,7 +4,7 @@ import type { Claims } from '../accounts/claims.js';
 /** Claims as rows for a table: name, value as text (arrays joined, booleans as true/false). */
 export function claimRows(claims: Claims): { name: string; value: string }[] {
   return Object.entries(claims)
-    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .filter(([, v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0))
     .map(([name, v]) => ({ name, value: Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v) }));
 }
 

@@ -1,0 +1,220 @@
+/**
+ * The admin console and "my account" in Chromium, against the real directory (slapd): an
+ * administrator named by a directory group (ADMIN_GROUPS) runs a sync and a dry run, searches
+ * accounts without diacritics, disables, enables and logs out an account, registers an
+ * application, edits its redirect URIs, rotates its secret, disables it, filters, exports and
+ * verifies the audit trail, switches language and signs out; a civil servant who is not an
+ * administrator is refused the console, revokes an application and ends sessions on "my
+ * account". Every page passes axe (no serious or critical violation) and is saved as a screenshot.
+ */
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { startSlapd, type Slapd } from '../helpers/slapd.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { freePort } from '../helpers/ports.js';
+import { launchChromium, startExampleApp, type RunningApp, type TestBrowser } from '../helpers/browser-chromium.js';
+import { zimbraPeople as P } from '../fixtures/ldap/zimbra.ldif.js';
+
+let slapd: Slapd;
+let server: TestServer;
+let b: TestBrowser;
+let app: RunningApp;
+
+beforeAll(async () => {
+  slapd = await startSlapd({ fixture: 'zimbra' });
+  server = await startTestServer({
+    LDAP_URL: slapd.url,
+    LDAP_BIND_DN: slapd.bindDn,
+    LDAP_BIND_PASSWORD: slapd.bindPassword,
+    LDAP_BASE_DN: slapd.baseDn,
+    LDAP_PRESET: 'zimbra',
+    LDAP_MAIL_DOMAINS: 'tinh.gov.vn',
+    ADMIN_GROUPS: 'Lãnh đạo Sở',
+    SYNC_MAX_DISABLE_PERCENT: '100',
+  });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const c = await server.services.clients.add({ name: 'Cổng dịch vụ công', type: 'web', redirectUris: [`${base}/callback`], postLogoutRedirectUris: [`${base}/`], backchannelLogoutUri: `${base}/backchannel-logout` });
+  app = await startExampleApp({ issuer: server.issuer, clientId: c.client.client_id, clientSecret: c.clientSecret!, port, name: 'Cổng dịch vụ công' });
+  b = await launchChromium('admin');
+}, 60_000);
+
+afterAll(async () => {
+  await b?.close();
+  await app?.stop();
+  await server?.stop();
+  await slapd?.stop();
+});
+
+async function login(page: Page, who: { login: string; password: string }) {
+  await page.waitForSelector('#password');
+  await page.fill('#login', who.login);
+  await page.fill('#password', who.password);
+  await page.click('form[action$="/login"] button[type=submit]');
+}
+
+const nav = (page: Page, name: string) => page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
+const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true }).first().click();
+const status = (page: Page) => page.locator('[role=status]').first().textContent();
+
+test('an administrator uses every screen of the console', async () => {
+  const ctx = await b.context('vi');
+  const page = await ctx.newPage();
+
+  // the door: the IdP's own login, then the dashboard
+  await page.goto(`${server.issuer}/admin`);
+  await login(page, P.khai);
+  await page.waitForURL(`${server.issuer}/admin`);
+  expect(await page.textContent('h1')).toBe('Tổng quan');
+  await b.check(page, '01-dashboard');
+
+  // sync: run now, then a dry run; the history keeps both with their counts
+  await nav(page, 'Đồng bộ');
+  await b.check(page, '02-sync');
+  await button(page, 'Đồng bộ toàn bộ ngay');
+  expect(await status(page)).toMatch(/Kết quả: (success|partial)\. Đã xem \d+, tạo \d+/);
+  await button(page, 'Chạy thử toàn bộ (không thay đổi gì)');
+  expect(await status(page)).toContain('(chạy thử)');
+  const history = page.locator('table tbody tr');
+  expect(await history.count()).toBeGreaterThanOrEqual(2);
+  expect(await history.first().textContent()).toContain('(chạy thử)');
+  await b.check(page, '03-sync-dry-run');
+  const seen = (await server.services.db.prisma.syncRun.findFirst({ where: { dryRun: false } }))!.seen;
+  expect(seen).toBeGreaterThan(10);
+
+  // accounts: diacritics-insensitive search, an account's claims, disable, enable, log out
+  await nav(page, 'Tài khoản');
+  await page.fill('#q', 'nguyen van an');
+  await button(page, 'Tìm');
+  const rows = page.locator('table tbody tr');
+  expect(await rows.count()).toBe(2);
+  expect(await rows.allTextContents()).toEqual([expect.stringContaining('Nguyễn Văn An'), expect.stringContaining('Nguyễn Văn An')]);
+  await b.check(page, '04-accounts-search');
+  await page.locator('tr', { hasText: 'annv@tinh.gov.vn' }).getByRole('link').click();
+  expect(await page.textContent('h1')).toContain('Nguyễn Văn An');
+  expect(await page.locator('table', { hasText: 'preferred_username' }).textContent()).toContain('annv');
+  await b.check(page, '05-account');
+  await button(page, 'Khóa tài khoản');
+  expect(await status(page)).toContain('Đã khóa tài khoản');
+  expect((await server.services.accounts.byLogin('annv'))!.status).toBe('disabled');
+  await b.check(page, '06-account-disabled');
+  await button(page, 'Mở khóa tài khoản');
+  expect(await status(page)).toContain('Đã mở khóa');
+  await button(page, 'Đăng xuất khỏi mọi nơi');
+  expect(await status(page)).toContain('Đã đăng xuất');
+
+  // applications: register, secret shown once, edit redirect URIs, rotate, disable
+  await nav(page, 'Ứng dụng');
+  await b.check(page, '07-clients');
+  await page.fill('#name', 'Hệ thống báo cáo');
+  await page.fill('#redirect_uris', 'https://baocao.tinh.gov.vn/callback');
+  await button(page, 'Đăng ký ứng dụng mới');
+  const secret = await page.inputValue('#client-secret');
+  expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  const clientId = (await page.textContent('#client-id'))!;
+  await b.check(page, '08-secret');
+  await page.getByRole('link', { name: 'Quay lại' }).click();
+  await page.fill('#redirect_uris', 'https://baocao.tinh.gov.vn/callback\nhttps://baocao.tinh.gov.vn/callback2');
+  await button(page, 'Lưu');
+  expect(await status(page)).toContain('Đã lưu');
+  expect((await server.services.clients.get(clientId)).redirect_uris).toEqual(['https://baocao.tinh.gov.vn/callback', 'https://baocao.tinh.gov.vn/callback2']);
+  await b.check(page, '09-client');
+  await button(page, 'Cấp mã bí mật mới');
+  const rotated = await page.inputValue('#client-secret');
+  expect(rotated).not.toBe(secret);
+  await page.getByRole('link', { name: 'Quay lại' }).click();
+  await button(page, 'Ngừng ứng dụng');
+  expect(await status(page)).toContain('Đã ngừng ứng dụng');
+  expect((await server.services.clients.get(clientId)).status).toBe('disabled');
+
+  // audit: filter by event and by person, export, verify the chain
+  await nav(page, 'Nhật ký');
+  await b.check(page, '10-audit');
+  await page.selectOption('#type', 'client.updated');
+  await button(page, 'Lọc');
+  const types = await page.locator('table tbody tr td:nth-child(3)').allTextContents();
+  expect(types.length).toBeGreaterThanOrEqual(1);
+  expect(new Set(types)).toEqual(new Set(['client.updated']));
+  expect(await page.locator('table tbody tr').first().textContent()).toContain(`console:${P.khai.login}`);
+  await page.selectOption('#type', '');
+  await page.fill('#person', 'annv');
+  await page.fill('#client', '');
+  await button(page, 'Lọc');
+  expect(await page.locator('table').textContent()).toContain('account.status_changed');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải về JSON Lines' }).click()]);
+  const exported = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; subject: string | null; actor: string | null });
+  expect(exported.length).toBeGreaterThanOrEqual(3);
+  const annv = (await server.services.accounts.byLogin('annv'))!;
+  expect(exported.every((e) => e.subject === annv.id || e.actor === 'annv' || e.actor === 'console:annv')).toBe(true);
+  await page.getByRole('link', { name: 'Kiểm tra chuỗi băm' }).click();
+  expect(await page.locator('[role=status]').textContent()).toContain('Chuỗi băm nguyên vẹn');
+  await b.check(page, '11-audit-verify');
+
+  // language, then sign out through the IdP
+  await nav(page, 'Tổng quan');
+  await page.getByRole('link', { name: 'English' }).click();
+  expect(await page.textContent('h1')).toBe('Dashboard');
+  expect(await page.getAttribute('html', 'lang')).toBe('en');
+  await b.check(page, '12-dashboard-en');
+  await button(page, 'Sign out');
+  await page.waitForURL(/\/session\/end/);
+  await page.locator('button[name=logout][value=yes]').click();
+  await page.locator('h1', { hasText: 'Signed out' }).waitFor();
+  await b.check(page, '13-signed-out');
+  await page.goto(`${server.issuer}/admin`);
+  await page.waitForSelector('#password');
+}, 120_000);
+
+test('a civil servant manages their applications and sessions on "my account", and is kept out of the console', async () => {
+  const ctx = await b.context('vi');
+  const page = await ctx.newPage();
+  await page.goto(app.url);
+  await page.click('#login');
+  await login(page, P.an);
+  await page.getByRole('button', { name: 'Cho phép' }).click();
+  await page.waitForURL(`${app.url}/`);
+
+  // straight in (single sign-on): the application and this session are listed
+  await page.goto(`${server.issuer}/account`);
+  expect(await page.textContent('h1')).toBe('Tài khoản của tôi');
+  const applications = page.locator('table', { hasText: 'Các ứng dụng được phép truy cập' });
+  expect(await applications.textContent()).toContain('Cổng dịch vụ công');
+  expect(await page.locator('.badge', { hasText: 'Phiên hiện tại' }).count()).toBe(1);
+  await b.check(page, '14-my-account');
+
+  await page.goto(`${server.issuer}/admin`);
+  expect(await page.locator('[role=alert]').textContent()).toContain('không có quyền quản trị');
+  await b.check(page, '15-forbidden');
+
+  // revoking the application signs the person out of it
+  await page.goto(`${server.issuer}/account`);
+  await page.getByRole('button', { name: 'Thu hồi quyền: Cổng dịch vụ công' }).click();
+  expect(await status(page)).toContain('Đã thu hồi');
+  expect(await applications.count()).toBe(0);
+  expect(await page.textContent('main')).toContain('Chưa cấp quyền cho ứng dụng nào.');
+  await page.goto(app.url);
+  expect(await page.textContent('#status')).toContain('chưa đăng nhập');
+
+  // a second device; this one ends it
+  const other = await (await b.context('vi')).newPage();
+  await other.goto(`${server.issuer}/account`);
+  await login(other, P.an);
+  await other.waitForURL(`${server.issuer}/account`);
+  await page.goto(`${server.issuer}/account`);
+  const sessionRows = page.locator('table', { hasText: 'Đăng nhập lúc' }).locator('tbody tr');
+  expect(await sessionRows.count()).toBe(2);
+  await sessionRows.filter({ hasNotText: 'Phiên hiện tại' }).getByRole('button', { name: 'Kết thúc phiên' }).click();
+  expect(await status(page)).toContain('Đã kết thúc phiên');
+  expect(await sessionRows.count()).toBe(1);
+  await other.goto(`${server.issuer}/account`);
+  await other.waitForSelector('#password');
+
+  // and everywhere, this device included
+  await page.goto(`${server.issuer}/account`);
+  await button(page, 'Đăng xuất khỏi mọi nơi');
+  expect(await status(page)).toContain('Bạn đã đăng xuất khỏi mọi nơi');
+  await b.check(page, '16-signed-out-everywhere');
+  await page.goto(`${server.issuer}/account`);
+  await page.waitForSelector('#password');
+}, 90_000);
