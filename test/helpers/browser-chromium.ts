@@ -7,7 +7,7 @@
  *   await b.check(page, 'login');               // axe: fails on serious/critical; screenshot
  *   await b.close();
  *
- * Screenshots go to test-results/screenshots/<file>-<step>.png (CI keeps the folder). axe-core
+ * Screenshots go to test-results/screenshots/<backend>-<file>-<step>.png (CI keeps the folder). axe-core
  * is injected as source text (the product's CSP forbids inline script, so the context bypasses
  * CSP; @axe-core/playwright needs Node 22).
  */
@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { testBackend } from './db.js';
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 export const SCREENSHOTS = resolve('test-results', 'screenshots');
@@ -54,7 +55,7 @@ export async function launchChromium(file: string): Promise<TestBrowser> {
       return ctx;
     },
     async check(page, step) {
-      await page.screenshot({ path: join(SCREENSHOTS, `${file}-${step}.png`), fullPage: true });
+      await page.screenshot({ path: join(SCREENSHOTS, `${testBackend()}-${file}-${step}.png`), fullPage: true });
       await page.addScriptTag({ content: AXE_SOURCE });
       const violations = await page.evaluate(async () => {
         const g = globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> }; document: unknown };
