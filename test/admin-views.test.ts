@@ -1,0 +1,72 @@
+/** The console's texts and templates: both languages complete, no inline script or style, everything escaped. */
+import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { consoleMessages, consoleTranslator } from '../src/console/i18n.js';
+import { createRenderer, DEFAULT_VIEWS_DIR } from '../src/interactions/views.js';
+import { formatTime } from '../src/console/pages.js';
+
+const placeholders = (s: string) => [...s.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]).sort();
+
+describe('console texts', () => {
+  it('have the same keys and placeholders in Vietnamese and English, none empty', () => {
+    const vi = consoleMessages.vi;
+    const en = consoleMessages.en;
+    expect(Object.keys(en).sort()).toEqual(Object.keys(vi).sort());
+    for (const k of Object.keys(vi) as (keyof typeof vi)[]) {
+      expect(vi[k].trim()).not.toBe('');
+      expect(en[k].trim()).not.toBe('');
+      expect(placeholders(en[k])).toEqual(placeholders(vi[k]));
+    }
+  });
+
+  it('also know the login pages\' keys (the page chrome)', () => {
+    expect(consoleTranslator('vi')('app.name')).toBe('Đăng nhập một lần');
+    expect(consoleTranslator('en')('console.signedInAs', { name: 'An' })).toBe('Signed in as An');
+  });
+});
+
+describe('console templates', () => {
+  const files = ['admin', 'account'].flatMap((d) => readdirSync(path.join(DEFAULT_VIEWS_DIR, d)).filter((f) => f.endsWith('.eta')).map((f) => path.join(d, f)));
+
+  it('contain no inline script, style or event handlers, and output raw only the layout body and partials', () => {
+    expect(files.length).toBeGreaterThanOrEqual(14);
+    for (const file of files) {
+      const src = readFileSync(path.join(DEFAULT_VIEWS_DIR, file), 'utf8');
+      expect(src).not.toMatch(/<script/i);
+      expect(src).not.toMatch(/<style/i);
+      expect(src).not.toMatch(/\sstyle\s*=/i);
+      expect(src).not.toMatch(/\son[a-z]+\s*=/i);
+      for (const m of src.matchAll(/<%~\s*([^%]*?)\s*%>/g)) expect(m[1]).toMatch(/^(it\.body|include\()/);
+    }
+  });
+
+  it('escape what they show', () => {
+    const render = createRenderer();
+    const hostile = '<img src=x onerror=alert(1)>';
+    const html = render.render('admin/accounts', {
+      t: consoleTranslator('vi'),
+      locale: 'vi',
+      langSwitchUrl: '/admin/accounts?lang=en',
+      title: 'Tài khoản',
+      nav: 'accounts',
+      isAdmin: true,
+      csrf: 'c',
+      me: { name: hostile, login: 'x' },
+      time: (d: Date) => formatTime(d, 'vi'),
+      q: hostile,
+      statusFilter: '',
+      result: { total: 1, page: 1, pages: 1, rows: [{ id: '"><x', displayName: hostile, login: 'a', email: null, status: 'active', source: 'local' }] },
+      prev: null,
+      next: null,
+    });
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('href="/admin/accounts/%22%3E%3Cx"');
+  });
+
+  it('show times in Việt Nam time', () => {
+    expect(formatTime(new Date('2026-12-01T17:30:00Z'), 'en')).toBe('02/12/2026, 00:30:00');
+    expect(formatTime(null, 'vi')).toBe('');
+  });
+});
