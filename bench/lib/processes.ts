@@ -16,7 +16,7 @@ import { sleep } from './env.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** `--import tsx` by URL: the children run in a cwd of their own, where 'tsx' does not resolve. */
-export const TSX = import.meta.resolve('tsx');
+const tsx = () => import.meta.resolve('tsx');
 
 export interface ServerProcess {
   url: string;
@@ -154,7 +154,7 @@ export async function startBareProvider(clients: BareClient[], cpuProfDir?: stri
   const port = await freePort();
   const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   return spawnServer({
-    args: [...prof, '--import', TSX, join(ROOT, 'bench', 'bare-provider.ts')],
+    args: [...prof, '--import', tsx(), join(ROOT, 'bench', 'bare-provider.ts')],
     env: { NODE_ENV: 'production', PORT: String(port), BARE_CLIENTS: JSON.stringify(clients), COOKIE_KEYS: TEST_SECRETS.COOKIE_KEYS },
     port,
     readyPath: '/.well-known/openid-configuration',
@@ -176,7 +176,7 @@ export interface CountingServer extends ServerProcess {
 /** This IdP (startServer, same configuration) with every database statement counted. */
 export async function startCountingIdp(opts: IdpOptions): Promise<CountingServer> {
   const port = await freePort();
-  const s = await spawnServer({ args: ['--import', TSX, join(ROOT, 'bench', 'counting-server.ts')], env: idpEnv(port, opts.databaseUrl, opts.env), port, readyPath: '/readyz', stdin: true });
+  const s = await spawnServer({ args: ['--import', tsx(), join(ROOT, 'bench', 'counting-server.ts')], env: idpEnv(port, opts.databaseUrl, opts.env), port, readyPath: '/readyz', stdin: true });
   const lines = createInterface({ input: s.child.stdout! });
   const waiting: ((line: string) => void)[] = [];
   lines.on('line', (l) => waiting.shift()?.(l));
