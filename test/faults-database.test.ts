@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { testBackend } from './helpers/db.js';
 import { startPgCluster, type PgCluster } from './helpers/pg-cluster.js';
-import { realProcess } from './helpers/slapd.js';
+import { collectUnhandled } from './helpers/hostile.js';
 import { isDatabaseUnavailable } from '../src/db/errors.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { Browser } from './helpers/browser.js';
@@ -37,11 +37,10 @@ const STACK = /\bat .*\.(ts|js):\d+|node_modules|prisma|ECONNREFUSED|SELECT |pos
   let server: TestServer;
   let service: { id: string; secret: string };
   let web: { id: string; secret: string };
-  const rejections: unknown[] = [];
-  const onRejection = (reason: unknown) => rejections.push(reason);
+  let unhandled: ReturnType<typeof collectUnhandled>;
 
   beforeAll(async () => {
-    realProcess().on('unhandledRejection', onRejection);
+    unhandled = collectUnhandled();
     cluster = await startPgCluster();
     const url = await cluster.createDatabase('sso');
     server = await startTestServer({ DATABASE_POOL_SIZE: '4' }, { databaseUrl: url });
@@ -53,7 +52,7 @@ const STACK = /\bat .*\.(ts|js):\d+|node_modules|prisma|ECONNREFUSED|SELECT |pos
   afterAll(async () => {
     await server?.close();
     await cluster?.destroy();
-    realProcess().off('unhandledRejection', onRejection);
+    unhandled?.stop();
   });
 
   async function tokenRequest(): Promise<Omit<Hit, 'phase'>> {
@@ -148,7 +147,7 @@ const STACK = /\bat .*\.(ts|js):\d+|node_modules|prisma|ECONNREFUSED|SELECT |pos
     expect(hits.filter((h) => h.phase === 'outage' && h.status === 503).length).toBeGreaterThan(0);
     expect(hits.filter((h) => h.phase === 'after').every((h) => h.status === 200)).toBe(true);
     expect((await fetch(`${server.issuer}/readyz`)).status).toBe(200);
-    expect(rejections).toEqual([]);
+    expect(unhandled.seen).toEqual([]);
     // the server logged the outage as such, and no stack trace
     expect(server.logs.some((l) => /database unavailable/.test(l))).toBe(true);
   }, 90_000);

@@ -11,7 +11,7 @@
  * restart are in test/directory-login.test.ts, "first server dead ...".)
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { startSlapd, type Slapd } from './helpers/slapd.js';
+import { slapdEnv, startSlapd, type Slapd } from './helpers/slapd.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { Browser } from './helpers/browser.js';
 import { rpConfig, startAuth, submitLogin } from './helpers/rp.js';
@@ -30,15 +30,7 @@ let client: { id: string; secret: string };
 
 beforeAll(async () => {
   [first, second] = await Promise.all([startSlapd({ fixture: 'zimbra' }), startSlapd({ fixture: 'zimbra' })]);
-  server = await startTestServer({
-    LDAP_URL: `${first.url} ${second.url}`,
-    LDAP_BIND_DN: first.bindDn,
-    LDAP_BIND_PASSWORD: first.bindPassword,
-    LDAP_BASE_DN: first.baseDn,
-    LDAP_PRESET: 'zimbra',
-    LDAP_MAIL_DOMAINS: 'tinh.gov.vn',
-    LDAP_TIMEOUT_MS: '2000',
-  });
+  server = await startTestServer(slapdEnv(first, { LDAP_URL: `${first.url} ${second.url}`, LDAP_TIMEOUT_MS: '2000' }));
   const c = await server.services.clients.add({ name: 'Văn phòng điện tử', type: 'web', redirectUris: [REDIRECT], firstParty: true });
   client = { id: c.client.client_id, secret: c.clientSecret! };
 });

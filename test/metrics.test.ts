@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as oidc from 'openid-client';
-import { startSlapd, type Slapd } from './helpers/slapd.js';
+import { slapdEnv, startSlapd, type Slapd } from './helpers/slapd.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { Browser } from './helpers/browser.js';
 import { loginAndExchange, logoutReceiver, rpConfig, startAuth, submitLogin } from './helpers/rp.js';
@@ -28,13 +28,7 @@ let service: { id: string; secret: string };
 beforeAll(async () => {
   slapd = await startSlapd({ fixture: 'zimbra' });
   receiver = await logoutReceiver();
-  server = await startTestServer({
-    LDAP_URL: slapd.url,
-    LDAP_BIND_DN: slapd.bindDn,
-    LDAP_BIND_PASSWORD: slapd.bindPassword,
-    LDAP_BASE_DN: slapd.baseDn,
-    LDAP_PRESET: 'zimbra',
-    LDAP_MAIL_DOMAINS: 'tinh.gov.vn',
+  server = await startTestServer(slapdEnv(slapd, {
     METRICS_TOKEN: TOKEN,
     // one login: the second failure is delayed, the third blocks; the address never is
     THROTTLE_ACCOUNT_DELAY_AFTER: '1',
@@ -42,7 +36,7 @@ beforeAll(async () => {
     THROTTLE_MAX_DELAY_MS: '50',
     THROTTLE_IP_DELAY_AFTER: '1000',
     THROTTLE_IP_BLOCK_AFTER: '2000',
-  });
+  }));
   const w = await server.services.clients.add({ name: 'Văn phòng điện tử', type: 'web', redirectUris: [REDIRECT], firstParty: true, backchannelLogoutUri: receiver.url });
   web = { id: w.client.client_id, secret: w.clientSecret! };
   const s = await server.services.clients.add({ name: 'Báo cáo', type: 'service', redirectUris: [] });

@@ -14,7 +14,7 @@ import { and, eq, escapeFilterValue, LdapFilterError, loginFilter, normalizeLogi
 import { resolvePreset } from '../src/directory/ldap/presets.js';
 import { startSlapd, type Slapd } from './helpers/slapd.js';
 import { zimbraPeople as P } from './fixtures/ldap/zimbra.ldif.js';
-import { realProcess } from './helpers/slapd.js';
+import { collectUnhandled } from './helpers/hostile.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -37,16 +37,10 @@ function ber(f: { write(w: asn1.BerWriter): void }): string {
   return w.buffer.toString('hex');
 }
 
-const unhandled: unknown[] = [];
-const onUnhandled = (e: unknown) => unhandled.push(e);
-beforeAll(() => {
-  realProcess().on('unhandledRejection', onUnhandled);
-  realProcess().on('uncaughtException', onUnhandled);
-});
+const unhandled = collectUnhandled();
 afterAll(() => {
-  realProcess().off('unhandledRejection', onUnhandled);
-  realProcess().off('uncaughtException', onUnhandled);
-  expect(unhandled).toEqual([]);
+  unhandled.stop();
+  expect(unhandled.seen).toEqual([]);
 });
 
 describe('escaping', () => {

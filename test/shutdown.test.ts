@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load.js';
 import { openServices } from '../src/services.js';
 import { createEmptyTestDatabase, type EmptyTestDatabase } from './helpers/db.js';
-import { freePort, TEST_SECRETS } from './helpers/server.js';
+import { freePort, testServerEnv } from './helpers/server.js';
 import { Browser, formAction, inputValue } from './helpers/browser.js';
 import { rpConfig, startAuth } from './helpers/rp.js';
 import { SHUTDOWN_GRACE_MS } from '../src/cli/signals.js';
@@ -30,23 +30,12 @@ beforeAll(async () => {
   database = await createEmptyTestDatabase();
   const port = await freePort();
   issuer = `http://127.0.0.1:${port}`;
-  env = {
-    NODE_ENV: 'test',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ISSUER: issuer,
-    DATABASE_URL: database.url,
-    DATABASE_POOL_SIZE: '4',
-    DEMO: 'false',
-    LOG_LEVEL: 'info',
-    SYNC_INTERVAL: '0',
-    SYNC_FULL_INTERVAL: '0',
+  env = testServerEnv(port, database.url, {
     // the 2nd failure of a login waits 0.5 s, the 3rd 1 s, the 4th 2 s, the 5th 4 s
     THROTTLE_ACCOUNT_DELAY_AFTER: '1',
     THROTTLE_ACCOUNT_BLOCK_AFTER: '20',
     THROTTLE_MAX_DELAY_MS: '4000',
-    ...TEST_SECRETS,
-  };
+  });
   const services = await openServices(loadConfig(env));
   try {
     await services.accounts.addLocal({ login: LOGIN, password: PASSWORD, displayName: 'Phạm Thị D' });

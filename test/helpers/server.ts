@@ -21,17 +21,14 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-/** A server on a fresh database, or (databaseUrl) another instance on an existing one. */
-export async function startTestServer(env: Record<string, string> = {}, opts: { databaseUrl?: string } = {}): Promise<TestServer> {
-  const port = await freePort();
-  const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createEmptyTestDatabase();
-  const issuer = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
+/** The environment of a test server on loopback `port` and `databaseUrl` (also for `sso serve` as a child process). */
+export function testServerEnv(port: number, databaseUrl: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     PORT: String(port),
     HOST: '127.0.0.1',
-    ISSUER: issuer,
-    DATABASE_URL: database.url,
+    ISSUER: `http://127.0.0.1:${port}`,
+    DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '4',
     DEMO: 'false',
     LOG_LEVEL: 'info',
@@ -40,7 +37,15 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
     SYNC_FULL_INTERVAL: '0',
     ...TEST_SECRETS,
     ...env,
-  });
+  };
+}
+
+/** A server on a fresh database, or (databaseUrl) another instance on an existing one. */
+export async function startTestServer(env: Record<string, string> = {}, opts: { databaseUrl?: string } = {}): Promise<TestServer> {
+  const port = await freePort();
+  const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createEmptyTestDatabase();
+  const issuer = `http://127.0.0.1:${port}`;
+  const config = loadConfig(testServerEnv(port, database.url, env));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {

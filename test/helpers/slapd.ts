@@ -346,6 +346,19 @@ const FIXTURES: Record<StartSlapdOptions['fixture'], LdapFixture> = {
 
 const WATCHDOG = 'read _; kill -TERM "$1" 2>/dev/null; sleep 2; kill -KILL "$1" 2>/dev/null; rm -rf "$2"';
 
+/** The IdP's LDAP_* settings for this slapd (Zimbra preset, the province's mail domain), `extra` winning. */
+export function slapdEnv(s: Pick<Slapd, 'url' | 'bindDn' | 'bindPassword' | 'baseDn'>, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    LDAP_URL: s.url,
+    LDAP_BIND_DN: s.bindDn,
+    LDAP_BIND_PASSWORD: s.bindPassword,
+    LDAP_BASE_DN: s.baseDn,
+    LDAP_PRESET: 'zimbra',
+    LDAP_MAIL_DOMAINS: 'tinh.gov.vn',
+    ...extra,
+  };
+}
+
 export async function startSlapd(opts: StartSlapdOptions): Promise<Slapd> {
   const fixture = FIXTURES[opts.fixture];
   if (!fixture) throw new Error(`unknown fixture ${String(opts.fixture)}`);
