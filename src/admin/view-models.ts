@@ -1,5 +1,6 @@
 /** What the console's pages show of the services' records. Pure. */
 import type { Claims } from '../accounts/claims.js';
+import type { SyncCounts } from '../sync/runner.js';
 
 /** Claims as rows for a table: name, value as text (arrays joined, booleans as true/false). */
 export function claimRows(claims: Claims): { name: string; value: string }[] {
@@ -8,19 +9,12 @@ export function claimRows(claims: Claims): { name: string; value: string }[] {
     .map(([name, v]) => ({ name, value: Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v) }));
 }
 
-export interface SyncRunLike {
+export interface SyncRunLike extends SyncCounts {
   mode: string;
   dryRun: boolean;
   status: string;
   startedAt: Date;
   finishedAt: Date | null;
-  seen: number;
-  created: number;
-  updated: number;
-  disabled: number;
-  unchanged: number;
-  failed: number;
-  conflicts: number;
   message: string | null;
 }
 

@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { startSlapd, type Slapd } from '../helpers/slapd.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { freePort } from '../helpers/ports.js';
-import { launchChromium, startExampleApp, type RunningApp, type TestBrowser } from '../helpers/browser-chromium.js';
+import { launchChromium, startExampleApp, zimbraDirectoryEnv, type RunningApp, type TestBrowser } from '../helpers/browser-chromium.js';
 import { zimbraPeople as P } from '../fixtures/ldap/zimbra.ldif.js';
 
 let slapd: Slapd;
@@ -24,12 +24,7 @@ let app: RunningApp;
 beforeAll(async () => {
   slapd = await startSlapd({ fixture: 'zimbra' });
   server = await startTestServer({
-    LDAP_URL: slapd.url,
-    LDAP_BIND_DN: slapd.bindDn,
-    LDAP_BIND_PASSWORD: slapd.bindPassword,
-    LDAP_BASE_DN: slapd.baseDn,
-    LDAP_PRESET: 'zimbra',
-    LDAP_MAIL_DOMAINS: 'tinh.gov.vn',
+    ...zimbraDirectoryEnv(slapd),
     ADMIN_GROUPS: 'Lãnh đạo Sở',
     SYNC_MAX_DISABLE_PERCENT: '100',
   });
