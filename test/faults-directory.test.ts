@@ -11,6 +11,7 @@
  * restart are in test/directory-login.test.ts, "first server dead ...".)
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { createServer, type Socket } from 'node:net';
 import { slapdEnv, startSlapd, type Slapd } from './helpers/slapd.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { Browser } from './helpers/browser.js';
@@ -108,4 +109,26 @@ test('the first directory server is killed mid-stream: every login succeeds on t
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error('logins never moved back to the first server after it returned');
+});
+
+test('a directory server that accepts connections and never answers: /readyz still answers, 503, within its bound', async () => {
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const url = `ldap://127.0.0.1:${(silent.address() as { port: number }).port}`;
+  // every LDAP operation may wait 30 s: readiness must not
+  const s = await startTestServer(slapdEnv(first, { LDAP_URL: url, LDAP_TIMEOUT_MS: '30000' }));
+  try {
+    const ready = await fetch(`${s.issuer}/readyz`, { signal: AbortSignal.timeout(10_000) });
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'unavailable', database: 'ok', directory: 'unreachable' });
+    expect((await fetch(`${s.issuer}/healthz`)).status).toBe(200);
+  } finally {
+    for (const c of sockets) c.destroy();
+    await s.stop();
+    await new Promise((r) => silent.close(r));
+  }
 });
