@@ -146,6 +146,46 @@ describe('the console over HTTP', () => {
     expect((await browser.request('/console/callback?code=x&state=y')).status).toBe(400);
   });
 
+  it('ends one session of an account, registers an application with its secret shown once, exports and verifies the audit trail', async () => {
+    const person = await signIn(PERSON, '/account');
+    expect(person.page.status).toBe(200);
+    const { browser } = await signIn(ADMIN);
+    const target = (await server.services.accounts.byLogin(PERSON.login))!;
+    const page = await browser.go(`/admin/accounts/${target.id}`);
+    const csrf = inputValue(page.html, 'csrf')!;
+    const action = /action="(\/admin\/accounts\/[^"]+\/sessions\/[^"]+\/end)"/.exec(page.html)![1]!;
+    const ended = await browser.request(action, { form: { csrf } });
+    expect(ended.status).toBe(303);
+    expect(ended.headers.get('location')).toBe(`/admin/accounts/${target.id}?done=sessionEnded`);
+    expect(await server.services.accounts.sessions(target.id)).toEqual([]);
+    expect((await person.browser.request('/account')).status).toBe(302); // that person's console session died with it
+    expect((await browser.request(action, { form: { csrf } })).status).toBe(404);
+
+    const added = await browser.request('/admin/clients', { form: { csrf, name: 'Quản lý tài sản', type: 'web', redirect_uris: 'https://taisan.tinh.gov.vn/cb\r\n\r\nhttps://taisan.tinh.gov.vn/cb2' } });
+    expect(added.status).toBe(200);
+    expect(added.headers.get('cache-control')).toBe('no-store');
+    const html = await added.text();
+    const clientId = /id="client-id">([^<]+)</.exec(html)![1]!;
+    expect((await server.services.clients.get(clientId)).redirect_uris).toEqual(['https://taisan.tinh.gov.vn/cb', 'https://taisan.tinh.gov.vn/cb2']);
+    expect(/id="client-secret"[^>]*value="([A-Za-z0-9_-]{43})"/.test(html)).toBe(true);
+    expect(await (await browser.request(`/admin/clients/${clientId}`)).text()).not.toMatch(/client-secret/);
+
+    await server.services.audit.flush();
+    const exported = await browser.request(`/admin/audit/export?type=account.session_ended&format=jsonl`);
+    expect(exported.headers.get('content-disposition')).toMatch(/^attachment; filename="audit-\d{4}-\d{2}-\d{2}\.jsonl"$/);
+    const lines = (await exported.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; actor: string; subject: string });
+    expect(lines).toEqual([expect.objectContaining({ type: 'account.session_ended', actor: `console:${ADMIN.login}`, subject: target.id })]);
+    const csv = await (await browser.request('/admin/audit/export?format=csv&person=annv')).text();
+    expect(csv.split('\r\n')[0] ?? csv.split('\n')[0]).toMatch(/^seq,at,type/);
+    const verified = await browser.request('/admin/audit/verify');
+    expect(verified.status).toBe(200);
+    expect(await verified.text()).toContain('The hash chain is intact');
+
+    // no directory configured here: the sync screen says so and a run is refused readably
+    expect(await (await browser.request('/admin/sync')).text()).toContain('No mail directory is configured');
+    expect((await browser.request('/admin/sync', { form: { csrf, mode: 'full' } })).status).toBe(409);
+  });
+
   it('ends the console session when the IdP session ends, or the account is disabled', async () => {
     const { browser } = await signIn(ADMIN);
     expect((await browser.request('/admin')).status).toBe(200);
