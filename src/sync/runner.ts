@@ -4,7 +4,9 @@
  * Full run (`mode: 'full'`), in phases; memory stays flat whatever the directory's size (one
  * batch of entries, one batch of accounts at a time):
  *   1. list: the paged listing is streamed into SyncStage (keyed by run id), one INSERT per
- *      batch; unreadable entries (no zimbraId, bad value) are counted and reported, not fatal.
+ *      batch, while the next page is read; unreadable entries (no zimbraId, bad value) are counted
+ *      and reported, not fatal. An entry whose account already says the same (reconcile:
+ *      unchanged; one account query per batch) is staged by its id alone: nothing to apply.
  *   2. check: if the listing failed part-way, returned nothing usable, or mostly unreadable
  *      entries, NOTHING is applied. How many active accounts would be disabled (gone from the
  *      directory, or disabled there) is counted in SQL (anti-join on externalId against the
@@ -200,17 +202,20 @@ const MAX_PENDING_END = 100;
 
 interface StagedRow {
   off: 0 | 1;
-  i: DirectoryIdentity;
+  /** The entry; absent when its account already said the same when it was listed (nothing to apply). */
+  i?: DirectoryIdentity;
 }
 
-function stageJson(identity: DirectoryIdentity): string {
+function stageJson(identity: DirectoryIdentity, unchanged: boolean): string {
   // "off" first: the SQL below matches the text's start ('{"off":1%')
-  const row: StagedRow = { off: directorySaysOff(identity.status) ? 1 : 0, i: identity };
+  const row: StagedRow = { off: directorySaysOff(identity.status) ? 1 : 0, ...(unchanged ? {} : { i: identity }) };
   return JSON.stringify(row);
 }
 
-function parseStaged(json: string): DirectoryIdentity {
+/** The staged entry, or null for one found unchanged when it was listed. */
+function parseStaged(json: string): DirectoryIdentity | null {
   const { i } = JSON.parse(json) as StagedRow;
+  if (!i) return null;
   return { ...i, modifiedAt: i.modifiedAt ? new Date(i.modifiedAt as unknown as string) : null };
 }
 
@@ -527,7 +532,9 @@ class Run {
       const identities: DirectoryIdentity[] = [];
       for (const r of rows) {
         try {
-          identities.push(parseStaged(r.identity));
+          const identity = parseStaged(r.identity);
+          if (identity) identities.push(identity);
+          else this.counts.unchanged += 1;
         } catch (err) {
           this.counts.failed += 1;
           this.error({ kind: 'apply', externalId: r.externalId, error: `staged entry unreadable: ${errMessage(err)}` });
@@ -583,7 +590,8 @@ class Run {
       unique.set(i.externalId, i);
     }
     const values = [...unique.values()];
-    const rows = values.map((i) => Prisma.sql`(${this.id}, ${i.externalId}, ${stageJson(i)})`);
+    const unchanged = await this.unchangedNow(values);
+    const rows = values.map((i) => Prisma.sql`(${this.id}, ${i.externalId}, ${stageJson(i, unchanged.has(i.externalId))})`);
     const inserted = await this.prisma.$queryRaw<{ externalId: string }[]>(Prisma.sql`
       INSERT INTO "SyncStage" ("runId", "externalId", "identity") VALUES ${Prisma.join(rows)}
       ON CONFLICT DO NOTHING RETURNING "externalId"`);
@@ -596,6 +604,38 @@ class Run {
       }
     }
     return inserted.length;
+  }
+
+  /**
+   * The entries whose account already says the same (reconcile: unchanged): they are staged without
+   * their content and the apply phase skips them, without reading them back, comparing or writing.
+   * Their ids are staged all the same: the accounts gone from the directory are those not staged.
+   * A change made to such an account between the listing and the apply waits for the next run, as
+   * one made just after the run would.
+   */
+  private async unchangedNow(identities: DirectoryIdentity[]): Promise<Set<string>> {
+    const { linked, holders } = await this.accountsOf(identities);
+    const now = new Date();
+    const out = new Set<string>();
+    for (const i of identities) {
+      const d = reconcile(i, linked.get(i.externalId) ?? null, holders.get(i.login) ?? null, { mailDomains: this.o.mailDomains, now });
+      if (d.action === 'unchanged') out.add(i.externalId);
+    }
+    return out;
+  }
+
+  /** The accounts linked to these entries and those holding their logins, in one query (mostly the same rows). */
+  private async accountsOf(identities: DirectoryIdentity[]): Promise<{ linked: Map<string, AccountSnapshot>; holders: Map<string, AccountSnapshot> }> {
+    const ids = new Set(identities.map((i) => i.externalId));
+    const logins = new Set(identities.map((i) => i.login));
+    const rows = await this.prisma.account.findMany({ where: { OR: [{ externalId: { in: [...ids] } }, { login: { in: [...logins] } }] } });
+    const linked = new Map<string, AccountSnapshot>();
+    const holders = new Map<string, AccountSnapshot>();
+    for (const a of rows) {
+      if (a.externalId !== null && ids.has(a.externalId)) linked.set(a.externalId, a);
+      if (logins.has(a.login)) holders.set(a.login, a);
+    }
+    return { linked, holders };
   }
 
   private async countGone(): Promise<number> {
@@ -687,15 +727,7 @@ class Run {
     const byId = new Map<string, DirectoryIdentity>();
     for (const i of input) byId.set(i.externalId, i); // the last listed wins
     const identities = [...byId.values()];
-    // the linked accounts and the holders of the logins, in one query (mostly the same rows)
-    const logins = new Set(identities.map((i) => i.login));
-    const rows = await this.prisma.account.findMany({ where: { OR: [{ externalId: { in: [...byId.keys()] } }, { login: { in: [...logins] } }] } });
-    const linked = new Map<string, AccountSnapshot>();
-    const holders = new Map<string, AccountSnapshot>();
-    for (const a of rows) {
-      if (a.externalId !== null && byId.has(a.externalId)) linked.set(a.externalId, a);
-      if (logins.has(a.login)) holders.set(a.login, a);
-    }
+    const { linked, holders } = await this.accountsOf(identities);
     const creates: PendingCreate[] = [];
     const toEnd: { accountId: string; reason: string; at: Date; attributes: string }[] = [];
     const audits: Promise<unknown>[] = [];

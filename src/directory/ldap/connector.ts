@@ -376,8 +376,14 @@ export class LdapConnector implements DirectoryConnector {
         explicitBufferAttributes: this.preset.binaryAttributes,
         paged: { pageSize: options.pageSize ?? 500 },
       });
-      for await (const page of pages) {
-        for (const entry of page.searchEntries) yield entryToIdentity(entry as Entry & { dn: string }, this.preset, { mailDomains: this.s.mailDomains, now: this.now() });
+      // one page read ahead: the directory sends the next page while this one is mapped and stored
+      let next = pages.next();
+      for (;;) {
+        const page = await next;
+        if (page.done) break;
+        next = pages.next();
+        next.catch(() => undefined); // a failure is thrown by the await above, on the next round
+        for (const entry of page.value.searchEntries) yield entryToIdentity(entry as Entry & { dn: string }, this.preset, { mailDomains: this.s.mailDomains, now: this.now() });
       }
     } catch (err) {
       if (isConnectionFailure(err)) {
