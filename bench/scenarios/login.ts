@@ -22,14 +22,16 @@ import { round, summarize, type Summary } from '../lib/stats.js';
 const CONCURRENCY = 16;
 const PEOPLE = QUICK ? 64 : 400;
 const COUNTED_LOGINS = QUICK ? 4 : 40;
+/** Seconds of logins one at a time (latency without queueing). */
+const SINGLE_S = QUICK ? 1 : 5;
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const LABEL: Record<Backend, string> = { sqlite: 'SQLite', postgresql: 'PostgreSQL' };
 const RAW = 'raw ldapts: search + bind, same slapd, 16 concurrent';
 
 interface Person { login: string; password: string }
 
-/** `CONCURRENCY` workers, each running `one` back to back on the next person, for `seconds`. */
-async function closedLoop(people: Person[], seconds: number, one: (p: Person, worker: number) => Promise<void>): Promise<{ times: number[]; failures: number; firstError?: string; seconds: number }> {
+/** `concurrency` workers, each running `one` back to back on the next person, for `seconds`. */
+async function closedLoop(people: Person[], seconds: number, one: (p: Person, worker: number) => Promise<void>, concurrency = CONCURRENCY): Promise<{ times: number[]; failures: number; firstError?: string; seconds: number }> {
   const times: number[] = [];
   let failures = 0;
   let firstError: string | undefined;
@@ -37,7 +39,7 @@ async function closedLoop(people: Person[], seconds: number, one: (p: Person, wo
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, w) => {
+    Array.from({ length: concurrency }, async (_, w) => {
       while (performance.now() < end) {
         const p = people[next++ % people.length]!;
         const s = performance.now();
@@ -100,7 +102,7 @@ const notes: string[] = [
 ];
 
 // The baseline: what the directory costs a login, with nothing of ours in between.
-async function rawLdap(seconds: number) {
+async function rawLdap(seconds: number, concurrency = CONCURRENCY) {
   const services = await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     const c = new Client({ url: slapd.url, timeout: 5000, connectTimeout: 5000 });
     await c.bind(slapd.bindDn, slapd.bindPassword);
@@ -119,7 +121,7 @@ async function rawLdap(seconds: number) {
       } finally {
         await user.unbind().catch(() => undefined);
       }
-    });
+    }, concurrency);
   } finally {
     await Promise.all(services.map((c) => c.unbind().catch(() => undefined)));
   }
@@ -133,7 +135,9 @@ try {
   const rawSummary1 = summarize(raw1.times);
   progress(fmt(rawSummary1, raw1.times.length / raw1.seconds));
 
-  const idpRuns: Partial<Record<Backend, { s: Summary; rate: number; failures: number; firstError?: string | undefined; statements: number; breakdown: string }>> = {};
+  const rawAlone = summarize((await rawLdap(SINGLE_S, 1)).times);
+  progress(`raw LDAP, one at a time: p50 ${round(rawAlone.p50)} ms, p95 ${round(rawAlone.p95)} ms`);
+  const idpRuns: Partial<Record<Backend, { s: Summary; rate: number; failures: number; firstError?: string | undefined; statements: number; breakdown: string; alone: Summary; cpuMs: number }>> = {};
   for (const backend of BACKENDS) {
     const db = await freshDatabase(backend);
     try {
@@ -144,9 +148,14 @@ try {
       progress(`this IdP on ${backend}`);
       const idp = await startIdp({ databaseUrl: db.url, env: idpLdapEnv(slapd), cpuProfDir: process.env.BENCH_PROFILE });
       let run;
+      let alone;
+      let cpuMs;
       try {
         await closedLoop(people, WARMUP_S, (p) => browserLogin(idp, client, p));
+        const cpu0 = idp.cpuMs();
         run = await closedLoop(people, MEASURE_S, (p) => browserLogin(idp, client, p));
+        cpuMs = (idp.cpuMs() - cpu0) / Math.max(1, run.times.length + run.failures);
+        alone = summarize((await closedLoop(people, SINGLE_S, (p) => browserLogin(idp, client, p), 1)).times);
       } finally {
         await idp.stop();
       }
@@ -164,7 +173,7 @@ try {
         await counting.stop();
       }
       const breakdown = Object.entries(counts.byStatement).map(([k, v]) => `${k} ${round(v / COUNTED_LOGINS)}`).join(', ');
-      idpRuns[backend] = { s, rate: run.times.length / run.seconds, failures: run.failures, firstError: run.firstError, statements: round(counts.total / COUNTED_LOGINS), breakdown };
+      idpRuns[backend] = { s, rate: run.times.length / run.seconds, failures: run.failures, firstError: run.firstError, statements: round(counts.total / COUNTED_LOGINS), breakdown, alone, cpuMs };
       progress(`${round(counts.total / COUNTED_LOGINS)} statements per login: ${breakdown}`);
     } finally {
       await db.drop();
@@ -178,6 +187,7 @@ try {
   const rawP50 = round((rawSummary1.p50 + rawSummary2.p50) / 2);
   const rawP95 = round((rawSummary1.p95 + rawSummary2.p95) / 2);
   const rawRate = round((raw1.times.length / raw1.seconds + raw2.times.length / raw2.seconds) / 2);
+  notes.push(`At ${CONCURRENCY} concurrent closed loops the server is CPU-bound: each login waits for the others' CPU, so its latency is about ${CONCURRENCY} x the server CPU per login divided by the cores it gets; "one login alone" is the latency the IdP adds without queueing.`);
   notes.push(`raw LDAP: before ${fmt(rawSummary1, raw1.times.length / raw1.seconds)}, ${raw1.failures} failed; after ${fmt(rawSummary2, raw2.times.length / raw2.seconds)}, ${raw2.failures} failed.`);
 
   for (const backend of BACKENDS) {
@@ -191,6 +201,9 @@ try {
       { name: `${l}: p95 latency`, value: round(r.s.p95), unit: 'ms', baseline: rawP95, baselineName: RAW },
       { name: `${l}: failed logins`, value: r.failures, unit: 'logins', target: '0', met: r.failures === 0 },
       { name: `${l}: database statements per whole login`, value: r.statements, unit: 'statements' },
+      { name: `${l}: server CPU per whole login`, value: round(r.cpuMs), unit: 'ms' },
+      { name: `${l}: one login alone (no concurrency): p95`, value: round(r.alone.p95), unit: 'ms', baseline: round(rawAlone.p95), baselineName: 'raw ldapts, one at a time' },
+      { name: `${l}: one login alone: added p95`, value: round(r.alone.p95 - rawAlone.p95), unit: 'ms' },
     );
     notes.push(`${l}: ${fmt(r.s, r.rate)}${r.firstError ? `; first failure: ${r.firstError}` : ''}; statements per login (counted over ${COUNTED_LOGINS} logins, sync off): ${r.breakdown}.`);
   }

@@ -22,6 +22,10 @@ export function createPrismaAdapterFactory(prisma: Db, opts: { clientCache?: Cli
 
 
 type Row = { payload: string; expiresAt: Date | null; consumedAt: Date | null };
+type RawRow = { payload: string; expiresAt: Date | string | null; consumedAt: Date | string | null };
+
+const asDate = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
+const fromRaw = (r: RawRow): Row => ({ payload: r.payload, expiresAt: asDate(r.expiresAt), consumedAt: asDate(r.consumedAt) });
 
 function toPayload(row: Row | null, now = Date.now()): AdapterPayload | undefined {
   if (!row) return undefined;
@@ -64,8 +68,7 @@ export class PrismaAdapter implements Adapter {
   }
 
   private write(row: PayloadRow) {
-    const { type, id, ...data } = row;
-    return this.prisma.oidcPayload.upsert({ where: { type_id: { type, id } }, create: row, update: data });
+    return upsertPayloads(this.prisma, [row]);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
@@ -84,12 +87,12 @@ export class PrismaAdapter implements Adapter {
     else await this.write(row);
   }
 
+  // find, upsert, consume and destroy run on every protocol request: plain SQL by primary key
+  // (the same on SQLite and PostgreSQL), without Prisma's per-query planning. The rare lookups
+  // below keep the model API.
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.prisma.oidcPayload.findUnique({
-      where: { type_id: { type: this.type, id } },
-      select: { payload: true, expiresAt: true, consumedAt: true },
-    });
-    return toPayload(row);
+    const rows = await this.prisma.$queryRaw<RawRow[]>`SELECT "payload", "expiresAt", "consumedAt" FROM "OidcPayload" WHERE "type" = ${this.type} AND "id" = ${id}`;
+    return toPayload(rows[0] ? fromRaw(rows[0]) : null);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -110,15 +113,12 @@ export class PrismaAdapter implements Adapter {
 
   /** Idempotent: consuming twice keeps the first consumption time. */
   async consume(id: string): Promise<void> {
-    await this.prisma.oidcPayload.updateMany({
-      where: { type: this.type, id, consumedAt: null },
-      data: { consumedAt: new Date() },
-    });
+    await this.prisma.$executeRaw`UPDATE "OidcPayload" SET "consumedAt" = ${new Date()} WHERE "type" = ${this.type} AND "id" = ${id} AND "consumedAt" IS NULL`;
   }
 
   /** Idempotent: destroying a missing row is not an error. */
   async destroy(id: string): Promise<void> {
-    await this.prisma.oidcPayload.deleteMany({ where: { type: this.type, id } });
+    await this.prisma.$executeRaw`DELETE FROM "OidcPayload" WHERE "type" = ${this.type} AND "id" = ${id}`;
   }
 
   /** Removes every token and code issued under the grant (not interactions in progress). */
