@@ -64,7 +64,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/', (_req, res) => {
     res.redirect(302, '/.well-known/openid-configuration');
   });
-  app.use('/interaction', interactionRouter(deps));
+  // the interaction pages' errors get their own pages (and a database outage its 503) before any later handler
+  const interactionErrors = interactionErrorHandler(deps);
+  app.use('/interaction', interactionRouter(deps), interactionErrors);
   if (deps.console) {
     const c = deps.console;
     const pages = consolePages({ config: deps.config, render: deps.render, logger: deps.logger, auth: c.auth });
@@ -76,6 +78,6 @@ export function createApp(deps: AppDeps): express.Express {
     const l = localeFor(req, res, deps.config);
     res.status(404).type('html').send(deps.render.render('error', { ...l, title: l.t('title.error'), status: 404, message: l.t('error.notFound') }));
   });
-  app.use(interactionErrorHandler(deps));
+  app.use(interactionErrors);
   return app;
 }
