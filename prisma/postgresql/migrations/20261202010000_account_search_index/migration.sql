@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Account_search_idx" ON "Account"("search");
