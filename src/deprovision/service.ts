@@ -27,6 +27,7 @@ import { clientMetadata } from '../clients/metadata.js';
 import { logoutTokenClaims, signLogoutToken } from './logout-token.js';
 import type { AuditRecorder } from '../audit/log.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
 
 export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -147,6 +148,7 @@ export function createDeprovisioner(opts: DeprovisionerOptions) {
   const concurrency = Math.max(1, opts.concurrency ?? 8);
   const leaseMs = opts.leaseMs ?? timeoutMs + LEASE_MARGIN_MS;
   const metrics = opts.metrics;
+  const reportOutage = outageReporter(logger);
 
   // ---- ending access ------------------------------------------------------------------------
 
@@ -440,7 +442,8 @@ export function createDeprovisioner(opts: DeprovisionerOptions) {
         if (r.delivered || r.retried || r.failed) logger.debug({ ...r }, 'logout delivery pass');
         sleep = await nextDueIn();
       } catch (err) {
-        logger.warn({ error: (err as Error).message }, 'logout delivery pass failed; retrying shortly');
+        if (isDatabaseUnavailable(err)) reportOutage(err, 'logout-deliveries');
+        else logger.warn({ error: (err as Error).message }, 'logout delivery pass failed; retrying shortly');
       }
       if (!running) break;
       if (kicked) continue;
