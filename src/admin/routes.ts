@@ -30,6 +30,8 @@ export interface AdminDeps {
 }
 
 const ID_MAX = 100;
+/** How long a sync started from the console is waited for before the page answers. */
+const SYNC_WAIT_MS = 20_000;
 const DONE = {
   accounts: ['disabled', 'enabled', 'loggedOut', 'sessionEnded'],
   clients: ['updated', 'disabled', 'enabled'],
@@ -216,7 +218,7 @@ export function adminRouter(deps: AdminDeps): express.Router {
     const modeField = field(req.body, 'mode', 10);
     const mode: SyncMode = modeField === 'full' ? 'full' : 'changed';
     const dryRun = field(req.body, 'dry_run', 5) === '1';
-    const r = await runSync({
+    const run = runSync({
       prisma,
       directory: connector,
       mailDomains: deps.directory!.mailDomains,
@@ -229,10 +231,19 @@ export function adminRouter(deps: AdminDeps): express.Router {
       holder: `console:${who(res).account.login}`,
       audit: s.audit,
       leaseWaitMs: 15_000,
+    }).then(async (r) => {
+      if (!dryRun && r.created) await s.accounts.fillSearch();
+      return r;
     });
-    if (r.busy) throw new ConsolePageError(409, 'console.error.busy');
-    if (!dryRun && r.created) await s.accounts.fillSearch();
-    await syncPage(req, res, { result: syncRunView(r) });
+    // a long full run goes on after the page is answered (a proxy would time the request out);
+    // the history shows it running, then its counts
+    const waited = await Promise.race([run, new Promise<null>((resolve) => setTimeout(resolve, SYNC_WAIT_MS, null).unref())]);
+    if (!waited) {
+      run.catch((err: Error) => logger.error({ event: 'sync.console_run_failed', error: err.message }, 'sync started from the console failed'));
+      return syncPage(req, res, { running: true }, 202);
+    }
+    if (waited.busy) throw new ConsolePageError(409, 'console.error.busy');
+    await syncPage(req, res, { result: syncRunView(waited) });
   });
 
   // ---- audit trail --------------------------------------------------------------------------

@@ -160,6 +160,7 @@ const vi = {
   'sync.mode.changed': 'thay đổi',
   'sync.dry': '(chạy thử)',
   'sync.empty': 'Chưa có lượt đồng bộ nào.',
+  'sync.running': 'Lượt đồng bộ vẫn đang chạy. Tải lại trang này sau ít phút để xem kết quả trong lịch sử.',
 
   'audit.title': 'Nhật ký kiểm toán',
   'audit.person': 'Người (tên đăng nhập hoặc mã tài khoản)',
@@ -349,6 +350,7 @@ const en: Record<ConsoleKey, string> = {
   'sync.mode.changed': 'changes',
   'sync.dry': '(dry run)',
   'sync.empty': 'No sync has run yet.',
+  'sync.running': 'The sync is still running. Reload this page in a few minutes to see its result in the history.',
 
   'audit.title': 'Audit trail',
   'audit.person': 'Person (username or account id)',
