@@ -5,7 +5,8 @@
  * What may fail: nothing. A request in flight on the dead server (its search on a pooled
  * connection, or the person's bind on a fresh one) sees the connection close, and a closed or
  * refused connection is retried on the next server within the same request; so every login in
- * the stream must succeed, and none may answer 500.
+ * the stream must succeed, and none may answer 500. The server is frozen for 300 ms before it is
+ * killed, so requests are certainly in flight on it when it dies.
  *
  * (All servers down, the 503 page, sessions and refresh tokens going on, and recovery without a
  * restart are in test/directory-login.test.ts, "first server dead ...".)
@@ -66,8 +67,12 @@ test('the first directory server is killed mid-stream: every login succeeds on t
         outcomes.push({ ok: false, status: 0, afterKill, error: (err as Error).message });
       }
       if (++done === KILL_AFTER) {
-        // SIGKILL: no goodbye on its connections; the pool and the in-flight binds find out the hard way
+        // Frozen first (SIGSTOP: the kernel still accepts connections, nothing answers), so that
+        // requests are certainly waiting on it, then SIGKILL: no goodbye on its connections; the
+        // pool and the binds in flight find out the hard way.
         killing = (async () => {
+          process.kill(first.pid, 'SIGSTOP');
+          await new Promise((r) => setTimeout(r, 300));
           process.kill(first.pid, 'SIGKILL');
           killed = true;
         })();
@@ -88,6 +93,8 @@ test('the first directory server is killed mid-stream: every login succeeds on t
   expect(value(m, 'sso_ldap_server_marked_dead_total', { server: first.url })).toBeGreaterThanOrEqual(1);
   expect(value(m, 'sso_ldap_server_marked_dead_total', { server: second.url })).toBe(0);
   expect(value(m, 'sso_ldap_failovers_total')).toBeGreaterThanOrEqual(1);
+  // operations were in flight on the first server when it died, and failed there (then were retried)
+  expect(value(m, 'sso_ldap_operation_duration_seconds_count', { server: first.url, outcome: 'connection_error' })).toBeGreaterThanOrEqual(1);
   expect(value(m, 'sso_ldap_operation_duration_seconds_count', { operation: 'user_bind', outcome: 'ok', server: second.url })).toBeGreaterThan(0);
   expect(value(m, 'sso_logins_total', { result: 'success' })).toBe(PEOPLE.length * PER_WORKER);
   expect(value(m, 'sso_logins_total', { result: 'unavailable' })).toBe(0);
