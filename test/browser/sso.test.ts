@@ -7,10 +7,10 @@
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { startSlapd, type Slapd } from '../helpers/slapd.js';
+import { slapdEnv, startSlapd, type Slapd } from '../helpers/slapd.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { freePort } from '../helpers/ports.js';
-import { launchChromium, startExampleApp, zimbraDirectoryEnv, type RunningApp, type TestBrowser } from '../helpers/browser-chromium.js';
+import { launchChromium, startExampleApp, type RunningApp, type TestBrowser } from '../helpers/browser-chromium.js';
 import { zimbraPeople as P } from '../fixtures/ldap/zimbra.ldif.js';
 
 let slapd: Slapd;
@@ -22,7 +22,7 @@ let two: RunningApp;
 beforeAll(async () => {
   slapd = await startSlapd({ fixture: 'zimbra' });
   server = await startTestServer({
-    ...zimbraDirectoryEnv(slapd),
+    ...slapdEnv(slapd),
     SYNC_INTERVAL: '1s',
   });
   const [p1, p2] = [await freePort(), await freePort()];

@@ -118,7 +118,3 @@ export async function startExampleApp(o: { issuer: string; clientId: string; cli
   };
 }
 
-/** The server settings for a throwaway slapd with the Zimbra fixture (test/helpers/slapd.ts). */
-export function zimbraDirectoryEnv(slapd: { url: string; bindDn: string; bindPassword: string; baseDn: string }): Record<string, string> {
-  return { LDAP_URL: slapd.url, LDAP_BIND_DN: slapd.bindDn, LDAP_BIND_PASSWORD: slapd.bindPassword, LDAP_BASE_DN: slapd.baseDn, LDAP_PRESET: 'zimbra', LDAP_MAIL_DOMAINS: 'tinh.gov.vn' };
-}
