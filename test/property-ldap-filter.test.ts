@@ -38,10 +38,7 @@ function ber(f: { write(w: asn1.BerWriter): void }): string {
 }
 
 const unhandled = collectUnhandled();
-afterAll(() => {
-  unhandled.stop();
-  expect(unhandled.seen).toEqual([]);
-});
+afterAll(() => unhandled.stop());
 
 describe('escaping', () => {
   test('for any string, the escaped equality parses back to exactly that string (or the string is refused as ill-formed Unicode)', () => {
@@ -145,4 +142,8 @@ describe('against slapd', () => {
       { numRuns: 400 },
     );
   });
+});
+
+test('no unhandled rejection or uncaught exception', () => {
+  expect(unhandled.seen).toEqual([]);
 });
