@@ -10,6 +10,7 @@ import { CONSOLE_CLIENT_ID } from '../console/internal-client.js';
 import { ConsolePageError, field, queryParam, who, type ConsolePages } from '../console/pages.js';
 import type { ConsoleAuth } from '../console/auth.js';
 import { isAdministrator } from '../admin/policy.js';
+import { scopeDescription } from '../interactions/i18n.js';
 
 export interface AccountPageDeps {
   services: Pick<Services, 'accounts' | 'deprovision'>;
@@ -34,11 +35,17 @@ export function accountRouter(deps: AccountPageDeps): express.Router {
     const me = who(res);
     const [sessions, applications] = await Promise.all([s.accounts.sessions(me.account.id), s.accounts.applications(me.account.id, { exclude: [CONSOLE_CLIENT_ID] })]);
     const d = queryParam(req.query, 'done', 20);
+    const l = pages.locale(req, res);
     pages.page(req, res, 'account/home', {
       title: 'me.title',
       nav: 'account',
-      sessions: sessions.map((x) => ({ ...x, current: x.applications.some((a) => a.clientId === CONSOLE_CLIENT_ID && a.sid === me.session.sid) })),
-      applications,
+      sessions: sessions.map((x) => ({
+        ...x,
+        current: x.applications.some((a) => a.clientId === CONSOLE_CLIENT_ID && a.sid === me.session.sid),
+        applications: x.applications.filter((a) => a.clientId !== CONSOLE_CLIENT_ID),
+      })),
+      // what each application receives, in words
+      applications: applications.map((a) => ({ ...a, scopes: a.scopes.filter((sc) => sc !== 'openid').map((sc) => scopeDescription(l.t, sc)) })),
       done: (DONE as readonly string[]).includes(d) ? d : undefined,
     });
   });

@@ -111,7 +111,7 @@ export function adminRouter(deps: AdminDeps): express.Router {
       account: a,
       claims: claimRows(s.accounts.claims(a)),
       adminGrounds: adminGrounds(a, config.admin.groups),
-      sessions,
+      sessions: sessions.map((x) => ({ ...x, applications: x.applications.filter((a) => a.clientId !== CONSOLE_CLIENT_ID) })),
       applications,
       done: done(req, DONE.accounts),
     });
