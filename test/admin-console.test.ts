@@ -8,6 +8,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { Browser, inputValue } from './helpers/browser.js';
 import { submitLogin } from './helpers/rp.js';
 import { safeReturnPath } from '../src/console/auth.js';
+import { consoleClientSecret } from '../src/console/internal-client.js';
 import { adminGrounds } from '../src/admin/policy.js';
 import { parseDay } from '../src/admin/audit-query.js';
 
@@ -42,6 +43,8 @@ describe('pure decisions', () => {
 
 describe('the console over HTTP', () => {
   let server: TestServer;
+  /** Cookie values and secrets seen on the way: none may ever reach the logs. */
+  const secrets: string[] = [];
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -66,6 +69,7 @@ describe('the console over HTTP', () => {
     const login = await browser.go(auth.toString());
     expect(login.html).toMatch(/name="password"/);
     const page = await submitLogin(browser, login.html, who.login, who.password);
+    secrets.push(...browser.cookieValues());
     return { browser, page };
   }
 
@@ -167,7 +171,9 @@ describe('the console over HTTP', () => {
     const html = await added.text();
     const clientId = /id="client-id">([^<]+)</.exec(html)![1]!;
     expect((await server.services.clients.get(clientId)).redirect_uris).toEqual(['https://taisan.tinh.gov.vn/cb', 'https://taisan.tinh.gov.vn/cb2']);
-    expect(/id="client-secret"[^>]*value="([A-Za-z0-9_-]{43})"/.test(html)).toBe(true);
+    const secret = /id="client-secret"[^>]*value="([A-Za-z0-9_-]{43})"/.exec(html)?.[1];
+    expect(secret).toBeDefined();
+    secrets.push(secret!);
     expect(await (await browser.request(`/admin/clients/${clientId}`)).text()).not.toMatch(/client-secret/);
 
     await server.services.audit.flush();
@@ -213,5 +219,12 @@ describe('the console over HTTP', () => {
     expect(browser.cookieNames()).not.toContain('sso_console');
     const confirm = await browser.go('/session/end?client_id=sso-console');
     expect(confirm.html).toContain('op.logoutForm');
+  });
+
+  it('never logs a secret or a cookie', () => {
+    secrets.push(consoleClientSecret(server.config.cookieKeys));
+    const logs = server.logs.join('\n');
+    expect(secrets.filter((x) => x.length >= 16).length).toBeGreaterThan(5);
+    for (const x of secrets.filter((v) => v.length >= 16)) expect(logs).not.toContain(x);
   });
 });

@@ -24,12 +24,8 @@ const DONE = ['sessionEnded', 'revoked'] as const;
 export function accountRouter(deps: AccountPageDeps): express.Router {
   const { services: s, pages, auth } = deps;
   const router = express.Router();
-  // everyone with a session may come in; admins see the console's menu too
-  router.use(pages.form, pages.signedIn({ admin: () => true }), (_req, res, next) => {
-    const me = who(res);
-    res.locals.isAdmin = isAdministrator(me.account as { admin?: boolean; attributes: string }, deps.adminGroups);
-    next();
-  });
+  // everyone with a session may come in; administrators see the console's menu too
+  router.use(pages.form, pages.signedIn({ isAdmin: (x) => isAdministrator(x.account, deps.adminGroups), requireAdmin: false }));
 
   router.get('/', async (req, res) => {
     const me = who(res);

@@ -17,7 +17,7 @@ import { CONSOLE_CLIENT_ID } from '../console/internal-client.js';
 import { ConsolePageError, field, lines, queryParam, who, type ConsolePages } from '../console/pages.js';
 import { AUDIT_EVENT_TYPES } from '../audit/events.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../audit/export.js';
-import { adminGrounds } from './policy.js';
+import { adminGrounds, isAdministrator } from './policy.js';
 import { createAuditQuery, isAuditType, parseDay, type AuditFilter } from './audit-query.js';
 import { claimRows, syncRunView } from './view-models.js';
 
@@ -54,7 +54,7 @@ export function adminRouter(deps: AdminDeps): express.Router {
   const prisma = s.db.prisma;
   const audits = createAuditQuery(prisma);
   const router = express.Router();
-  router.use(pages.form, pages.signedIn({ admin: (x) => adminGrounds(x.account as { admin?: boolean; attributes: string }, config.admin.groups) !== null }));
+  router.use(pages.form, pages.signedIn({ isAdmin: (x) => isAdministrator(x.account, config.admin.groups), requireAdmin: true }));
 
   // ---- dashboard ----------------------------------------------------------------------------
   router.get('/', async (req, res) => {

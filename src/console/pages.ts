@@ -63,8 +63,11 @@ export function consolePages(deps: ConsolePageDeps) {
     );
   }
 
-  /** Requires a console session (or starts a sign-in); `admin` decides who may go on. */
-  function signedIn(opts: { admin?: (s: SignedIn) => boolean } = {}): RequestHandler {
+  /**
+   * Requires a console session (or starts a sign-in). `isAdmin` says who sees the console's menu;
+   * with `requireAdmin`, nobody else goes on (a readable 403).
+   */
+  function signedIn(opts: { isAdmin: (s: SignedIn) => boolean; requireAdmin: boolean }): RequestHandler {
     return async (req, res, next) => {
       const s = await auth.current(req, res);
       if (!s) {
@@ -72,8 +75,8 @@ export function consolePages(deps: ConsolePageDeps) {
         throw new ConsolePageError(401, 'console.error.signInAgain');
       }
       res.locals.signedIn = s;
-      res.locals.isAdmin = opts.admin ? opts.admin(s) : false;
-      if (opts.admin && !res.locals.isAdmin) throw new ConsolePageError(403, 'console.error.forbidden', { login: s.account.login });
+      res.locals.isAdmin = opts.isAdmin(s);
+      if (opts.requireAdmin && !res.locals.isAdmin) throw new ConsolePageError(403, 'console.error.forbidden', { login: s.account.login });
       if (req.method === 'POST' && !auth.checkCsrf(req, s)) throw new ConsolePageError(403, 'error.csrf');
       // the services record this person, from this address, as the actor of what they change
       actingAs({ actor: `console:${s.account.login}`, ip: req.ip ?? null }, () => next());
