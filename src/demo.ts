@@ -39,5 +39,7 @@ export async function seedDemo(s: Services): Promise<DemoCredentials> {
   } else {
     await s.accounts.addLocal({ login: DEMO_LOGIN, password, displayName: 'Nguyễn Văn Demo', email: 'demo@example.invalid' });
   }
+  // so that a newcomer can open the admin console at once
+  await s.accounts.setAdmin(DEMO_LOGIN, true);
   return { clientId: DEMO_CLIENT_ID, clientSecret, redirectUri, login: DEMO_LOGIN, password };
 }

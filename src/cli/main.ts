@@ -76,6 +76,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         `    client_secret:  ${d.clientSecret}`,
         `    redirect_uri:   ${d.redirectUri}`,
         `    discovery:      ${issuer}/.well-known/openid-configuration`,
+        `    console:        ${issuer}/admin  (the demo account administers it; everyone has ${issuer}/account)`,
         `    try:            ${issuer}/auth?client_id=${d.clientId}&response_type=code&scope=openid%20profile&redirect_uri=${encodeURIComponent(d.redirectUri)}&state=demo`,
         '',
       ].join('\n'));
