@@ -4,7 +4,7 @@
  * session that dies with the IdP session or the account.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { freePort, startTestServer, type TestServer } from './helpers/server.js';
 import { Browser, inputValue } from './helpers/browser.js';
 import { submitLogin } from './helpers/rp.js';
 import { safeReturnPath } from '../src/console/auth.js';
@@ -226,5 +226,31 @@ describe('the console over HTTP', () => {
     const logs = server.logs.join('\n');
     expect(secrets.filter((x) => x.length >= 16).length).toBeGreaterThan(5);
     for (const x of secrets.filter((v) => v.length >= 16)) expect(logs).not.toContain(x);
+  });
+});
+
+describe('behind a proxy: the public issuer is not the listening address', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    const port = await freePort();
+    // the public name (localhost) differs from the address the instance listens on (127.0.0.1)
+    server = await startTestServer({ PORT: String(port), ISSUER: `http://localhost:${port}` });
+    await server.services.accounts.addLocal({ login: ADMIN.login, password: ADMIN.password, displayName: ADMIN.name });
+    await server.services.accounts.setAdmin(ADMIN.login, true);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('sends the browser to the public /auth and exchanges the code at its own address', async () => {
+    const publicUrl = server.config.issuer;
+    expect(publicUrl).toMatch(/^http:\/\/localhost:\d+$/);
+    const browser = new Browser(publicUrl, 'en');
+    const first = await browser.request('/admin');
+    expect(first.headers.get('location')!.startsWith(`${publicUrl}/auth?`)).toBe(true);
+    const login = await browser.go(first.headers.get('location')!);
+    const page = await submitLogin(browser, login.html, ADMIN.login, ADMIN.password);
+    expect(page.status).toBe(200);
+    expect(page.url).toBe(`${publicUrl}/admin`);
   });
 });

@@ -27,6 +27,7 @@ import { csrfToken, newCsrfNonce, verifyCsrf } from '../interactions/csrf.js';
 import { seal, unseal } from './seal.js';
 import { ConsolePageError } from './errors.js';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID, consoleClientSecret } from './internal-client.js';
+import { ROUTES } from '../oidc/routes.js';
 
 export const SESSION_COOKIE = 'sso_console';
 export const LOGIN_COOKIE = 'sso_console_login';
@@ -92,18 +93,26 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
   const cookieBase = { httpOnly: true, sameSite: 'lax' as const, secure };
   let discovered: Promise<oidc.Configuration> | undefined;
 
-  /** Requests for the issuer's URLs go to this instance's own address instead. */
+  /**
+   * Every request of the console's client goes to this instance's own address: the discovery
+   * document's endpoints follow the address a request came in on, so they may name the public
+   * issuer or this address, over https (the proxy's scheme) or http.
+   */
   const toSelf: oidc.CustomFetch = (url, options) => {
     const target = new URL(url);
-    const issuer = new URL(config.issuer);
     const self = new URL(deps.selfUrl());
-    if (target.origin === issuer.origin) {
-      target.protocol = self.protocol;
-      target.host = self.host;
-    }
+    target.protocol = self.protocol;
+    target.host = self.host;
     const headers = { ...options.headers, ...(secure ? { 'x-forwarded-proto': 'https' } : {}) };
     return fetch(target, { ...options, headers } as RequestInit);
   };
+
+  /** The browser goes to the public issuer's /auth, whatever address the discovery was read at. */
+  function publicAuthorizationUrl(url: URL): URL {
+    const out = new URL(`${config.issuer}${ROUTES.authorization}`);
+    out.search = url.search;
+    return out;
+  }
 
   function configuration(): Promise<oidc.Configuration> {
     discovered ??= oidc
@@ -229,7 +238,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
         nonce,
         ...(lang === 'vi' || lang === 'en' ? { ui_locales: lang } : {}),
       });
-      res.set('Cache-Control', 'no-store').redirect(302, url.href);
+      res.set('Cache-Control', 'no-store').redirect(302, publicAuthorizationUrl(url).href);
     },
 
     checkCsrf(req, signedIn) {
