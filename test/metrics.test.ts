@@ -13,6 +13,11 @@ import { parseMetrics, scrape, value, type Sample } from './helpers/metrics.js';
 import { zimbraPeople as P } from './fixtures/ldap/zimbra.ldif.js';
 import { bearerMatches } from '../src/metrics/endpoint.js';
 import { createMetrics } from '../src/metrics/metrics.js';
+import { ConfigError, loadConfig } from '../src/config/load.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TEST_SECRETS } from './helpers/server.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const TOKEN = 'metrics-token-0123456789abcdef';
@@ -192,5 +197,21 @@ describe('metric labels stay bounded', () => {
     expect(bearerMatches(`Bearer ${TOKEN.slice(0, -1)}`, TOKEN)).toBe(false);
     expect(bearerMatches(`Bearer ${TOKEN} ${TOKEN}`, TOKEN)).toBe(false);
     expect(bearerMatches(TOKEN, TOKEN)).toBe(false);
+  });
+});
+
+describe('METRICS_TOKEN', () => {
+  const base = { NODE_ENV: 'test', DATABASE_URL: 'file:./unused.db', DEMO: 'false', ...TEST_SECRETS };
+  test('from METRICS_TOKEN_FILE, trimmed; unset by default; too short or both given: refused with the name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sso-metrics-'));
+    try {
+      writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
+      expect(loadConfig({ ...base, METRICS_TOKEN_FILE: join(dir, 'token') }).metricsToken).toBe(TOKEN);
+      expect(loadConfig(base).metricsToken).toBeUndefined();
+      expect(() => loadConfig({ ...base, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+      expect(() => loadConfig({ ...base, METRICS_TOKEN: TOKEN, METRICS_TOKEN_FILE: join(dir, 'token') })).toThrow(ConfigError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
