@@ -27,10 +27,13 @@ export type Authenticate = (login: string, password: string) => Promise<LoginRes
 export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
   const { prisma, accounts, directory, logger } = deps;
 
-  async function linkIdentity(identity: DirectoryIdentity): Promise<LoginResult> {
+  type AccountRow = Awaited<ReturnType<AccountService['byLogin']>>;
+
+  /** `seen`: the account row already read for the login typed, reused when it is the identity's login (one query fewer per login). */
+  async function linkIdentity(identity: DirectoryIdentity, seen?: { login: string; row: AccountRow }): Promise<LoginResult> {
     const [byExternalId, byLogin] = await Promise.all([
       prisma.account.findUnique({ where: { externalId: identity.externalId } }),
-      prisma.account.findUnique({ where: { login: identity.login } }),
+      seen && seen.login === identity.login ? seen.row : prisma.account.findUnique({ where: { login: identity.login } }),
     ]);
     const decision = decideLink(identity, byExternalId, byLogin);
     if (decision.action === 'conflict') {
@@ -86,7 +89,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
       return linkIdentity(r.identity);
     }
     const r = await directory.authenticate(login, password);
-    if (r.ok) return linkIdentity(r.identity);
+    if (r.ok) return linkIdentity(r.identity, { login: normalizeLogin(login), row: local });
     await reflectDirectoryState(login, r.reason).catch((err: Error) => logger.warn({ error: err.message }, 'could not reflect directory state'));
     return r;
   };

@@ -14,6 +14,7 @@
  * pass the check and all reach the directory, tripping its lockout.
  */
 import type { Db } from '../db/client.js';
+import { Prisma } from '../db/generated/sqlite/client.js';
 import {
   decide,
   delayMs,
@@ -74,10 +75,6 @@ export interface LoginThrottle {
   gc(now?: Date): Promise<number>;
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
-}
-
 export function createThrottle(prisma: Db, settings: ThrottleSettings, opts: StoreOptions = {}): LoginThrottle {
   const clock = opts.now ?? (() => new Date());
   const table = prisma.loginThrottle;
@@ -86,25 +83,33 @@ export function createThrottle(prisma: Db, settings: ThrottleSettings, opts: Sto
 
   const noActiveBlock = (now: Date) => [{ blockedUntil: null }, { blockedUntil: { lte: now } }];
 
-  /** +1, creating the row if needed: one atomic statement (a concurrent create is retried as an update). */
+  /**
+   * +1, creating the row if needed, and starting the window over first when it has elapsed with
+   * no block running: one atomic statement (INSERT ... ON CONFLICT DO UPDATE, whose SET reads the
+   * row as it was), the same SQL on SQLite and PostgreSQL. Of several instances seeing the same
+   * stale row, only the first starts it over; the others count on top. (Was two statements, an
+   * update for the reset and an upsert; on the login path, every round trip counts.)
+   */
   async function increment(key: string, now: Date): Promise<Counter> {
-    const args = { where: { key }, create: { key, failures: 1, windowStart: now }, update: { failures: { increment: 1 } } };
-    try {
-      return await table.upsert(args);
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      return table.upsert(args);
-    }
+    const cutoff = windowCutoff(now, settings);
+    const stale = Prisma.sql`("LoginThrottle"."windowStart" <= ${cutoff} AND ("LoginThrottle"."blockedUntil" IS NULL OR "LoginThrottle"."blockedUntil" <= ${now}))`;
+    // updatedAt is the wall clock, as Prisma's @updatedAt writes it (gc() reads it), whatever `now` says
+    const written = new Date();
+    const rows = await prisma.$queryRaw<{ failures: number | bigint; windowStart: Date | string; blockedUntil: Date | string | null }[]>`
+      INSERT INTO "LoginThrottle" ("key", "failures", "windowStart", "blockedUntil", "updatedAt") VALUES (${key}, 1, ${now}, NULL, ${written})
+      ON CONFLICT ("key") DO UPDATE SET
+        "failures" = CASE WHEN ${stale} THEN 1 ELSE "LoginThrottle"."failures" + 1 END,
+        "windowStart" = CASE WHEN ${stale} THEN ${now} ELSE "LoginThrottle"."windowStart" END,
+        "blockedUntil" = CASE WHEN ${stale} THEN NULL ELSE "LoginThrottle"."blockedUntil" END,
+        "updatedAt" = ${written}
+      RETURNING "failures", "windowStart", "blockedUntil"`;
+    const r = rows[0]!;
+    const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+    return { failures: Number(r.failures), windowStart: date(r.windowStart), blockedUntil: r.blockedUntil === null ? null : date(r.blockedUntil) };
   }
 
   async function countOne(key: string, now: Date): Promise<CountedKey> {
     const limits = limitsFor(key, settings);
-    // A window that has elapsed (with no block running) starts over. Conditional, so of several
-    // instances seeing the same stale row only the first resets it.
-    await table.updateMany({
-      where: { key, windowStart: { lte: windowCutoff(now, settings) }, OR: noActiveBlock(now) },
-      data: { failures: 0, windowStart: now, blockedUntil: null },
-    });
     const row = await increment(key, now);
     const counted = { key, windowStart: row.windowStart, failures: row.failures };
     if (isBlocked(row, now)) {
