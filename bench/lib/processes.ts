@@ -5,7 +5,7 @@
  * readiness URL; RSS is read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -47,6 +47,27 @@ export function cpuMs(pid: number): number {
   // the fields after the command name, which is in parentheses and may contain spaces
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/**
+ * CPU time used so far by every PostgreSQL server process on this machine, in ms (the database
+ * at 127.0.0.1 is local here). Deltas around a load run give the database's CPU per request;
+ * other databases' work on the same server counts too, so take medians.
+ */
+export function postgresCpuMs(): number {
+  let total = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) * 10;
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return total;
 }
 
 /** Environment of an IdP instance: production mode, quiet logs, the test secrets. */

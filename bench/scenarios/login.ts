@@ -15,7 +15,7 @@ import { startSlapd, type Slapd } from '../../test/helpers/slapd.js';
 import { generateLdif, generatedPerson, MAIL_DOMAIN } from '../../test/fixtures/ldap/generate.js';
 import { emit, type BenchResult } from '../lib/report.js';
 import { MEASURE_S, progress, QUICK, WARMUP_S } from '../lib/env.js';
-import { startCountingIdp, startIdp, type ServerProcess } from '../lib/processes.js';
+import { postgresCpuMs, startCountingIdp, startIdp, type ServerProcess } from '../lib/processes.js';
 import { basicAuth, BACKENDS, freshDatabase, withServices, type Backend } from '../lib/setup.js';
 import { round, summarize, type Summary } from '../lib/stats.js';
 
@@ -137,7 +137,7 @@ try {
 
   const rawAlone = summarize((await rawLdap(SINGLE_S, 1)).times);
   progress(`raw LDAP, one at a time: p50 ${round(rawAlone.p50)} ms, p95 ${round(rawAlone.p95)} ms`);
-  const idpRuns: Partial<Record<Backend, { s: Summary; rate: number; failures: number; firstError?: string | undefined; statements: number; breakdown: string; alone: Summary; cpuMs: number }>> = {};
+  const idpRuns: Partial<Record<Backend, { s: Summary; rate: number; failures: number; firstError?: string | undefined; statements: number; breakdown: string; alone: Summary; cpuMs: number; pgMs: number }>> = {};
   for (const backend of BACKENDS) {
     const db = await freshDatabase(backend);
     try {
@@ -150,11 +150,14 @@ try {
       let run;
       let alone;
       let cpuMs;
+      let pgMs = 0;
       try {
         await closedLoop(people, WARMUP_S, (p) => browserLogin(idp, client, p));
         const cpu0 = idp.cpuMs();
+        const pg0 = postgresCpuMs();
         run = await closedLoop(people, MEASURE_S, (p) => browserLogin(idp, client, p));
         cpuMs = (idp.cpuMs() - cpu0) / Math.max(1, run.times.length + run.failures);
+        pgMs = backend === 'postgresql' ? (postgresCpuMs() - pg0) / Math.max(1, run.times.length + run.failures) : 0;
         alone = summarize((await closedLoop(people, SINGLE_S, (p) => browserLogin(idp, client, p), 1)).times);
       } finally {
         await idp.stop();
@@ -173,7 +176,7 @@ try {
         await counting.stop();
       }
       const breakdown = Object.entries(counts.byStatement).map(([k, v]) => `${k} ${round(v / COUNTED_LOGINS)}`).join(', ');
-      idpRuns[backend] = { s, rate: run.times.length / run.seconds, failures: run.failures, firstError: run.firstError, statements: round(counts.total / COUNTED_LOGINS), breakdown, alone, cpuMs };
+      idpRuns[backend] = { s, rate: run.times.length / run.seconds, failures: run.failures, firstError: run.firstError, statements: round(counts.total / COUNTED_LOGINS), breakdown, alone, cpuMs, pgMs };
       progress(`${round(counts.total / COUNTED_LOGINS)} statements per login: ${breakdown}`);
     } finally {
       await db.drop();
@@ -202,6 +205,7 @@ try {
       { name: `${l}: failed logins`, value: r.failures, unit: 'logins', target: '0', met: r.failures === 0 },
       { name: `${l}: database statements per whole login`, value: r.statements, unit: 'statements' },
       { name: `${l}: server CPU per whole login`, value: round(r.cpuMs), unit: 'ms' },
+      ...(backend === 'postgresql' ? [{ name: `${l}: PostgreSQL server CPU per whole login`, value: round(r.pgMs), unit: 'ms' }] : []),
       { name: `${l}: one login alone (no concurrency): p95`, value: round(r.alone.p95), unit: 'ms', baseline: round(rawAlone.p95), baselineName: 'raw ldapts, one at a time' },
       { name: `${l}: one login alone: added p95`, value: round(r.alone.p95 - rawAlone.p95), unit: 'ms' },
     );

@@ -9,8 +9,8 @@
  */
 import { emit, type BenchResult } from '../lib/report.js';
 import { loadTest, type LoadResult } from '../lib/load.js';
-import { progress, QUICK } from '../lib/env.js';
-import { startBareProvider, startCountingIdp, startIdp, type ServerProcess } from '../lib/processes.js';
+import { progress, QUICK, WARMUP_S } from '../lib/env.js';
+import { postgresCpuMs, startBareProvider, startCountingIdp, startIdp, type ServerProcess } from '../lib/processes.js';
 import { addServiceClient, basicAuth, BACKENDS, freshDatabase, type Backend } from '../lib/setup.js';
 import { round } from '../lib/stats.js';
 
@@ -37,17 +37,19 @@ async function checkToken(s: ServerProcess, id: string, secret: string): Promise
   if (j.access_token.includes('.')) throw new Error('expected an opaque access token, got a JWT');
 }
 
-async function load(s: ServerProcess, id: string, secret: string): Promise<LoadResult> {
-  await checkToken(s, id, secret);
-  return loadTest({ url: `${s.url}/token`, connections: CONNECTIONS, ...tokenRequest(id, secret) });
-}
-
 const bareClient = { client_id: 'bench-service', client_secret: 'bench-service-secret-0123456789abcdef', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] };
 
+const bareCpuSamples: number[] = [];
 async function bare(): Promise<LoadResult> {
   const s = await startBareProvider([bareClient], profileDir);
   try {
-    return await load(s, bareClient.client_id, bareClient.client_secret);
+    await checkToken(s, bareClient.client_id, bareClient.client_secret);
+    const spec = { url: `${s.url}/token`, connections: CONNECTIONS, ...tokenRequest(bareClient.client_id, bareClient.client_secret) };
+    await loadTest(spec, WARMUP_S, 0.5);
+    const c0 = s.cpuMs();
+    const r = await loadTest(spec, 0);
+    bareCpuSamples.push((s.cpuMs() - c0) / Math.max(1, r.requests));
+    return r;
   } finally {
     await s.stop();
   }
@@ -60,7 +62,7 @@ progress('bare oidc-provider (before)');
 const bare1 = await bare();
 progress(fmtLoad(bare1));
 
-const ours: Partial<Record<Backend, { load: LoadResult; statements: number; breakdown: Record<string, number> }>> = {};
+const ours: Partial<Record<Backend, { load: LoadResult; statements: number; breakdown: Record<string, number>; cpu: { server: number; database: number } }>> = {};
 for (const backend of BACKENDS) {
   const db = await freshDatabase(backend);
   try {
@@ -68,8 +70,16 @@ for (const backend of BACKENDS) {
     progress(`this IdP on ${backend}`);
     const idp = await startIdp({ databaseUrl: db.url, cpuProfDir: profileDir });
     let result: LoadResult;
+    let cpu: { server: number; database: number };
     try {
-      result = await load(idp, client.id, client.secret);
+      await checkToken(idp, client.id, client.secret);
+      await loadTest({ url: `${idp.url}/token`, connections: CONNECTIONS, ...tokenRequest(client.id, client.secret) }, WARMUP_S, 0.5);
+      const c0 = idp.cpuMs();
+      const p0 = postgresCpuMs();
+      result = await loadTest({ url: `${idp.url}/token`, connections: CONNECTIONS, ...tokenRequest(client.id, client.secret) }, 0);
+      const n = Math.max(1, result.requests);
+      // PostgreSQL's share only on its own run (a PostgreSQL server exists on the SQLite run too)
+      cpu = { server: (idp.cpuMs() - c0) / n, database: backend === 'postgresql' ? (postgresCpuMs() - p0) / n : 0 };
     } finally {
       await idp.stop();
     }
@@ -91,7 +101,7 @@ for (const backend of BACKENDS) {
       await counting.stop();
     }
     const breakdown = Object.fromEntries(Object.entries(counts.byStatement).map(([k, v]) => [k, round(v / COUNTED_REQUESTS)]));
-    ours[backend] = { load: result, statements: round(counts.total / COUNTED_REQUESTS), breakdown };
+    ours[backend] = { load: result, statements: round(counts.total / COUNTED_REQUESTS), breakdown, cpu };
     progress(`${round(counts.total / COUNTED_REQUESTS)} statements per request: ${JSON.stringify(breakdown)}`);
   } finally {
     await db.drop();
@@ -102,6 +112,7 @@ progress('bare oidc-provider (after)');
 const bare2 = await bare();
 progress(fmtLoad(bare2));
 const baseRps = round((bare1.rps + bare2.rps) / 2);
+const bareCpu = round(bareCpuSamples.reduce((a, b) => a + b, 0) / bareCpuSamples.length);
 const baseP50 = round((bare1.p50 + bare2.p50) / 2);
 const baseP95 = round((bare1.p95 + bare2.p95) / 2);
 const baseP99 = round((bare1.p99 + bare2.p99) / 2);
@@ -119,7 +130,9 @@ for (const backend of BACKENDS) {
     { name: `${l}: p95 latency`, value: r.p95, unit: 'ms', baseline: baseP95, baselineName: BARE },
     { name: `${l}: p99 latency`, value: r.p99, unit: 'ms', baseline: baseP99, baselineName: BARE, target: '<= 3x baseline', met: r.p99 <= 3 * baseP99 },
     { name: `${l}: non-2xx responses and errors`, value: r.non2xx + r.errors + r.timeouts, unit: 'responses', target: '0', met: r.non2xx + r.errors + r.timeouts === 0 },
-    { name: `${l}: database statements per token request`, value: o.statements, unit: 'statements' },
+    { name: `${l}: database statements per token request, one at a time`, value: o.statements, unit: 'statements' },
+    { name: `${l}: server CPU per token request under load`, value: round(o.cpu.server), unit: 'ms', baseline: bareCpu, baselineName: BARE },
+    ...(backend === 'postgresql' ? [{ name: `${l}: PostgreSQL server CPU per token request under load`, value: round(o.cpu.database), unit: 'ms' }] : []),
   );
   notes.push(`${l}: ${fmtLoad(r)}; statements per request (counted over ${COUNTED_REQUESTS} requests): ${Object.entries(o.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
 }
