@@ -5,7 +5,7 @@
 import type { Config } from './config/load.js';
 import { openDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
-import { createAccountService, type AccountService } from './accounts/service.js';
+import { AccountError, createAccountService, type AccountService } from './accounts/service.js';
 import { createClientService, type ClientService } from './clients/service.js';
 import { activeClientLoader, createClientCache, type ClientCache } from './clients/cache.js';
 import { createKeyStore, type KeyStore } from './oidc/keys/store.js';
@@ -31,6 +31,22 @@ export interface Services {
    */
   audit: AuditLog;
   close(): Promise<void>;
+}
+
+/**
+ * Disables an account and ends its access at once (sessions, grants, tokens; its applications are
+ * told): `sso account disable` and the console do exactly this.
+ */
+export async function disableAccount(s: Pick<Services, 'accounts' | 'deprovision'>, login: string, reason: string) {
+  const account = await s.accounts.setStatus(login, 'disabled');
+  return { account, ...(await s.deprovision.endAccess(account.id, reason)) };
+}
+
+/** Ends every session and token of an account, which stays enabled: `sso account logout` and the console. */
+export async function logoutEverywhere(s: Pick<Services, 'accounts' | 'deprovision'>, login: string, reason: string) {
+  const account = await s.accounts.byLogin(login);
+  if (!account) throw new AccountError('not_found', `no account with login "${login}"`);
+  return { account, ...(await s.deprovision.endAccess(account.id, reason)) };
 }
 
 export interface OpenServicesOptions {

@@ -1,9 +1,9 @@
-/** Registered applications: add, list, rotate the secret, disable. Used by the CLI and the console. */
+/** Registered applications: add, list, edit, rotate the secret, disable. Used by the CLI and the console. */
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { redirectUriProblem } from './redirect-uri.js';
-import { generateClientSecret, hashClientSecret } from './secret.js';
-import { CLIENT_TYPES, isPublicType, type ClientType } from './types.js';
+import { generateClientSecret, hashClientSecret, verifyClientSecret } from './secret.js';
+import { CLIENT_TYPES, isInternalClient, isPublicType, type ClientType } from './types.js';
 import { parseUriList } from './metadata.js';
 import type { AuditRecorder } from '../audit/log.js';
 import type { ClientCache } from './cache.js';
@@ -25,6 +25,24 @@ export interface NewClient {
   id?: string | undefined;
 }
 
+/** What an update may change; absent fields stay as they are. */
+export interface ClientUpdate {
+  name?: string | undefined;
+  redirectUris?: string[] | undefined;
+  postLogoutRedirectUris?: string[] | undefined;
+  /** null removes it. */
+  backchannelLogoutUri?: string | null | undefined;
+}
+
+/** The client the IdP keeps for itself (ensureInternal): its fields and its secret. */
+export interface InternalClient {
+  id: string;
+  name: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  secret: string;
+}
+
 export interface ClientView {
   client_id: string;
   name: string;
@@ -41,27 +59,47 @@ export interface ClientView {
 export function newClientProblems(c: NewClient): string[] {
   const p: string[] = [];
   if (!CLIENT_TYPES.includes(c.type)) p.push(`type must be one of ${CLIENT_TYPES.join(', ')}`);
-  if (!c.name.trim() || c.name.length > 200) p.push('name must be 1 to 200 characters');
   if (c.id !== undefined && !/^[A-Za-z0-9._~-]{3,100}$/.test(c.id)) p.push('client id must be 3 to 100 characters of A-Z a-z 0-9 . _ ~ -');
-  if (c.type === 'service') {
-    if (c.redirectUris.length) p.push('a service client has no redirect URIs');
-  } else if (!c.redirectUris.length) p.push('at least one --redirect-uri is required');
-  for (const u of c.redirectUris) {
-    const why = redirectUriProblem(u, c.type);
-    if (why) p.push(`redirect URI ${u} ${why}`);
-  }
-  for (const u of c.postLogoutRedirectUris ?? []) {
-    const why = redirectUriProblem(u, c.type);
-    if (why) p.push(`post-logout redirect URI ${u} ${why}`);
-  }
-  if (c.backchannelLogoutUri !== undefined) {
-    const why = redirectUriProblem(c.backchannelLogoutUri, 'web');
-    if (why) p.push(`back-channel logout URI ${c.backchannelLogoutUri} ${why}`);
-  }
-  return p;
+  return [
+    ...p,
+    ...fieldProblems(c.type, { name: c.name, redirectUris: c.redirectUris, postLogoutRedirectUris: c.postLogoutRedirectUris, backchannelLogoutUri: c.backchannelLogoutUri }, '--redirect-uri'),
+  ];
 }
 
 type Row = Awaited<ReturnType<Db['client']['findUnique']>> & {};
+
+/** Every problem with an update of a client of this type. Pure. */
+export function clientUpdateProblems(type: ClientType, u: ClientUpdate): string[] {
+  return fieldProblems(type, u, 'redirect URI');
+}
+
+const MAX_URIS = 50;
+
+/** The fields a new client and an update share; absent fields are not checked. */
+function fieldProblems(type: ClientType, u: ClientUpdate, redirectUriName: string): string[] {
+  const p: string[] = [];
+  if (u.name !== undefined && (!u.name.trim() || u.name.length > 200)) p.push('name must be 1 to 200 characters');
+  if (u.redirectUris !== undefined) {
+    if (type === 'service') {
+      if (u.redirectUris.length) p.push('a service client has no redirect URIs');
+    } else if (!u.redirectUris.length) p.push(`at least one ${redirectUriName} is required`);
+    if (u.redirectUris.length > MAX_URIS) p.push(`at most ${MAX_URIS} redirect URIs`);
+    for (const uri of u.redirectUris) {
+      const why = redirectUriProblem(uri, type);
+      if (why) p.push(`redirect URI ${uri} ${why}`);
+    }
+  }
+  if ((u.postLogoutRedirectUris?.length ?? 0) > MAX_URIS) p.push(`at most ${MAX_URIS} post-logout redirect URIs`);
+  for (const uri of u.postLogoutRedirectUris ?? []) {
+    const why = redirectUriProblem(uri, type);
+    if (why) p.push(`post-logout redirect URI ${uri} ${why}`);
+  }
+  if (u.backchannelLogoutUri) {
+    const why = redirectUriProblem(u.backchannelLogoutUri, 'web');
+    if (why) p.push(`back-channel logout URI ${u.backchannelLogoutUri} ${why}`);
+  }
+  return p;
+}
 
 export function clientView(r: Row): ClientView {
   return {
@@ -112,9 +150,14 @@ export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
     return r;
   }
 
+  function notInternal(id: string): void {
+    if (isInternalClient(id)) throw new ClientError('invalid', `"${id}" is the IdP's own client (the console); it is managed by the IdP`);
+  }
+
   const service = {
     /** Registers a client; returns its view and, for confidential clients, the secret (shown once). */
     async add(input: NewClient): Promise<{ client: ClientView; clientSecret: string | null }> {
+      if (input.id !== undefined) notInternal(input.id);
       const problems = newClientProblems(input);
       if (problems.length) throw new ClientError('invalid', problems.join('; '));
       const id = input.id ?? randomBytes(16).toString('base64url');
@@ -159,8 +202,68 @@ export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
       return clientView(await mustFind(id));
     },
 
+    /** Changes the name, redirect URIs, post-logout redirect URIs or back-channel logout URI. */
+    async update(id: string, u: ClientUpdate): Promise<ClientView> {
+      notInternal(id);
+      const before = await mustFind(id);
+      const problems = clientUpdateProblems(before.type as ClientType, u);
+      if (problems.length) throw new ClientError('invalid', problems.join('; '));
+      const data = {
+        ...(u.name !== undefined ? { name: u.name.trim() } : {}),
+        ...(u.redirectUris !== undefined ? { redirectUris: JSON.stringify(u.redirectUris) } : {}),
+        ...(u.postLogoutRedirectUris !== undefined ? { postLogoutRedirectUris: JSON.stringify(u.postLogoutRedirectUris) } : {}),
+        ...(u.backchannelLogoutUri !== undefined ? { backchannelLogoutUri: u.backchannelLogoutUri || null } : {}),
+      };
+      const r = await prisma.client.update({ where: { id }, data });
+      const view = clientView(r);
+      const old = clientView(before);
+      const changed = (['name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri'] as const).filter((k) => JSON.stringify(view[k]) !== JSON.stringify(old[k]));
+      await audit?.record({
+        type: 'client.updated',
+        outcome: 'success',
+        clientId: id,
+        detail: { changed, name: view.name, redirect_uris: view.redirect_uris, post_logout_redirect_uris: view.post_logout_redirect_uris, backchannel_logout_uri: view.backchannel_logout_uri },
+      });
+      return view;
+    },
+
+    /**
+     * Creates or corrects a client the IdP keeps for itself, so that it has exactly these fields
+     * and this secret (only its hash is stored). Every instance derives the same secret, so they
+     * agree. Audited only when something changed.
+     */
+    async ensureInternal(c: InternalClient): Promise<'created' | 'updated' | 'unchanged'> {
+      const before = await prisma.client.findUnique({ where: { id: c.id } });
+      const fields = {
+        name: c.name,
+        type: 'web',
+        firstParty: true,
+        redirectUris: JSON.stringify(c.redirectUris),
+        postLogoutRedirectUris: JSON.stringify(c.postLogoutRedirectUris),
+        backchannelLogoutUri: null,
+        status: 'active',
+      };
+      if (!before) {
+        try {
+          await prisma.client.create({ data: { id: c.id, ...fields, secretHash: hashClientSecret(c.secret), secretRotatedAt: new Date() } });
+        } catch (err) {
+          if ((err as { code?: string }).code === 'P2002') return 'unchanged'; // another instance created it at the same moment
+          throw err;
+        }
+        await audit?.record({ type: 'client.created', outcome: 'success', clientId: c.id, detail: { name: c.name, type: 'web', first_party: true, redirect_uris: c.redirectUris, internal: true } });
+        return 'created';
+      }
+      const same = (Object.keys(fields) as (keyof typeof fields)[]).every((k) => before[k] === fields[k]) && verifyClientSecret(c.secret, before.secretHash);
+      if (same) return 'unchanged';
+      const secretChanged = !verifyClientSecret(c.secret, before.secretHash);
+      await prisma.client.update({ where: { id: c.id }, data: { ...fields, ...(secretChanged ? { secretHash: hashClientSecret(c.secret), secretRotatedAt: new Date() } : {}) } });
+      await audit?.record({ type: 'client.updated', outcome: 'success', clientId: c.id, detail: { internal: true, redirect_uris: c.redirectUris, secret_changed: secretChanged } });
+      return 'updated';
+    },
+
     /** A new secret replaces the old one at once. */
     async rotateSecret(id: string): Promise<string> {
+      notInternal(id);
       const r = await mustFind(id);
       if (isPublicType(r.type as ClientType)) throw new ClientError('invalid', `"${id}" is a public (${r.type}) client and has no secret`);
       const secret = generateClientSecret();
@@ -170,6 +273,7 @@ export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
     },
 
     async setStatus(id: string, status: 'active' | 'disabled'): Promise<ClientView> {
+      notInternal(id);
       const before = await mustFind(id);
       const r = await prisma.client.update({ where: { id }, data: { status } });
       const revoked = status === 'disabled' ? (await prisma.oidcPayload.deleteMany({ where: { clientId: id } })).count : 0;
