@@ -194,7 +194,7 @@ const listingFailure = (err: unknown) => (err instanceof DirectoryUnavailableErr
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim().slice(0, 500);
 
 /** Entries per database statement unless batchSize says otherwise. */
-const DEFAULT_MAX_BATCH = 100;
+const DEFAULT_MAX_BATCH = 250;
 /** Conflicts retried once at the end of a run (a login freed later in the same run), at most. */
 const MAX_DEFERRED = 1000;
 /** Accounts whose endAccess failed earlier, retried per run, at most. */
@@ -294,6 +294,8 @@ class Run {
   pages = 0;
   readonly errors: SyncErrorEntry[] = [];
   readonly deferred: DirectoryIdentity[] = [];
+  /** The audit events of the last batch applied, being written (never rejects). */
+  auditsInFlight: Promise<unknown> = Promise.resolve();
   maxModifiedAt: Date | null = null;
   /** Full runs: accounts created since are not taken for gone. */
   goneCutoff = new Date(0);
@@ -383,6 +385,7 @@ class Run {
       message = aborted ? `${(err as Error).message}: stopped part-way; the next run converges` : `sync failed: ${errMessage(err)}`;
       if (!(err instanceof SyncAborted)) this.log.error({ event: 'sync.error', run: this.id, error: errMessage(err) }, 'directory sync failed');
     } finally {
+      await this.auditsInFlight;
       if (this.o.mode === 'full') await this.prisma.syncStage.deleteMany({ where: { runId: this.id } }).catch(() => undefined);
     }
     const finishedAt = new Date();
@@ -517,18 +520,16 @@ class Run {
       this.log.warn({ event: 'sync.forced', run: this.id, wouldDisable, activeBefore, reasons: refusal.reasons.map((r) => r.message) }, 'sync safety threshold overridden');
     }
 
-    // apply the staged entries, batch by batch
-    let cursor = '';
+    // apply the staged entries, batch by batch; the next batch is read while one is applied
+    const readStage = (after: string) => this.prisma.syncStage.findMany({ where: { runId: this.id, externalId: { gt: after } }, orderBy: { externalId: 'asc' }, take: this.batchSize });
+    let next = readStage('');
     let done = 0;
     for (;;) {
       this.check();
-      const rows = await this.prisma.syncStage.findMany({
-        where: { runId: this.id, externalId: { gt: cursor } },
-        orderBy: { externalId: 'asc' },
-        take: this.batchSize,
-      });
+      const rows = await next;
       if (!rows.length) break;
-      cursor = rows[rows.length - 1]!.externalId;
+      next = readStage(rows[rows.length - 1]!.externalId);
+      next.catch(() => undefined); // a failure is thrown by the await above, on the next round
       const identities: DirectoryIdentity[] = [];
       for (const r of rows) {
         try {
@@ -797,7 +798,16 @@ class Run {
 
     if (creates.length) await this.create(creates, final, audits);
     for (const e of toEnd) await this.end(e.accountId, e.reason, e.at, e.attributes);
-    await Promise.all(audits);
+    await this.auditsWritten(audits);
+  }
+
+  /**
+   * A batch's audit events are written while the next batch is read and decided: this waits for
+   * the previous batch's, so at most two batches of events are queued.
+   */
+  private async auditsWritten(audits: Promise<unknown>[]): Promise<void> {
+    await this.auditsInFlight;
+    this.auditsInFlight = Promise.all(audits);
   }
 
   private count(action: 'update' | 'enable' | 'disable' | 'create'): void {
@@ -870,7 +880,7 @@ class Run {
       audits.push(this.audit({ type: 'account.status_changed', outcome: 'disabled', subject: a.id, detail: { login: a.login, from: 'active', to: 'disabled', source: 'directory', reason: d.reason } }));
       await this.end(a.id, d.reason, d.data.disabledAt, d.data.attributes);
     }
-    await Promise.all(audits);
+    await this.auditsWritten(audits);
   }
 
   /** endAccess, then the marker says it is done; a failure is retried by the next runs. */
