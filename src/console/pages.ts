@@ -14,6 +14,7 @@ import { ClientError } from '../clients/service.js';
 import { consoleTranslator, type ConsoleKey, type ConsoleMessageKey, type ConsoleTranslator } from './i18n.js';
 import type { ConsoleAuth, SignedIn } from './auth.js';
 import { ConsolePageError } from './errors.js';
+import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
 
 export type NavItem = 'dashboard' | 'accounts' | 'clients' | 'sync' | 'audit' | 'account';
 
@@ -86,8 +87,9 @@ export function consolePages(deps: ConsolePageDeps) {
   /** Urlencoded forms, bounded. */
   const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
 
-  /** Errors -> a readable console page with the status (the services' validation errors as 400). */
+  /** Errors -> a readable console page with the status (the services' validation errors as 400, a database outage as 503). */
   function errorHandler() {
+    const reportOutage = outageReporter(logger);
     return (err: unknown, req: Request, res: Response, next: NextFunction) => {
       if (res.headersSent) return next(err);
       let status = 500;
@@ -96,6 +98,10 @@ export function consolePages(deps: ConsolePageDeps) {
       let message: string | undefined;
       if (err instanceof ConsolePageError) {
         ({ status, key, params } = err);
+      } else if (isDatabaseUnavailable(err)) {
+        status = 503;
+        key = 'error.unavailable';
+        res.set('Retry-After', '5');
       } else if (err instanceof AccountError || err instanceof ClientError) {
         status = err.code === 'not_found' ? 404 : err.code === 'exists' ? 409 : 400;
         key = err.code === 'not_found' ? 'console.error.notFound' : 'console.error.invalid';
@@ -106,10 +112,11 @@ export function consolePages(deps: ConsolePageDeps) {
         params = { detail: String((err as { message?: unknown }).message ?? '') };
       }
       const requestId = Math.random().toString(36).slice(2, 10);
-      if (status >= 500) logger.error({ requestId, error: (err as Error)?.message, stack: (err as Error)?.stack }, 'console request failed');
+      if (status === 503) reportOutage(err, 'console');
+      else if (status >= 500) logger.error({ requestId, error: (err as Error)?.message, stack: (err as Error)?.stack }, 'console request failed');
       else logger.info({ requestId, status, error: (err as Error)?.message }, 'console request refused');
       const l = locale(req, res);
-      if (status >= 500) message = `${l.t('error.server')} ${l.t('error.reference', { id: requestId })}`;
+      if (status >= 500 && status !== 503) message = `${l.t('error.server')} ${l.t('error.reference', { id: requestId })}`;
       page(req, res, 'admin/message', {
         title: 'console.error.title',
         nav: req.baseUrl.startsWith('/admin') ? 'dashboard' : 'account',

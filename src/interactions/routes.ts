@@ -303,7 +303,7 @@ export function interactionErrorHandler(deps: Pick<InteractionDeps, 'config' | '
     } else if (isDatabaseUnavailable(err) || err instanceof errors.TemporarilyUnavailable) {
       // the database is out of reach (the provider's storage says so as temporarily_unavailable)
       status = 503;
-      key = 'error.server';
+      key = 'error.unavailable';
       res.set('Retry-After', '5');
     } else if (err instanceof errors.SessionNotFound || err instanceof errors.InvalidRequest) {
       status = 400;
