@@ -50,17 +50,21 @@ export function cpuMs(pid: number): number {
 }
 
 /**
- * CPU time used so far by every PostgreSQL server process on this machine, in ms (the database
- * at 127.0.0.1 is local here). Deltas around a load run give the database's CPU per request;
- * other databases' work on the same server counts too, so take medians.
+ * CPU time used so far by the PostgreSQL backends serving one database (the server at 127.0.0.1
+ * is local here; a backend's title is "postgres: USER DATABASE HOST(PORT) STATE"), in ms.
+ * Deltas around a load run give the database's CPU per request, without other databases' work on
+ * the same server. The shared background processes (WAL writer, checkpointer) are not counted.
  */
-export function postgresCpuMs(): number {
+export function postgresCpuMs(databaseUrl: string): number {
+  const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
   let total = 0;
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      const title = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (!title.split(' ').includes(name)) continue;
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       total += (Number(f[11]) + Number(f[12])) * 10;
     } catch {

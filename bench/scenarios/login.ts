@@ -154,10 +154,10 @@ try {
       try {
         await closedLoop(people, WARMUP_S, (p) => browserLogin(idp, client, p));
         const cpu0 = idp.cpuMs();
-        const pg0 = postgresCpuMs();
+        const pg0 = backend === 'postgresql' ? postgresCpuMs(db.url) : 0;
         run = await closedLoop(people, MEASURE_S, (p) => browserLogin(idp, client, p));
         cpuMs = (idp.cpuMs() - cpu0) / Math.max(1, run.times.length + run.failures);
-        pgMs = backend === 'postgresql' ? (postgresCpuMs() - pg0) / Math.max(1, run.times.length + run.failures) : 0;
+        pgMs = backend === 'postgresql' ? (postgresCpuMs(db.url) - pg0) / Math.max(1, run.times.length + run.failures) : 0;
         alone = summarize((await closedLoop(people, SINGLE_S, (p) => browserLogin(idp, client, p), 1)).times);
       } finally {
         await idp.stop();
