@@ -5,7 +5,7 @@
  * progress goes to stderr. Writes docs/benchmarks.json and docs/benchmarks.md (BENCH_OUT=dir
  * writes elsewhere). Naming scenarios re-runs those and keeps the others' last reports.
  *
- *   npm run bench                  everything (~10 minutes)
+ *   npm run bench                  everything
  *   npm run bench -- token login   two scenarios
  *   BENCH_QUICK=1 npm run bench    a smoke run of seconds per scenario
  */
