@@ -118,6 +118,9 @@ async function childMain(spec: ChildSpec): Promise<ChildReport> {
   return { ms, cpuS: cpuSeconds(), maxRssMb: process.resourceUsage().maxRSS / 1024, exitCode, run, runMs: Date.parse(run.finished_at) - Date.parse(run.started_at) };
 }
 
+/** The child running now (stopped with the scenario). */
+let running: ReturnType<typeof spawn> | undefined;
+
 function runChild(spec: ChildSpec, label: string): Promise<ChildReport> {
   const profileDir = process.env.BENCH_SYNC_PROFILE;
   const nodeArgs = ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(profileDir), label)}`] : []), SELF];
@@ -127,6 +130,7 @@ function runChild(spec: ChildSpec, label: string): Promise<ChildReport> {
       env: { ...process.env, NODE_OPTIONS: '', SYNC_BENCH_CHILD: JSON.stringify(spec) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    running = child;
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -189,6 +193,16 @@ async function parentMain(): Promise<void> {
   const n = QUICK ? 2_000 : 50_000;
   const repeat = Math.max(1, Number(process.env.BENCH_SYNC_REPEAT ?? (QUICK ? 1 : 3)) || 1);
   const dir = mkdtempSync(join(tmpdir(), 'sso-bench-sync-'));
+  // stopped from outside (bench/run.ts's time limit, Ctrl-C): leave no directory or database behind
+  // (slapd is stopped by test/helpers/slapd.ts's own exit hook)
+  let current: { drop(): Promise<void> } | undefined;
+  const stop = () => {
+    running?.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+    void (current?.drop() ?? Promise.resolve()).finally(() => process.exit(143));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   try {
     progress(`sync: generating ${n.toLocaleString('en-US')} directory entries`);
     const ldif = join(dir, 'people.ldif');
@@ -203,6 +217,7 @@ async function parentMain(): Promise<void> {
         for (const [backend] of BACKENDS) {
           process.env.TEST_DATABASE = backend;
           const db = await createEmptyTestDatabase();
+          current = db;
           try {
             await migrate(db.url);
             const env: Record<string, string> = {
@@ -227,6 +242,7 @@ async function parentMain(): Promise<void> {
               throw new Error(`${backend}: unexpected counts: ${JSON.stringify({ create: c.run, unchanged: u.run, changed: ch.run, server: sv.run })}`);
             }
           } finally {
+            current = undefined;
             await db.drop();
           }
         }
