@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as oidc from 'openid-client';
-import { startSlapd, type Slapd } from './helpers/slapd.js';
+import { slapdEnv, startSlapd, type Slapd } from './helpers/slapd.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { Browser } from './helpers/browser.js';
 import { loginAndExchange, rpConfig, startAuth, submitLogin } from './helpers/rp.js';
@@ -29,16 +29,7 @@ async function clientOf(s: TestServer) {
 }
 
 function ldapEnv(s: Slapd, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    LDAP_URL: s.url,
-    LDAP_BIND_DN: s.bindDn,
-    LDAP_BIND_PASSWORD: s.bindPassword,
-    LDAP_BASE_DN: s.baseDn,
-    LDAP_PRESET: 'zimbra',
-    LDAP_MAIL_DOMAINS: 'tinh.gov.vn',
-    LDAP_TIMEOUT_MS: '2000',
-    ...extra,
-  };
+  return slapdEnv(s, { LDAP_TIMEOUT_MS: '2000', ...extra });
 }
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 /** What the console's pages show of the services' records. Pure. */
 import type { Claims } from '../accounts/claims.js';
-import type { SyncCounts } from '../sync/runner.js';
+import type { SyncRunRow } from '../sync/state.js';
 
 /** Claims as rows for a table: name, value as text (arrays joined, booleans as true/false). */
 export function claimRows(claims: Claims): { name: string; value: string }[] {
@@ -9,14 +9,8 @@ export function claimRows(claims: Claims): { name: string; value: string }[] {
     .map(([name, v]) => ({ name, value: Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v) }));
 }
 
-export interface SyncRunLike extends SyncCounts {
-  mode: string;
-  dryRun: boolean;
-  status: string;
-  startedAt: Date;
-  finishedAt: Date | null;
-  message: string | null;
-}
+/** What the views need of a SyncRun row. */
+export type SyncRunLike = Omit<SyncRunRow, 'id' | 'errors' | 'holder'>;
 
 /** A sync run's record, as the history table and the dashboard show it. */
 export function syncRunView(r: SyncRunLike) {
