@@ -17,7 +17,8 @@
  * memberOf: slapadd does not run overlays, so memberOf is written into the LDIF before loading
  * (the fixtures and the generator carry it; groups given in `extraLdif` are resolved here, against
  * the fixture and extraLdif together). After start, the live memberof overlay maintains it for
- * changes made with ldapModify. `extraLdifFile` is loaded as is.
+ * changes made with ldapModify. `extraLdifFile` is loaded as is (no memberOf resolution). Every
+ * loaded entry carries modifyTimestamp = LOADED_AT, long ago (see there).
  *
  * Limits as in Debian's default: a non-paged search returns at most 500 entries
  * (SizeLimitExceeded); a paged search (RFC 2696) may return everything (size.prtotal=unlimited).
@@ -42,6 +43,8 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import vm from 'node:vm';
 import { Client } from 'ldapts';
 import { ldifLine, type LdapFixture } from '../fixtures/ldap/generate.js';
@@ -230,6 +233,60 @@ export function withMemberOf(ldif: string): string {
       })
       .join('\n\n') + '\n'
   );
+}
+
+/**
+ * When the loaded entries were last changed: long before any test runs, as in a real directory
+ * whose people were created and edited over the years. Without it every entry's modifyTimestamp
+ * is the load time, a few seconds before the test's own changes, and a changed-only sync (which
+ * reaches back the length of its last listing below its high-water mark) would find all of them
+ * changed whenever the machine is slow.
+ */
+export const LOADED_AT = '20260101000000Z';
+
+/** A line-by-line stamper: createTimestamp / modifyTimestamp = LOADED_AT on each entry that has none. */
+function timestampStamper() {
+  let isEntry = false;
+  let stamped = false;
+  return (line: string, out: string[]) => {
+    if (line.trim() === '') {
+      if (isEntry && !stamped) out.push(`createTimestamp: ${LOADED_AT}`, `modifyTimestamp: ${LOADED_AT}`);
+      isEntry = false;
+      stamped = false;
+    } else if (/^dn::?/i.test(line)) isEntry = true;
+    else if (/^(modifyTimestamp|createTimestamp):/i.test(line)) stamped = true;
+    out.push(line);
+  };
+}
+
+/** The stamper over a stream (large LDIF files, for slapadd). */
+function loadTimestamps(): Transform {
+  let rest = '';
+  const onLine = timestampStamper();
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop()!;
+      const out: string[] = [];
+      for (const l of lines) onLine(l.replace(/\r$/, ''), out);
+      cb(null, out.length ? `${out.join('\n')}\n` : '');
+    },
+    flush(cb) {
+      const out: string[] = [];
+      if (rest) onLine(rest, out);
+      onLine('', out);
+      cb(null, `${out.join('\n')}\n`);
+    },
+  });
+}
+
+/** The stamper over a whole LDIF text. Pure. */
+export function withLoadTimestamps(ldif: string): string {
+  const onLine = timestampStamper();
+  const out: string[] = [];
+  for (const l of ldif.replace(/\r\n/g, '\n').split('\n')) onLine(l, out);
+  onLine('', out);
+  return `${out.join('\n')}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,9 +528,12 @@ export async function startSlapd(opts: StartSlapdOptions): Promise<Slapd> {
     const maxsize = Math.max(104857600, Math.ceil((extraSize * 12) / 1048576) * 1048576);
     await writeFile(join(dir, 'slapd.conf'), slapdConf({ dir, fixture, ppolicy: opts.fixture === 'openldap', tls, maxsize }));
     const ldif = opts.extraLdif ? withMemberOf(`${fixture.ldif}\n${opts.extraLdif}`) : fixture.ldif;
-    await writeFile(join(dir, 'fixture.ldif'), ldif);
+    await writeFile(join(dir, 'fixture.ldif'), withLoadTimestamps(ldif));
     await run(SLAPADD_BIN, ['-q', '-f', join(dir, 'slapd.conf'), '-l', join(dir, 'fixture.ldif')]);
-    if (opts.extraLdifFile) await run(SLAPADD_BIN, ['-q', '-f', join(dir, 'slapd.conf'), '-l', opts.extraLdifFile]);
+    if (opts.extraLdifFile) {
+      await pipeline(fs.createReadStream(opts.extraLdifFile), loadTimestamps(), fs.createWriteStream(join(dir, 'extra.ldif')));
+      await run(SLAPADD_BIN, ['-q', '-f', join(dir, 'slapd.conf'), '-l', join(dir, 'extra.ldif')]);
+    }
 
     // free ports can be taken between the probe and slapd's bind: retry with new ones
     for (let attempt = 1; ; attempt++) {
