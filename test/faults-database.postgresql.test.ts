@@ -5,21 +5,18 @@
  * the authorization endpoint and the pages; never a stack, an internal detail, a crash or an
  * unhandled rejection); afterwards requests succeed again without restarting the IdP.
  *
- * PostgreSQL only: the outage is a database server going away, which SQLite (a file inside the
+ * PostgreSQL pass only (the `.postgresql.test.ts` name; see scripts/test.mjs): the outage is a database server going away, which SQLite (a file inside the
  * process) has no equivalent of. The database is a throwaway cluster of this test's own
  * (test/helpers/pg-cluster.ts), never the machine's shared one, which other tests are using.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { testBackend } from './helpers/db.js';
 import { startPgCluster, type PgCluster } from './helpers/pg-cluster.js';
 import { collectUnhandled } from './helpers/hostile.js';
-import { isDatabaseUnavailable } from '../src/db/errors.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { Browser } from './helpers/browser.js';
 import { rpConfig, startAuth, submitLogin } from './helpers/rp.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
-const onPostgres = testBackend() === 'postgresql';
 
 interface Hit {
   phase: 'before' | 'outage' | 'after';
@@ -32,8 +29,7 @@ interface Hit {
 
 const STACK = /\bat .*\.(ts|js):\d+|node_modules|prisma|ECONNREFUSED|SELECT |postgres(ql)?:\/\//i;
 
-// Defined in the PostgreSQL pass only (see above); the SQLite pass runs the unit test below.
-if (onPostgres) describe('PostgreSQL outage under load', () => {
+describe('PostgreSQL outage under load', () => {
   let cluster: PgCluster;
   let server: TestServer;
   let service: { id: string; secret: string };
@@ -182,26 +178,4 @@ if (onPostgres) describe('PostgreSQL outage under load', () => {
     expect(after.status).toBe(200);
     expect(after.html).toContain('quantri');
   }, 60_000);
-});
-
-describe('isDatabaseUnavailable', () => {
-  test('outages, by code, SQLSTATE, cause or message; not query errors', () => {
-    const outage = [
-      Object.assign(new Error('x'), { code: 'P1001' }),
-      Object.assign(new Error('x'), { code: 'P2024' }),
-      new Error('wrapped', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }) }),
-      Object.assign(new Error('x'), { code: 'P2010', meta: { code: '57P03' } }),
-      new Error('Connection terminated unexpectedly'),
-      new Error('Invalid `prisma.client.findUnique()` invocation:\n\nDatabase error. Code: `57P01`. Message: `terminating connection due to administrator command`'),
-    ];
-    const notOutage = [
-      Object.assign(new Error('Unique constraint failed'), { code: 'P2002' }),
-      Object.assign(new Error('x'), { code: 'P2010', meta: { code: '23505' } }),
-      new Error('syntax error at or near "SELEC"'),
-      'Connection terminated',
-      null,
-    ];
-    expect(outage.map((e) => isDatabaseUnavailable(e))).toEqual(outage.map(() => true));
-    expect(notOutage.map((e) => isDatabaseUnavailable(e))).toEqual(notOutage.map(() => false));
-  });
 });

@@ -11,7 +11,7 @@
  * - with a short SYNC_INTERVAL on both, the directory syncs never overlap: at most one run is in
  *   progress at any moment, and the recorded runs' intervals are disjoint.
  *
- * PostgreSQL pass only: several instances on one database is the PostgreSQL deployment (SQLite is
+ * PostgreSQL pass only (the `.postgresql.test.ts` name; see scripts/test.mjs): several instances on one database is the PostgreSQL deployment (SQLite is
  * one file on one host, for a single instance). The in-process two-instance tests
  * (key-rotation, sync-scheduler, throttle) cover the same rules on both backends; this one proves
  * them across real processes.
@@ -21,7 +21,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Browser } from './helpers/browser.js';
 import { submitLogin } from './helpers/rp.js';
-import { createEmptyTestDatabase, testBackend, type EmptyTestDatabase } from './helpers/db.js';
+import { createEmptyTestDatabase, type EmptyTestDatabase } from './helpers/db.js';
 import { startSlapd, type Slapd } from './helpers/slapd.js';
 import { zimbraPeople as P } from './fixtures/ldap/zimbra.ldif.js';
 import { MAIL_DOMAIN } from './fixtures/ldap/generate.js';
@@ -57,7 +57,7 @@ async function alternatingBalancer(): Promise<{ url: string; port: number; setBa
   };
 }
 
-(testBackend() === 'postgresql' ? describe : describe.skip)('two instances on one PostgreSQL database', () => {
+describe('two instances on one PostgreSQL database', () => {
   let slapd: Slapd;
   let database: EmptyTestDatabase;
   let db: Database;
