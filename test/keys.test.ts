@@ -213,6 +213,24 @@ describe(`key store on ${testBackend()}`, () => {
     expect(() => generateJwk('HS256')).toThrow(/unsupported signing algorithm HS256/);
   });
 
+  it('instances starting together on a fresh database make one key per algorithm between them, and see the same set', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const stores = [1, 2, 3].map(() => createKeyStore(fresh.db.prisma, { secret: SECRET, algs: ['ES256', 'RS256'] }));
+      const created = await Promise.all(stores.map((s) => s.ensure()));
+      expect(created.flat()).toHaveLength(2);
+      const rows = await stores[0]!.list();
+      expect(rows.map((r) => r.alg).sort()).toEqual(['ES256', 'RS256']);
+      const sets = await Promise.all(stores.map(async (s) => (await s.current()).jwks.map((k) => k.kid).sort()));
+      expect(sets[1]).toEqual(sets[0]);
+      expect(sets[2]).toEqual(sets[0]);
+      // the lease is free again
+      expect(await fresh.db.prisma.lease.count()).toBe(0);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('ensure → current → rotate → retireExpired, end to end', async () => {
     const prisma = t.db.prisma;
     const store = createKeyStore(prisma, { secret: SECRET, algs: ['ES256', 'RS256'] });

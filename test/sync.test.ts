@@ -14,7 +14,7 @@ import { DirectoryUnavailableError, type DirectoryConnector, type EntryResult, t
 import { createLogger } from '../src/util/logger.js';
 import { GONE_REASON, disabledByDirectory, readSyncMarker } from '../src/sync/reconcile.js';
 import { runSync, type RunSyncOptions, type SyncProgress, type SyncRunResult } from '../src/sync/runner.js';
-import { acquireLease, currentLease } from '../src/sync/lease.js';
+import { acquireLease, currentLease } from '../src/db/lease.js';
 import { listSyncRuns, readHighWaterMark } from '../src/sync/state.js';
 import { createTestDatabase, testBackend, type TestDatabase } from './helpers/db.js';
 import { startSlapd, type Slapd } from './helpers/slapd.js';

@@ -49,7 +49,7 @@ import { Prisma } from '../db/generated/sqlite/client.js';
 import type { Logger } from '../util/logger.js';
 import type { AuditEventInput, AuditRecorder } from '../audit/log.js';
 import { DirectoryUnavailableError, type DirectoryConnector, type DirectoryIdentity, type ListOptions } from '../directory/types.js';
-import { currentLease, holdLease, isUniqueViolation, type HeldLease } from './lease.js';
+import { currentLease, holdLease, isUniqueViolation, type HeldLease } from '../db/lease.js';
 import {
   PENDING_MARKER_TEXT,
   directorySaysOff,

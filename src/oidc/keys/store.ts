@@ -8,6 +8,7 @@ import type { Db } from '../../db/client.js';
 import { open, seal } from './envelope.js';
 import { keySchedule, type KeySet } from './schedule.js';
 import type { AuditRecorder } from '../../audit/log.js';
+import { acquireLease, releaseLease } from '../../db/lease.js';
 
 export const SUPPORTED_SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
 export type SigningAlg = (typeof SUPPORTED_SIGNING_ALGS)[number];
@@ -22,6 +23,11 @@ export interface StoredKey {
   createdAt: Date;
   encryptedJwk: string;
 }
+
+/** The lease that makes key creation one instance at a time; held for milliseconds, expires if its holder dies. */
+const KEYS_LEASE = 'keys';
+const ENSURE_LEASE_MS = 30_000;
+const ENSURE_WAIT_MS = 40_000;
 
 export type PrivateJwk = Record<string, unknown> & { kid: string; alg: string; use: 'sig' };
 
@@ -56,18 +62,36 @@ export function createKeyStore(prisma: Db, { secret, algs, audit }: KeyStoreOpti
   return {
     list,
 
-    /** Creates a key for every configured algorithm that has none signing now. Returns the new kids. */
+    /**
+     * Creates a key for every configured algorithm that has none signing now. Returns the new kids.
+     * One instance at a time (a lease): instances starting together on a fresh database would
+     * otherwise each make their own keys and, until their next refresh, each publish only theirs.
+     */
     async ensure(now = new Date()): Promise<string[]> {
-      const set = keySchedule(await list(), now, algs);
-      const created: string[] = [];
-      for (const alg of algs) {
-        if (set.signing.has(alg)) continue;
-        const jwk = generateJwk(alg);
-        await insert(jwk, now);
-        created.push(jwk.kid);
-        await audit?.record({ type: 'keys.created', outcome: 'success', detail: { kid: jwk.kid, alg, reason: 'no key signing for this algorithm' } });
+      const missing = async () => {
+        const set = keySchedule(await list(), now, algs);
+        return algs.filter((alg) => !set.signing.has(alg));
+      };
+      if (!(await missing()).length) return [];
+      const holder = `keys-${randomUUID()}`;
+      const deadline = Date.now() + ENSURE_WAIT_MS;
+      while (!(await acquireLease(prisma, KEYS_LEASE, holder, ENSURE_LEASE_MS))) {
+        // another instance is making them: wait for it, then see what is still missing
+        if (Date.now() > deadline) throw new Error('signing keys: another instance holds the key lease and has not finished');
+        await new Promise((r) => setTimeout(r, 100));
       }
-      return created;
+      try {
+        const created: string[] = [];
+        for (const alg of await missing()) {
+          const jwk = generateJwk(alg);
+          await insert(jwk, now);
+          created.push(jwk.kid);
+          await audit?.record({ type: 'keys.created', outcome: 'success', detail: { kid: jwk.kid, alg, reason: 'no key signing for this algorithm' } });
+        }
+        return created;
+      } finally {
+        await releaseLease(prisma, KEYS_LEASE, holder);
+      }
     },
 
     /**

@@ -14,7 +14,7 @@
  * step (NTP); the TTL (default 60 s) is far above any sane skew.
  */
 import type { Db } from '../db/client.js';
-import { isUniqueViolation } from '../db/errors.js';
+import { isUniqueViolation } from './errors.js';
 
 export interface LeaseInfo {
   name: string;

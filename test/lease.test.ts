@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { openDatabase, type Database } from '../src/db/client.js';
-import { acquireLease, currentLease, holdLease, releaseLease, renewLease } from '../src/sync/lease.js';
+import { acquireLease, currentLease, holdLease, releaseLease, renewLease } from '../src/db/lease.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 let t: TestDatabase;
