@@ -175,12 +175,12 @@ export interface BareClient {
 }
 
 /** The baseline: oidc-provider with its in-memory adapter on its own Koa server (provider.listen). */
-export async function startBareProvider(clients: BareClient[], cpuProfDir?: string): Promise<ServerProcess> {
+export async function startBareProvider(clients: BareClient[], cpuProfDir?: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
   const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   return spawnServer({
     args: [...prof, '--import', tsx(), join(ROOT, 'bench', 'bare-provider.ts')],
-    env: { NODE_ENV: 'production', PORT: String(port), BARE_CLIENTS: JSON.stringify(clients), COOKIE_KEYS: TEST_SECRETS.COOKIE_KEYS },
+    env: { NODE_ENV: 'production', PORT: String(port), BARE_CLIENTS: JSON.stringify(clients), COOKIE_KEYS: TEST_SECRETS.COOKIE_KEYS, ...env },
     port,
     readyPath: '/.well-known/openid-configuration',
   });
