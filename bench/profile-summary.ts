@@ -14,7 +14,7 @@ export function where(url: string): string {
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
   if (url.startsWith('node:')) return url;
-  const src = /\/(src|bench|test)\/(.*)$/.exec(url);
+  const src = /\/(src|dist|bench|test)\/(.*)$/.exec(url);
   if (src) return `${src[1]}/${src[2]!.split('/').slice(0, -1).join('/') || '.'}`;
   return url;
 }

@@ -12,8 +12,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from './build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// tests that run the real `sso` command (bin/sso.js) run dist/: build it once, before jest's workers
+await build();
 const backends = (process.env.TEST_BACKENDS ?? 'sqlite,postgresql').split(',').map((s) => s.trim()).filter(Boolean);
 const dir = mkdtempSync(join(tmpdir(), 'sso-jest-'));
 let passed = 0;

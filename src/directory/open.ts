@@ -8,7 +8,7 @@ import type { Logger } from '../util/logger.js';
 import { ConfigError } from '../config/load.js';
 import type { DirectoryConnector } from './types.js';
 import { LdapConnector } from './ldap/connector.js';
-import { startDemoDirectory, type DemoDirectory } from './demo/server.js';
+import type { DemoDirectory } from './demo/server.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 export interface OpenDirectory {
@@ -34,6 +34,8 @@ export async function openDirectory(settings: DirectorySettings, logger: Logger,
     const connector = new LdapConnector({ settings, logger, ca: readCa(settings), metrics });
     return { connector, mailDomains: settings.mailDomains, close: () => connector.close() };
   }
+  // loaded only here: the demo's LDAP server library has no business in a real deployment's memory
+  const { startDemoDirectory } = await import('./demo/server.js');
   const demo = await startDemoDirectory();
   const connector = new LdapConnector({
     logger,
