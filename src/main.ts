@@ -60,6 +60,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     audit: services.audit,
     metrics,
     clientCache: services.clientCache,
+    queueLogout: (clientId, accountId, sid) => services.deprovision.queueLogout(clientId, accountId, sid, 'logout at the IdP'),
   });
   const app = createApp({
     config,

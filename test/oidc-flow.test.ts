@@ -233,4 +233,27 @@ describe('logout', () => {
     const again = await browser.go(start.url.toString());
     expect(again.html).toContain('name="password"');
   });
+
+  test('an application whose back-channel endpoint is down at logout gets its token when it answers again (the queue retries)', async () => {
+    const flaky = await logoutReceiver({ failFirst: 1 });
+    try {
+      const c = await server.services.clients.add({ name: 'Một cửa điện tử', type: 'web', redirectUris: [REDIRECT], postLogoutRedirectUris: [AFTER_LOGOUT], backchannelLogoutUri: flaky.url });
+      const config = await rpConfig(server.issuer, c.client.client_id, c.clientSecret!);
+      const browser = new Browser(server.issuer);
+      const { tokens } = await loginAndExchange(config, browser, REDIRECT, 'nguyen.van.a', PASSWORD, 'openid profile');
+      const confirm = await browser.go(oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: AFTER_LOGOUT }).toString());
+      const action = /<form[^>]*id="op.logoutForm"[^>]*action="([^"]*)"/.exec(confirm.html)?.[1] ?? /action="([^"]*)"[^>]*id="op.logoutForm"/.exec(confirm.html)?.[1];
+      const done = await browser.go(action!, { form: { xsrf: inputValue(confirm.html, 'xsrf')!, logout: 'yes' } });
+      expect(done.leftTo).toBe(AFTER_LOGOUT);
+      const [token] = await flaky.waitFor(1, 10_000);
+      expect(flaky.refused).toBe(1);
+      const { payload } = await jwtVerify(token!, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, audience: c.client.client_id });
+      expect(payload.sub).toBe(accountId);
+      expect(payload.sid).toBe(decodeJwt(tokens.id_token!).sid);
+      const rows = (await server.services.deprovision.list({ accountId })).filter((r) => r.clientId === c.client.client_id);
+      expect(rows).toMatchObject([{ status: 'delivered', attempts: 2, reason: 'logout at the IdP' }]);
+    } finally {
+      await flaky.close();
+    }
+  });
 });

@@ -247,6 +247,20 @@ export function createDeprovisioner(opts: DeprovisionerOptions) {
     return r;
   }
 
+  /**
+   * Queues the logout token of one application for one session that ended at the IdP (the person
+   * logged out: RP-initiated logout), to be delivered and retried like the others. Returns
+   * whether one was queued (the application is active and has a back-channel logout URI).
+   */
+  async function queueLogout(clientId: string, accountId: string, sid: string | null, reason: string): Promise<boolean> {
+    const client = await prisma.client.findUnique({ where: { id: clientId }, select: { status: true, backchannelLogoutUri: true } });
+    if (!client || client.status !== 'active' || !client.backchannelLogoutUri) return false;
+    const at = now();
+    await prisma.logoutDelivery.create({ data: { id: randomUUID(), accountId, clientId, sid, uri: client.backchannelLogoutUri, reason, status: 'pending', attempts: 0, nextAttemptAt: at, createdAt: at } });
+    kick();
+    return true;
+  }
+
   async function endAccess(accountId: string, reason: string): Promise<EndAccessResult> {
     let revoked = 0;
     let queued = 0;
@@ -464,6 +478,7 @@ export function createDeprovisioner(opts: DeprovisionerOptions) {
     endAccess,
     endSession,
     revokeApplication,
+    queueLogout,
     deliverDue,
     kick,
 

@@ -31,6 +31,12 @@ export interface ProviderHostDeps {
   audit?: Pick<AuditLog, 'record'> | undefined;
   /** Token counters (sso_tokens_issued_total, sso_token_requests_refused_total). */
   metrics?: Pick<Metrics, 'tokenIssued' | 'tokenRefused' | 'logoutDelivery'> | undefined;
+  /**
+   * Queues the back-channel logout token of one application when a person logs out here
+   * (deprovision's queue: delivered at once, retried with back-off). Without it oidc-provider
+   * posts the token itself, once.
+   */
+  queueLogout?: ((clientId: string, accountId: string, sid: string | null) => Promise<unknown>) | undefined;
   /** Client metadata kept briefly in this process (clients/cache.ts); without it every lookup reads the database. */
   clientCache?: ClientCache | undefined;
 }
@@ -106,6 +112,13 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report): Provider {
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
     return verifyClientSecret(actual, this.clientSecret);
   };
+  const queueLogout = deps.queueLogout;
+  if (queueLogout) {
+    // oidc-provider calls this for each application of the session at logout; the queue delivers
+    provider.Client.prototype.backchannelLogout = function backchannelLogout(this: { clientId: string }, sub: string, sid: string) {
+      return queueLogout(this.clientId, sub, sid ?? null).then(() => undefined);
+    };
+  }
   const log = deps.logger;
   const metrics = deps.metrics;
   provider.on('server_error', (_ctx, err) => log.error({ err: { message: err.message, name: err.name } }, 'oidc server error'));
@@ -115,14 +128,15 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report): Provider {
     const clientSide = /^(HPE_|ECONNRESET|EPIPE|ECONNABORTED|ERR_STREAM_PREMATURE_CLOSE)/.test(String(err.code ?? '')) || /aborted|Parse Error/i.test(err.message);
     log[clientSide ? 'debug' : 'warn']({ event: 'http.connection_error', code: err.code, error: err.message.slice(0, 200) }, 'connection failed while answering');
   });
-  // RP-initiated logout: oidc-provider delivers these itself, once (no retry queue)
+  // RP-initiated logout: with queueLogout these say the token was queued (the queue counts the
+  // deliveries); without it oidc-provider posted it itself, once
   provider.on('backchannel.error', (_ctx, err, client) => {
-    metrics?.logoutDelivery('failed');
-    log.warn({ client: client.clientId, error: err.message }, 'back-channel logout delivery failed');
+    if (!queueLogout) metrics?.logoutDelivery('failed');
+    log.warn({ client: client.clientId, error: err.message }, queueLogout ? 'back-channel logout could not be queued' : 'back-channel logout delivery failed');
   });
   provider.on('backchannel.success', (_ctx, client) => {
-    metrics?.logoutDelivery('delivered');
-    log.info({ client: client.clientId }, 'back-channel logout delivered');
+    if (!queueLogout) metrics?.logoutDelivery('delivered');
+    log.info({ client: client.clientId }, queueLogout ? 'back-channel logout queued' : 'back-channel logout delivered');
   });
   provider.on('end_session.success', (ctx) => {
     void deps.audit?.record({ type: 'logout', outcome: 'success', subject: ctx.oidc.session?.accountId ?? null, clientId: ctx.oidc.client?.clientId ?? null, ip: ctx.ip, detail: {} });

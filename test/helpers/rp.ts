@@ -66,12 +66,19 @@ export async function loginAndExchange(config: oidc.Configuration, browser: Brow
 }
 
 /** An HTTP endpoint that records back-channel logout POSTs. */
-export async function logoutReceiver(): Promise<{ url: string; tokens: string[]; waitFor(n: number, ms?: number): Promise<string[]>; close(): Promise<void> }> {
+/** A back-channel logout endpoint that keeps the tokens it receives; `failFirst` posts are answered 503 (and not kept). */
+export async function logoutReceiver(opts: { failFirst?: number } = {}): Promise<{ url: string; tokens: string[]; refused: number; waitFor(n: number, ms?: number): Promise<string[]>; close(): Promise<void> }> {
   const tokens: string[] = [];
+  const state = { refused: 0 };
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
+      if (state.refused < (opts.failFirst ?? 0)) {
+        state.refused++;
+        res.writeHead(503).end();
+        return;
+      }
       const t = new URLSearchParams(body).get('logout_token');
       if (t) tokens.push(t);
       res.writeHead(200).end();
@@ -82,6 +89,9 @@ export async function logoutReceiver(): Promise<{ url: string; tokens: string[];
   return {
     url: `http://127.0.0.1:${port}/backchannel-logout`,
     tokens,
+    get refused() {
+      return state.refused;
+    },
     async waitFor(n, ms = 5000) {
       const until = Date.now() + ms;
       while (tokens.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
