@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Prisma } from '../src/db/generated/sqlite/client.js';
-import { insertRows, jsonIn, jsonRows, providerOf, selectRows, type Column, type Row } from '../src/db/bulk.js';
+import { insertRows, jsonIn, jsonRows, openBulk, providerOf, selectRows, violatesUnique, type Column, type Row } from '../src/db/bulk.js';
 import { isUniqueViolation } from '../src/db/errors.js';
 import { createTestDatabase, testBackend, type TestDatabase } from './helpers/db.js';
 
@@ -137,5 +137,86 @@ describe('bulk', () => {
   test('names that are not plain identifiers are refused before any SQL', async () => {
     await expect(insertRows(t.db.prisma, 'Account"; --', ACCOUNT, [[null]])).rejects.toThrow(/not a table or column name/);
     expect(() => jsonRows('sqlite', [['a b', 'text']], [])).toThrow(/not a table or column name/);
+  });
+
+  describe('a session (openBulk)', () => {
+    const now = new Date('2026-05-06T07:08:09.010Z');
+    const mk = (login: string, ext: string | null = null): Row => [randomUUID(), login, null, false, `Tên ${login}`, null, null, 'active', 'directory', ext, '{}', now, now, null, false, ''];
+
+    test('thousands of rows in one call are one transaction: all, or none when one clashes', async () => {
+      const bulk = await openBulk(t.db.prisma);
+      try {
+        expect(bulk.provider).toBe(testBackend());
+        const rows = Array.from({ length: 2500 }, (_, i) => mk(`s${i}`, `ext-s${i}`));
+        const ids = await bulk.insertRows('Account', ACCOUNT, rows, 'id');
+        expect(new Set(ids)).toEqual(new Set(rows.map((r) => r[0])));
+        expect(await t.db.prisma.account.count({ where: { login: { startsWith: 's' }, externalId: { startsWith: 'ext-s' } } })).toBe(2500);
+
+        // the clash is in the last rows: the rows before it (other statements on SQLite) are not kept either
+        const more = [...Array.from({ length: 2400 }, (_, i) => mk(`t${i}`)), mk('s7')];
+        const err = await bulk.insertRows('Account', ACCOUNT, more, 'id').catch((e: unknown) => e);
+        expect(violatesUnique(err)).toBe(true);
+        expect(await t.db.prisma.account.count({ where: { login: { startsWith: 't' } } })).toBe(0);
+        // with skipConflicts the others go in
+        const got = await bulk.insertRows('Account', ACCOUNT, more, 'id', { skipConflicts: true });
+        expect(got).toHaveLength(2400);
+      } finally {
+        bulk.close();
+      }
+    });
+
+    test('reads in the order of the database (its collation), as Prisma orders', async () => {
+      const bulk = await openBulk(t.db.prisma);
+      try {
+        await bulk.insertRows('Account', ACCOUNT, ['Zeta', 'alpha', 'Ánh', 'anh', 'b_1', 'B-2', 'đức', 'duc'].map((l) => mk(`o-${l}`)), 'id');
+        const rows = await bulk.selectRows([['login', 'text'], ['createdAt', 'timestamp'], ['emailVerified', 'boolean']], Prisma.sql`
+          SELECT "login", "createdAt", "emailVerified" FROM "Account" WHERE "login" LIKE 'o-%'`, 'login');
+        const prisma = await t.db.prisma.account.findMany({ where: { login: { startsWith: 'o-' } }, orderBy: { login: 'asc' }, select: { login: true } });
+        expect(rows.map((r) => r[0])).toEqual(prisma.map((a) => a.login));
+        expect(rows[0]!.slice(1)).toEqual([now, false]);
+      } finally {
+        bulk.close();
+      }
+    });
+
+    test('an UPDATE ... FROM the rows, in parts, returns every row it changed', async () => {
+      const bulk = await openBulk(t.db.prisma);
+      try {
+        const rows = Array.from({ length: 450 }, (_, i) => mk(`w${i}`));
+        await bulk.insertRows('Account', ACCOUNT, rows, 'id');
+        const changes = rows.filter((_, i) => i % 3 === 0).map((r): Row => [r[0]!, `Đổi ${String(r[1])}`]);
+        const changed = await bulk.withRows<{ id: string }>([['id', 'text'], ['displayName', 'text']], changes, (relation) => Prisma.sql`
+          UPDATE "Account" SET "displayName" = x."displayName" FROM (${relation}) AS x WHERE "Account"."id" = x."id" RETURNING "Account"."id"`);
+        expect(new Set(changed.map((r) => r.id))).toEqual(new Set(changes.map((c) => c[0])));
+        expect(await t.db.prisma.account.count({ where: { displayName: { startsWith: 'Đổi w' } } })).toBe(150);
+      } finally {
+        bulk.close();
+      }
+    });
+
+    test('a write while another connection holds the write lock waits for it, without blocking the process', async () => {
+      const bulk = await openBulk(t.db.prisma);
+      try {
+        let ticks = 0;
+        const timer = setInterval(() => ticks++, 10);
+        let writing: Promise<unknown> | undefined;
+        let wroteAt = 0;
+        // Prisma's connection holds a write transaction open for 300 ms; the session writes meanwhile
+        await t.db.prisma.$transaction(async (tx) => {
+          await tx.account.create({ data: { id: randomUUID(), login: 'lock-holder', displayName: 'x', source: 'local' } });
+          writing = bulk.insertRows('Account', ACCOUNT, [mk('lock-waiter')], 'id').then((r) => ((wroteAt = Date.now()), r));
+          await new Promise((r) => setTimeout(r, 300));
+        });
+        const committedAt = Date.now();
+        expect(await writing).toHaveLength(1);
+        // SQLite has one writer at a time: the write went in after the other committed
+        if (testBackend() === 'sqlite') expect(wroteAt).toBeGreaterThanOrEqual(committedAt);
+        clearInterval(timer);
+        expect(ticks).toBeGreaterThan(10); // timers ran while it waited
+        expect(await t.db.prisma.account.count({ where: { login: { in: ['lock-holder', 'lock-waiter'] } } })).toBe(2);
+      } finally {
+        bulk.close();
+      }
+    });
   });
 });

@@ -9,6 +9,16 @@
  * also be as large as the work needs (SQLite allows 32,766 parameters a statement, PostgreSQL
  * 65,535), and every statement is still one transaction: all of its rows or none.
  *
+ * openBulk(): a session for a long job (the directory sync). On PostgreSQL it runs these
+ * statements through Prisma. On SQLite it opens its own connection to the same file: there a
+ * commit is the expensive part (random-keyed indexes dirty many pages, each commit writes them to
+ * the WAL), so a write of a few thousand rows is one transaction of several statements, run
+ * synchronously, so that nothing else of the process can slip into it (Prisma's SQLite adapter
+ * has one connection: any query made meanwhile would join an open transaction). It never holds a
+ * lock across an await; when another connection holds the write lock it waits asynchronously.
+ * Its statements also stay out of Prisma's client, which keeps the arguments of its last hundred
+ * queries and copies each argument into a log string, live memory that grows with the batch.
+ *
  * Values are what the columns hold as Prisma writes them, so reads through Prisma stay the same:
  *   text       string
  *   boolean    true/false (SQLite stores 1/0)
@@ -18,9 +28,12 @@
  *   null       NULL
  * Table and column names come from our own code, never from input; they are checked anyway.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import BetterSqlite3 from 'better-sqlite3';
 import { Prisma } from './generated/sqlite/client.js';
 import type { Db } from './client.js';
 import type { DbProvider } from './provider.js';
+import { isUniqueViolation } from './errors.js';
 
 export type ColumnType = 'text' | 'boolean' | 'integer' | 'timestamp';
 /** A column: its name and the type its values are read and written as. */
@@ -135,16 +148,184 @@ function readValue(type: ColumnType, v: unknown): Value {
 
 /**
  * Runs `query` (a SELECT whose result columns are named as `columns`) and returns its rows as
- * arrays of typed values, all of them carried back as one JSON text.
+ * arrays of typed values, all of them carried back as one JSON text; in the order of the column
+ * `orderBy` (the database's collation, as its own comparisons use) when given, else in any order.
  */
-export async function selectRows(db: Db, columns: readonly Column[], query: Prisma.Sql): Promise<Value[][]> {
+export async function selectRows(db: Db, columns: readonly Column[], query: Prisma.Sql, orderBy?: string): Promise<Value[][]> {
   const provider = providerOf(db);
   const cols = columns.map(([n]) => `q.${quoted(n)}`).join(', ');
-  const agg = provider === 'sqlite' ? `json_group_array(json_array(${cols}))` : `json_agg(json_build_array(${cols}))::text`;
+  const order = orderBy ? ` ORDER BY q.${quoted(orderBy)}` : '';
+  const agg = provider === 'sqlite' ? `json_group_array(json_array(${cols})${order})` : `json_agg(json_build_array(${cols})${order})::text`;
   const r = await db.$queryRaw<{ j: string | null }[]>(Prisma.sql`SELECT ${Prisma.raw(agg)} AS j FROM (${query}) AS q`);
   const text = r[0]?.j;
   if (!text) return [];
   const rows = JSON.parse(text) as unknown[][];
   for (const row of rows) for (let k = 0; k < columns.length; k++) row[k] = readValue(columns[k]![1], row[k]);
   return rows as Value[][];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+/** A unique or primary-key violation from a session's own SQLite connection. */
+export class UniqueViolation extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`unique constraint failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** A unique violation, whichever way the statement ran (a session's own connection or Prisma). */
+export function violatesUnique(err: unknown): boolean {
+  return err instanceof UniqueViolation || isUniqueViolation(err);
+}
+
+export interface Bulk {
+  readonly provider: DbProvider;
+  /** Rows one write takes at best speed here (a transaction's worth on SQLite). */
+  readonly batchRows: number;
+  /**
+   * Runs `build(relation)`, where relation is a subquery of the rows (jsonRows), as one
+   * transaction; returns the rows the statement returns (RETURNING). build must return the same
+   * SQL for every part of the rows: on SQLite they go in several statements.
+   */
+  withRows<T extends Record<string, unknown>>(columns: readonly Column[], rows: readonly Row[], build: (relation: Prisma.Sql) => Prisma.Sql): Promise<T[]>;
+  /** insertRows(), as one transaction. */
+  insertRows(table: string, columns: readonly Column[], rows: readonly Row[], returning: string, o?: InsertOptions): Promise<Value[]>;
+  /** selectRows(). */
+  selectRows(columns: readonly Column[], query: Prisma.Sql, orderBy?: string): Promise<Value[][]>;
+  close(): void;
+}
+
+function insertSql(table: string, columns: readonly Column[], o: InsertOptions, returning: string) {
+  const names = columns.map(([n]) => quoted(n)).join(', ');
+  // WHERE true: SQLite would read ON CONFLICT as a join constraint of the SELECT otherwise
+  return (relation: Prisma.Sql) => Prisma.sql`INSERT INTO ${Prisma.raw(quoted(table))} (${Prisma.raw(names)})
+    SELECT * FROM (${relation}) AS r WHERE true ${Prisma.raw(o.skipConflicts ? 'ON CONFLICT DO NOTHING' : '')} RETURNING ${Prisma.raw(quoted(returning))}`;
+}
+
+/** Through the Prisma client: one statement each. */
+class PrismaBulk implements Bulk {
+  readonly batchRows = 250;
+  constructor(private readonly db: Db, readonly provider: DbProvider) {}
+
+  async withRows<T extends Record<string, unknown>>(columns: readonly Column[], rows: readonly Row[], build: (relation: Prisma.Sql) => Prisma.Sql): Promise<T[]> {
+    if (!rows.length) return [];
+    return this.db.$queryRaw<T[]>(build(jsonRows(this.provider, columns, rows)));
+  }
+
+  async insertRows(table: string, columns: readonly Column[], rows: readonly Row[], returning: string, o: InsertOptions = {}): Promise<Value[]> {
+    return insertRows(this.db, table, columns, rows, returning, o);
+  }
+
+  selectRows(columns: readonly Column[], query: Prisma.Sql, orderBy?: string): Promise<Value[][]> {
+    return selectRows(this.db, columns, query, orderBy);
+  }
+
+  close(): void {}
+}
+
+/** Rows per statement inside a SQLite transaction: each JSON value stays small (young, cheap garbage). */
+const SQLITE_STATEMENT_ROWS = 100;
+/** How long a SQLite write waits for another connection's write lock, in all (Prisma's client waits as long). */
+const SQLITE_BUSY_MS = 10_000;
+
+/** A value as better-sqlite3 binds it, in the form Prisma's adapter writes. */
+function sqliteArg(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString().replace('Z', '+00:00');
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v;
+}
+
+function sqliteCode(err: unknown): string {
+  const c = (err as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : '';
+}
+
+/** Its own connection to the database file. */
+class SqliteBulk implements Bulk {
+  readonly provider = 'sqlite' as const;
+  readonly batchRows = 2000;
+  private readonly conn: BetterSqlite3.Database;
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(file: string) {
+    // busy: answered at once and waited for below, without blocking the process
+    this.conn = new BetterSqlite3(file, { fileMustExist: true, timeout: 0 });
+    this.conn.pragma('synchronous = NORMAL');
+    this.conn.pragma('foreign_keys = ON');
+  }
+
+  private statement(sql: string): BetterSqlite3.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.conn.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
+  /** Runs fn (synchronous statements), again while another connection holds the lock. */
+  private async retrying<T>(fn: () => T): Promise<T> {
+    const until = Date.now() + SQLITE_BUSY_MS;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      try {
+        return fn();
+      } catch (err) {
+        const code = sqliteCode(err);
+        if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new UniqueViolation(err);
+        if (!(code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) || Date.now() >= until) throw err;
+      }
+      await sleep(delay);
+    }
+  }
+
+  async withRows<T extends Record<string, unknown>>(columns: readonly Column[], rows: readonly Row[], build: (relation: Prisma.Sql) => Prisma.Sql): Promise<T[]> {
+    if (!rows.length) return [];
+    const parts: Prisma.Sql[] = [];
+    for (let i = 0; i < rows.length; i += SQLITE_STATEMENT_ROWS) parts.push(build(jsonRows('sqlite', columns, rows.slice(i, i + SQLITE_STATEMENT_ROWS))));
+    // BEGIN IMMEDIATE: the write lock is taken first, or the transaction is tried again whole
+    const all = this.conn.transaction(() => {
+      const out: T[] = [];
+      for (const sql of parts) {
+        const st = this.statement(sql.sql);
+        const args = sql.values.map(sqliteArg);
+        if (st.reader) out.push(...(st.raw(false).all(...args) as T[]));
+        else st.run(...args);
+      }
+      return out;
+    });
+    return this.retrying(() => all.immediate());
+  }
+
+  async insertRows(table: string, columns: readonly Column[], rows: readonly Row[], returning: string, o: InsertOptions = {}): Promise<Value[]> {
+    const out = await this.withRows<Record<string, Value>>(columns, rows, insertSql(table, columns, o, returning));
+    return out.map((r) => r[returning] as Value);
+  }
+
+  async selectRows(columns: readonly Column[], query: Prisma.Sql, orderBy?: string): Promise<Value[][]> {
+    const sql = orderBy ? Prisma.sql`SELECT * FROM (${query}) AS q ORDER BY q.${Prisma.raw(quoted(orderBy))}` : query;
+    const st = this.statement(sql.sql);
+    const rows = await this.retrying(() => st.raw(true).all(...sql.values.map(sqliteArg)) as unknown[][]);
+    for (const row of rows) for (let k = 0; k < columns.length; k++) row[k] = readValue(columns[k]![1], row[k]);
+    return rows as Value[][];
+  }
+
+  close(): void {
+    this.statements.clear();
+    if (this.conn.open) this.conn.close();
+  }
+}
+
+/**
+ * A session for a long job on this database (see the top of this file); close() it at the end.
+ * An in-memory SQLite database (no file to open twice) is served through Prisma.
+ */
+export async function openBulk(db: Db): Promise<Bulk> {
+  const provider = providerOf(db);
+  if (provider === 'sqlite') {
+    const main = await db.$queryRawUnsafe<{ file: string | null }[]>(`SELECT "file" FROM pragma_database_list WHERE "name" = 'main'`);
+    const file = main[0]?.file;
+    if (file) return new SqliteBulk(file);
+  }
+  return new PrismaBulk(db, provider);
 }
