@@ -450,6 +450,7 @@ describe(`the audit log on ${backend}`, () => {
   it('never throws when it cannot write: the action goes ahead, the event is logged at error level', async () => {
     const { logger, lines } = capturingLogger();
     const failing = createAuditLog({
+      _activeProvider: 'sqlite',
       auditEvent: { findFirst: async () => null },
       syncState: { findUnique: async () => null },
       $executeRaw: async () => { throw new Error('database unreachable'); },

@@ -23,7 +23,7 @@
  */
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { Prisma } from '../db/generated/sqlite/client.js';
+import { insertRows, type Column } from '../db/bulk.js';
 import type { Logger } from '../util/logger.js';
 import { ChainVerifier, chainRows, GENESIS_ANCHOR, type ChainAnchor, type ChainProblem, type ChainRow } from './chain.js';
 import { normalizeEvent, type AuditEventInput, type AuditEventType, type NormalizedEvent } from './events.js';
@@ -31,8 +31,12 @@ import { csvHeader, csvLine, jsonlLine, type ExportFormat } from './export.js';
 
 export const ANCHOR_STATE = 'audit.anchor';
 const BATCH = 1000;
-/** Events per INSERT (11 parameters each: within SQLite's and PostgreSQL's limits). */
+/** Events per INSERT (one JSON value: no parameter limit; this bounds a statement's time). */
 const WRITE_BATCH = 500;
+const EVENT_COLUMNS: Column[] = [
+  ['seq', 'integer'], ['at', 'timestamp'], ['type', 'text'], ['outcome', 'text'], ['actor', 'text'], ['subject', 'text'],
+  ['clientId', 'text'], ['ip', 'text'], ['detail', 'text'], ['prevHash', 'text'], ['hash', 'text'],
+];
 const MAX_ATTEMPTS = 60;
 
 export interface AuditLogOptions {
@@ -132,22 +136,18 @@ export function createAuditLog(prisma: Db, opts: AuditLogOptions) {
   }
 
   /**
-   * One multi-row INSERT: one statement, so all of its rows or none are written (a seq taken by
-   * another instance refuses the whole batch). Raw SQL because the client's createMany costs
-   * several times more per row; the columns are the model's, in the same form on both databases.
+   * One INSERT of the whole batch through one JSON value (db/bulk.ts): one statement, so all of
+   * its rows or none are written (a seq taken by another instance refuses the whole batch).
    */
-  async function insertRows(rows: ChainRow[]): Promise<void> {
-    const values = rows.map((r) => Prisma.sql`(${r.seq}, ${new Date(r.at)}, ${r.type}, ${r.outcome}, ${r.actor}, ${r.subject}, ${r.clientId}, ${r.ip}, ${r.detail}, ${r.prevHash}, ${r.hash})`);
-    await prisma.$executeRaw(Prisma.sql`
-      INSERT INTO "AuditEvent" ("seq", "at", "type", "outcome", "actor", "subject", "clientId", "ip", "detail", "prevHash", "hash")
-      VALUES ${Prisma.join(values)}`);
+  async function insertChainRows(rows: ChainRow[]): Promise<void> {
+    await insertRows(prisma, 'AuditEvent', EVENT_COLUMNS, rows.map((r) => [r.seq, r.at instanceof Date ? r.at : new Date(r.at), r.type, r.outcome, r.actor, r.subject, r.clientId, r.ip, r.detail, r.prevHash, r.hash]));
   }
 
   async function append(events: NormalizedEvent[]): Promise<ChainRow[]> {
     for (let attempt = 1; ; attempt++) {
       const rows = chainRows(await lastLink(), events);
       try {
-        await insertRows(rows);
+        await insertChainRows(rows);
         return rows;
       } catch (err) {
         if (!isUniqueViolation(err) || attempt >= MAX_ATTEMPTS) throw err;
