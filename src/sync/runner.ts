@@ -49,7 +49,8 @@ import { Prisma } from '../db/generated/sqlite/client.js';
 import type { Logger } from '../util/logger.js';
 import type { AuditEventInput, AuditRecorder } from '../audit/log.js';
 import { DirectoryUnavailableError, type DirectoryConnector, type DirectoryIdentity, type ListOptions } from '../directory/types.js';
-import { currentLease, holdLease, isUniqueViolation, type HeldLease } from '../db/lease.js';
+import { currentLease, holdLease, type HeldLease } from '../db/lease.js';
+import { openBulk, violatesUnique, type Bulk } from '../db/bulk.js';
 import {
   PENDING_MARKER_TEXT,
   directorySaysOff,
@@ -64,6 +65,16 @@ import {
   type RefuseDecision,
 } from './reconcile.js';
 import { changedSince, readHighWaterMark, writeHighWaterMark } from './state.js';
+import {
+  accountsByExternalIdOrLogin,
+  countNothingToApply,
+  insertAccounts,
+  readStaged,
+  stageRows,
+  updateAccounts,
+  type AccountUpdate,
+  type NewAccount,
+} from './store.js';
 
 export const SYNC_LEASE = 'sync';
 
@@ -149,7 +160,7 @@ export interface RunSyncOptions {
   audit?: AuditRecorder | undefined;
   onProgress?: (p: SyncProgress) => void;
   signal?: AbortSignal;
-  /** Entries per database batch. Default: pageSize, at most 250. */
+  /** Entries per database batch. Default: what the database takes best (SQLite 2,000 a transaction, PostgreSQL 250 a statement; db/bulk.ts). */
   batchSize?: number;
   /** Errors kept in the record. Default 100. */
   maxErrors?: number;
@@ -193,8 +204,6 @@ const listingFailure = (err: unknown) => (err instanceof DirectoryUnavailableErr
 
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim().slice(0, 500);
 
-/** Entries per database statement unless batchSize says otherwise. */
-const DEFAULT_MAX_BATCH = 250;
 /** Conflicts retried once at the end of a run (a login freed later in the same run), at most. */
 const MAX_DEFERRED = 1000;
 /** Accounts whose endAccess failed earlier, retried per run, at most. */
@@ -221,24 +230,18 @@ function parseStaged(json: string): DirectoryIdentity | null {
 
 const OFF_PREFIX = '{"off":1%';
 
-/**
- * The columns a batch of decisions writes: the union of their keys, in a stable order. Each is an
- * Account column name from our own code (accountFields, reconcile), never from the directory;
- * checked anyway before it is put into SQL.
- */
-function accountColumns(data: object[]): string[] {
-  const keys = new Set<string>();
-  for (const d of data) for (const k of Object.keys(d)) keys.add(k);
-  for (const k of keys) if (!/^[A-Za-z][A-Za-z0-9]*$/.test(k) || k === 'id' || k === 'createdAt' || k === 'updatedAt') throw new Error(`not an account column the sync writes: ${k}`);
-  return [...keys].sort();
-}
-
 type CreateData = Extract<ReconcileDecision, { action: 'create' }>['data'];
-interface PendingCreate {
-  id: string;
+interface PendingCreate extends NewAccount {
   identity: DirectoryIdentity;
   data: CreateData;
   reason?: string | undefined;
+}
+
+/** A decided change to an existing account, to be written with the others of its batch. */
+interface PendingChange {
+  identity: DirectoryIdentity;
+  before: AccountSnapshot;
+  d: Extract<ReconcileDecision, { action: 'update' | 'enable' | 'disable' }>;
 }
 
 export async function runSync(o: RunSyncOptions): Promise<SyncRunResult> {
@@ -300,8 +303,10 @@ class Run {
   /** Full runs: accounts created since are not taken for gone. */
   goneCutoff = new Date(0);
   readonly dryRun: boolean;
-  readonly batchSize: number;
+  batchSize = 1;
   readonly maxErrors: number;
+  /** The run's bulk reads and writes (opened by execute()). */
+  private bulkSession: Bulk | undefined;
 
   constructor(
     readonly o: RunSyncOptions,
@@ -311,14 +316,15 @@ class Run {
     readonly startedAt: Date,
   ) {
     this.dryRun = !!o.dryRun;
-    // Prisma keeps the arguments of its last 100 debug calls (about its last few dozen queries)
-    // whether DEBUG is set or not: the batch size bounds that memory too.
-    this.batchSize = Math.max(1, Math.min(o.batchSize ?? Math.min(o.pageSize, DEFAULT_MAX_BATCH), 5000));
     this.maxErrors = o.maxErrors ?? 100;
   }
 
   get prisma() {
     return this.o.prisma;
+  }
+  get bulk(): Bulk {
+    if (!this.bulkSession) throw new Error('no bulk session: execute() opens it');
+    return this.bulkSession;
   }
   get log() {
     return this.o.logger;
@@ -374,6 +380,8 @@ class Run {
     let extra: Partial<SyncRunResult> = {};
     let aborted = false;
     try {
+      this.bulkSession = await openBulk(this.prisma);
+      this.batchSize = Math.max(1, Math.min(this.o.batchSize ?? this.bulkSession.batchRows, 5000));
       if (!this.dryRun) await this.retryPendingEndAccess();
       const r = this.o.mode === 'full' ? await this.full() : await this.changed();
       status = r.status;
@@ -387,6 +395,7 @@ class Run {
     } finally {
       await this.auditsInFlight;
       if (this.o.mode === 'full') await this.prisma.syncStage.deleteMany({ where: { runId: this.id } }).catch(() => undefined);
+      this.bulkSession?.close();
     }
     const finishedAt = new Date();
     const result: SyncRunResult = {
@@ -520,10 +529,14 @@ class Run {
       this.log.warn({ event: 'sync.forced', run: this.id, wouldDisable, activeBefore, reasons: refusal.reasons.map((r) => r.message) }, 'sync safety threshold overridden');
     }
 
-    // apply the staged entries, batch by batch; the next batch is read while one is applied
-    const readStage = (after: string) => this.prisma.syncStage.findMany({ where: { runId: this.id, externalId: { gt: after } }, orderBy: { externalId: 'asc' }, take: this.batchSize });
+    // apply the staged entries, batch by batch; the next batch is read while one is applied. Those
+    // whose account already said the same when listed are only counted.
+    const nothingToApply = await countNothingToApply(this.prisma, this.id);
+    this.counts.unchanged += nothingToApply;
+    const readStage = (after: string) => readStaged(this.bulk, this.id, after, this.batchSize);
     let next = readStage('');
-    let done = 0;
+    let done = nothingToApply;
+    this.progress({ phase: 'applying', done, total: staged });
     for (;;) {
       this.check();
       const rows = await next;
@@ -592,19 +605,15 @@ class Run {
     }
     const values = [...unique.values()];
     const unchanged = await this.unchangedNow(values);
-    const rows = values.map((i) => Prisma.sql`(${this.id}, ${i.externalId}, ${stageJson(i, unchanged.has(i.externalId))})`);
-    const inserted = await this.prisma.$queryRaw<{ externalId: string }[]>(Prisma.sql`
-      INSERT INTO "SyncStage" ("runId", "externalId", "identity") VALUES ${Prisma.join(rows)}
-      ON CONFLICT DO NOTHING RETURNING "externalId"`);
-    if (inserted.length < values.length) {
-      const got = new Set(inserted.map((r) => r.externalId));
+    const got = await stageRows(this.bulk, this.id, values.map((i) => [i.externalId, stageJson(i, unchanged.has(i.externalId))] as const));
+    if (got.size < values.length) {
       for (const i of values) {
         if (got.has(i.externalId)) continue;
         this.counts.failed += 1;
         this.error({ kind: 'duplicate', dn: i.dn, externalId: i.externalId, login: i.login, error: 'another entry in the listing has the same id' });
       }
     }
-    return inserted.length;
+    return got.size;
   }
 
   /**
@@ -619,7 +628,9 @@ class Run {
     const now = new Date();
     const out = new Set<string>();
     for (const i of identities) {
-      const d = reconcile(i, linked.get(i.externalId) ?? null, holders.get(i.login) ?? null, { mailDomains: this.o.mailDomains, now });
+      const account = linked.get(i.externalId);
+      if (!account) continue; // to be created: not unchanged
+      const d = reconcile(i, account, holders.get(i.login) ?? null, { mailDomains: this.o.mailDomains, now });
       if (d.action === 'unchanged') out.add(i.externalId);
     }
     return out;
@@ -629,7 +640,7 @@ class Run {
   private async accountsOf(identities: DirectoryIdentity[]): Promise<{ linked: Map<string, AccountSnapshot>; holders: Map<string, AccountSnapshot> }> {
     const ids = new Set(identities.map((i) => i.externalId));
     const logins = new Set(identities.map((i) => i.login));
-    const rows = await this.prisma.account.findMany({ where: { OR: [{ externalId: { in: [...ids] } }, { login: { in: [...logins] } }] } });
+    const rows = await accountsByExternalIdOrLogin(this.bulk, [...ids], [...logins]);
     const linked = new Map<string, AccountSnapshot>();
     const holders = new Map<string, AccountSnapshot>();
     for (const a of rows) {
@@ -716,8 +727,8 @@ class Run {
 
   /**
    * One batch of identities: their linked accounts and the holders of their logins are read in one
-   * query, then each is decided and written. `final`: conflicts are counted now rather than
-   * retried at the end of the run.
+   * query, then each is decided; the changes are written in one statement, the new accounts in
+   * another. `final`: conflicts are counted now rather than retried at the end of the run.
    */
   private async applyBatch(input: DirectoryIdentity[], final: boolean): Promise<void> {
     if (!input.length) return;
@@ -730,7 +741,7 @@ class Run {
     const identities = [...byId.values()];
     const { linked, holders } = await this.accountsOf(identities);
     const creates: PendingCreate[] = [];
-    const toEnd: { accountId: string; reason: string; at: Date; attributes: string }[] = [];
+    const changes: PendingChange[] = [];
     const audits: Promise<unknown>[] = [];
     const now = new Date();
 
@@ -760,35 +771,9 @@ class Run {
             this.count(d.action);
             break;
           }
-          try {
-            // guarded on the status the decision was made on: a concurrent `sso account disable` wins
-            const guard = d.action === 'enable' ? { status: before.status, disabledAt: before.disabledAt } : { status: before.status };
-            const { count } = await this.prisma.account.updateMany({ where: { id: before.id, ...guard }, data: d.data });
-            if (count === 0) {
-              this.counts.failed += 1;
-              this.applyErrors += 1;
-              this.error({ kind: 'apply', externalId: identity.externalId, login: identity.login, accountId: before.id, error: 'the account changed during the sync; the next run applies it' });
-              break;
-            }
-          } catch (err) {
-            if (isUniqueViolation(err)) {
-              this.conflict(identity, before.id, `login "${identity.login}" was taken while the sync ran`, final);
-              break;
-            }
-            throw err;
-          }
-          this.count(d.action);
-          if (d.action !== 'update') {
-            const to = d.action === 'disable' ? 'disabled' : 'active';
-            audits.push(this.audit({
-              type: 'account.status_changed', outcome: to, subject: before.id,
-              detail: { login: identity.login, from: before.status, to, source: 'directory', reason: d.action === 'disable' ? d.reason : 'directory: active again' },
-            }));
-          }
-          if (d.action === 'disable') toEnd.push({ accountId: before.id, reason: d.reason, at: d.data.disabledAt, attributes: d.data.attributes });
-          if (d.action === 'enable') this.log.info({ event: 'account.enabled', account: before.id, login: identity.login, reason: 'directory: active again' }, 'account re-enabled: the directory re-activated it');
-          if (d.action === 'disable') this.log.info({ event: 'account.disabled', account: before.id, login: identity.login, reason: d.reason }, 'account disabled: the directory says so');
-          if (d.action === 'update' && d.changed.includes('login')) this.log.info({ event: 'account.renamed', account: before.id, from: before.login, to: identity.login }, 'directory login changed; account kept');
+          changes.push({ identity, before, d });
+          // later entries of this batch see the login moved (if the write is refused, a create that
+          // takes the old login clashes and is reported, and the run converges at the next one)
           if (before.login !== identity.login && holders.get(before.login)?.id === before.id) holders.delete(before.login);
           holders.set(identity.login, { ...before, login: identity.login });
           break;
@@ -796,9 +781,64 @@ class Run {
       }
     }
 
+    if (changes.length) await this.update(changes, final, audits);
     if (creates.length) await this.create(creates, final, audits);
-    for (const e of toEnd) await this.end(e.accountId, e.reason, e.at, e.attributes);
     await this.auditsWritten(audits);
+  }
+
+  /**
+   * Writes the changes of a batch: in one statement, or, when that is refused for a login taken
+   * (by another account of the batch, or meanwhile), one by one, so that only those are conflicts.
+   */
+  private async update(changes: PendingChange[], final: boolean, audits: Promise<unknown>[]): Promise<void> {
+    const now = new Date();
+    // guarded on the status the decision was made on: a concurrent `sso account disable` wins
+    const updates = changes.map(({ before, d }): AccountUpdate => ({
+      id: before.id,
+      data: d.data as AccountUpdate['data'],
+      status: before.status,
+      ...(d.action === 'enable' ? { disabledAt: before.disabledAt } : {}),
+    }));
+    let written: Set<string> | null = null;
+    try {
+      written = await updateAccounts(this.bulk, updates, now);
+    } catch (err) {
+      if (!violatesUnique(err)) throw err;
+    }
+    const toEnd: { accountId: string; reason: string; at: Date; attributes: string }[] = [];
+    for (let k = 0; k < changes.length; k++) {
+      const { identity, before, d } = changes[k]!;
+      let ok: boolean;
+      if (written) ok = written.has(before.id);
+      else {
+        try {
+          ok = (await updateAccounts(this.bulk, [updates[k]!], now)).size === 1;
+        } catch (err) {
+          if (!violatesUnique(err)) throw err;
+          this.conflict(identity, before.id, `login "${identity.login}" was taken while the sync ran`, final);
+          continue;
+        }
+      }
+      if (!ok) {
+        this.counts.failed += 1;
+        this.applyErrors += 1;
+        this.error({ kind: 'apply', externalId: identity.externalId, login: identity.login, accountId: before.id, error: 'the account changed during the sync; the next run applies it' });
+        continue;
+      }
+      this.count(d.action);
+      if (d.action !== 'update') {
+        const to = d.action === 'disable' ? 'disabled' : 'active';
+        audits.push(this.audit({
+          type: 'account.status_changed', outcome: to, subject: before.id,
+          detail: { login: identity.login, from: before.status, to, source: 'directory', reason: d.action === 'disable' ? d.reason : 'directory: active again' },
+        }));
+      }
+      if (d.action === 'disable') toEnd.push({ accountId: before.id, reason: d.reason, at: d.data.disabledAt, attributes: d.data.attributes });
+      if (d.action === 'enable') this.log.info({ event: 'account.enabled', account: before.id, login: identity.login, reason: 'directory: active again' }, 'account re-enabled: the directory re-activated it');
+      if (d.action === 'disable') this.log.info({ event: 'account.disabled', account: before.id, login: identity.login, reason: d.reason }, 'account disabled: the directory says so');
+      if (d.action === 'update' && d.changed.includes('login')) this.log.info({ event: 'account.renamed', account: before.id, from: before.login, to: identity.login }, 'directory login changed; account kept');
+    }
+    for (const e of toEnd) await this.end(e.accountId, e.reason, e.at, e.attributes);
   }
 
   /**
@@ -834,22 +874,10 @@ class Run {
       this.counts.created += creates.length;
       return;
     }
-    // One multi-row INSERT (several times faster than createMany through the ORM). ON CONFLICT DO
-    // NOTHING: a row that clashes with one written meanwhile (the person's first login creating the
-    // account at this moment) is simply not inserted, and reported below.
-    // Every column the decision sets (accountFields and the status), whatever they are.
-    const now = new Date();
-    const columns = accountColumns(creates.map((c) => c.data));
-    const rows = creates.map(({ id, data }) => {
-      const d = data as Record<string, unknown>;
-      return Prisma.sql`(${id}, ${now}, ${now}, ${Prisma.join(columns.map((c) => d[c] ?? null))})`;
-    });
-    const inserted = await this.prisma.$queryRaw<{ id: string }[]>(Prisma.sql`
-      INSERT INTO "Account" ("id", "createdAt", "updatedAt", ${Prisma.join(columns.map((c) => Prisma.raw(`"${c}"`)))})
-      VALUES ${Prisma.join(rows)}
-      ON CONFLICT DO NOTHING RETURNING "id"`);
-    this.counts.created += inserted.length;
-    const got = new Set(inserted.map((r) => r.id));
+    // One statement; a row that clashes with one written meanwhile (the person's first login
+    // creating the account at this moment) is not inserted, and reported below.
+    const got = await insertAccounts(this.bulk, creates, new Date());
+    this.counts.created += got.size;
     for (const c of creates) {
       if (!got.has(c.id)) {
         this.conflict(c.identity, '', `login "${c.identity.login}" or id ${c.identity.externalId} was taken while the sync ran`, final);
