@@ -450,10 +450,10 @@ describe(`the audit log on ${backend}`, () => {
   it('never throws when it cannot write: the action goes ahead, the event is logged at error level', async () => {
     const { logger, lines } = capturingLogger();
     const failing = createAuditLog({
-      _activeProvider: 'sqlite',
+      _activeProvider: 'postgresql',
       auditEvent: { findFirst: async () => null },
       syncState: { findUnique: async () => null },
-      $executeRaw: async () => { throw new Error('database unreachable'); },
+      $queryRaw: async () => { throw new Error('database unreachable'); },
     } as unknown as Db, { logger, retentionSeconds: 0 });
     await expect(failing.record({ type: 'login.failure', outcome: 'invalid_credentials', actor: 'nguyenvana', ip: '192.0.2.3', detail: { password: 'hunter2' } })).resolves.toBeNull();
     expect(failing.failures).toBe(1);

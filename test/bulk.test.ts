@@ -194,6 +194,22 @@ describe('bulk', () => {
       }
     });
 
+    test('sessions of one client share a connection until the last is closed', async () => {
+      const a = await openBulk(t.db.prisma);
+      const b = await openBulk(t.db.prisma);
+      a.close();
+      a.close(); // twice is once
+      expect(await b.insertRows('Account', ACCOUNT, [mk('shared-1')], 'id')).toHaveLength(1);
+      b.close();
+      const c = await openBulk(t.db.prisma);
+      try {
+        expect(await c.insertRows('Account', ACCOUNT, [mk('shared-2')], 'id')).toHaveLength(1);
+      } finally {
+        c.close();
+      }
+      expect(await t.db.prisma.account.count({ where: { login: { startsWith: 'shared-' } } })).toBe(2);
+    });
+
     test('a write while another connection holds the write lock waits for it, without blocking the process', async () => {
       const bulk = await openBulk(t.db.prisma);
       try {

@@ -23,7 +23,7 @@
  */
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { insertRows, type Column } from '../db/bulk.js';
+import { openBulk, violatesUnique, type Bulk, type Column } from '../db/bulk.js';
 import type { Logger } from '../util/logger.js';
 import { ChainVerifier, chainRows, GENESIS_ANCHOR, type ChainAnchor, type ChainProblem, type ChainRow } from './chain.js';
 import { normalizeEvent, type AuditEventInput, type AuditEventType, type NormalizedEvent } from './events.js';
@@ -135,12 +135,40 @@ export function createAuditLog(prisma: Db, opts: AuditLogOptions) {
     return (await readAnchorState()).anchor;
   }
 
+  // The writes go through a bulk session (db/bulk.ts), opened when events come and closed after a
+  // second without any. On SQLite it is a connection of its own: the sync appends tens of
+  // thousands of events, and Prisma's client would keep the last hundred batches alive.
+  let writer: Promise<Bulk> | null = null;
+  let idle: ReturnType<typeof setTimeout> | null = null;
+
+  function bulkWriter(): Promise<Bulk> {
+    if (idle) clearTimeout(idle);
+    idle = null;
+    writer ??= openBulk(prisma).catch((err: unknown) => {
+      writer = null;
+      throw err;
+    });
+    return writer;
+  }
+
+  function closeWriterSoon(): void {
+    if (!writer || idle) return;
+    idle = setTimeout(() => {
+      idle = null;
+      const w = writer;
+      writer = null;
+      void w?.then((b) => b.close()).catch(() => undefined);
+    }, 1000);
+    idle.unref();
+  }
+
   /**
-   * One INSERT of the whole batch through one JSON value (db/bulk.ts): one statement, so all of
-   * its rows or none are written (a seq taken by another instance refuses the whole batch).
+   * One INSERT of the whole batch through one JSON value: one transaction, so all of its rows or
+   * none are written (a seq taken by another instance refuses the whole batch).
    */
   async function insertChainRows(rows: ChainRow[]): Promise<void> {
-    await insertRows(prisma, 'AuditEvent', EVENT_COLUMNS, rows.map((r) => [r.seq, r.at instanceof Date ? r.at : new Date(r.at), r.type, r.outcome, r.actor, r.subject, r.clientId, r.ip, r.detail, r.prevHash, r.hash]));
+    const bulk = await bulkWriter();
+    await bulk.insertRows('AuditEvent', EVENT_COLUMNS, rows.map((r) => [r.seq, r.at instanceof Date ? r.at : new Date(r.at), r.type, r.outcome, r.actor, r.subject, r.clientId, r.ip, r.detail, r.prevHash, r.hash]), 'seq');
   }
 
   async function append(events: NormalizedEvent[]): Promise<ChainRow[]> {
@@ -150,7 +178,7 @@ export function createAuditLog(prisma: Db, opts: AuditLogOptions) {
         await insertChainRows(rows);
         return rows;
       } catch (err) {
-        if (!isUniqueViolation(err) || attempt >= MAX_ATTEMPTS) throw err;
+        if (!violatesUnique(err) || attempt >= MAX_ATTEMPTS) throw err;
         // another instance appended first: chain onto its row
         collisions++;
         await sleep(Math.min(2 ** Math.min(attempt, 6), 50) * Math.random());
@@ -184,6 +212,7 @@ export function createAuditLog(prisma: Db, opts: AuditLogOptions) {
         }
       } finally {
         draining = null;
+        closeWriterSoon();
       }
     })();
   }

@@ -316,16 +316,58 @@ class SqliteBulk implements Bulk {
   }
 }
 
+/** The SQLite connection of a Prisma client's sessions, shared while any is open. */
+interface Shared {
+  opening: Promise<Bulk>;
+  users: number;
+}
+const shared = new WeakMap<Db, Shared>();
+
 /**
  * A session for a long job on this database (see the top of this file); close() it at the end.
- * An in-memory SQLite database (no file to open twice) is served through Prisma.
+ * The sessions of one client share one SQLite connection (the sync and the audit trail write by
+ * turns: each connection of its own would find its cache stale after the other's writes), closed
+ * when the last session is. An in-memory SQLite database (no file to open twice) is served
+ * through Prisma.
  */
 export async function openBulk(db: Db): Promise<Bulk> {
   const provider = providerOf(db);
-  if (provider === 'sqlite') {
-    const main = await db.$queryRawUnsafe<{ file: string | null }[]>(`SELECT "file" FROM pragma_database_list WHERE "name" = 'main'`);
-    const file = main[0]?.file;
-    if (file) return new SqliteBulk(file);
+  if (provider !== 'sqlite') return new PrismaBulk(db, provider);
+  let s = shared.get(db);
+  if (!s) {
+    const opening = (async (): Promise<Bulk> => {
+      const main = await db.$queryRawUnsafe<{ file: string | null }[]>(`SELECT "file" FROM pragma_database_list WHERE "name" = 'main'`);
+      const file = main[0]?.file;
+      return file ? new SqliteBulk(file) : new PrismaBulk(db, provider);
+    })();
+    s = { opening, users: 0 };
+    shared.set(db, s);
+    opening.catch(() => shared.get(db) === s && shared.delete(db));
   }
-  return new PrismaBulk(db, provider);
+  const entry = s;
+  entry.users += 1;
+  let bulk: Bulk;
+  try {
+    bulk = await entry.opening;
+  } catch (err) {
+    entry.users -= 1;
+    throw err;
+  }
+  let closed = false;
+  return {
+    provider: bulk.provider,
+    batchRows: bulk.batchRows,
+    withRows: (columns, rows, build) => bulk.withRows(columns, rows, build),
+    insertRows: (table, columns, rows, returning, o) => bulk.insertRows(table, columns, rows, returning, o),
+    selectRows: (columns, query, orderBy) => bulk.selectRows(columns, query, orderBy),
+    close() {
+      if (closed) return;
+      closed = true;
+      entry.users -= 1;
+      if (entry.users === 0 && shared.get(db) === entry) {
+        shared.delete(db);
+        bulk.close();
+      }
+    },
+  };
 }
