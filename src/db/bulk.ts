@@ -184,6 +184,13 @@ export interface Bulk {
   /** Rows one write takes at best speed here (a transaction's worth on SQLite). */
   readonly batchRows: number;
   /**
+   * The session has a SQLite connection of its own: TEMP tables made through it are its own
+   * (scratch that never reaches the WAL, gone with the connection).
+   */
+  readonly ownConnection: boolean;
+  /** Runs one statement (no rows back); returns the rows it changed. */
+  execute(sql: Prisma.Sql): Promise<number>;
+  /**
    * Runs `build(relation)`, where relation is a subquery of the rows (jsonRows), as one
    * transaction; returns the rows the statement returns (RETURNING). build must return the same
    * SQL for every part of the rows: on SQLite they go in several statements.
@@ -206,7 +213,12 @@ function insertSql(table: string, columns: readonly Column[], o: InsertOptions, 
 /** Through the Prisma client: one statement each. */
 class PrismaBulk implements Bulk {
   readonly batchRows = 250;
+  readonly ownConnection = false;
   constructor(private readonly db: Db, readonly provider: DbProvider) {}
+
+  execute(sql: Prisma.Sql): Promise<number> {
+    return this.db.$executeRaw(sql);
+  }
 
   async withRows<T extends Record<string, unknown>>(columns: readonly Column[], rows: readonly Row[], build: (relation: Prisma.Sql) => Prisma.Sql): Promise<T[]> {
     if (!rows.length) return [];
@@ -245,6 +257,7 @@ function sqliteCode(err: unknown): string {
 class SqliteBulk implements Bulk {
   readonly provider = 'sqlite' as const;
   readonly batchRows = 2000;
+  readonly ownConnection = true;
   private readonly conn: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
@@ -253,6 +266,13 @@ class SqliteBulk implements Bulk {
     this.conn = new BetterSqlite3(file, { fileMustExist: true, timeout: 0 });
     this.conn.pragma('synchronous = NORMAL');
     this.conn.pragma('foreign_keys = ON');
+    // TEMP tables in a file (its own small cache), never in this process's memory
+    this.conn.pragma('temp_store = FILE');
+  }
+
+  execute(sql: Prisma.Sql): Promise<number> {
+    const st = this.statement(sql.sql);
+    return this.retrying(() => st.run(...sql.values.map(sqliteArg)).changes);
   }
 
   private statement(sql: string): BetterSqlite3.Statement {
@@ -357,6 +377,8 @@ export async function openBulk(db: Db): Promise<Bulk> {
   return {
     provider: bulk.provider,
     batchRows: bulk.batchRows,
+    ownConnection: bulk.ownConnection,
+    execute: (sql) => bulk.execute(sql),
     withRows: (columns, rows, build) => bulk.withRows(columns, rows, build),
     insertRows: (table, columns, rows, returning, o) => bulk.insertRows(table, columns, rows, returning, o),
     selectRows: (columns, query, orderBy) => bulk.selectRows(columns, query, orderBy),

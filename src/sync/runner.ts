@@ -67,7 +67,10 @@ import {
 import { changedSince, readHighWaterMark, writeHighWaterMark } from './state.js';
 import {
   accountsByExternalIdOrLogin,
+  closeStage,
+  count,
   countNothingToApply,
+  openStage,
   insertAccounts,
   readStaged,
   stageRows,
@@ -394,7 +397,7 @@ class Run {
       if (!(err instanceof SyncAborted)) this.log.error({ event: 'sync.error', run: this.id, error: errMessage(err) }, 'directory sync failed');
     } finally {
       await this.auditsInFlight;
-      if (this.o.mode === 'full') await this.prisma.syncStage.deleteMany({ where: { runId: this.id } }).catch(() => undefined);
+      if (this.o.mode === 'full' && this.bulkSession) await closeStage(this.bulkSession, this.id).catch(() => undefined);
       this.bulkSession?.close();
     }
     const finishedAt = new Date();
@@ -459,6 +462,7 @@ class Run {
   // Full
 
   private async full(): Promise<PhaseOutcome> {
+    await openStage(this.bulk);
     const listStart = Date.now();
     this.goneCutoff = new Date(listStart - (this.o.newAccountGraceMs ?? 60_000));
     let staged = 0;
@@ -531,7 +535,7 @@ class Run {
 
     // apply the staged entries, batch by batch; the next batch is read while one is applied. Those
     // whose account already said the same when listed are only counted.
-    const nothingToApply = await countNothingToApply(this.prisma, this.id);
+    const nothingToApply = await countNothingToApply(this.bulk, this.id);
     this.counts.unchanged += nothingToApply;
     const readStage = (after: string) => readStaged(this.bulk, this.id, after, this.batchSize);
     let next = readStage('');
@@ -564,15 +568,15 @@ class Run {
     let goneCursor = '';
     for (;;) {
       this.check();
-      const ids = await this.prisma.$queryRaw<{ id: string }[]>(Prisma.sql`
+      const ids = (await this.bulk.selectRows([['id', 'text']], Prisma.sql`
         SELECT a."id" FROM "Account" a
         WHERE a."source" = 'directory' AND a."status" = 'active' AND a."externalId" IS NOT NULL AND a."id" > ${goneCursor}
           AND a."createdAt" < ${this.goneCutoff}
           AND NOT EXISTS (SELECT 1 FROM "SyncStage" s WHERE s."runId" = ${this.id} AND s."externalId" = a."externalId")
-        ORDER BY a."id" LIMIT ${this.batchSize}`);
+        ORDER BY a."id" LIMIT ${this.batchSize}`, 'id')).map(([id]) => id as string);
       if (!ids.length) break;
-      goneCursor = ids[ids.length - 1]!.id;
-      const accounts = await this.prisma.account.findMany({ where: { id: { in: ids.map((r) => r.id) } } });
+      goneCursor = ids[ids.length - 1]!;
+      const accounts = await this.prisma.account.findMany({ where: { id: { in: ids } } });
       await this.disableGone(accounts);
       goneDone += ids.length;
       this.progress({ phase: 'disabling', done: goneDone, total: gone });
@@ -650,20 +654,20 @@ class Run {
     return { linked, holders };
   }
 
-  private async countGone(): Promise<number> {
-    const r = await this.prisma.$queryRaw<{ n: bigint | number }[]>(Prisma.sql`
-      SELECT COUNT(*) AS n FROM "Account" a
+  // The stage is read through the bulk session (on SQLite it is that connection's TEMP table).
+
+  private countGone(): Promise<number> {
+    return count(this.bulk, Prisma.sql`
+      SELECT COUNT(*) AS "n" FROM "Account" a
       WHERE a."source" = 'directory' AND a."status" = 'active' AND a."externalId" IS NOT NULL AND a."createdAt" < ${this.goneCutoff}
         AND NOT EXISTS (SELECT 1 FROM "SyncStage" s WHERE s."runId" = ${this.id} AND s."externalId" = a."externalId")`);
-    return Number(r[0]?.n ?? 0);
   }
 
-  private async countOff(): Promise<number> {
-    const r = await this.prisma.$queryRaw<{ n: bigint | number }[]>(Prisma.sql`
-      SELECT COUNT(*) AS n FROM "Account" a
+  private countOff(): Promise<number> {
+    return count(this.bulk, Prisma.sql`
+      SELECT COUNT(*) AS "n" FROM "Account" a
       WHERE a."source" = 'directory' AND a."status" = 'active' AND a."externalId" IS NOT NULL
         AND EXISTS (SELECT 1 FROM "SyncStage" s WHERE s."runId" = ${this.id} AND s."externalId" = a."externalId" AND s."identity" LIKE ${OFF_PREFIX})`);
-    return Number(r[0]?.n ?? 0);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@
  * No transaction is held open across awaits.
  */
 import { Prisma } from '../db/generated/sqlite/client.js';
-import type { Db } from '../db/client.js';
 import { jsonIn, type Bulk, type Column, type ColumnType, type Row, type Value } from '../db/bulk.js';
 import type { AccountData, AccountSnapshot, IdentityFields } from './reconcile.js';
 
@@ -114,6 +113,25 @@ export async function updateAccounts(bulk: Bulk, updates: readonly AccountUpdate
 // ---------------------------------------------------------------------------------------------
 // SyncStage
 
+/**
+ * Makes the run's stage ready. On SQLite with a connection of the session's own, the entries are
+ * staged in a TEMP copy of SyncStage on that connection (its columns taken from the table itself;
+ * unqualified, "SyncStage" then names it there): staging never reaches the WAL, needs no commit
+ * to disk and is gone with the connection, so a killed run leaves nothing. Elsewhere, SyncStage.
+ * Every statement that reads the stage goes through the session.
+ */
+export async function openStage(bulk: Bulk): Promise<void> {
+  if (!bulk.ownConnection) return;
+  await bulk.execute(Prisma.sql`CREATE TEMP TABLE IF NOT EXISTS "SyncStage" AS SELECT * FROM main."SyncStage" WHERE false`);
+  await bulk.execute(Prisma.sql`CREATE UNIQUE INDEX IF NOT EXISTS temp."SyncStage_run_entry" ON "SyncStage" ("runId", "externalId")`);
+}
+
+/** Removes the run's staged entries (and a TEMP stage). */
+export async function closeStage(bulk: Bulk, runId: string): Promise<void> {
+  if (bulk.ownConnection) await bulk.execute(Prisma.sql`DROP TABLE IF EXISTS temp."SyncStage"`);
+  else await bulk.execute(Prisma.sql`DELETE FROM "SyncStage" WHERE "runId" = ${runId}`);
+}
+
 const STAGE_COLUMNS: Column[] = [['runId', 'text'], ['externalId', 'text'], ['identity', 'text']];
 
 /** Stages [externalId, staged text] pairs of a run in one statement; returns the externalIds inserted (not those staged before). */
@@ -134,9 +152,14 @@ export async function readStaged(bulk: Bulk, runId: string, after: string, limit
   return rows.map(([externalId, identity]) => ({ externalId: externalId as string, identity: identity as string }));
 }
 
+/** A count, through the session (it may name the TEMP stage). */
+export async function count(bulk: Bulk, query: Prisma.Sql): Promise<number> {
+  const [row] = await bulk.selectRows([['n', 'integer']], query);
+  return Number(row?.[0] ?? 0);
+}
+
 /** How many staged rows of a run carry nothing to apply (their accounts already said the same). */
-export async function countNothingToApply(db: Db, runId: string): Promise<number> {
-  const r = await db.$queryRaw<{ n: bigint | number }[]>(Prisma.sql`
-    SELECT COUNT(*) AS n FROM "SyncStage" s WHERE s."runId" = ${runId} AND s."identity" IN (${NOTHING_TO_APPLY[0]}, ${NOTHING_TO_APPLY[1]})`);
-  return Number(r[0]?.n ?? 0);
+export function countNothingToApply(bulk: Bulk, runId: string): Promise<number> {
+  return count(bulk, Prisma.sql`
+    SELECT COUNT(*) AS "n" FROM "SyncStage" s WHERE s."runId" = ${runId} AND s."identity" IN (${NOTHING_TO_APPLY[0]}, ${NOTHING_TO_APPLY[1]})`);
 }
