@@ -42,7 +42,8 @@ export function isStale(root = ROOT) {
   }
   // a changed file changes its own time; a removed or added one, its folder's
   const { files, dirs } = walk(src);
-  return [...files, ...dirs].some((f) => statSync(f).mtimeMs > built);
+  // whole milliseconds: the stamp is Date.now() at the start of the build, a file's time is finer
+  return [...files, ...dirs].some((f) => Math.floor(statSync(f).mtimeMs) > built);
 }
 
 /** Compiles src into a new build and points dist at it. */

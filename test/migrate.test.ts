@@ -137,10 +137,10 @@ describe('readMigrations', () => {
     expect(ms.map((m) => m.name)).toEqual([...ms.map((m) => m.name)].sort());
   });
 
-  it('is empty for a missing folder and skips folders without migration.sql', () => {
+  it('refuses a missing folder and skips folders without migration.sql', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sso-migs-'));
     try {
-      expect(readMigrations(join(dir, 'nope'))).toEqual([]);
+      expect(() => readMigrations(join(dir, 'nope'))).toThrow(/no migrations folder at .*nope/);
       mkdirSync(join(dir, '002_second'));
       writeFileSync(join(dir, '002_second', 'migration.sql'), 'SELECT 2;');
       mkdirSync(join(dir, '001_first'));

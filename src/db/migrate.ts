@@ -8,9 +8,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
+import { PROJECT_ROOT } from '../paths.js';
 import { dbProviderOf, sqlitePathOf, type DbProvider } from './provider.js';
 
 export interface Migration {
@@ -24,14 +24,12 @@ export interface MigrateResult {
   alreadyApplied: string[];
 }
 
-const projectRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-
 export function migrationsDir(provider: DbProvider): string {
-  return join(projectRoot, 'prisma', provider, 'migrations');
+  return join(PROJECT_ROOT, 'prisma', provider, 'migrations');
 }
 
 export function readMigrations(dir: string): Migration[] {
-  if (!existsSync(dir)) return [];
+  if (!existsSync(dir)) throw new Error(`no migrations folder at ${dir}`);
   return readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'migration.sql')))
     .map((d) => d.name)

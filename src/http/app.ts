@@ -1,6 +1,7 @@
 /** Express: interaction pages, static assets, health. Protocol endpoints never come here. */
 import express from 'express';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../paths.js';
 import type { Db } from '../db/client.js';
 import type { DirectoryConnector } from '../directory/types.js';
 import { interactionErrorHandler, interactionRouter, localeFor, type InteractionDeps } from '../interactions/routes.js';
@@ -40,7 +41,7 @@ function probe(check: () => Promise<unknown>, ms: number): Promise<'ok' | 'unrea
   });
 }
 
-const publicDir = fileURLToPath(new URL('../../public', import.meta.url));
+const publicDir = join(PROJECT_ROOT, 'public');
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();

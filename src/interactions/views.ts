@@ -7,7 +7,7 @@
  * work under a strict Content-Security-Policy.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../paths.js';
 import { Eta } from 'eta';
 import type { Locale, Translator } from './i18n.js';
 
@@ -90,8 +90,8 @@ export interface Renderer {
   render(name: ViewName, data: object): string;
 }
 
-/** `<project root>/views`, resolved from this file's location (src/interactions/views.ts). */
-export const DEFAULT_VIEWS_DIR: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
+/** `<project root>/views`. */
+export const DEFAULT_VIEWS_DIR: string = path.join(PROJECT_ROOT, 'views');
 
 const SAFE_URL = /^(?:\/(?![/\\])|\?|#|https?:\/\/)/i;
 
