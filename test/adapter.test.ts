@@ -103,6 +103,17 @@ describe(`PrismaAdapter on ${testBackend()}`, () => {
       expect(await adapter('DeviceCode').findByUserCode(id())).toBeUndefined();
     });
 
+    it('a key holding NUL (PostgreSQL text cannot) is not found, and consuming, destroying or revoking it is a no-op', async () => {
+      const key = `${id()}\u0000`;
+      expect(await adapter('AccessToken').find(key)).toBeUndefined();
+      expect(await adapter('Session').findByUid(key)).toBeUndefined();
+      expect(await adapter('DeviceCode').findByUserCode(key)).toBeUndefined();
+      expect(await adapter('Client').find(key)).toBeUndefined();
+      await adapter('AuthorizationCode').consume(key);
+      await adapter('AuthorizationCode').destroy(key);
+      await adapter('AccessToken').revokeByGrantId(key);
+    });
+
     it('findByUid only looks in its own model', async () => {
       const uid = `shared-uid-${id()}`;
       await adapter('Interaction').upsert(id(), { kind: 'Interaction', uid }, 300);

@@ -155,7 +155,8 @@ test('raw, badly encoded query strings: never a 5xx', async () => {
       const res = await fetch(`${server.issuer}/auth?${q}`, { redirect: 'manual' });
       check(res, await res.text(), [['raw', q]]);
     }),
-    { numRuns: 150 },
+    // a known client's id with NUL after it once reached PostgreSQL, which cannot store NUL
+    { numRuns: 150, examples: [[['client_id=__web__', '%00']], [['client_id=__web__%00&redirect_uri=', '%00']]] },
   );
 });
 

@@ -15,6 +15,7 @@
  */
 import type { Db } from '../db/client.js';
 import { clientMetadata } from './metadata.js';
+import { isStorableKey } from '../db/text.js';
 
 export const CLIENT_CACHE_TTL_MS = 5_000;
 
@@ -97,6 +98,7 @@ export function createClientCache(load: (id: string) => Promise<ClientMetadataRe
 /** An active client's metadata from the Client table; undefined when missing or disabled. */
 export function activeClientLoader(prisma: Db) {
   return async (id: string): Promise<ClientMetadataRecord | undefined> => {
+    if (!isStorableKey(id)) return undefined;
     const row = await prisma.client.findUnique({ where: { id } });
     if (!row || row.status !== 'active') return undefined;
     return clientMetadata(row);

@@ -15,6 +15,7 @@ import { consoleTranslator, type ConsoleKey, type ConsoleMessageKey, type Consol
 import type { ConsoleAuth, SignedIn } from './auth.js';
 import { ConsolePageError } from './errors.js';
 import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
+import { isStorableKey } from '../db/text.js';
 
 export type NavItem = 'dashboard' | 'accounts' | 'clients' | 'sync' | 'audit' | 'account';
 
@@ -137,14 +138,14 @@ export type ConsolePages = ReturnType<typeof consolePages>;
 export function field(body: unknown, name: string, max: number): string {
   const v = (body as Record<string, unknown> | undefined)?.[name];
   if (v === undefined) return '';
-  if (typeof v !== 'string' || v.length > max) throw new ConsolePageError(400, 'console.error.invalid', { detail: `${name} (at most ${max} characters)` });
+  if (typeof v !== 'string' || v.length > max || !isStorableKey(v)) throw new ConsolePageError(400, 'console.error.invalid', { detail: `${name} (at most ${max} characters)` });
   return v;
 }
 
 /** A query parameter as a bounded string ('' when absent or not a single string). Pure. */
 export function queryParam(query: unknown, name: string, max: number): string {
   const v = (query as Record<string, unknown> | undefined)?.[name];
-  return typeof v === 'string' && v.length <= max ? v : '';
+  return typeof v === 'string' && v.length <= max && isStorableKey(v) ? v : '';
 }
 
 /** Lines of a textarea: trimmed, empty ones dropped. Pure. */

@@ -9,6 +9,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../../db/client.js';
 import { activeClientLoader, type ClientCache, type ClientMetadataRecord } from '../../clients/cache.js';
 import { InsertBatcher } from './insert-batcher.js';
+import { isStorableKey } from '../../db/text.js';
 import { Prisma } from '../../db/generated/sqlite/client.js';
 
 export type AdapterFactory = (model: string) => Adapter;
@@ -91,11 +92,13 @@ export class PrismaAdapter implements Adapter {
   // (the same on SQLite and PostgreSQL), without Prisma's per-query planning. The rare lookups
   // below keep the model API.
   async find(id: string): Promise<AdapterPayload | undefined> {
+    if (!isStorableKey(id)) return undefined;
     const rows = await this.prisma.$queryRaw<RawRow[]>`SELECT "payload", "expiresAt", "consumedAt" FROM "OidcPayload" WHERE "type" = ${this.type} AND "id" = ${id}`;
     return toPayload(rows[0] ? fromRaw(rows[0]) : null);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    if (!isStorableKey(userCode)) return undefined;
     const row = await this.prisma.oidcPayload.findFirst({
       where: { type: this.type, userCode },
       select: { payload: true, expiresAt: true, consumedAt: true },
@@ -104,6 +107,7 @@ export class PrismaAdapter implements Adapter {
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    if (!isStorableKey(uid)) return undefined;
     const row = await this.prisma.oidcPayload.findFirst({
       where: { type: this.type, uid },
       select: { payload: true, expiresAt: true, consumedAt: true },
@@ -113,16 +117,19 @@ export class PrismaAdapter implements Adapter {
 
   /** Idempotent: consuming twice keeps the first consumption time. */
   async consume(id: string): Promise<void> {
+    if (!isStorableKey(id)) return;
     await this.prisma.$executeRaw`UPDATE "OidcPayload" SET "consumedAt" = ${new Date()} WHERE "type" = ${this.type} AND "id" = ${id} AND "consumedAt" IS NULL`;
   }
 
   /** Idempotent: destroying a missing row is not an error. */
   async destroy(id: string): Promise<void> {
+    if (!isStorableKey(id)) return;
     await this.prisma.$executeRaw`DELETE FROM "OidcPayload" WHERE "type" = ${this.type} AND "id" = ${id}`;
   }
 
   /** Removes every token and code issued under the grant (not interactions in progress). */
   async revokeByGrantId(grantId: string): Promise<void> {
+    if (!isStorableKey(grantId)) return;
     await this.prisma.oidcPayload.deleteMany({ where: { grantId, type: { in: GRANTABLE } } });
   }
 }
