@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { openDatabase, type Database } from '../src/db/client.js';
-import { acquireLease, currentLease, holdLease, releaseLease, renewLease } from '../src/db/lease.js';
+import { acquireLease, awaitLease, currentLease, holdLease, releaseLease, renewLease } from '../src/db/lease.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 let t: TestDatabase;
@@ -73,5 +73,20 @@ describe('lease', () => {
     expect(held!.lost()).toBe(true);
     await held!.release(); // does not free the intruder's lease
     expect((await currentLease(p, 'c'))?.holder).toBe('intruder');
+  });
+
+  test('awaitLease: waits for the holder to release, and says so when it does not in time', async () => {
+    const p = t.db.prisma;
+    expect(await acquireLease(p, 'd', 'first', 60_000)).toBe(true);
+    const started = Date.now();
+    const waiting = awaitLease(others[0]!.prisma, 'd', 'second', { waitMs: 10_000, busy: 'd is busy' });
+    await sleep(300);
+    await releaseLease(p, 'd', 'first');
+    const held = await waiting;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect((await currentLease(p, 'd'))?.holder).toBe('second');
+    await expect(awaitLease(p, 'd', 'third', { waitMs: 250, busy: 'd is busy' })).rejects.toThrow('d is busy');
+    await held.release();
+    expect(await currentLease(p, 'd')).toBeNull();
   });
 });

@@ -21,8 +21,10 @@
  * requires a kept `audit.pruned` event that names it, so rows deleted from the start with the
  * anchor rewritten are still detected. The newest row is never removed.
  */
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { awaitLease } from '../db/lease.js';
 import { openBulk, violatesUnique, type Bulk, type Column } from '../db/bulk.js';
 import type { Logger } from '../util/logger.js';
 import { ChainVerifier, chainRows, GENESIS_ANCHOR, type ChainAnchor, type ChainProblem, type ChainRow } from './chain.js';
@@ -30,6 +32,8 @@ import { normalizeEvent, type AuditEventInput, type AuditEventType, type Normali
 import { csvHeader, csvLine, jsonlLine, type ExportFormat } from './export.js';
 
 export const ANCHOR_STATE = 'audit.anchor';
+/** The lease one prune at a time holds (db/lease.ts). */
+const PRUNE_LEASE = 'audit.prune';
 const BATCH = 1000;
 /** Events per INSERT (one JSON value: no parameter limit; this bounds a statement's time). */
 const WRITE_BATCH = 500;
@@ -383,6 +387,16 @@ export function createAuditLog(prisma: Db, opts: AuditLogOptions) {
    */
   async function prune(at: Date = now(), o: { force?: boolean } = {}): Promise<PruneResult> {
     if (!(opts.retentionSeconds > 0)) return { removed: 0 };
+    // one prune at a time across instances: another's deletions would look like tampering here
+    const lease = await awaitLease(prisma, PRUNE_LEASE, `audit-prune-${randomUUID()}`, { waitMs: 120_000, busy: 'not pruning: another instance has been pruning the audit trail for two minutes' });
+    try {
+      return await pruneNow(at, o);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  async function pruneNow(at: Date, o: { force?: boolean }): Promise<PruneResult> {
     const before = new Date(at.getTime() - opts.retentionSeconds * 1000);
     const { anchor } = await readAnchorState();
     const first = await prisma.auditEvent.findFirst({ where: { seq: { gt: anchor.seq } }, orderBy: { seq: 'asc' }, select: { seq: true } });

@@ -115,3 +115,21 @@ export async function holdLease(prisma: Db, name: string, holder: string, opts: 
     },
   };
 }
+
+export interface AwaitOptions extends HoldOptions {
+  /** How long to wait for another holder to finish. */
+  waitMs: number;
+  /** The error's message when it did not finish in time. */
+  busy: string;
+}
+
+/** Waits (a try every 100 ms) until the lease is ours, then holds it as holdLease does; throws after waitMs. */
+export async function awaitLease(prisma: Db, name: string, holder: string, opts: AwaitOptions): Promise<HeldLease> {
+  const deadline = Date.now() + opts.waitMs;
+  for (;;) {
+    const held = await holdLease(prisma, name, holder, opts);
+    if (held) return held;
+    if (Date.now() > deadline) throw new Error(opts.busy);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

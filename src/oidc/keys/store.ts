@@ -8,7 +8,7 @@ import type { Db } from '../../db/client.js';
 import { open, seal } from './envelope.js';
 import { keySchedule, type KeySet } from './schedule.js';
 import type { AuditRecorder } from '../../audit/log.js';
-import { acquireLease, releaseLease } from '../../db/lease.js';
+import { awaitLease } from '../../db/lease.js';
 
 export const SUPPORTED_SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
 export type SigningAlg = (typeof SUPPORTED_SIGNING_ALGS)[number];
@@ -74,12 +74,8 @@ export function createKeyStore(prisma: Db, { secret, algs, audit }: KeyStoreOpti
       };
       if (!(await missing()).length) return [];
       const holder = `keys-${randomUUID()}`;
-      const deadline = Date.now() + ENSURE_WAIT_MS;
-      while (!(await acquireLease(prisma, KEYS_LEASE, holder, ENSURE_LEASE_MS))) {
-        // another instance is making them: wait for it, then see what is still missing
-        if (Date.now() > deadline) throw new Error('signing keys: another instance holds the key lease and has not finished');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      // another instance making them is waited for; then what is still missing is made
+      const lease = await awaitLease(prisma, KEYS_LEASE, holder, { ttlMs: ENSURE_LEASE_MS, waitMs: ENSURE_WAIT_MS, busy: 'signing keys: another instance holds the key lease and has not finished' });
       try {
         const created: string[] = [];
         for (const alg of await missing()) {
@@ -90,7 +86,7 @@ export function createKeyStore(prisma: Db, { secret, algs, audit }: KeyStoreOpti
         }
         return created;
       } finally {
-        await releaseLease(prisma, KEYS_LEASE, holder);
+        await lease.release();
       }
     },
 
