@@ -1,6 +1,7 @@
 /**
  * The servers under test, each a child process of the scenario: this IdP (`node bin/sso.js
- * serve`, the real command), the bare oidc-provider baseline (bench/bare-provider.ts), and the
+ * serve`, the real command, compiled JavaScript), the bare oidc-provider baseline
+ * (bench/bare-provider.ts, compiled to JavaScript the same way), and the
  * query-counting runner (bench/counting-server.ts). Start-up time is spawn -> first 200 on the
  * readiness URL; RSS is read from /proc.
  */
@@ -17,6 +18,23 @@ import { sleep } from './env.js';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** `--import tsx` by URL: the children run in a cwd of their own, where 'tsx' does not resolve. */
 const tsx = () => import.meta.resolve('tsx');
+
+let bareBuilt: Promise<string> | undefined;
+/**
+ * bench/bare-provider.ts compiled to JavaScript (esbuild, as scripts/build.mjs compiles src/), so
+ * the baseline runs without a TypeScript loader in its process, as this IdP does. Into .builds/,
+ * beside node_modules, so its imports resolve.
+ */
+function bareProviderJs(): Promise<string> {
+  bareBuilt ??= (async () => {
+    const { build } = await import('esbuild');
+    const out = join(ROOT, '.builds', 'bench', `bare-provider-${process.pid}.mjs`);
+    await build({ entryPoints: [join(ROOT, 'bench', 'bare-provider.ts')], outfile: out, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
+    process.once('exit', () => rmSync(out, { force: true }));
+    return out;
+  })();
+  return bareBuilt;
+}
 
 export interface ServerProcess {
   url: string;
@@ -179,7 +197,7 @@ export async function startBareProvider(clients: BareClient[], cpuProfDir?: stri
   const port = await freePort();
   const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   return spawnServer({
-    args: [...prof, '--import', tsx(), join(ROOT, 'bench', 'bare-provider.ts')],
+    args: [...prof, await bareProviderJs()],
     env: { NODE_ENV: 'production', PORT: String(port), BARE_CLIENTS: JSON.stringify(clients), COOKIE_KEYS: TEST_SECRETS.COOKIE_KEYS, ...env },
     port,
     readyPath: '/.well-known/openid-configuration',

@@ -3,7 +3,7 @@
  * `node bin/sso.js serve` on SQLite (fresh database: migrations and key generation included;
  * existing database) and on PostgreSQL (fresh, existing). Baseline: the bare oidc-provider
  * process (spawn -> first 200 on its discovery document; RSS after the same idle time). Both
- * load their TypeScript through tsx, as `sso` does. Medians of several starts.
+ * run compiled JavaScript, as `sso` does. Medians of several starts.
  */
 import { emit, type BenchResult } from '../lib/report.js';
 import { progress, QUICK, sleep } from '../lib/env.js';
@@ -71,7 +71,7 @@ emit({
   title: 'Start-up time and idle memory',
   results,
   notes: [
-    `median of ${REPS} start(s) each; every start is a new process; the TypeScript is compiled at load by tsx for the IdP and the baseline alike.`,
+    `median of ${REPS} start(s) each; every start is a new process; the IdP and the baseline alike run compiled JavaScript (esbuild), no TypeScript loader in the process.`,
     `all samples: ${[...samples].map(([k, v]) => `${k}: ${v.readyMs.map((x) => Math.round(x)).join('/')} ms, ${v.rssMb.join('/')} MB`).join('; ')}.`,
   ],
 });

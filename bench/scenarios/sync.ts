@@ -5,10 +5,10 @@
  *   npx tsx bench/scenarios/sync.ts          (npm run bench runs it with the others)
  *
  * Per backend, on a fresh database each time: a full run that creates every account, a full run
- * with nothing changed, and a changed-only run with nothing changed. Each run is `sso sync` (the
- * real command: configuration, services, audit trail, deprovisioner) in its own child process,
- * which reports its duration and its peak RSS (process.resourceUsage().maxRSS), so the memory is
- * the sync's alone. The same-run baseline is the raw paged LDAP listing of the same entries
+ * with nothing changed, and a changed-only run with nothing changed. Each run is `node bin/sso.js
+ * sync` (the real command as deployed: compiled JavaScript, configuration, services, audit trail,
+ * deprovisioner) in its own process, timed from spawn to exit, with a preload that reports its peak
+ * RSS (process.resourceUsage().maxRSS) on exit, so the memory is the sync's alone. The same-run baseline is the raw paged LDAP listing of the same entries
  * (ldapts, the same filter, attributes and page size, nothing parsed, no database), also in a
  * child process. Repeated (BENCH_SYNC_REPEAT, default 3; 1 when quick); medians are reported.
  *
@@ -17,7 +17,8 @@
  * changed-only run would list them all again): so a changed-only run after a full one lists only
  * the few entries loaded last (the hand-written fixture).
  *
- * BENCH_SYNC_PROFILE=DIR writes a CPU profile of every sync child into DIR (node --cpu-prof).
+ * BENCH_SYNC_PROFILE=DIR writes a CPU profile of every sync child into DIR (node --cpu-prof);
+ * BENCH_SYNC_NODE_OPTIONS gives the sso processes node options (to try V8 memory settings).
  * The last line of stdout is the report (bench/run.ts's contract); progress goes to stderr.
  */
 import { spawn } from 'node:child_process';
@@ -25,13 +26,15 @@ import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { QUICK, progress } from '../lib/env.js';
 import { median, round } from '../lib/stats.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = resolve(SELF, '../../..');
 const PAGE_SIZE = 500;
+const USAGE_PRELOAD = join(ROOT, 'bench', 'lib', 'usage-on-exit.mjs');
+const USAGE_MARK = 'sso-bench-usage ';
 
 interface ChildReport {
   ms: number;
@@ -49,7 +52,6 @@ interface ChildReport {
 }
 
 type ChildSpec =
-  | { kind: 'sync'; args: string[]; env: Record<string, string> }
   | { kind: 'server-changed'; runs: number; env: Record<string, string> }
   | { kind: 'list'; url: string; bindDn: string; bindPassword: string; baseDn: string };
 
@@ -103,19 +105,8 @@ async function childMain(spec: ChildSpec): Promise<ChildReport> {
     await client.unbind();
     return { ms: performance.now() - t0, cpuS: cpuSeconds(), maxRssMb: process.resourceUsage().maxRSS / 1024, entries };
   }
-  const { main } = await import('../../src/cli/main.js');
-  const out: string[] = [];
-  const errors: string[] = [];
-  const exitCode = await main(['node', 'sso', ...spec.args], {
-    out: (l) => out.push(l),
-    err: (l) => errors.push(l),
-    env: spec.env,
-    readSecret: () => Promise.reject(new Error('no secret is asked by sso sync')),
-  });
-  const ms = performance.now() - t0;
-  if (exitCode !== 0 && exitCode !== 3) throw new Error(`sso ${spec.args.join(' ')} exited ${exitCode}: ${errors.join('\n').slice(-2000)}`);
-  const run = JSON.parse(out.join('\n')) as NonNullable<ChildReport['run']>;
-  return { ms, cpuS: cpuSeconds(), maxRssMb: process.resourceUsage().maxRSS / 1024, exitCode, run, runMs: Date.parse(run.finished_at) - Date.parse(run.started_at) };
+  const unknown: never = spec;
+  throw new Error(`unknown child: ${JSON.stringify(unknown)}`);
 }
 
 /** The child running now (stopped with the scenario). */
@@ -142,6 +133,36 @@ function runChild(spec: ChildSpec, label: string): Promise<ChildReport> {
         res(JSON.parse(last) as ChildReport);
       } catch {
         rej(new Error(`${label}: no report from the child: ${stdout.slice(-500)} ${stderr.slice(-1000)}`));
+      }
+    });
+  });
+}
+
+/**
+ * `node bin/sso.js ARGS` exactly as deployed (compiled JavaScript, no TypeScript loader), with a
+ * preload that reports its peak RSS and CPU time on exit; the time is spawn to exit.
+ */
+function runSso(args: string[], env: Record<string, string>, label: string, nodeOptions = process.env.BENCH_SYNC_NODE_OPTIONS ?? ''): Promise<ChildReport> {
+  const profileDir = process.env.BENCH_SYNC_PROFILE;
+  const nodeArgs = ['--import', pathToFileURL(USAGE_PRELOAD).href, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(profileDir), label)}`] : []), join(ROOT, 'bin', 'sso.js'), ...args];
+  const t0 = performance.now();
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    running = child;
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => {
+      const ms = performance.now() - t0;
+      const mark = stderr.lastIndexOf(USAGE_MARK);
+      if (code !== 0 && code !== 3) return rej(new Error(`${label}: sso ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      try {
+        const usage = JSON.parse(stderr.slice(mark + USAGE_MARK.length).split('\n')[0]!) as { maxRssMb: number; cpuS: number };
+        const run = JSON.parse(stdout.trim().split('\n').pop() ?? '') as NonNullable<ChildReport['run']>;
+        res({ ms, ...usage, exitCode: code, run, runMs: Date.parse(run.finished_at) - Date.parse(run.started_at) });
+      } catch {
+        rej(new Error(`${label}: no report from sso: ${stdout.slice(-500)} ${stderr.slice(-1000)}`));
       }
     });
   });
@@ -180,7 +201,13 @@ interface BackendRuns {
   unchanged: ChildReport[];
   changed: ChildReport[];
   server: ChildReport[];
+  /** The full runs again, on a fresh database, with the old generation capped (HEAP_CAP). */
+  cappedCreate: ChildReport[];
+  cappedUnchanged: ChildReport[];
 }
+
+/** The V8 heap cap README recommends for the sync job: the live heap of a 50,000-entry full sync stays near 50 MB. */
+const HEAP_CAP = '--max-old-space-size=160';
 
 const BACKENDS = [['sqlite', 'SQLite'], ['postgresql', 'PostgreSQL']] as const;
 /** Changed-only runs in one server-like process: the first is cold (first queries, JIT), the rest are what runs every SYNC_INTERVAL. */
@@ -208,8 +235,15 @@ async function parentMain(): Promise<void> {
     const ldif = join(dir, 'people.ldif');
     await writeDirectory(ldif, n, new Date());
     const slapd = await startSlapd({ fixture: 'zimbra', extraLdifFile: ldif });
+    const syncEnv = (databaseUrl: string): Record<string, string> => ({
+      NODE_ENV: 'test', DEMO: 'false', LOG_LEVEL: 'warn', DATA_DIR: dir, DATABASE_URL: databaseUrl,
+      COOKIE_KEYS: 'bench-cookie-key-0123456789abcdefghijklmnopqrstuv', KEY_ENCRYPTION_SECRET: 'bench-key-encryption-secret-0123456789abcdef',
+      LDAP_URL: slapd.url, LDAP_BIND_DN: slapd.bindDn, LDAP_BIND_PASSWORD: slapd.bindPassword, LDAP_BASE_DN: slapd.baseDn,
+      LDAP_PRESET: 'zimbra', LDAP_MAIL_DOMAINS: 'tinh.gov.vn', SYNC_PAGE_SIZE: String(PAGE_SIZE),
+    });
     const listing: ChildReport[] = [];
-    const byBackend = { sqlite: { create: [], unchanged: [], changed: [], server: [] }, postgresql: { create: [], unchanged: [], changed: [], server: [] } } as Record<'sqlite' | 'postgresql', BackendRuns>;
+    const fresh = (): BackendRuns => ({ create: [], unchanged: [], changed: [], server: [], cappedCreate: [], cappedUnchanged: [] });
+    const byBackend: Record<'sqlite' | 'postgresql', BackendRuns> = { sqlite: fresh(), postgresql: fresh() };
     try {
       for (let r = 1; r <= repeat; r++) {
         progress(`sync: raw paged listing (${r}/${repeat})`);
@@ -220,19 +254,14 @@ async function parentMain(): Promise<void> {
           current = db;
           try {
             await migrate(db.url);
-            const env: Record<string, string> = {
-              NODE_ENV: 'test', DEMO: 'false', LOG_LEVEL: 'warn', DATA_DIR: dir, DATABASE_URL: db.url,
-              COOKIE_KEYS: 'bench-cookie-key-0123456789abcdefghijklmnopqrstuv', KEY_ENCRYPTION_SECRET: 'bench-key-encryption-secret-0123456789abcdef',
-              LDAP_URL: slapd.url, LDAP_BIND_DN: slapd.bindDn, LDAP_BIND_PASSWORD: slapd.bindPassword, LDAP_BASE_DN: slapd.baseDn,
-              LDAP_PRESET: 'zimbra', LDAP_MAIL_DOMAINS: 'tinh.gov.vn', SYNC_PAGE_SIZE: String(PAGE_SIZE),
-            };
+            const env = syncEnv(db.url);
             const runs = byBackend[backend];
             progress(`sync: ${backend}: sso sync --full, every account created (${r}/${repeat})`);
-            runs.create.push(await runChild({ kind: 'sync', args: ['sync', '--full', '--json'], env }, `${backend}-create`));
+            runs.create.push(await runSso(['sync', '--full', '--json'], env, `${backend}-create`));
             progress(`sync: ${backend}: sso sync --full, nothing changed`);
-            runs.unchanged.push(await runChild({ kind: 'sync', args: ['sync', '--full', '--json'], env }, `${backend}-unchanged`));
+            runs.unchanged.push(await runSso(['sync', '--full', '--json'], env, `${backend}-unchanged`));
             progress(`sync: ${backend}: sso sync (changed-only), nothing changed`);
-            runs.changed.push(await runChild({ kind: 'sync', args: ['sync', '--json'], env }, `${backend}-changed`));
+            runs.changed.push(await runSso(['sync', '--json'], env, `${backend}-changed`));
             progress(`sync: ${backend}: ${SERVER_RUNS} changed-only runs in one process, as in the server`);
             runs.server.push(await runChild({ kind: 'server-changed', runs: SERVER_RUNS, env }, `${backend}-server`));
             const [c, u, ch, sv] = [runs.create.at(-1)!, runs.unchanged.at(-1)!, runs.changed.at(-1)!, runs.server.at(-1)!];
@@ -244,6 +273,22 @@ async function parentMain(): Promise<void> {
           } finally {
             current = undefined;
             await db.drop();
+          }
+          const capped = await createEmptyTestDatabase();
+          current = capped;
+          try {
+            await migrate(capped.url);
+            const env = syncEnv(capped.url);
+            const runs = byBackend[backend];
+            progress(`sync: ${backend}: the same two full runs with NODE_OPTIONS=${HEAP_CAP}`);
+            runs.cappedCreate.push(await runSso(['sync', '--full', '--json'], env, `${backend}-capped-create`, HEAP_CAP));
+            runs.cappedUnchanged.push(await runSso(['sync', '--full', '--json'], env, `${backend}-capped-unchanged`, HEAP_CAP));
+            const [c, u] = [runs.cappedCreate.at(-1)!, runs.cappedUnchanged.at(-1)!];
+            progress(`sync: ${backend}: capped: create ${round(c.ms / 1000)} s (${c.run!.created} created, ${round(c.maxRssMb)} MB), unchanged ${round(u.ms / 1000)} s (${round(u.maxRssMb)} MB)`);
+            if (c.run!.created < n || u.run!.unchanged < n) throw new Error(`${backend}, capped: unexpected counts: ${JSON.stringify({ create: c.run, unchanged: u.run })}`);
+          } finally {
+            current = undefined;
+            await capped.drop();
           }
         }
       }
@@ -272,15 +317,19 @@ async function parentMain(): Promise<void> {
       row(`changed-only sync, nothing changed, in the server, ${label}`, median(warm(b.server)) / 1000, 's', listS, listName, { text: '<= 0.5 s', max: 0.5 });
       row(`sso sync (changed-only), nothing changed, whole command, ${label}`, med(b.changed, seconds), 's', listS, listName);
       row(`peak RSS, full sync, ${size} entries, ${label}`, Math.max(...b.create.map(rss), ...b.unchanged.map(rss)), 'MB', listRss, 'peak RSS of the listing process', { text: '<= 300 MB', max: 300 });
+      row(`full sync, ${size} entries, ${label}, NODE_OPTIONS=${HEAP_CAP}`, med(b.cappedCreate, seconds), 's', listS, listName, { text: '<= 15 s', max: 15 });
+      row(`peak RSS, full sync, ${size} entries, ${label}, NODE_OPTIONS=${HEAP_CAP}`, Math.max(...b.cappedCreate.map(rss), ...b.cappedUnchanged.map(rss)), 'MB', listRss, 'peak RSS of the listing process', { text: '<= 300 MB', max: 300 });
       row(`peak RSS, sso sync with nothing to do, ${label}`, Math.max(...b.changed.map(rss)), 'MB', listRss, 'peak RSS of the listing process');
       notes.push(
         `${label}: full create ${b.create.map((c) => round(seconds(c))).join(', ')} s (CPU ${b.create.map((c) => round(c.cpuS)).join(', ')} s), full unchanged ${b.unchanged.map((c) => round(seconds(c))).join(', ')} s (CPU ${b.unchanged.map((c) => round(c.cpuS)).join(', ')} s), peak RSS ${[...b.create, ...b.unchanged].map((c) => round(rss(c))).join(', ')} MB; in-server changed-only runs ${b.server.map((x) => x.runsMs!.map((m) => round(m)).join('/')).join('; ')} ms (the first of each process is cold), listing ${b.server[0]!.run!.seen} entries`,
+        `${label}, NODE_OPTIONS=${HEAP_CAP}: full create ${b.cappedCreate.map((c) => round(seconds(c))).join(', ')} s, full unchanged ${b.cappedUnchanged.map((c) => round(seconds(c))).join(', ')} s, peak RSS ${[...b.cappedCreate, ...b.cappedUnchanged].map((c) => round(rss(c))).join(', ')} MB`,
       );
     }
     row(`paged LDAP listing alone, ${size} entries`, listS, 's', listS, 'itself');
     notes.push(
       `values: medians of ${repeat} repetition(s), each on a fresh database; peak RSS: the highest. Every full sync is \`sso sync --full\` (configuration, services, audit trail of every account created) in its own process; its time includes the process start (about ${round(Math.min(...BACKENDS.flatMap(([b]) => byBackend[b].changed.map(seconds))))} s, see the changed-only command)`,
       `listing alone: ${listing.map((l) => round(seconds(l))).join(', ')} s, ${listing[0]!.entries} entries, ${round(listRss)} MB`,
+      `NODE_OPTIONS=${HEAP_CAP} caps V8's old generation: the live heap of a full sync stays near 50 MB whatever the directory's size (the listing is streamed), but with the default limit (about 4 GB here) V8 lets garbage reach a few hundred MB before collecting it; capped, it collects sooner, for about the same time`,
       `the generated entries carry modifyTimestamps spread over two years, so a changed-only run after a full one re-lists only the entries of the last listing's duration (here the hand-written fixture, loaded last)`,
     );
     process.stdout.write(`${JSON.stringify({ scenario: 'sync', title: `Directory sync: sso sync against slapd with ${size} generated entries`, results, notes })}\n`);
