@@ -36,7 +36,8 @@ export function isStale(root = ROOT) {
   const { src, dist } = paths(root);
   let built;
   try {
-    built = statSync(join(dist, '.built')).mtimeMs;
+    // the stamp was set to the build's start in whole ms; stored as seconds, it may read back a hair below
+    built = Math.round(statSync(join(dist, '.built')).mtimeMs);
   } catch {
     return true;
   }
