@@ -13,6 +13,7 @@ import * as oidc from 'openid-client';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
 import { main, type CliIO } from '../src/cli/main.js';
 import { createKeyStore } from '../src/oidc/keys/store.js';
+import { createPrismaAdapterFactory, sessionOutlived } from '../src/oidc/adapter/prisma-adapter.js';
 import { createDeprovisioner, backoffMs, sessionAuthorizations, type Deprovisioner } from '../src/deprovision/service.js';
 import { logoutTokenClaims, signLogoutToken, BACKCHANNEL_LOGOUT_EVENT } from '../src/deprovision/logout-token.js';
 import { createLogger } from '../src/util/logger.js';
@@ -486,6 +487,60 @@ describe('the delivery queue (its own database, deprovisioners without a server)
     } finally {
       await recv.close();
     }
+  });
+});
+
+describe('a session saved again by a request in flight when its account was logged out everywhere', () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  });
+  afterAll(async () => tdb?.drop());
+
+  test('is refused when loaded (by id and by uid); a session begun after it, and other accounts\' sessions, are not', async () => {
+    const p = tdb.db.prisma;
+    const keys = createKeyStore(p, { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256'] });
+    const d = createDeprovisioner({ prisma: p, keys, issuer: 'https://sso.tinh.gov.vn', logger: createLogger('silent'), attempts: 3, timeoutMs: 2000 });
+    const sessions = createPrismaAdapterFactory(p)('Session');
+    const account = async () => {
+      const id = randomUUID();
+      await p.account.create({ data: { id, login: `r.${id.slice(0, 8)}`, displayName: 'R', source: 'local' } });
+      return id;
+    };
+    const [a, b] = [await account(), await account()];
+    const nowS = Math.floor(Date.now() / 1000);
+    const old = { kind: 'Session', uid: `u-${randomUUID()}`, accountId: a, loginTs: nowS - 60, exp: nowS + 3600 };
+    const id = randomUUID();
+    await sessions.upsert(id, old, 3600);
+    const others = { kind: 'Session', uid: `u-${randomUUID()}`, accountId: b, loginTs: nowS - 60, exp: nowS + 3600 };
+    await sessions.upsert('b-session', others, 3600);
+    try {
+      expect(await d.endAccess(a, 'test')).toMatchObject({ revoked: 1 });
+      expect(await sessions.find(id)).toBeUndefined();
+      // the request that had loaded it before saves it again
+      await sessions.upsert(id, old, 3600);
+      expect(await p.oidcPayload.count({ where: { type: 'Session', id } })).toBe(1);
+      expect(await sessions.find(id)).toBeUndefined();
+      expect(await sessions.findByUid(old.uid)).toBeUndefined();
+      // a login after the logout (loginTs from the same clock, a later second) is a session again
+      const fresh = { ...old, uid: `u-${randomUUID()}`, loginTs: nowS + 2 };
+      await sessions.upsert('fresh', fresh, 3600);
+      expect(await sessions.find('fresh')).toMatchObject({ accountId: a, loginTs: nowS + 2 });
+      expect(await sessions.findByUid(fresh.uid)).toMatchObject({ accountId: a });
+      expect(await sessions.find('b-session')).toMatchObject({ accountId: b });
+    } finally {
+      await d.stop();
+    }
+  });
+
+  test('sessionOutlived: only a session that began in an earlier second than the mark', () => {
+    const mark = new Date('2026-12-02T10:00:00.700Z');
+    const at = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+    expect(sessionOutlived({ loginTs: at('2026-12-02T09:59:59Z') }, mark)).toBe(true);
+    expect(sessionOutlived({ loginTs: at('2026-12-02T10:00:00Z') }, mark)).toBe(false); // the same second: kept
+    expect(sessionOutlived({ loginTs: at('2026-12-02T10:00:01Z') }, mark)).toBe(false);
+    expect(sessionOutlived({ loginTs: at('2026-12-02T09:00:00Z') }, null)).toBe(false);
+    expect(sessionOutlived({}, mark)).toBe(true); // no login time: not a session of a login after the mark
   });
 });
 

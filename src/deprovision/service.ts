@@ -264,6 +264,9 @@ export function createDeprovisioner(opts: DeprovisionerOptions) {
   async function endAccess(accountId: string, reason: string): Promise<EndAccessResult> {
     let revoked = 0;
     let queued = 0;
+    // Sessions that began before this second are refused from now on, wherever they are saved
+    // again (a request in flight holding one); oidc-provider's clock, not an injected one, sets loginTs.
+    await prisma.account.updateMany({ where: { id: accountId }, data: { sessionsNotBefore: new Date() } });
     // A session written while a round ran (a login finishing at that moment) is caught by the next.
     for (let round = 0; round < 5; round++) {
       const r = await endOnce(accountId, reason);

@@ -36,6 +36,16 @@ function toPayload(row: Row | null, now = Date.now()): AdapterPayload | undefine
   return payload;
 }
 
+/**
+ * A session that began (loginTs, whole seconds) before the second its account's access was ended
+ * everywhere: a request in flight when the sessions were deleted saved it again. Pure.
+ */
+export function sessionOutlived(payload: AdapterPayload, notBefore: Date | null): boolean {
+  if (!notBefore) return false;
+  const loginTs = typeof payload.loginTs === 'number' ? payload.loginTs : 0;
+  return loginTs < Math.floor(notBefore.getTime() / 1000);
+}
+
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
 /**
@@ -93,8 +103,19 @@ export class PrismaAdapter implements Adapter {
   // below keep the model API.
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!isStorableKey(id)) return undefined;
+    if (this.type === 'Session') return this.findSession(Prisma.sql`p."id" = ${id}`);
     const rows = await this.prisma.$queryRaw<RawRow[]>`SELECT "payload", "expiresAt", "consumedAt" FROM "OidcPayload" WHERE "type" = ${this.type} AND "id" = ${id}`;
     return toPayload(rows[0] ? fromRaw(rows[0]) : null);
+  }
+
+  /** A session, with its account's sessionsNotBefore: refused when it began before (sessionOutlived). */
+  private async findSession(where: Prisma.Sql): Promise<AdapterPayload | undefined> {
+    const rows = await this.prisma.$queryRaw<(RawRow & { notBefore: Date | string | null })[]>`
+      SELECT p."payload", p."expiresAt", p."consumedAt", a."sessionsNotBefore" AS "notBefore"
+      FROM "OidcPayload" p LEFT JOIN "Account" a ON a."id" = p."accountId"
+      WHERE p."type" = 'Session' AND ${where}`;
+    const payload = toPayload(rows[0] ? fromRaw(rows[0]) : null);
+    return payload && !sessionOutlived(payload, asDate(rows[0]!.notBefore)) ? payload : undefined;
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -108,6 +129,7 @@ export class PrismaAdapter implements Adapter {
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
     if (!isStorableKey(uid)) return undefined;
+    if (this.type === 'Session') return this.findSession(Prisma.sql`p."uid" = ${uid}`);
     const row = await this.prisma.oidcPayload.findFirst({
       where: { type: this.type, uid },
       select: { payload: true, expiresAt: true, consumedAt: true },
