@@ -112,60 +112,57 @@ async function childMain(spec: ChildSpec): Promise<ChildReport> {
 /** The child running now (stopped with the scenario). */
 let running: ReturnType<typeof spawn> | undefined;
 
-function runChild(spec: ChildSpec, label: string): Promise<ChildReport> {
+interface Exited {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** spawn to exit */
+  ms: number;
+}
+
+/** Runs `node ARGS` (with --cpu-prof when BENCH_SYNC_PROFILE is set) as the running child; its output once it has exited. */
+function runNode(args: string[], env: NodeJS.ProcessEnv, label: string): Promise<Exited> {
   const profileDir = process.env.BENCH_SYNC_PROFILE;
-  const nodeArgs = ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(profileDir), label)}`] : []), SELF];
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, nodeArgs, {
-      cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', SYNC_BENCH_CHILD: JSON.stringify(spec) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(profileDir), label)}`] : [];
+  const t0 = performance.now();
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [...prof, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     running = child;
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (code) => {
-      const last = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0) return rej(new Error(`${label}: child exited ${code}: ${stderr.slice(-2000)}`));
-      try {
-        res(JSON.parse(last) as ChildReport);
-      } catch {
-        rej(new Error(`${label}: no report from the child: ${stdout.slice(-500)} ${stderr.slice(-1000)}`));
-      }
-    });
+    child.on('close', (code) => res({ code, stdout, stderr, ms: performance.now() - t0 }));
   });
+}
+
+const lastLine = (text: string) => text.trim().split('\n').pop() ?? '';
+
+/** This file as a child (tsx): the raw listing, or changed-only runs in one process. */
+async function runChild(spec: ChildSpec, label: string): Promise<ChildReport> {
+  const r = await runNode(['--import', 'tsx', SELF], { ...process.env, NODE_OPTIONS: '', SYNC_BENCH_CHILD: JSON.stringify(spec) }, label);
+  if (r.code !== 0) throw new Error(`${label}: child exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  try {
+    return JSON.parse(lastLine(r.stdout)) as ChildReport;
+  } catch {
+    throw new Error(`${label}: no report from the child: ${r.stdout.slice(-500)} ${r.stderr.slice(-1000)}`);
+  }
 }
 
 /**
  * `node bin/sso.js ARGS` exactly as deployed (compiled JavaScript, no TypeScript loader), with a
  * preload that reports its peak RSS and CPU time on exit; the time is spawn to exit.
  */
-function runSso(args: string[], env: Record<string, string>, label: string, nodeOptions = process.env.BENCH_SYNC_NODE_OPTIONS ?? ''): Promise<ChildReport> {
-  const profileDir = process.env.BENCH_SYNC_PROFILE;
-  const nodeArgs = ['--import', pathToFileURL(USAGE_PRELOAD).href, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(profileDir), label)}`] : []), join(ROOT, 'bin', 'sso.js'), ...args];
-  const t0 = performance.now();
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    running = child;
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (code) => {
-      const ms = performance.now() - t0;
-      const mark = stderr.lastIndexOf(USAGE_MARK);
-      if (code !== 0 && code !== 3) return rej(new Error(`${label}: sso ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
-      try {
-        const usage = JSON.parse(stderr.slice(mark + USAGE_MARK.length).split('\n')[0]!) as { maxRssMb: number; cpuS: number };
-        const run = JSON.parse(stdout.trim().split('\n').pop() ?? '') as NonNullable<ChildReport['run']>;
-        res({ ms, ...usage, exitCode: code, run, runMs: Date.parse(run.finished_at) - Date.parse(run.started_at) });
-      } catch {
-        rej(new Error(`${label}: no report from sso: ${stdout.slice(-500)} ${stderr.slice(-1000)}`));
-      }
-    });
-  });
+async function runSso(args: string[], env: Record<string, string>, label: string, nodeOptions = process.env.BENCH_SYNC_NODE_OPTIONS ?? ''): Promise<ChildReport> {
+  const r = await runNode(['--import', pathToFileURL(USAGE_PRELOAD).href, join(ROOT, 'bin', 'sso.js'), ...args], { PATH: process.env.PATH ?? '', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...env }, label);
+  if (r.code !== 0 && r.code !== 3) throw new Error(`${label}: sso ${args.join(' ')} exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  try {
+    const usage = JSON.parse(lastLine(r.stderr.slice(r.stderr.lastIndexOf(USAGE_MARK) + USAGE_MARK.length))) as { maxRssMb: number; cpuS: number };
+    const run = JSON.parse(lastLine(r.stdout)) as NonNullable<ChildReport['run']>;
+    return { ms: r.ms, ...usage, exitCode: r.code, run, runMs: Date.parse(run.finished_at) - Date.parse(run.started_at) };
+  } catch {
+    throw new Error(`${label}: no report from sso: ${r.stdout.slice(-500)} ${r.stderr.slice(-1000)}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
