@@ -238,6 +238,18 @@ async function parentMain(): Promise<void> {
       LDAP_URL: slapd.url, LDAP_BIND_DN: slapd.bindDn, LDAP_BIND_PASSWORD: slapd.bindPassword, LDAP_BASE_DN: slapd.baseDn,
       LDAP_PRESET: 'zimbra', LDAP_MAIL_DOMAINS: 'tinh.gov.vn', SYNC_PAGE_SIZE: String(PAGE_SIZE),
     });
+    /** fn with the environment of sso on a fresh, migrated database of the current TEST_DATABASE, dropped after. */
+    const withFreshDatabase = async (fn: (env: Record<string, string>) => Promise<void>) => {
+      const db = await createEmptyTestDatabase();
+      current = db;
+      try {
+        await migrate(db.url);
+        await fn(syncEnv(db.url));
+      } finally {
+        current = undefined;
+        await db.drop();
+      }
+    };
     const listing: ChildReport[] = [];
     const fresh = (): BackendRuns => ({ create: [], unchanged: [], changed: [], server: [], cappedCreate: [], cappedUnchanged: [] });
     const byBackend: Record<'sqlite' | 'postgresql', BackendRuns> = { sqlite: fresh(), postgresql: fresh() };
@@ -247,12 +259,8 @@ async function parentMain(): Promise<void> {
         listing.push(await runChild({ kind: 'list', url: slapd.url, bindDn: slapd.bindDn, bindPassword: slapd.bindPassword, baseDn: slapd.baseDn }, 'listing'));
         for (const [backend] of BACKENDS) {
           process.env.TEST_DATABASE = backend;
-          const db = await createEmptyTestDatabase();
-          current = db;
-          try {
-            await migrate(db.url);
-            const env = syncEnv(db.url);
-            const runs = byBackend[backend];
+          const runs = byBackend[backend];
+          await withFreshDatabase(async (env) => {
             progress(`sync: ${backend}: sso sync --full, every account created (${r}/${repeat})`);
             runs.create.push(await runSso(['sync', '--full', '--json'], env, `${backend}-create`));
             progress(`sync: ${backend}: sso sync --full, nothing changed`);
@@ -267,26 +275,15 @@ async function parentMain(): Promise<void> {
             if (c.run!.created < n || u.run!.unchanged < n || changedWrote(u) + changedWrote(ch) + changedWrote(sv) > 0) {
               throw new Error(`${backend}: unexpected counts: ${JSON.stringify({ create: c.run, unchanged: u.run, changed: ch.run, server: sv.run })}`);
             }
-          } finally {
-            current = undefined;
-            await db.drop();
-          }
-          const capped = await createEmptyTestDatabase();
-          current = capped;
-          try {
-            await migrate(capped.url);
-            const env = syncEnv(capped.url);
-            const runs = byBackend[backend];
+          });
+          await withFreshDatabase(async (env) => {
             progress(`sync: ${backend}: the same two full runs with NODE_OPTIONS=${HEAP_CAP}`);
             runs.cappedCreate.push(await runSso(['sync', '--full', '--json'], env, `${backend}-capped-create`, HEAP_CAP));
             runs.cappedUnchanged.push(await runSso(['sync', '--full', '--json'], env, `${backend}-capped-unchanged`, HEAP_CAP));
             const [c, u] = [runs.cappedCreate.at(-1)!, runs.cappedUnchanged.at(-1)!];
             progress(`sync: ${backend}: capped: create ${round(c.ms / 1000)} s (${c.run!.created} created, ${round(c.maxRssMb)} MB), unchanged ${round(u.ms / 1000)} s (${round(u.maxRssMb)} MB)`);
             if (c.run!.created < n || u.run!.unchanged < n) throw new Error(`${backend}, capped: unexpected counts: ${JSON.stringify({ create: c.run, unchanged: u.run })}`);
-          } finally {
-            current = undefined;
-            await capped.drop();
-          }
+          });
         }
       }
     } finally {
