@@ -127,6 +127,43 @@ describe('login with the mail account', () => {
   );
 });
 
+describe('password guessing through a person\'s aliases', () => {
+  // a server of its own: blocked at 3 failures, no delays, address limits out of the way
+  let guarded: TestServer;
+  beforeAll(async () => {
+    guarded = await startTestServer(ldapEnv(slapd, { THROTTLE_ACCOUNT_DELAY_AFTER: '100', THROTTLE_ACCOUNT_BLOCK_AFTER: '3', THROTTLE_IP_DELAY_AFTER: '1000', THROTTLE_IP_BLOCK_AFTER: '1000', THROTTLE_MAX_DELAY_MS: '0' }));
+  });
+  afterAll(async () => guarded?.stop());
+  const failures = (s: TestServer, reason: string) => s.logs.flatMap((l) => l.split('\n')).filter((l) => l.includes('"event":"login.failure"') && l.includes(reason)).length;
+
+  test('the uid and each alias count against the one entry: blocked after 3 guesses in all, before the next bind', async () => {
+    const [alias1, alias2] = P.khai.aliases;
+    expect((await tryLogin(P.khai.login, 'doan-1', guarded)).after.status).toBe(401);
+    expect((await tryLogin(alias1!, 'doan-2', guarded)).after.status).toBe(401);
+    expect((await tryLogin(alias2!, 'doan-3', guarded)).after.status).toBe(401);
+    // each login typed has failed once only; the person has failed three times
+    const blocked = await tryLogin(alias1!.toUpperCase(), P.khai.password, guarded);
+    expect(blocked.after.status).toBe(429);
+    expect(blocked.after.html).toMatch(/name="password"/);
+    expect(failures(guarded, 'wrong password')).toBe(3); // the right password was never tried
+    const t = guarded.services.db.prisma.loginThrottle;
+    // three wrong passwords and the refused attempt (counted in one statement with its refusal)
+    expect(await t.findUnique({ where: { key: `entry:${P.khai.zimbraId}` } })).toMatchObject({ failures: 4, blockedUntil: expect.any(Date) });
+    expect((await t.findUnique({ where: { key: 'login:khaintm' } }))?.failures).toBe(1);
+  });
+
+  test('a success clears the entry\'s counter; an unknown login or a local account has none', async () => {
+    const [alias1] = P.duong.aliases;
+    expect((await tryLogin(alias1!, 'doan-sai', guarded)).after.status).toBe(401);
+    const t = guarded.services.db.prisma.loginThrottle;
+    expect(await t.findUnique({ where: { key: `entry:${P.duong.zimbraId}` } })).toMatchObject({ failures: 1 });
+    expect((await tryLogin(P.duong.login, P.duong.password, guarded)).after.leftTo).toMatch(/code=/);
+    expect(await t.findUnique({ where: { key: `entry:${P.duong.zimbraId}` } })).toBeNull();
+    expect((await tryLogin('khong.co.ai.ca', 'x', guarded)).after.status).toBe(401);
+    expect(await t.count({ where: { key: { startsWith: 'entry:' } } })).toBe(1); // khai's, from the test before
+  });
+});
+
 describe('account states (zimbraAccountStatus)', () => {
   test.each([
     ['locked', P.tuan, 403],

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../util/logger.js';
-import type { DirectoryConnector, DirectoryIdentity } from '../directory/types.js';
+import type { BindGuard, DirectoryConnector, DirectoryIdentity } from '../directory/types.js';
 import type { AccountService, LoginResult } from './service.js';
 import { accountFields, decideLink } from './link.js';
 import { loginProblem, normalizeLogin } from './claims.js';
@@ -22,7 +22,8 @@ export interface AuthenticatorDeps {
   endAccess(accountId: string, reason: string): Promise<{ revoked: number; queued: number }>;
 }
 
-export type Authenticate = (login: string, password: string) => Promise<LoginResult>;
+/** `guard`: see BindGuard; called for a directory entry, not for local accounts. */
+export type Authenticate = (login: string, password: string, guard?: BindGuard) => Promise<LoginResult>;
 
 export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
   const { prisma, accounts, directory, logger } = deps;
@@ -74,7 +75,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
     logger.info({ event: 'account.disabled', account: a.id, reason: `directory: ${reason}`, revoked, queued }, 'account disabled: the directory says so');
   }
 
-  return async (login, password) => {
+  return async (login, password, guard) => {
     // Hostile input stops here: control characters (NUL breaks PostgreSQL text), over-long input.
     if (loginProblem(login)) return { ok: false, reason: 'invalid_credentials', detail: 'unusable login input' };
     if (!directory) return accounts.authenticateLocal(login, password);
@@ -84,11 +85,11 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
       const lr = await accounts.authenticateLocal(login, password);
       if (lr.ok || lr.reason !== 'invalid_credentials') return lr;
       // Not this local account's password. If it is a directory person's, the two clash.
-      const r = await directory.authenticate(login, password);
+      const r = await directory.authenticate(login, password, guard);
       if (!r.ok) return lr;
       return linkIdentity(r.identity);
     }
-    const r = await directory.authenticate(login, password);
+    const r = await directory.authenticate(login, password, guard);
     if (r.ok) return linkIdentity(r.identity, { login: normalizeLogin(login), row: local });
     await reflectDirectoryState(login, r.reason).catch((err: Error) => logger.warn({ error: err.message }, 'could not reflect directory state'));
     return r;

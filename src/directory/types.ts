@@ -66,9 +66,16 @@ export interface ListOptions {
   pageSize?: number | undefined;
 }
 
+/**
+ * Called with the entry a login resolved to, just before its password is tried (the bind): the
+ * login throttle counts the guess against the person there, whichever of their logins or
+ * aliases was typed. It stops the attempt by throwing; nothing is bound then.
+ */
+export type BindGuard = (identity: DirectoryIdentity) => Promise<void>;
+
 export interface DirectoryConnector {
   readonly kind: string;
-  authenticate(login: string, password: string): Promise<AuthOutcome>;
+  authenticate(login: string, password: string, guard?: BindGuard): Promise<AuthOutcome>;
   /** The entry with this stable id; null when it is gone. Throws DirectoryUnavailableError. */
   lookup(externalId: string): Promise<DirectoryIdentity | null>;
   /** Every matching entry, paged (RFC 2696), streamed. Throws DirectoryUnavailableError. */

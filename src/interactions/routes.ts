@@ -16,8 +16,9 @@ import { LANG_COOKIE, pageLocale, type PageLocale } from './locale.js';
 import { scopeDescription, type MessageKey } from './i18n.js';
 import type { createRenderer } from './views.js';
 import type { Db } from '../db/client.js';
-import { createThrottle, type LoginThrottle } from '../throttle/store.js';
-import { accountKey, addressKey, keyType, retryAfterMinutes, retryAfterSeconds } from '../throttle/policy.js';
+import { createThrottle, type CountedFailure, type LoginThrottle } from '../throttle/store.js';
+import { accountKey, addressKey, entryKey, keyType, retryAfterMinutes, retryAfterSeconds } from '../throttle/policy.js';
+import type { BindGuard } from '../directory/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
 
@@ -27,8 +28,8 @@ export interface InteractionDeps {
   config: Config;
   host: ProviderHost;
   accounts: AccountService;
-  /** Checks a login and password; the directory issue plugs its connector in here. */
-  authenticate(login: string, password: string): Promise<LoginResult>;
+  /** Checks a login and password; `guard` runs before a directory entry's bind (see BindGuard). */
+  authenticate(login: string, password: string, guard?: BindGuard): Promise<LoginResult>;
   render: Renderer;
   logger: Logger;
   /** Password-guessing throttle; built on `prisma` (config.throttle) when not given. */
@@ -64,6 +65,9 @@ export const THROTTLED_FAILURES: ReadonlySet<LoginFailure> = new Set<LoginFailur
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Reasons that mean "the person must type the password again", even with a live session. */
+/** Thrown by the login's BindGuard when the person's entry is blocked: no bind is tried. */
+class EntryBlocked extends Error {}
+
 const REAUTH_REASONS = new Set(['login_prompt', 'max_age', 'id_token_hint', 'claims_id_token_sub_value']);
 
 export class PageError extends Error {
@@ -234,19 +238,38 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
       deps.metrics?.throttled('delayed', decision.key ? keyType(decision.key) : undefined);
       await sleep(decision.ms);
     }
+    // The guess is counted against the person too, once the directory has said who the login is:
+    // every login and alias of one entry shares that counter, so aliases do not multiply the
+    // guesses that reach the directory's own lockout. A block there stops the attempt before the bind.
+    // One statement: counting says block when the entry was blocked already or this guess is over its limit.
+    let entry: { key: string; counted: CountedFailure } | undefined;
+    let entryBlock: { until: Date; key: string } | undefined;
+    const guard: BindGuard = async (identity) => {
+      const key = entryKey(identity.externalId);
+      entry = { key, counted: await throttle.recordFailure([key]) };
+      const d = entry.counted.decision;
+      if (d.action === 'block') {
+        entryBlock = { until: d.until, key };
+        throw new EntryBlocked();
+      }
+    };
     let result: LoginResult;
     try {
-      result = await deps.authenticate(login, password);
+      result = await deps.authenticate(login, password, guard);
     } catch (err) {
+      if (err instanceof EntryBlocked && entryBlock) return refuse(entryBlock.until, entryBlock.key, 'count');
       await throttle.undoFailure(counted).catch(() => undefined);
+      if (entry) await throttle.undoFailure(entry.counted).catch(() => undefined);
       throw err;
     }
     if (result.ok) {
       // The account starts afresh; the address keeps its other failures (this one is taken back).
       await throttle.recordSuccess(keys.account);
+      if (entry) await throttle.recordSuccess(entry.key);
       await throttle.undoFailure(counted, [keys.address]);
     } else if (!THROTTLED_FAILURES.has(result.reason)) {
       await throttle.undoFailure(counted);
+      if (entry) await throttle.undoFailure(entry.counted);
     }
 
     if (!result.ok) {

@@ -45,6 +45,8 @@ export type KeyType = 'account' | 'address';
 
 export const ACCOUNT_PREFIX = 'login:';
 export const ADDRESS_PREFIX = 'ip:';
+/** A directory entry, by its stable id: every login and alias of one person counts here too. */
+export const ENTRY_PREFIX = 'entry:';
 
 export function keyType(key: string): KeyType {
   return key.startsWith(ADDRESS_PREFIX) ? 'address' : 'account';
@@ -143,6 +145,11 @@ export function accountKey(login: string, mailDomains: readonly string[] = []): 
     if (mailDomains.some((d) => d.trim().toLowerCase().replace(/^@/, '') === domain)) l = l.slice(0, at).trim();
   }
   return ACCOUNT_PREFIX + escapeControls(l);
+}
+
+/** The key of the directory entry a login resolved to (its stable id): limits as an account's. */
+export function entryKey(externalId: string): string {
+  return ENTRY_PREFIX + escapeControls(externalId);
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   DirectoryUnavailableError,
   type AuthFailure,
   type AuthOutcome,
+  type BindGuard,
   type DirectoryConnector,
   type DirectoryIdentity,
   type EntryResult,
@@ -306,7 +307,7 @@ export class LdapConnector implements DirectoryConnector {
     return { reason: 'unavailable', detail: `no directory server reachable (${last})` };
   }
 
-  async authenticate(login: string, password: string): Promise<AuthOutcome> {
+  async authenticate(login: string, password: string, guard?: BindGuard): Promise<AuthOutcome> {
     // An empty password is an anonymous bind that "succeeds": refuse it before any bind.
     if (typeof password !== 'string' || password.length === 0) return { ok: false, reason: 'invalid_credentials', detail: 'empty password' };
     const filter = loginFilter(login, { loginAttributes: this.preset.loginAttributes, mailAttributes: this.preset.mailAttributes, mailDomains: this.s.mailDomains });
@@ -331,6 +332,7 @@ export class LdapConnector implements DirectoryConnector {
     const identity = result.identity;
     // A temporarily locked account is not bound again: every failed bind would extend the lockout.
     if (identity.status === 'locked') return { ok: false, reason: 'locked', detail: identity.statusDetail ?? 'locked in the directory' };
+    await guard?.(identity);
     const bound = await this.userBind(identity.dn, password);
     if (bound !== 'ok') {
       // ppolicy refuses a locked account's bind as "invalid credentials": the entry says why
