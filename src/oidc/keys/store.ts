@@ -67,9 +67,12 @@ export function createKeyStore(prisma: Db, { secret, algs, audit }: KeyStoreOpti
      * One instance at a time (a lease): instances starting together on a fresh database would
      * otherwise each make their own keys and, until their next refresh, each publish only theirs.
      */
-    async ensure(now = new Date()): Promise<string[]> {
+    async ensure(at?: Date): Promise<string[]> {
+      // the time of each step, not of the call: after waiting for another instance's keys, they
+      // are judged (and ours made) at the time we look, not at the time we started waiting
+      const now = () => at ?? new Date();
       const missing = async () => {
-        const set = keySchedule(await list(), now, algs);
+        const set = keySchedule(await list(), now(), algs);
         return algs.filter((alg) => !set.signing.has(alg));
       };
       if (!(await missing()).length) return [];
@@ -80,7 +83,7 @@ export function createKeyStore(prisma: Db, { secret, algs, audit }: KeyStoreOpti
         const created: string[] = [];
         for (const alg of await missing()) {
           const jwk = generateJwk(alg);
-          await insert(jwk, now);
+          await insert(jwk, now());
           created.push(jwk.kid);
           await audit?.record({ type: 'keys.created', outcome: 'success', detail: { kid: jwk.kid, alg, reason: 'no key signing for this algorithm' } });
         }
