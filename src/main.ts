@@ -16,7 +16,10 @@ import { seedDemo, type DemoCredentials } from './demo.js';
 import { consoleClient } from './console/internal-client.js';
 import { createConsoleAuth, ownAddress } from './console/auth.js';
 import { openDirectory, type OpenDirectory } from './directory/open.js';
-import { createAuthenticator } from './accounts/authenticator.js';
+import { createAuthenticator } from './login/authenticate.js';
+import { createLoginUseCase } from './login/attempt.js';
+import { createThrottle } from './db/repos/throttle.js';
+import { createAccountRepository } from './db/repos/accounts.js';
 import { startSyncScheduler, type SyncScheduler } from './sync/scheduler.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 
@@ -66,13 +69,19 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     config,
     host,
     accounts: services.accounts,
-    authenticate: createAuthenticator({
-      prisma: services.db.prisma,
-      accounts: services.accounts,
-      directory: directory.connector,
+    login: createLoginUseCase({
+      throttle: createThrottle(services.db.prisma, config.throttle, { gcIntervalMs: config.gcIntervalSeconds * 1000 }),
+      authenticate: createAuthenticator({
+        accounts: createAccountRepository(services.db.prisma),
+        directory: directory.connector,
+        mailDomains: directory.mailDomains,
+        logger,
+        endAccess: (id, reason) => services.deprovision.endAccess(id, reason),
+      }),
       mailDomains: directory.mailDomains,
       logger,
-      endAccess: (id, reason) => services.deprovision.endAccess(id, reason),
+      audit: services.audit,
+      metrics,
     }),
     render,
     logger,

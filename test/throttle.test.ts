@@ -20,8 +20,8 @@ import {
   strictest,
   type Counter,
   type ThrottleSettings,
-} from '../src/throttle/policy.js';
-import { createThrottle } from '../src/throttle/store.js';
+} from '../src/domain/throttle.js';
+import { createThrottle } from '../src/db/repos/throttle.js';
 
 const PASSWORD = 'mật-khẩu-đúng-123';
 const WRONG = 'sai-mat-khau-999';

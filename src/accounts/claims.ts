@@ -71,16 +71,3 @@ export function parseAttributes(json: string): StoredAttributes {
     return {};
   }
 }
-
-/** Logins are compared case-insensitively, after Unicode NFC normalisation. */
-export function normalizeLogin(login: string): string {
-  return login.normalize('NFC').trim().toLowerCase();
-}
-
-export function loginProblem(login: string): string | null {
-  const l = normalizeLogin(login);
-  if (!l) return 'is empty';
-  if (l.length > 254) return 'is longer than 254 characters';
-  if (/[\s\p{C}]/u.test(l)) return 'must not contain spaces or control characters';
-  return null;
-}

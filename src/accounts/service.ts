@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
-import { accountClaims, loginProblem, normalizeLogin, parseAttributes, type AccountRecord, type Claims } from './claims.js';
+import { accountClaims, parseAttributes, type AccountRecord, type Claims } from './claims.js';
+import { loginProblem, normalizeLogin } from '../domain/login.js';
 import { foldForSearch, searchText } from './link.js';
 import { sessionAuthorizations } from '../deprovision/service.js';
-import { dummyHash, hashPassword, passwordProblem, verifyPassword } from './password.js';
-import type { AuthFailure } from '../directory/types.js';
+import { hashPassword, passwordProblem } from './password.js';
 import type { AuditRecorder } from '../audit/log.js';
 
 export class AccountError extends Error {
@@ -17,12 +17,6 @@ export class AccountError extends Error {
     super(message);
   }
 }
-
-export type LoginFailure = AuthFailure | 'conflict';
-
-export type LoginResult =
-  | { ok: true; account: AccountRecord }
-  | { ok: false; reason: LoginFailure; detail: string };
 
 export interface NewLocalAccount {
   login: string;
@@ -251,21 +245,6 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
         where: { ...(filter.status ? { status: filter.status } : {}), ...(filter.source ? { source: filter.source } : {}), ...(filter.admin !== undefined ? { admin: filter.admin } : {}) },
         orderBy: { login: 'asc' },
       });
-    },
-
-    /** Local password check. Unknown login and wrong password cost the same argon2 verify. */
-    async authenticateLocal(login: string, password: string): Promise<LoginResult> {
-      if (!password) return { ok: false, reason: 'invalid_credentials', detail: 'empty password' };
-      if (loginProblem(login)) return { ok: false, reason: 'invalid_credentials', detail: 'unusable login input' };
-      const a = await byLogin(login);
-      if (!a || a.source !== 'local' || !a.passwordHash) {
-        await verifyPassword(await dummyHash(), password);
-        return { ok: false, reason: 'invalid_credentials', detail: a ? 'not a local account' : 'unknown login' };
-      }
-      if (!(await verifyPassword(a.passwordHash, password))) return { ok: false, reason: 'invalid_credentials', detail: 'wrong password' };
-      if (a.status !== 'active') return { ok: false, reason: 'disabled', detail: `account ${a.status}` };
-      await prisma.account.update({ where: { id: a.id }, data: { lastLoginAt: new Date() } });
-      return { ok: true, account: a };
     },
   };
 }

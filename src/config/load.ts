@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { envSchema, SECRET_SETTINGS, type Env } from './schema.js';
 import { SUPPORTED_SIGNING_ALGS } from '../oidc/keys/store.js';
-import type { ThrottleSettings } from '../throttle/policy.js';
+import type { ThrottleSettings } from '../domain/throttle.js';
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';

@@ -8,18 +8,17 @@ import { parse as parseCookie } from 'cookie';
 import { errors, type InteractionResults } from 'oidc-provider';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../util/logger.js';
-import type { AccountService, LoginFailure, LoginResult } from '../accounts/service.js';
+import { z } from 'zod';
+import type { AccountService } from '../accounts/service.js';
+import type { LoginFailure } from '../login/types.js';
+import type { LoginUseCase } from '../login/attempt.js';
 import type { ProviderHost } from '../oidc/provider.js';
 import type { AuditLog } from '../audit/log.js';
 import { CSRF_COOKIE, CSRF_FIELD, csrfToken, newCsrfNonce, verifyCsrf } from './csrf.js';
 import { LANG_COOKIE, pageLocale, type PageLocale } from './locale.js';
 import { scopeDescription, type MessageKey } from './i18n.js';
 import type { createRenderer } from './views.js';
-import type { Db } from '../db/client.js';
-import { createThrottle, type CountedFailure, type LoginThrottle } from '../throttle/store.js';
-import { accountKey, addressKey, entryKey, keyType, retryAfterMinutes, retryAfterSeconds } from '../throttle/policy.js';
-import type { BindGuard } from '../directory/types.js';
-import type { Metrics } from '../metrics/metrics.js';
+import { retryAfterMinutes, retryAfterSeconds } from '../domain/throttle.js';
 import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
 
 type Renderer = ReturnType<typeof createRenderer>;
@@ -28,17 +27,12 @@ export interface InteractionDeps {
   config: Config;
   host: ProviderHost;
   accounts: AccountService;
-  /** Checks a login and password; `guard` runs before a directory entry's bind (see BindGuard). */
-  authenticate(login: string, password: string, guard?: BindGuard): Promise<LoginResult>;
+  /** The login use case: throttle, password check, account state, audit and metrics. */
+  login: LoginUseCase;
   render: Renderer;
   logger: Logger;
-  /** Password-guessing throttle; built on `prisma` (config.throttle) when not given. */
-  throttle?: LoginThrottle | undefined;
-  prisma?: Db | undefined;
-  /** The audit trail: logins, consent. */
+  /** The audit trail: consent. */
   audit?: Pick<AuditLog, 'record'> | undefined;
-  /** Login and throttle counters (sso_logins_total, sso_login_throttled_total). */
-  metrics?: Pick<Metrics, 'login' | 'throttled'> | undefined;
 }
 
 export const FIELD_LIMITS = { login: 254, password: 256 } as const;
@@ -55,19 +49,13 @@ export const LOGIN_FAILURE_PAGES: Record<LoginFailure, readonly [MessageKey, num
   unavailable: ['error.directoryUnavailable', 503],
 };
 
-/**
- * Failed logins that count against the throttle: a wrong password or unknown login, and the
- * outcomes a wrong password can hide (a disabled, expired or locked entry). The others say
- * nothing against the password (directory unreachable) or prove it right, and are not counted.
- */
-export const THROTTLED_FAILURES: ReadonlySet<LoginFailure> = new Set<LoginFailure>(['invalid_credentials', 'disabled', 'expired', 'locked']);
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** The login form's fields: bounded strings, anything else read as empty (then refused as a bad request). */
+const loginForm = z.object({
+  login: z.string().max(FIELD_LIMITS.login).catch(''),
+  password: z.string().max(FIELD_LIMITS.password).catch(''),
+}).catch({ login: '', password: '' });
 
 /** Reasons that mean "the person must type the password again", even with a live session. */
-/** Thrown by the login's BindGuard when the person's entry is blocked: no bind is tried. */
-class EntryBlocked extends Error {}
-
 const REAUTH_REASONS = new Set(['login_prompt', 'max_age', 'id_token_hint', 'claims_id_token_sub_value']);
 
 export class PageError extends Error {
@@ -89,17 +77,12 @@ export function localeFor(req: Request, res: Response, config: Config): PageLoca
   return pageLocale({ path: req.baseUrl + req.path, query: lang, cookie: cookies(req)[LANG_COOKIE], acceptLanguage: req.get('accept-language'), fallback: config.defaultLocale });
 }
 
-const str = (v: unknown, max: number): string | null => (typeof v === 'string' && v.length <= max ? v : null);
-
 export function interactionRouter(deps: InteractionDeps): express.Router {
   const { config, host, render, logger } = deps;
   const router = express.Router();
   const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
   const csrfKey = config.cookieKeys[0]!;
   const secure = config.issuer.startsWith('https:');
-  const throttle = deps.throttle ?? (deps.prisma ? createThrottle(deps.prisma, config.throttle, { gcIntervalMs: config.gcIntervalSeconds * 1000 }) : undefined);
-  if (!throttle) throw new Error('interaction router: login throttling needs deps.throttle or deps.prisma');
-  const mailDomains = config.directory.kind === 'none' ? [] : config.directory.mailDomains;
 
   function csrfFor(req: Request, res: Response, uid: string): string {
     let nonce = cookies(req)[CSRF_COOKIE];
@@ -203,87 +186,24 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
     const d = await details(req, res);
     checkCsrf(req, d.uid);
     if (d.prompt.name !== 'login' && d.prompt.name !== 'select_account') throw new PageError(400, 'error.invalidRequest', 'login posted to a non-login prompt');
-    const b = req.body as Record<string, unknown>;
-    const login = str(b.login, FIELD_LIMITS.login);
-    const password = str(b.password, FIELD_LIMITS.password);
-    if (login === null || password === null || !login.trim() || !password) {
-      deps.metrics?.login('bad_request');
-      return renderLogin(req, res, d, { error: 'error.invalidCredentials', status: 400, login: login ?? '' });
-    }
-    const client = String(d.params.client_id);
-    const logLogin = login.normalize('NFC').trim().toLowerCase().slice(0, 254);
-
-    // Password guessing is throttled per account and per client address BEFORE any password
-    // check, so that guesses never reach the directory's own lockout of the real owner.
-    const keys = { account: accountKey(login, mailDomains), address: addressKey(req.ip) };
-    const refuse = (until: Date, key: string | undefined, stage: 'check' | 'count') => {
-      const now = new Date();
-      const seconds = retryAfterSeconds(until, now);
-      logger.info({ event: 'login.throttled', action: 'block', keyType: key ? keyType(key) : undefined, stage, until: until.toISOString(), login: logLogin, ip: req.ip, client }, 'login refused: too many failed attempts');
-      void deps.audit?.record({ type: 'login.failure', outcome: 'throttled', actor: logLogin, clientId: client, ip: req.ip ?? null, detail: { until: until.toISOString() } });
-      deps.metrics?.login('throttled');
-      deps.metrics?.throttled('blocked', key ? keyType(key) : undefined);
-      res.set('Retry-After', String(seconds));
-      return renderLogin(req, res, d, { error: 'error.tooManyAttempts', errorParams: { minutes: retryAfterMinutes(until, now) }, status: 429, login });
-    };
-    const checked = await throttle.check([keys.account, keys.address]);
-    if (checked.action === 'block') return refuse(checked.until, checked.key, 'check');
-    // Counted before the password check, taken back below when it was no failure: parallel
-    // attempts see each other, and only the one holding the last slot reaches the directory.
-    const counted = await throttle.recordFailure([keys.account, keys.address]);
-    const decision = counted.decision;
-    if (decision.action === 'block') return refuse(decision.until, decision.key, 'count');
-    if (decision.action === 'delay') {
-      logger.info({ event: 'login.throttled', action: 'delay', keyType: decision.key ? keyType(decision.key) : undefined, ms: decision.ms, login: logLogin, ip: req.ip, client }, 'login delayed after failed attempts');
-      deps.metrics?.throttled('delayed', decision.key ? keyType(decision.key) : undefined);
-      await sleep(decision.ms);
-    }
-    // The guess is counted against the person too, once the directory has said who the login is:
-    // every login and alias of one entry shares that counter, so aliases do not multiply the
-    // guesses that reach the directory's own lockout. A block there stops the attempt before the bind.
-    // One statement: counting says block when the entry was blocked already or this guess is over its limit.
-    let entry: { key: string; counted: CountedFailure } | undefined;
-    let entryBlock: { until: Date; key: string } | undefined;
-    const guard: BindGuard = async (identity) => {
-      const key = entryKey(identity.externalId);
-      entry = { key, counted: await throttle.recordFailure([key]) };
-      const d = entry.counted.decision;
-      if (d.action === 'block') {
-        entryBlock = { until: d.until, key };
-        throw new EntryBlocked();
+    const form = loginForm.parse(req.body ?? {});
+    const outcome = await deps.login.attempt(form, { ip: req.ip, clientId: String(d.params.client_id) });
+    switch (outcome.kind) {
+      case 'success':
+        // Another account than the session's: the old session is replaced by oidc-provider.
+        return finish(req, res, { login: { accountId: outcome.account.id, amr: outcome.amr }, ...(d.prompt.name === 'select_account' ? { select_account: {} } : {}) });
+      case 'bad_request':
+        return renderLogin(req, res, d, { error: 'error.invalidCredentials', status: 400, login: form.login });
+      case 'throttled': {
+        const now = new Date();
+        res.set('Retry-After', String(retryAfterSeconds(outcome.until, now)));
+        return renderLogin(req, res, d, { error: 'error.tooManyAttempts', errorParams: { minutes: retryAfterMinutes(outcome.until, now) }, status: 429, login: form.login });
       }
-    };
-    let result: LoginResult;
-    try {
-      result = await deps.authenticate(login, password, guard);
-    } catch (err) {
-      if (err instanceof EntryBlocked && entryBlock) return refuse(entryBlock.until, entryBlock.key, 'count');
-      await throttle.undoFailure(counted).catch(() => undefined);
-      if (entry) await throttle.undoFailure(entry.counted).catch(() => undefined);
-      throw err;
+      case 'failure': {
+        const [key, status] = LOGIN_FAILURE_PAGES[outcome.reason];
+        return renderLogin(req, res, d, { error: key, status, login: form.login });
+      }
     }
-    if (result.ok) {
-      // The account starts afresh; the address keeps its other failures (this one is taken back).
-      await throttle.recordSuccess(keys.account);
-      if (entry) await throttle.recordSuccess(entry.key);
-      await throttle.undoFailure(counted, [keys.address]);
-    } else if (!THROTTLED_FAILURES.has(result.reason)) {
-      await throttle.undoFailure(counted);
-      if (entry) await throttle.undoFailure(entry.counted);
-    }
-
-    if (!result.ok) {
-      logger.info({ event: 'login.failure', reason: result.reason, detail: result.detail, login: logLogin, client }, 'login failed');
-      void deps.audit?.record({ type: 'login.failure', outcome: result.reason, actor: logLogin, clientId: client, ip: req.ip ?? null, detail: { detail: result.detail } });
-      deps.metrics?.login(result.reason);
-      const [key, status] = LOGIN_FAILURE_PAGES[result.reason];
-      return renderLogin(req, res, d, { error: key, status, login });
-    }
-    // Another account than the session's: the old session is replaced by oidc-provider.
-    logger.info({ event: 'login.success', account: result.account.id, client }, 'login succeeded');
-    deps.metrics?.login('success');
-    void deps.audit?.record({ type: 'login.success', outcome: 'success', actor: logLogin, subject: result.account.id, clientId: client, ip: req.ip ?? null, detail: { source: result.account.source } });
-    return finish(req, res, { login: { accountId: result.account.id, amr: ['pwd'] }, ...(d.prompt.name === 'select_account' ? { select_account: {} } : {}) });
   });
 
   router.post('/:uid/continue', body, async (req, res) => {

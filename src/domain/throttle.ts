@@ -1,7 +1,7 @@
 /**
  * Password-guessing throttle, the pure part: what a failure counter means for the next attempt
  * (allow, delay, block), what one more failure does to it, and which keys an attempt counts
- * against. No I/O; the store (store.ts) applies the same rules atomically in the database.
+ * against. No I/O; the repository (db/repos/throttle.ts) applies the same rules atomically in the database.
  *
  * Rules, per key:
  *   - A counter counts failures within a window of `windowSeconds` from its first failure. A
@@ -13,6 +13,8 @@
  *   - When a block ends inside the same window, the count is kept: the next attempt is let
  *     through, and a failure blocks the key again at once (one guess per block period).
  */
+
+import { escapeControls, Login } from './login.js';
 
 export interface ThrottleSettings {
   windowSeconds: number;
@@ -127,24 +129,15 @@ export function retryAfterMinutes(until: Date, now: Date): number {
   return Math.max(1, Math.ceil(retryAfterSeconds(until, now) / 60));
 }
 
-// Control characters would break PostgreSQL text (NUL) or the logs: spelled out instead.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-const escapeControls = (s: string) => s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
 /**
- * The account key of a typed login: normalised like account logins (NFC, trimmed, lower case),
- * and "name@<one of our mail domains>" folded to "name", since the directory finds the same
- * person by either. Unknown logins get a key too: guessing is throttled whether or not the
+ * The account key of a typed login: the person it names (Login.person: NFC, trimmed, lower
+ * case, "name@<one of our mail domains>" folded to "name", since the directory finds the same
+ * person by either). Unknown logins get a key too: guessing is throttled whether or not the
  * login exists.
  */
-export function accountKey(login: string, mailDomains: readonly string[] = []): string {
-  let l = login.normalize('NFC').trim().toLowerCase();
-  const at = l.lastIndexOf('@');
-  if (at > 0) {
-    const domain = l.slice(at + 1).trim();
-    if (mailDomains.some((d) => d.trim().toLowerCase().replace(/^@/, '') === domain)) l = l.slice(0, at).trim();
-  }
-  return ACCOUNT_PREFIX + escapeControls(l);
+export function accountKey(login: Login | string, mailDomains: readonly string[] = []): string {
+  const l = typeof login === 'string' ? Login.of(login, mailDomains) : login;
+  return ACCOUNT_PREFIX + escapeControls(l.person);
 }
 
 /** The key of the directory entry a login resolved to (its stable id): limits as an account's. */

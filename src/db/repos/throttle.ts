@@ -1,6 +1,7 @@
 /**
  * Password-guessing throttle, the stored part: failure counters in the LoginThrottle table,
- * shared by every instance on the database (SQLite or PostgreSQL). The rules are policy.ts's.
+ * shared by every instance on the database (SQLite or PostgreSQL). The rules are
+ * domain/throttle.ts's.
  *
  * Every write is one atomic statement (a conditional updateMany, or an upsert that increments),
  * so concurrent instances never lose a count and never hold a transaction open. A check is one
@@ -13,8 +14,8 @@
  * are refused without a bind. Counting after the bind would let a burst of parallel guesses all
  * pass the check and all reach the directory, tripping its lockout.
  */
-import type { Db } from '../db/client.js';
-import { Prisma } from '../db/generated/sqlite/client.js';
+import type { Db } from '../client.js';
+import { Prisma } from '../generated/sqlite/client.js';
 import {
   decide,
   delayMs,
@@ -25,7 +26,7 @@ import {
   type Counter,
   type Decision,
   type ThrottleSettings,
-} from './policy.js';
+} from '../../domain/throttle.js';
 
 export type { Decision, ThrottleSettings };
 
