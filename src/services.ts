@@ -8,7 +8,8 @@ import { migrate } from './db/migrate.js';
 import { AccountError, createAccountService, type AccountService } from './accounts/service.js';
 import { createClientService, type ClientService } from './clients/service.js';
 import { activeClientLoader, createClientCache, type ClientCache } from './clients/cache.js';
-import { createKeyStore, type KeyStore } from './oidc/keys/store.js';
+import { createKeyStore, type KeyStore } from './keys/store.js';
+import { createSigningKeyRepository } from './db/repos/signing-keys.js';
 import { createDeprovisioner, type Deprovisioner } from './deprovision/service.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { createAuditLog, type AuditLog } from './audit/log.js';
@@ -68,7 +69,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     retentionSeconds: config.audit.retentionSeconds,
     actor: opts.actor ?? processActor(),
   }));
-  const keys = createKeyStore(db.prisma, { secret: config.keyEncryptionSecret, algs: config.signingAlgs, audit });
+  const keys = createKeyStore(createSigningKeyRepository(db.prisma), { secret: config.keyEncryptionSecret, algs: config.signingAlgs, audit });
   const deprovision = createDeprovisioner({
     idTokenAlg: config.signingAlgs[0],
     prisma: db.prisma,

@@ -21,7 +21,8 @@ import { main, type CliIO } from '../src/cli/main.js';
 import { createAccountService } from '../src/accounts/service.js';
 import { createClientService } from '../src/clients/service.js';
 import { createDeprovisioner } from '../src/deprovision/service.js';
-import { createKeyStore } from '../src/oidc/keys/store.js';
+import { createKeyStore } from '../src/keys/store.js';
+import { createSigningKeyRepository } from '../src/db/repos/signing-keys.js';
 import { openDatabase, type Db } from '../src/db/client.js';
 import { createLogger, type Logger } from '../src/util/logger.js';
 import { createTestDatabase, testBackend, type TestDatabase } from './helpers/db.js';
@@ -484,7 +485,7 @@ describe(`the services record their changes on ${backend}`, () => {
   it('accounts, clients, keys and ended access; no password, secret or key material in any row', async () => {
     const accounts = createAccountService(prisma, { audit });
     const clients = createClientService(prisma, { audit });
-    const keys = createKeyStore(prisma, { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256'], audit });
+    const keys = createKeyStore(createSigningKeyRepository(prisma), { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256'], audit });
     const deprovision = createDeprovisioner({ prisma, keys, issuer: 'http://localhost', logger: silent, attempts: 1, timeoutMs: 1000, audit });
     const password1 = `Mật-khẩu-${randomUUID()}`;
     const password2 = `Mat-khau-moi-${randomUUID()}`;

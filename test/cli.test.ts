@@ -15,7 +15,8 @@ import { verifyPassword } from '../src/accounts/password.js';
 import { verifyClientSecret } from '../src/clients/secret.js';
 import { openDatabase, type Db } from '../src/db/client.js';
 import { migrationsDir, readMigrations } from '../src/db/migrate.js';
-import { createKeyStore } from '../src/oidc/keys/store.js';
+import { createKeyStore } from '../src/keys/store.js';
+import { createSigningKeyRepository } from '../src/db/repos/signing-keys.js';
 import { createEmptyTestDatabase, createTestDatabase, testBackend, type EmptyTestDatabase, type TestDatabase } from './helpers/db.js';
 import { TEST_SECRETS } from './helpers/server.js';
 
@@ -574,7 +575,7 @@ describe(`sso CLI on ${backend}`, () => {
       const k = await freshDb();
       const kenv = envFor(k.url);
       // what a server does on first start
-      const store = createKeyStore(k.db.prisma, { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256', 'RS256'] });
+      const store = createKeyStore(createSigningKeyRepository(k.db.prisma), { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256', 'RS256'] });
       const oldKids = await store.ensure();
       expect(oldKids).toHaveLength(2);
 
@@ -619,7 +620,7 @@ describe(`sso CLI on ${backend}`, () => {
     it('rotate without --immediate: the new keys are published but sign only after KEY_ACTIVATION_DELAY', async () => {
       const k = await freshDb();
       const kenv = envFor(k.url);
-      const store = createKeyStore(k.db.prisma, { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256', 'RS256'] });
+      const store = createKeyStore(createSigningKeyRepository(k.db.prisma), { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256', 'RS256'] });
       const oldKids = await store.ensure();
 
       const t0 = Date.now();

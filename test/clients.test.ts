@@ -5,7 +5,7 @@ import { newClientProblems, type NewClient } from '../src/clients/service.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from '../src/clients/secret.js';
 import { clientMetadata, parseUriList } from '../src/clients/metadata.js';
 import type { ClientRow, ClientType } from '../src/clients/types.js';
-import { generateJwk } from '../src/oidc/keys/store.js';
+import { generateJwk } from '../src/keys/store.js';
 
 describe('redirectUriProblem', () => {
   it.each([

@@ -12,7 +12,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import * as oidc from 'openid-client';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
 import { main, type CliIO } from '../src/cli/main.js';
-import { createKeyStore } from '../src/oidc/keys/store.js';
+import { createKeyStore } from '../src/keys/store.js';
+import { createSigningKeyRepository } from '../src/db/repos/signing-keys.js';
 import { createPrismaAdapterFactory, sessionOutlived } from '../src/oidc/adapter/prisma-adapter.js';
 import { createDeprovisioner, backoffMs, sessionAuthorizations, type Deprovisioner } from '../src/deprovision/service.js';
 import { logoutTokenClaims, signLogoutToken, BACKCHANNEL_LOGOUT_EVENT } from '../src/deprovision/logout-token.js';
@@ -320,7 +321,7 @@ describe('the delivery queue (its own database, deprovisioners without a server)
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    keys = createKeyStore(tdb.db.prisma, { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256', 'RS256'] });
+    keys = createKeyStore(createSigningKeyRepository(tdb.db.prisma), { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256', 'RS256'] });
     await keys.ensure();
   });
   afterAll(async () => {
@@ -499,7 +500,7 @@ describe('a session saved again by a request in flight when its account was logg
 
   test('is refused when loaded (by id and by uid); a session begun after it, and other accounts\' sessions, are not', async () => {
     const p = tdb.db.prisma;
-    const keys = createKeyStore(p, { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256'] });
+    const keys = createKeyStore(createSigningKeyRepository(p), { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256'] });
     const d = createDeprovisioner({ prisma: p, keys, issuer: 'https://sso.tinh.gov.vn', logger: createLogger('silent'), attempts: 3, timeoutMs: 2000 });
     const sessions = createPrismaAdapterFactory(p)('Session');
     const account = async () => {

@@ -4,9 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPrivateKey, createPublicKey, sign, verify, type JsonWebKey } from 'node:crypto';
-import { open, seal } from '../src/oidc/keys/envelope.js';
-import { isPublished, isSigning, keySchedule, keySetVersion, type KeyRecord } from '../src/oidc/keys/schedule.js';
-import { createKeyStore, generateJwk, type PrivateJwk } from '../src/oidc/keys/store.js';
+import { open, seal } from '../src/keys/envelope.js';
+import { isPublished, isSigning, keySchedule, keySetVersion, type KeyRecord } from '../src/domain/keys.js';
+import { createKeyStore, generateJwk, type PrivateJwk } from '../src/keys/store.js';
+import { createSigningKeyRepository } from '../src/db/repos/signing-keys.js';
 import { createTestDatabase, testBackend, type TestDatabase } from './helpers/db.js';
 
 const SECRET = 'k'.repeat(16) + 'test-key-encryption-secret';
@@ -216,7 +217,7 @@ describe(`key store on ${testBackend()}`, () => {
   it('instances starting together on a fresh database make one key per algorithm between them, and see the same set', async () => {
     const fresh = await createTestDatabase();
     try {
-      const stores = [1, 2, 3].map(() => createKeyStore(fresh.db.prisma, { secret: SECRET, algs: ['ES256', 'RS256'] }));
+      const stores = [1, 2, 3].map(() => createKeyStore(createSigningKeyRepository(fresh.db.prisma), { secret: SECRET, algs: ['ES256', 'RS256'] }));
       const created = await Promise.all(stores.map((s) => s.ensure()));
       expect(created.flat()).toHaveLength(2);
       const rows = await stores[0]!.list();
@@ -233,7 +234,7 @@ describe(`key store on ${testBackend()}`, () => {
 
   it('ensure → current → rotate → retireExpired, end to end', async () => {
     const prisma = t.db.prisma;
-    const store = createKeyStore(prisma, { secret: SECRET, algs: ['ES256', 'RS256'] });
+    const store = createKeyStore(createSigningKeyRepository(prisma), { secret: SECRET, algs: ['ES256', 'RS256'] });
     const t0 = new Date(Date.now() - 60 * 60_000);
 
     // first start: one key per configured algorithm
@@ -267,7 +268,7 @@ describe(`key store on ${testBackend()}`, () => {
     const oldRs = c1.set.signing.get('RS256')!.kid;
 
     // another instance with the wrong secret cannot read them, and says why
-    const wrong = createKeyStore(prisma, { secret: OTHER_SECRET, algs: ['ES256', 'RS256'] });
+    const wrong = createKeyStore(createSigningKeyRepository(prisma), { secret: OTHER_SECRET, algs: ['ES256', 'RS256'] });
     await expect(wrong.current()).rejects.toThrow(/KEY_ENCRYPTION_SECRET differs/);
 
     // rotate, activating now, with a grace period
@@ -315,7 +316,7 @@ describe(`key store on ${testBackend()}`, () => {
   it('rotate with a future activation: the old key keeps signing until then, both are published', async () => {
     const prisma = t.db.prisma;
     await prisma.signingKey.deleteMany({});
-    const store = createKeyStore(prisma, { secret: SECRET, algs: ['ES256'] });
+    const store = createKeyStore(createSigningKeyRepository(prisma), { secret: SECRET, algs: ['ES256'] });
     const t0 = new Date(Date.now() - 60 * 60_000);
     const [oldKid] = await store.ensure(t0);
     const now = new Date(t0.getTime() + 60_000);
@@ -337,7 +338,7 @@ describe(`key store on ${testBackend()}`, () => {
   it('rotate can target a subset of algorithms', async () => {
     const prisma = t.db.prisma;
     await prisma.signingKey.deleteMany({});
-    const store = createKeyStore(prisma, { secret: SECRET, algs: ['ES256', 'RS256'] });
+    const store = createKeyStore(createSigningKeyRepository(prisma), { secret: SECRET, algs: ['ES256', 'RS256'] });
     const t0 = new Date(Date.now() - 60 * 60_000);
     await store.ensure(t0);
     const rsBefore = (await store.current(t0)).set.signing.get('RS256')!.kid;

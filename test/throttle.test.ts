@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { Browser, formAction, inputValue } from './helpers/browser.js';
 import { rpConfig, startAuth } from './helpers/rp.js';
 import {
@@ -21,7 +20,6 @@ import {
   type Counter,
   type ThrottleSettings,
 } from '../src/domain/throttle.js';
-import { createThrottle } from '../src/db/repos/throttle.js';
 
 const PASSWORD = 'mật-khẩu-đúng-123';
 const WRONG = 'sai-mat-khau-999';
@@ -105,79 +103,6 @@ describe('policy (pure)', () => {
     expect(addressKey('2001:DB8:0:1::99')).toBe('ip:2001:db8:0:1::/64');
     expect(addressKey('::1')).toBe('ip:0:0:0:0::/64');
     expect(addressKey(undefined)).toBe('ip:unknown');
-  });
-});
-
-describe('store (shared counters)', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => db?.drop());
-
-  const row = (key: string) => db.db.prisma.loginThrottle.findUnique({ where: { key } });
-
-  test('counts, delays, blocks; the window and the block end by the clock', async () => {
-    const th = createThrottle(db.db.prisma, S);
-    const k = ['login:seq', 'ip:192.0.2.1'];
-    expect(await th.check(k, t0)).toEqual({ action: 'allow' });
-    expect((await th.recordFailure(k, at(1))).decision).toEqual({ action: 'allow' });
-    expect((await th.recordFailure(k, at(2))).decision).toEqual({ action: 'allow' });
-    expect(await th.check(k, at(3))).toMatchObject({ action: 'delay', ms: 500, key: 'login:seq' });
-    // the third failure reaches the limit: it sets the block and may still be checked
-    const third = await th.recordFailure(k, at(3));
-    expect(third.decision).toMatchObject({ action: 'delay', ms: 500 });
-    expect(third.keys.find((x) => x.key === 'login:seq')!.blockSet).toEqual(at(33));
-    expect(await th.check(k, at(4))).toEqual({ action: 'block', until: at(33), key: 'login:seq' });
-    expect((await th.recordFailure(k, at(4))).decision).toMatchObject({ action: 'block', until: at(33) });
-    // block over inside the window: one attempt gets through and blocks again, the next is refused
-    expect(await th.check(k, at(34))).toMatchObject({ action: 'delay', ms: 1000 });
-    expect((await th.recordFailure(k, at(34))).decision).toMatchObject({ action: 'delay' });
-    expect((await th.recordFailure(k, at(35))).decision).toMatchObject({ action: 'block', until: at(64) });
-    // the address counted every failure (none was taken back)
-    expect(await row('ip:192.0.2.1')).toMatchObject({ failures: 6, windowStart: at(1), blockedUntil: null });
-    // window and block over: a fresh count
-    expect((await th.recordFailure(k, at(200))).decision).toEqual({ action: 'allow' });
-    expect(await row('login:seq')).toMatchObject({ failures: 1, windowStart: at(200), blockedUntil: null });
-    expect(await row('ip:192.0.2.1')).toMatchObject({ failures: 1, windowStart: at(200) });
-  });
-
-  test('a burst of parallel failures: exactly blockAfter of them get through, the others are refused', async () => {
-    const th = createThrottle(db.db.prisma, S);
-    const now = new Date();
-    const results = await Promise.all(Array.from({ length: 20 }, () => th.recordFailure(['login:burst'], now)));
-    expect(results.filter((r) => r.decision.action !== 'block')).toHaveLength(3);
-    expect(await row('login:burst')).toMatchObject({ failures: 20, blockedUntil: new Date(now.getTime() + 30_000) });
-    // two throttles (two instances) on one database share the counters
-    const other = createThrottle(db.db.prisma, S);
-    expect(await other.check(['login:burst'], now)).toMatchObject({ action: 'block' });
-  });
-
-  test('undoFailure takes a counted failure back, with the block it set; recordSuccess clears the account', async () => {
-    const th = createThrottle(db.db.prisma, S);
-    const now = new Date();
-    const k = ['login:undo', 'ip:192.0.2.2'];
-    await th.recordFailure(k, now);
-    await th.recordFailure(k, now);
-    const third = await th.recordFailure(k, now);
-    expect(await th.check(k, now)).toMatchObject({ action: 'block' });
-    await th.undoFailure(third, ['login:undo']);
-    expect(await row('login:undo')).toMatchObject({ failures: 2, blockedUntil: null });
-    expect(await row('ip:192.0.2.2')).toMatchObject({ failures: 3 });
-    await th.undoFailure(third);
-    expect(await row('ip:192.0.2.2')).toMatchObject({ failures: 2 });
-    await th.recordSuccess('login:undo');
-    expect(await row('login:undo')).toBeNull();
-    expect(await row('ip:192.0.2.2')).toMatchObject({ failures: 2 });
-  });
-
-  test('gc removes only counters that no longer count', async () => {
-    const th = createThrottle(db.db.prisma, S);
-    await th.recordFailure(['login:gc'], new Date());
-    expect(await th.gc(new Date())).toBe(0);
-    expect(await row('login:gc')).not.toBeNull();
-    expect(await th.gc(new Date(Date.now() + 61_000))).toBeGreaterThanOrEqual(1);
-    expect(await row('login:gc')).toBeNull();
   });
 });
 

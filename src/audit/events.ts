@@ -30,7 +30,7 @@ export const AUDIT_EVENT_TYPES = [
   'client.secret_rotated',
   'client.status_changed', // outcome: the new status; detail: { from, to }
   'client.updated', // detail: { changed, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri }
-  // signing keys (src/oidc/keys/store.ts)
+  // signing keys (src/keys/store.ts)
   'keys.created', // keys generated because none signed (first start, new algorithm)
   'keys.rotated', // detail: { created, retiring, activate_at, retire_after }
   // directory sync (src/sync/runner.ts)

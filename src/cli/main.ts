@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, type Config } from '../config/load.js';
 import { disableAccount, logoutEverywhere, openServices, type Services } from '../services.js';
 import { migrate } from '../db/migrate.js';
 import { collectGarbage } from '../oidc/adapter/prisma-adapter.js';
-import { keySchedule } from '../oidc/keys/schedule.js';
+import { keySchedule } from '../domain/keys.js';
 import { AccountError } from '../accounts/service.js';
 import { ClientError } from '../clients/service.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../deprovision/service.js';

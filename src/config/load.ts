@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { envSchema, SECRET_SETTINGS, type Env } from './schema.js';
-import { SUPPORTED_SIGNING_ALGS } from '../oidc/keys/store.js';
+import { SUPPORTED_SIGNING_ALGS } from '../domain/keys.js';
 import type { ThrottleSettings } from '../domain/throttle.js';
 
 export class ConfigError extends Error {

@@ -22,7 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../util/logger.js';
-import type { KeyStore, PrivateJwk } from '../oidc/keys/store.js';
+import type { KeyStore, PrivateJwk } from '../keys/store.js';
 import { clientMetadata } from '../clients/metadata.js';
 import { logoutTokenClaims, signLogoutToken } from './logout-token.js';
 import type { AuditRecorder } from '../audit/log.js';

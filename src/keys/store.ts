@@ -1,28 +1,16 @@
 /**
- * Signing keys in the database: generated on first start, private parts sealed with
- * KEY_ENCRYPTION_SECRET, rotated by `sso keys rotate`. Every instance on the same database
- * derives the same key set from the same rows (keys/schedule.ts).
+ * Signing keys: generated on first start, private parts sealed with KEY_ENCRYPTION_SECRET,
+ * rotated by `sso keys rotate`. Every instance on the same database derives the same key set
+ * from the same rows (domain/keys.ts); the rows are read and written through the repository.
  */
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import type { Db } from '../../db/client.js';
 import { open, seal } from './envelope.js';
-import { keySchedule, type KeySet } from './schedule.js';
-import type { AuditRecorder } from '../../audit/log.js';
-import { awaitLease } from '../../db/lease.js';
+import { keySchedule, type KeySet } from '../domain/keys.js';
+import type { AuditRecorder } from '../audit/log.js';
+import type { NewKey, SigningKeyRepository, StoredKey } from '../db/repos/signing-keys.js';
 
-export const SUPPORTED_SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
-export type SigningAlg = (typeof SUPPORTED_SIGNING_ALGS)[number];
-
-export interface StoredKey {
-  kid: string;
-  alg: string;
-  status: string;
-  activatedAt: Date | null;
-  retireAfter: Date | null;
-  retiredAt: Date | null;
-  createdAt: Date;
-  encryptedJwk: string;
-}
+export { SUPPORTED_SIGNING_ALGS, type SigningAlg } from '../domain/keys.js';
+export type { StoredKey };
 
 /** The lease that makes key creation one instance at a time; held for milliseconds, expires if its holder dies. */
 const KEYS_LEASE = 'keys';
@@ -48,16 +36,9 @@ export interface KeyStoreOptions {
   audit?: AuditRecorder | undefined;
 }
 
-export function createKeyStore(prisma: Db, { secret, algs, audit }: KeyStoreOptions) {
-  async function insert(jwk: PrivateJwk, activatedAt: Date) {
-    await prisma.signingKey.create({
-      data: { kid: jwk.kid, alg: jwk.alg, status: 'active', activatedAt, encryptedJwk: seal(JSON.stringify(jwk), secret, jwk.kid) },
-    });
-  }
-
-  async function list(): Promise<StoredKey[]> {
-    return prisma.signingKey.findMany({ orderBy: { createdAt: 'asc' } });
-  }
+export function createKeyStore(repo: SigningKeyRepository, { secret, algs, audit }: KeyStoreOptions) {
+  const sealed = (jwk: PrivateJwk, activatedAt: Date): NewKey => ({ kid: jwk.kid, alg: jwk.alg, activatedAt, encryptedJwk: seal(JSON.stringify(jwk), secret, jwk.kid) });
+  const list = (): Promise<StoredKey[]> => repo.list();
 
   return {
     list,
@@ -78,12 +59,12 @@ export function createKeyStore(prisma: Db, { secret, algs, audit }: KeyStoreOpti
       if (!(await missing()).length) return [];
       const holder = `keys-${randomUUID()}`;
       // another instance making them is waited for; then what is still missing is made
-      const lease = await awaitLease(prisma, KEYS_LEASE, holder, { ttlMs: ENSURE_LEASE_MS, waitMs: ENSURE_WAIT_MS, busy: 'signing keys: another instance holds the key lease and has not finished' });
+      const lease = await repo.lease(KEYS_LEASE, holder, { ttlMs: ENSURE_LEASE_MS, waitMs: ENSURE_WAIT_MS, busy: 'signing keys: another instance holds the key lease and has not finished' });
       try {
         const created: string[] = [];
         for (const alg of await missing()) {
           const jwk = generateJwk(alg);
-          await insert(jwk, now());
+          await repo.insert(sealed(jwk, now()));
           created.push(jwk.kid);
           await audit?.record({ type: 'keys.created', outcome: 'success', detail: { kid: jwk.kid, alg, reason: 'no key signing for this algorithm' } });
         }
@@ -103,21 +84,16 @@ export function createKeyStore(prisma: Db, { secret, algs, audit }: KeyStoreOpti
       const retireAfter = new Date(opts.activateAt.getTime() + opts.graceSeconds * 1000);
       const current = keySchedule(await list(), now, algs);
       const created: { kid: string; alg: string }[] = [];
+      const fresh: NewKey[] = [];
       const retiring: string[] = [];
-      await prisma.$transaction(async (tx) => {
-        for (const alg of rotateAlgs) {
-          const old = current.signing.get(alg);
-          const jwk = generateJwk(alg);
-          await tx.signingKey.create({
-            data: { kid: jwk.kid, alg, status: 'active', activatedAt: opts.activateAt, encryptedJwk: seal(JSON.stringify(jwk), secret, jwk.kid) },
-          });
-          created.push({ kid: jwk.kid, alg });
-          if (old) {
-            await tx.signingKey.update({ where: { kid: old.kid }, data: { status: 'retiring', retireAfter } });
-            retiring.push(old.kid);
-          }
-        }
-      });
+      for (const alg of rotateAlgs) {
+        const jwk = generateJwk(alg);
+        fresh.push(sealed(jwk, opts.activateAt));
+        created.push({ kid: jwk.kid, alg });
+        const old = current.signing.get(alg);
+        if (old) retiring.push(old.kid);
+      }
+      await repo.rotate(fresh, retiring, retireAfter);
       await audit?.record({
         type: 'keys.rotated',
         outcome: 'success',
@@ -127,12 +103,8 @@ export function createKeyStore(prisma: Db, { secret, algs, audit }: KeyStoreOpti
     },
 
     /** Marks keys past their retireAfter as retired (kept for the record, never published). */
-    async retireExpired(now = new Date()): Promise<number> {
-      const { count } = await prisma.signingKey.updateMany({
-        where: { status: { not: 'retired' }, retireAfter: { lte: now } },
-        data: { status: 'retired', retiredAt: now },
-      });
-      return count;
+    retireExpired(now = new Date()): Promise<number> {
+      return repo.retireExpired(now);
     },
 
     /** The current key set with private JWKs, in the order oidc-provider wants them. */

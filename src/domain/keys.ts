@@ -7,6 +7,9 @@
  * than any token signed with it lives). For each algorithm, the newest key whose activation time
  * has passed signs; every key not past its retireAfter is published.
  */
+export const SUPPORTED_SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA'] as const;
+export type SigningAlg = (typeof SUPPORTED_SIGNING_ALGS)[number];
+
 export interface KeyRecord {
   kid: string;
   alg: string;
