@@ -7,6 +7,7 @@ import { openDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { AccountError, createAccountService, type AccountService } from './accounts/service.js';
 import { createClientService, type ClientService } from './clients/service.js';
+import { createClientRepository } from './db/repos/clients.js';
 import { activeClientLoader, createClientCache, type ClientCache } from './clients/cache.js';
 import { createKeyStore, type KeyStore } from './keys/store.js';
 import { createSigningKeyRepository } from './db/repos/signing-keys.js';
@@ -81,12 +82,13 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     audit,
     metrics: opts.metrics,
   });
-  const clientCache = createClientCache(activeClientLoader(db.prisma));
+  const clientRepo = createClientRepository(db.prisma);
+  const clientCache = createClientCache(activeClientLoader(clientRepo));
   return {
     config,
     db,
     accounts: createAccountService(db.prisma, { audit }),
-    clients: createClientService(db.prisma, { audit, cache: clientCache }),
+    clients: createClientService(clientRepo, { audit, cache: clientCache }),
     clientCache,
     keys,
     deprovision,

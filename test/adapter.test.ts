@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
 import { collectGarbage, createPrismaAdapterFactory, type AdapterFactory } from '../src/oidc/adapter/prisma-adapter.js';
 import { createClientService } from '../src/clients/service.js';
+import { createClientRepository } from '../src/db/repos/clients.js';
 import type { Db } from '../src/db/client.js';
 import { createTestDatabase, testBackend, type TestDatabase } from './helpers/db.js';
 
@@ -307,7 +308,7 @@ describe(`PrismaAdapter on ${testBackend()}`, () => {
 
   describe('Client adapter', () => {
     it('returns metadata from the Client table, and undefined once the client is disabled', async () => {
-      const clients = createClientService(prisma);
+      const clients = createClientService(createClientRepository(prisma));
       const { client, clientSecret } = await clients.add({
         id: 'adapter-web-app',
         name: 'Adapter web app',
@@ -341,7 +342,7 @@ describe(`PrismaAdapter on ${testBackend()}`, () => {
     });
 
     it('disabling a client removes the tokens issued to it', async () => {
-      const clients = createClientService(prisma);
+      const clients = createClientService(createClientRepository(prisma));
       await clients.add({ id: 'adapter-spa', name: 'SPA', type: 'spa', redirectUris: ['https://spa.example.gov.vn/cb'] });
       const token = id();
       const otherToken = id();

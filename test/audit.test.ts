@@ -20,6 +20,7 @@ import { registerAuditCommand } from '../src/cli/audit-command.js';
 import { main, type CliIO } from '../src/cli/main.js';
 import { createAccountService } from '../src/accounts/service.js';
 import { createClientService } from '../src/clients/service.js';
+import { createClientRepository } from '../src/db/repos/clients.js';
 import { createDeprovisioner } from '../src/deprovision/service.js';
 import { createKeyStore } from '../src/keys/store.js';
 import { createSigningKeyRepository } from '../src/db/repos/signing-keys.js';
@@ -484,7 +485,7 @@ describe(`the services record their changes on ${backend}`, () => {
 
   it('accounts, clients, keys and ended access; no password, secret or key material in any row', async () => {
     const accounts = createAccountService(prisma, { audit });
-    const clients = createClientService(prisma, { audit });
+    const clients = createClientService(createClientRepository(prisma), { audit });
     const keys = createKeyStore(createSigningKeyRepository(prisma), { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256'], audit });
     const deprovision = createDeprovisioner({ prisma, keys, issuer: 'http://localhost', logger: silent, attempts: 1, timeoutMs: 1000, audit });
     const password1 = `Mật-khẩu-${randomUUID()}`;

@@ -13,7 +13,7 @@
  * Callers get their own copy of the metadata: what the provider does with it never reaches the
  * cache.
  */
-import type { Db } from '../db/client.js';
+import type { ClientRepository } from '../db/repos/clients.js';
 import { clientMetadata } from './metadata.js';
 import { isStorableKey } from '../db/text.js';
 
@@ -96,10 +96,10 @@ export function createClientCache(load: (id: string) => Promise<ClientMetadataRe
 }
 
 /** An active client's metadata from the Client table; undefined when missing or disabled. */
-export function activeClientLoader(prisma: Db) {
+export function activeClientLoader(repo: Pick<ClientRepository, 'byId'>) {
   return async (id: string): Promise<ClientMetadataRecord | undefined> => {
     if (!isStorableKey(id)) return undefined;
-    const row = await prisma.client.findUnique({ where: { id } });
+    const row = await repo.byId(id);
     if (!row || row.status !== 'active') return undefined;
     return clientMetadata(row);
   };

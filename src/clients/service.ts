@@ -1,6 +1,6 @@
 /** Registered applications: add, list, edit, rotate the secret, disable. Used by the CLI and the console. */
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../db/client.js';
+import type { ClientRecord, ClientRepository } from '../db/repos/clients.js';
 import { redirectUriProblem } from './redirect-uri.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from './secret.js';
 import { CLIENT_TYPES, isInternalClient, isPublicType, type ClientType } from './types.js';
@@ -66,8 +66,6 @@ export function newClientProblems(c: NewClient): string[] {
   ];
 }
 
-type Row = Awaited<ReturnType<Db['client']['findUnique']>> & {};
-
 /** Every problem with an update of a client of this type. Pure. */
 export function clientUpdateProblems(type: ClientType, u: ClientUpdate): string[] {
   return fieldProblems(type, u, 'redirect URI');
@@ -101,7 +99,7 @@ function fieldProblems(type: ClientType, u: ClientUpdate, redirectUriName: strin
   return p;
 }
 
-export function clientView(r: Row): ClientView {
+export function clientView(r: ClientRecord): ClientView {
   return {
     client_id: r.id,
     name: r.name,
@@ -142,10 +140,10 @@ function droppingCache<T extends object>(service: T, cache: Pick<ClientCache, 'i
   return out as T;
 }
 
-export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
+export function createClientService(repo: ClientRepository, deps: ClientServiceDeps = {}) {
   const audit = deps.audit;
-  async function mustFind(id: string) {
-    const r = await prisma.client.findUnique({ where: { id } });
+  async function mustFind(id: string): Promise<ClientRecord> {
+    const r = await repo.byId(id);
     if (!r) throw new ClientError('not_found', `no client with id "${id}"`);
     return r;
   }
@@ -161,11 +159,10 @@ export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
       const problems = newClientProblems(input);
       if (problems.length) throw new ClientError('invalid', problems.join('; '));
       const id = input.id ?? randomBytes(16).toString('base64url');
-      if (await prisma.client.findUnique({ where: { id } })) throw new ClientError('exists', `a client with id "${id}" already exists`);
+      const exists = () => new ClientError('exists', `a client with id "${id}" already exists`);
+      if (await repo.byId(id)) throw exists();
       const secret = isPublicType(input.type) ? null : generateClientSecret();
-      const row = await prisma.client.create({
-        data: {
-          id,
+      const row = await repo.create(id, {
           name: input.name.trim(),
           type: input.type,
           firstParty: input.firstParty ?? false,
@@ -174,8 +171,8 @@ export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
           postLogoutRedirectUris: JSON.stringify(input.postLogoutRedirectUris ?? []),
           backchannelLogoutUri: input.backchannelLogoutUri ?? null,
           secretRotatedAt: secret ? new Date() : null,
-        },
       });
+      if (!row) throw exists();
       const view = clientView(row);
       await audit?.record({
         type: 'client.created',
@@ -195,7 +192,7 @@ export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
     },
 
     async list(): Promise<ClientView[]> {
-      return (await prisma.client.findMany({ orderBy: { createdAt: 'asc' } })).map(clientView);
+      return (await repo.list()).map(clientView);
     },
 
     async get(id: string): Promise<ClientView> {
@@ -214,8 +211,7 @@ export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
         ...(u.postLogoutRedirectUris !== undefined ? { postLogoutRedirectUris: JSON.stringify(u.postLogoutRedirectUris) } : {}),
         ...(u.backchannelLogoutUri !== undefined ? { backchannelLogoutUri: u.backchannelLogoutUri || null } : {}),
       };
-      const r = await prisma.client.update({ where: { id }, data });
-      const view = clientView(r);
+      const view = clientView(await repo.update(id, data));
       const old = clientView(before);
       const changed = (['name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri'] as const).filter((k) => JSON.stringify(view[k]) !== JSON.stringify(old[k]));
       await audit?.record({
@@ -233,7 +229,7 @@ export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
      * agree. Audited only when something changed.
      */
     async ensureInternal(c: InternalClient): Promise<'created' | 'updated' | 'unchanged'> {
-      const before = await prisma.client.findUnique({ where: { id: c.id } });
+      const before = await repo.byId(c.id);
       const fields = {
         name: c.name,
         type: 'web',
@@ -244,19 +240,15 @@ export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
         status: 'active',
       };
       if (!before) {
-        try {
-          await prisma.client.create({ data: { id: c.id, ...fields, secretHash: hashClientSecret(c.secret), secretRotatedAt: new Date() } });
-        } catch (err) {
-          if ((err as { code?: string }).code === 'P2002') return 'unchanged'; // another instance created it at the same moment
-          throw err;
-        }
+        const created = await repo.create(c.id, { ...fields, secretHash: hashClientSecret(c.secret), secretRotatedAt: new Date() });
+        if (!created) return 'unchanged'; // another instance created it at the same moment
         await audit?.record({ type: 'client.created', outcome: 'success', clientId: c.id, detail: { name: c.name, type: 'web', first_party: true, redirect_uris: c.redirectUris, internal: true } });
         return 'created';
       }
       const same = (Object.keys(fields) as (keyof typeof fields)[]).every((k) => before[k] === fields[k]) && verifyClientSecret(c.secret, before.secretHash);
       if (same) return 'unchanged';
       const secretChanged = !verifyClientSecret(c.secret, before.secretHash);
-      await prisma.client.update({ where: { id: c.id }, data: { ...fields, ...(secretChanged ? { secretHash: hashClientSecret(c.secret), secretRotatedAt: new Date() } : {}) } });
+      await repo.update(c.id, { ...fields, ...(secretChanged ? { secretHash: hashClientSecret(c.secret), secretRotatedAt: new Date() } : {}) });
       await audit?.record({ type: 'client.updated', outcome: 'success', clientId: c.id, detail: { internal: true, redirect_uris: c.redirectUris, secret_changed: secretChanged } });
       return 'updated';
     },
@@ -267,7 +259,7 @@ export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
       const r = await mustFind(id);
       if (isPublicType(r.type as ClientType)) throw new ClientError('invalid', `"${id}" is a public (${r.type}) client and has no secret`);
       const secret = generateClientSecret();
-      await prisma.client.update({ where: { id }, data: { secretHash: hashClientSecret(secret), secretRotatedAt: new Date() } });
+      await repo.update(id, { secretHash: hashClientSecret(secret), secretRotatedAt: new Date() });
       await audit?.record({ type: 'client.secret_rotated', outcome: 'success', clientId: id, detail: { name: r.name, previous_rotation: r.secretRotatedAt } });
       return secret;
     },
@@ -275,8 +267,8 @@ export function createClientService(prisma: Db, deps: ClientServiceDeps = {}) {
     async setStatus(id: string, status: 'active' | 'disabled'): Promise<ClientView> {
       notInternal(id);
       const before = await mustFind(id);
-      const r = await prisma.client.update({ where: { id }, data: { status } });
-      const revoked = status === 'disabled' ? (await prisma.oidcPayload.deleteMany({ where: { clientId: id } })).count : 0;
+      const r = await repo.update(id, { status });
+      const revoked = status === 'disabled' ? await repo.revokeIssued(id) : 0;
       await audit?.record({ type: 'client.status_changed', outcome: status, clientId: id, detail: { name: r.name, from: before.status, to: status, ...(status === 'disabled' ? { revoked } : {}) } });
       return clientView(r);
     },

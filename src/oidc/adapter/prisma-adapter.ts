@@ -9,6 +9,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../../db/client.js';
 import { activeClientLoader, type ClientCache, type ClientMetadataRecord } from '../../clients/cache.js';
 import { InsertBatcher } from './insert-batcher.js';
+import { createClientRepository } from '../../db/repos/clients.js';
 import { isStorableKey } from '../../db/text.js';
 import { Prisma } from '../../db/generated/sqlite/client.js';
 
@@ -160,7 +161,7 @@ export class PrismaAdapter implements Adapter {
 class ClientAdapter implements Adapter {
   private readonly load: (id: string) => Promise<ClientMetadataRecord | undefined>;
   constructor(prisma: Db, private readonly cache?: ClientCache) {
-    this.load = activeClientLoader(prisma);
+    this.load = activeClientLoader(createClientRepository(prisma));
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {

@@ -1,0 +1,62 @@
+/**
+ * Registered applications as stored (the Client table: the secret only as a keyed hash), behind
+ * an interface with its one Prisma implementation.
+ */
+import type { Db } from '../client.js';
+import { isUniqueViolation } from '../errors.js';
+
+export interface ClientRecord {
+  id: string;
+  name: string;
+  type: string;
+  firstParty: boolean;
+  secretHash: string | null;
+  redirectUris: string;
+  postLogoutRedirectUris: string;
+  backchannelLogoutUri: string | null;
+  status: string;
+  createdAt: Date;
+  updatedAt: Date;
+  secretRotatedAt: Date | null;
+}
+
+/** The columns a write may set. */
+export type ClientData = Partial<Omit<ClientRecord, 'id' | 'createdAt' | 'updatedAt'>>;
+
+export interface ClientRepository {
+  byId(id: string): Promise<ClientRecord | null>;
+  /** Every client, oldest first. */
+  list(): Promise<ClientRecord[]>;
+  /** Names and first-party flags of these clients (unknown ids are left out). */
+  names(ids: readonly string[]): Promise<Map<string, { name: string; firstParty: boolean }>>;
+  /** Stores a new client; false when the id is taken (by another instance at the same moment too). */
+  create(id: string, data: ClientData & Pick<ClientRecord, 'name' | 'type' | 'redirectUris'>): Promise<ClientRecord | null>;
+  update(id: string, data: ClientData): Promise<ClientRecord>;
+  /** Removes every stored token, code, grant and session entry issued to the client; returns how many. */
+  revokeIssued(id: string): Promise<number>;
+}
+
+export function createClientRepository(prisma: Db): ClientRepository {
+  const clients = prisma.client;
+  return {
+    byId: (id) => clients.findUnique({ where: { id } }),
+    list: () => clients.findMany({ orderBy: { createdAt: 'asc' } }),
+    async names(ids) {
+      const unique = [...new Set(ids.filter(Boolean))];
+      const rows = unique.length ? await clients.findMany({ where: { id: { in: unique } }, select: { id: true, name: true, firstParty: true } }) : [];
+      return new Map(rows.map((r) => [r.id, { name: r.name, firstParty: r.firstParty }]));
+    },
+    async create(id, data) {
+      try {
+        return await clients.create({ data: { id, ...data } });
+      } catch (err) {
+        if (isUniqueViolation(err)) return null;
+        throw err;
+      }
+    },
+    update: (id, data) => clients.update({ where: { id }, data }),
+    async revokeIssued(id) {
+      return (await prisma.oidcPayload.deleteMany({ where: { clientId: id } })).count;
+    },
+  };
+}
