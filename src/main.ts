@@ -7,7 +7,6 @@ import type { Config } from './config/load.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { openServices, type Services } from './services.js';
 import { createProviderHost, type ProviderHost } from './oidc/provider.js';
-import { collectGarbage } from './oidc/adapter/prisma-adapter.js';
 import { providerPages } from './interactions/pages.js';
 import { createRenderer } from './interactions/views.js';
 import { createApp } from './http/app.js';
@@ -102,7 +101,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   services.deprovision.start();
 
   const gc = setInterval(() => {
-    collectGarbage(services.db.prisma)
+    services.oidcPayloads.collectGarbage(new Date())
       .then((n) => n && logger.debug({ removed: n }, 'expired rows removed'))
       .then(() => services.keys.retireExpired())
       .catch((err: Error) => logger.warn({ error: err.message }, 'garbage collection failed'))

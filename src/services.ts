@@ -8,6 +8,7 @@ import { migrate } from './db/migrate.js';
 import { AccountError, createAccountService, type AccountService } from './accounts/service.js';
 import { createClientService, type ClientService } from './clients/service.js';
 import { createClientRepository } from './db/repos/clients.js';
+import { createOidcPayloadRepository, type OidcPayloadRepository } from './db/repos/oidc-payloads.js';
 import { activeClientLoader, createClientCache, type ClientCache } from './clients/cache.js';
 import { createKeyStore, type KeyStore } from './keys/store.js';
 import { createSigningKeyRepository } from './db/repos/signing-keys.js';
@@ -32,6 +33,8 @@ export interface Services {
    * provider side (logins, consent, logout) and the sync record theirs with audit.record().
    */
   audit: AuditLog;
+  /** What oidc-provider stores (sessions, tokens, codes, grants): garbage collection. */
+  oidcPayloads: OidcPayloadRepository;
   close(): Promise<void>;
 }
 
@@ -93,6 +96,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     keys,
     deprovision,
     audit,
+    oidcPayloads: createOidcPayloadRepository(db.prisma),
     close: async () => {
       await deprovision.stop();
       await audit.flush();

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
-import { collectGarbage, createPrismaAdapterFactory, type AdapterFactory } from '../src/oidc/adapter/prisma-adapter.js';
+import type { AdapterFactory } from '../src/oidc/adapter/payload-adapter.js';
+import { adapterFactory, collectGarbage } from './helpers/oidc-storage.js';
 import { createClientService } from '../src/clients/service.js';
 import { createClientRepository } from '../src/db/repos/clients.js';
 import type { Db } from '../src/db/client.js';
@@ -19,7 +20,7 @@ let adapter: AdapterFactory;
 beforeAll(async () => {
   t = await createTestDatabase();
   prisma = t.db.prisma;
-  adapter = createPrismaAdapterFactory(prisma);
+  adapter = adapterFactory(prisma);
 });
 
 afterAll(async () => {

@@ -14,7 +14,8 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader
 import { main, type CliIO } from '../src/cli/main.js';
 import { createKeyStore } from '../src/keys/store.js';
 import { createSigningKeyRepository } from '../src/db/repos/signing-keys.js';
-import { createPrismaAdapterFactory, sessionOutlived } from '../src/oidc/adapter/prisma-adapter.js';
+import { sessionOutlived } from '../src/oidc/adapter/payload-adapter.js';
+import { adapterFactory } from './helpers/oidc-storage.js';
 import { createDeprovisioner, backoffMs, sessionAuthorizations, type Deprovisioner } from '../src/deprovision/service.js';
 import { logoutTokenClaims, signLogoutToken, BACKCHANNEL_LOGOUT_EVENT } from '../src/deprovision/logout-token.js';
 import { createLogger } from '../src/util/logger.js';
@@ -502,7 +503,7 @@ describe('a session saved again by a request in flight when its account was logg
     const p = tdb.db.prisma;
     const keys = createKeyStore(createSigningKeyRepository(p), { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256'] });
     const d = createDeprovisioner({ prisma: p, keys, issuer: 'https://sso.tinh.gov.vn', logger: createLogger('silent'), attempts: 3, timeoutMs: 2000 });
-    const sessions = createPrismaAdapterFactory(p)('Session');
+    const sessions = adapterFactory(p)('Session');
     const account = async () => {
       const id = randomUUID();
       await p.account.create({ data: { id, login: `r.${id.slice(0, 8)}`, displayName: 'R', source: 'local' } });

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { InsertBatcher } from '../src/oidc/adapter/insert-batcher.js';
-import { BATCHED_MODELS, collectGarbage, createPrismaAdapterFactory } from '../src/oidc/adapter/prisma-adapter.js';
+import { BATCHED_MODELS } from '../src/oidc/adapter/payload-adapter.js';
+import { adapterFactory, collectGarbage } from './helpers/oidc-storage.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 describe('InsertBatcher', () => {
@@ -54,7 +55,7 @@ describe('batched token writes on the database', () => {
   });
 
   test('many concurrent saves: every token stored as a single upsert would store it', async () => {
-    const adapter = createPrismaAdapterFactory(t.db.prisma)('ClientCredentials');
+    const adapter = adapterFactory(t.db.prisma)('ClientCredentials');
     const ids = Array.from({ length: 120 }, () => randomUUID());
     await Promise.all(ids.map((id, i) => adapter.upsert(id, { jti: id, kind: 'ClientCredentials', clientId: `c${i % 3}`, exp: 1 }, 600)));
     for (const id of ids.slice(0, 5)) expect(await adapter.find(id)).toMatchObject({ jti: id, clientId: expect.stringMatching(/^c\d$/) });
@@ -69,7 +70,7 @@ describe('batched token writes on the database', () => {
   });
 
   test('saving an existing id updates it in place; expired rows are hidden and collected as before', async () => {
-    const adapter = createPrismaAdapterFactory(t.db.prisma)('AccessToken');
+    const adapter = adapterFactory(t.db.prisma)('AccessToken');
     const id = randomUUID();
     await adapter.upsert(id, { jti: id, accountId: 'a1', grantId: 'g1', clientId: 'c' }, 600);
     await adapter.upsert(id, { jti: id, accountId: 'a1', grantId: 'g2', clientId: 'c', extra: { n: 1 } }, 600);

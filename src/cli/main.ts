@@ -7,7 +7,6 @@ import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig, type Config } from '../config/load.js';
 import { disableAccount, logoutEverywhere, openServices, type Services } from '../services.js';
 import { migrate } from '../db/migrate.js';
-import { collectGarbage } from '../oidc/adapter/prisma-adapter.js';
 import { keySchedule } from '../domain/keys.js';
 import { AccountError } from '../accounts/service.js';
 import { ClientError } from '../clients/service.js';
@@ -91,7 +90,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   });
   db.command('gc').description('delete expired sessions, tokens, codes and interactions').action(async () => {
     const s = await open();
-    const removed = await collectGarbage(s.db.prisma);
+    const removed = await s.oidcPayloads.collectGarbage(new Date());
     const retired = await s.keys.retireExpired();
     await s.audit.prune();
     io.out(`removed ${removed} expired rows; retired ${retired} keys`);

@@ -4,7 +4,7 @@
  */
 import { interactionPolicy, type Configuration, type KoaContextWithOIDC, type JWK } from 'oidc-provider';
 import type { Config } from '../config/load.js';
-import type { AdapterFactory } from './adapter/prisma-adapter.js';
+import type { AdapterFactory } from './adapter/payload-adapter.js';
 import type { AccountService } from '../accounts/service.js';
 import { ROUTES } from './routes.js';
 

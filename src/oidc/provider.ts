@@ -11,7 +11,10 @@ import type { Db } from '../db/client.js';
 import type { Logger } from '../util/logger.js';
 import type { AccountService } from '../accounts/service.js';
 import { verifyClientSecret } from '../clients/secret.js';
-import { createPrismaAdapterFactory } from './adapter/prisma-adapter.js';
+import { createAdapterFactory } from './adapter/payload-adapter.js';
+import { createOidcPayloadRepository } from '../db/repos/oidc-payloads.js';
+import { activeClientLoader } from '../clients/cache.js';
+import { createClientRepository } from '../db/repos/clients.js';
 import type { ClientCache } from '../clients/cache.js';
 import { providerConfiguration, type ProviderDeps } from './configuration.js';
 import { keySetVersion } from '../domain/keys.js';
@@ -19,7 +22,7 @@ import type { KeyStore } from '../keys/store.js';
 import type { AuditLog } from '../audit/log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
-import type { AdapterFactory } from './adapter/prisma-adapter.js';
+import type { AdapterFactory } from './adapter/payload-adapter.js';
 
 export interface ProviderHostDeps {
   config: Config;
@@ -100,7 +103,7 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report): Provider {
     deps.config.issuer,
     providerConfiguration({
       config: deps.config,
-      adapter: guardAdapters(createPrismaAdapterFactory(deps.prisma, { clientCache: deps.clientCache }), report),
+      adapter: guardAdapters(createAdapterFactory(createOidcPayloadRepository(deps.prisma), { loadClient: activeClientLoader(createClientRepository(deps.prisma)), clientCache: deps.clientCache }), report),
       accounts: { ...deps.accounts, findActive: (id) => guarded(() => deps.accounts.findActive(id), report, 'oidc.findAccount') },
       jwks,
       findRememberedGrantId: (accountId, clientId) => guarded(() => remembered(accountId, clientId), report, 'oidc.grant'),
