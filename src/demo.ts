@@ -19,8 +19,7 @@ export interface DemoCredentials {
 export async function seedDemo(s: Services): Promise<DemoCredentials> {
   const redirectUri = 'http://localhost:8080/callback';
   let clientSecret: string;
-  const existing = await s.db.prisma.client.findUnique({ where: { id: DEMO_CLIENT_ID } });
-  if (existing) {
+  if (await s.clients.find(DEMO_CLIENT_ID)) {
     clientSecret = await s.clients.rotateSecret(DEMO_CLIENT_ID);
   } else {
     const added = await s.clients.add({

@@ -195,6 +195,12 @@ export function createClientService(repo: ClientRepository, deps: ClientServiceD
       return (await repo.list()).map(clientView);
     },
 
+    /** The client, or null when there is none with this id. */
+    async find(id: string): Promise<ClientView | null> {
+      const r = await repo.byId(id);
+      return r ? clientView(r) : null;
+    },
+
     async get(id: string): Promise<ClientView> {
       return clientView(await mustFind(id));
     },
