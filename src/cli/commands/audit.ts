@@ -12,10 +12,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { AuditLog } from '../audit/log.js';
-import { EXPORT_FORMATS, parseExport, recordView, type ExportFormat } from '../audit/export.js';
-import { ChainVerifier, type ChainRow } from '../audit/chain.js';
-import { table } from './table.js';
+import type { AuditLog } from '../../audit/log.js';
+import { EXPORT_FORMATS, parseExport, recordView, type ExportFormat } from '../../audit/export.js';
+import { ChainVerifier, type ChainRow } from '../../audit/chain.js';
+import { table } from '../table.js';
 
 export interface AuditCommandContext {
   io: { out(line: string): void; err(line: string): void };

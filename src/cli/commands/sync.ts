@@ -13,14 +13,14 @@
  */
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, type Config, type DirectorySettings } from '../config/load.js';
-import type { Db } from '../db/client.js';
-import type { AuditRecorder } from '../audit/log.js';
-import { createLogger, type Logger } from '../util/logger.js';
-import { openDirectory as openDirectoryDefault, type OpenDirectory } from '../directory/open.js';
-import { runSync, type SyncErrorEntry, type SyncProgress, type SyncRunResult } from '../sync/runner.js';
-import { lastFullRunSeen, listSyncRuns, type SyncRunRow } from '../sync/state.js';
-import { table } from './table.js';
+import { ConfigError, type Config, type DirectorySettings } from '../../config/load.js';
+import type { Db } from '../../db/client.js';
+import type { AuditRecorder } from '../../audit/log.js';
+import { createLogger, type Logger } from '../../util/logger.js';
+import { openDirectory as openDirectoryDefault, type OpenDirectory } from '../../directory/open.js';
+import { runSync, type SyncErrorEntry, type SyncProgress, type SyncRunResult } from '../../sync/runner.js';
+import { lastFullRunSeen, listSyncRuns, type SyncRunRow } from '../../sync/state.js';
+import { table } from '../table.js';
 
 export const SYNC_EXIT = { ok: 0, error: 1, usage: 2, partial: 3, refused: 4 } as const;
 
