@@ -4,7 +4,7 @@
  */
 import type { Config } from './config/load.js';
 import { openDatabase, type Database } from './db/client.js';
-import { migrate } from './db/migrate.js';
+import { migrate, type MigrateResult } from './db/migrate.js';
 import { AccountError, createAccountService, type AccountService } from './accounts/service.js';
 import { createClientService, type ClientService } from './clients/service.js';
 import { createClientRepository } from './db/repos/clients.js';
@@ -52,6 +52,29 @@ export async function logoutEverywhere(s: Pick<Services, 'accounts' | 'deprovisi
   const account = await s.accounts.byLogin(login);
   if (!account) throw new AccountError('not_found', `no account with login "${login}"`);
   return { account, ...(await s.deprovision.endAccess(account.id, reason)) };
+}
+
+/** Applies the pending migrations (openServices does it too): `sso db migrate`. */
+export function migrateDatabase(config: Pick<Config, 'databaseUrl'>): Promise<MigrateResult> {
+  return migrate(config.databaseUrl);
+}
+
+/**
+ * Housekeeping: deletes the expired sessions, tokens, codes and interactions, retires the
+ * signing keys past their grace period, then prunes the audit trail (which throws, refusing,
+ * when the events to remove do not verify): `sso db gc`.
+ */
+export async function runMaintenance(s: Pick<Services, 'oidcPayloads' | 'keys' | 'audit'>): Promise<{ removed: number; retired: number }> {
+  const removed = await s.oidcPayloads.collectGarbage(new Date());
+  const retired = await s.keys.retireExpired();
+  await s.audit.prune();
+  return { removed, retired };
+}
+
+/** The login of each of these accounts, in one query (an id with no account is left out). */
+export async function loginsById(s: Pick<Services, 'db'>, ids: readonly string[]): Promise<Map<string, string>> {
+  const rows = await s.db.prisma.account.findMany({ where: { id: { in: [...ids] } }, select: { id: true, login: true } });
+  return new Map(rows.map((a) => [a.id, a.login]));
 }
 
 export interface OpenServicesOptions {

@@ -16,7 +16,7 @@ import {
 import { isSecretKey, normalizeEvent, REDACTED } from '../src/audit/events.js';
 import { csvHeader, csvLine, jsonlLine, parseCsv, parseExport } from '../src/audit/export.js';
 import { ANCHOR_STATE, createAuditLog, type AuditLog } from '../src/audit/log.js';
-import { registerAuditCommand } from '../src/cli/audit-command.js';
+import { registerAuditCommand } from '../src/cli/commands/audit.js';
 import { main, type CliIO } from '../src/cli/main.js';
 import { createAccountService } from '../src/accounts/service.js';
 import { createClientService } from '../src/clients/service.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/util/logger.js';
-import { registerSyncCommand, SyncCommandExit, type SyncCommandIO } from '../src/cli/sync-command.js';
+import { registerSyncCommand, SyncCommandExit, type SyncCommandIO } from '../src/cli/commands/sync.js';
 import { acquireLease, releaseLease } from '../src/db/lease.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { startSlapd, type Slapd } from './helpers/slapd.js';

@@ -12,10 +12,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { AuditLog } from '../audit/log.js';
-import { EXPORT_FORMATS, parseExport, recordView, type ExportFormat } from '../audit/export.js';
-import { ChainVerifier, type ChainRow } from '../audit/chain.js';
-import { table } from './table.js';
+import type { AuditLog } from '../../audit/log.js';
+import { EXPORT_FORMATS, parseExport, recordView, type ExportFormat } from '../../audit/export.js';
+import { ChainVerifier, type ChainRow } from '../../audit/chain.js';
+import { table } from '../table.js';
 
 export interface AuditCommandContext {
   io: { out(line: string): void; err(line: string): void };
@@ -60,9 +60,16 @@ function brokenLine(p: { kind: string; seq: number; message: string }, count: nu
 
 /** Adds `audit` to the program. */
 export function registerAuditCommand(program: Command, ctx: AuditCommandContext): Command {
-  const { io } = ctx;
   const audit = program.command('audit').description('the tamper-evident audit trail: verify, export, list, prune');
+  registerVerify(audit, ctx);
+  registerExport(audit, ctx);
+  registerList(audit, ctx);
+  registerPrune(audit, ctx);
+  return audit;
+}
 
+function registerVerify(audit: Command, ctx: AuditCommandContext): void {
+  const { io } = ctx;
   audit.command('verify')
     .description('check the hash chain: exit 0 when whole, 1 naming the first edited, deleted or inserted row')
     .option('--from <seq>', 'first seq to verify (default: from the start, or the anchor left by pruning)', seqArg)
@@ -74,7 +81,7 @@ export function registerAuditCommand(program: Command, ctx: AuditCommandContext)
       if (o.from !== undefined && o.to !== undefined && o.to < o.from) cmd.error('sso audit verify: --to is before --from', { exitCode: 2, code: 'sso.usage' });
       if (o.file !== undefined) {
         if (o.from !== undefined || o.to !== undefined) cmd.error('sso audit verify: --from and --to apply to the database, not --file', { exitCode: 2, code: 'sso.usage' });
-        verifyFile(o.file, o);
+        verifyFile(ctx, o.file, o);
         return;
       }
       const s = await ctx.open();
@@ -92,42 +99,46 @@ export function registerAuditCommand(program: Command, ctx: AuditCommandContext)
       if (r.checkpoint === 'matched') io.out(`checkpoint ${o.checkpoint!.seq} found unchanged`);
       if (r.checkpoint === 'pruned') io.out(`checkpoint ${o.checkpoint!.seq} not checked: it was pruned (retention)`);
     });
+}
 
-  function verifyFile(path: string, o: { checkpoint?: { seq: number; hash: string }; json?: boolean }): void {
-    let rows: ChainRow[];
-    try {
-      rows = parseExport((ctx.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path));
-    } catch (err) {
-      throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-    }
-    const first = rows[0];
-    // an export may start anywhere: its first row is taken as chained to what it names
-    const v = new ChainVerifier(first ? { seq: first.seq - 1, hash: first.prevHash } : undefined);
-    let checkpoint: 'matched' | undefined;
-    for (const row of rows) {
-      const p = v.push(row);
-      if (p) {
-        if (o.json) io.out(JSON.stringify({ ok: false, verified: v.count, problem: p }));
-        throw new AuditBroken(brokenLine(p, v.count));
-      }
-      if (o.checkpoint && row.seq === o.checkpoint.seq) {
-        if (row.hash !== o.checkpoint.hash) {
-          const p2 = { kind: 'edited', seq: row.seq, message: `seq ${row.seq} does not have the hash noted at the checkpoint` };
-          if (o.json) io.out(JSON.stringify({ ok: false, verified: v.count, problem: p2 }));
-          throw new AuditBroken(brokenLine(p2, v.count));
-        }
-        checkpoint = 'matched';
-      }
-    }
-    if (o.checkpoint && !checkpoint) throw new AuditBroken(`checkpoint seq ${o.checkpoint.seq} is not in ${path}`);
-    if (o.json) {
-      io.out(JSON.stringify({ ok: true, verified: v.count, first: v.first, last: v.last?.seq ?? null, head: v.last, chained_to: first?.prevHash ?? null }));
-      return;
-    }
-    io.out(`${v.count} events in ${path} verified${v.count ? ` (seq ${v.first} to ${v.last!.seq})` : ''}`);
-    if (first) io.out(`first row chained to ${first.seq - 1}:${first.prevHash}; head: ${v.last!.seq}:${v.last!.hash}`);
+function verifyFile(ctx: AuditCommandContext, path: string, o: { checkpoint?: { seq: number; hash: string }; json?: boolean }): void {
+  const { io } = ctx;
+  let rows: ChainRow[];
+  try {
+    rows = parseExport((ctx.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path));
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
   }
+  const first = rows[0];
+  // an export may start anywhere: its first row is taken as chained to what it names
+  const v = new ChainVerifier(first ? { seq: first.seq - 1, hash: first.prevHash } : undefined);
+  let checkpoint: 'matched' | undefined;
+  for (const row of rows) {
+    const p = v.push(row);
+    if (p) {
+      if (o.json) io.out(JSON.stringify({ ok: false, verified: v.count, problem: p }));
+      throw new AuditBroken(brokenLine(p, v.count));
+    }
+    if (o.checkpoint && row.seq === o.checkpoint.seq) {
+      if (row.hash !== o.checkpoint.hash) {
+        const p2 = { kind: 'edited', seq: row.seq, message: `seq ${row.seq} does not have the hash noted at the checkpoint` };
+        if (o.json) io.out(JSON.stringify({ ok: false, verified: v.count, problem: p2 }));
+        throw new AuditBroken(brokenLine(p2, v.count));
+      }
+      checkpoint = 'matched';
+    }
+  }
+  if (o.checkpoint && !checkpoint) throw new AuditBroken(`checkpoint seq ${o.checkpoint.seq} is not in ${path}`);
+  if (o.json) {
+    io.out(JSON.stringify({ ok: true, verified: v.count, first: v.first, last: v.last?.seq ?? null, head: v.last, chained_to: first?.prevHash ?? null }));
+    return;
+  }
+  io.out(`${v.count} events in ${path} verified${v.count ? ` (seq ${v.first} to ${v.last!.seq})` : ''}`);
+  if (first) io.out(`first row chained to ${first.seq - 1}:${first.prevHash}; head: ${v.last!.seq}:${v.last!.hash}`);
+}
 
+function registerExport(audit: Command, ctx: AuditCommandContext): void {
+  const { io } = ctx;
   audit.command('export')
     .description('write the events since a date to standard output, in seq order (UTF-8)')
     .requiredOption('--since <date>', 'from this date (YYYY-MM-DD, local midnight) or time (ISO 8601)', parseDate)
@@ -144,7 +155,10 @@ export function registerAuditCommand(program: Command, ctx: AuditCommandContext)
         first = false;
       });
     });
+}
 
+function registerList(audit: Command, ctx: AuditCommandContext): void {
+  const { io } = ctx;
   audit.command('list')
     .description('the latest events, newest first')
     .option('--type <type>', 'only this type, or a family: login (login.success, login.failure), account, client, keys, sync, audit')
@@ -168,7 +182,10 @@ export function registerAuditCommand(program: Command, ctx: AuditCommandContext)
         return { ...v, at: v.at.replace(/\.\d+Z$/, 'Z'), client: v.client_id, detail: detail === '{}' ? '' : detail.length > 80 ? `${detail.slice(0, 77)}...` : detail };
       }), ['seq', 'at', 'type', 'outcome', 'actor', 'subject', 'client', 'ip', 'detail']));
     });
+}
 
+function registerPrune(audit: Command, ctx: AuditCommandContext): void {
+  const { io } = ctx;
   audit.command('prune')
     .description('remove the events older than AUDIT_RETENTION, keeping the chain verifiable (refused when the chain is broken)')
     .option('--force', 'prune even though the rows to remove do not verify (the problem is recorded in the audit.pruned event)')
@@ -187,6 +204,4 @@ export function registerAuditCommand(program: Command, ctx: AuditCommandContext)
       if (r.throughSeq === undefined) io.out(`nothing to prune: no event is older than AUDIT_RETENTION (${s.audit.retentionSeconds} s)`);
       else io.out(`removed ${r.removed} events (seq ${r.fromSeq} to ${r.throughSeq}, before ${r.before!.toISOString()}); the chain now starts from anchor ${r.throughSeq}:${r.anchorHash}`);
     });
-
-  return audit;
 }

@@ -4,8 +4,8 @@
  * Exit codes: 0 success; 3 partial (some entries unreadable, in conflict or not applied);
  * 4 refused (safety threshold, an incomplete or empty listing, or another sync is running);
  * 1 error (directory unreachable, database error, interrupted); 2 usage or configuration.
- * A non-zero code is thrown as SyncCommandExit after the output is written: the caller
- * (src/cli/main.ts) returns err.exitCode and prints nothing more.
+ * A non-zero code is thrown as SyncCommandExit after the output is written: main() returns
+ * err.exitCode and prints nothing more (src/cli/errors.ts).
  *
  * Progress goes to stderr: a bar on a terminal (entries, rate, and an ETA when the total is known
  * from the previous full run), plain lines otherwise; none with --json, whose stdout is exactly
@@ -13,21 +13,22 @@
  */
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, type Config, type DirectorySettings } from '../config/load.js';
-import type { Db } from '../db/client.js';
-import type { AuditRecorder } from '../audit/log.js';
-import { createLogger, type Logger } from '../util/logger.js';
-import { openDirectory as openDirectoryDefault, type OpenDirectory } from '../directory/open.js';
-import { runSync, type SyncErrorEntry, type SyncProgress, type SyncRunResult } from '../sync/runner.js';
-import { lastFullRunSeen, listSyncRuns, type SyncRunRow } from '../sync/state.js';
-import { table } from './table.js';
+import { ConfigError, type Config, type DirectorySettings } from '../../config/load.js';
+import type { AuditRecorder } from '../../audit/log.js';
+import { createLogger, type Logger } from '../../util/logger.js';
+import { openDirectory as openDirectoryDefault, type OpenDirectory } from '../../directory/open.js';
+import { runSync, type RunSyncOptions, type SyncErrorEntry, type SyncProgress, type SyncRunResult } from '../../sync/runner.js';
+import { lastFullRunSeen, listSyncRuns, type SyncRunRow } from '../../sync/state.js';
+import type { CliContext } from '../context.js';
+import { CommandExit } from '../errors.js';
+import { table } from '../table.js';
 
 export const SYNC_EXIT = { ok: 0, error: 1, usage: 2, partial: 3, refused: 4 } as const;
 
 /** Thrown by the command for a non-zero exit code, after its output was written. */
-export class SyncCommandExit extends Error {
-  constructor(readonly exitCode: number, message = `sso sync: exit ${exitCode}`) {
-    super(message);
+export class SyncCommandExit extends CommandExit {
+  constructor(exitCode: number, message = `sso sync: exit ${exitCode}`) {
+    super(exitCode, message);
   }
 }
 
@@ -44,9 +45,15 @@ export interface SyncCommandContext {
   io: SyncCommandIO;
   getConfig(): Config;
   /** The services (src/services.ts): the database, and the audit trail when there is one. */
-  open(): Promise<{ db: { prisma: Db }; audit?: AuditRecorder | undefined }>;
+  open(): Promise<{ db: { prisma: RunSyncOptions['prisma'] }; audit?: AuditRecorder | undefined }>;
   /** Ends an account's sessions and tokens and queues its logout tokens (the deprovisioner). */
   endAccess(accountId: string, reason: string): Promise<unknown>;
+  /**
+   * Called once a run is over and its result written, before the command exits (sso delivers
+   * the logout tokens the run queued). Its error fails a successful run; after an unsuccessful
+   * one it is ignored, and the run's exit code stands.
+   */
+  afterRun?(): Promise<void>;
   /** Default: JSON lines on stderr at level warn. */
   logger?: Logger;
   /** Default: src/directory/open.ts. */
@@ -209,11 +216,7 @@ export function registerSyncCommand(program: Command, ctx: SyncCommandContext): 
     .option('--limit <n>', 'with --history: how many runs (default 20)', positiveInt)
     .option('--all', 'with --history: also the changed-only runs that found nothing')
     .action(async (o: SyncCliOptions) => {
-      const { io } = ctx;
-      const usage = (msg: string): never => {
-        io.err(`sso sync: ${msg}`);
-        throw new SyncCommandExit(SYNC_EXIT.usage, msg);
-      };
+      const usage = usageExit(ctx.io);
       if (o.history && (o.full || o.dryRun || o.force)) usage('--history lists runs: it does not take --full, --dry-run or --force');
       if ((o.limit !== undefined || o.all) && !o.history) usage('--limit and --all go with --history');
       if (o.force && !o.full) usage('--force applies to a full sync: use --full --force');
@@ -225,77 +228,122 @@ export function registerSyncCommand(program: Command, ctx: SyncCommandContext): 
         if (err instanceof ConfigError) usage(err.message);
         throw err;
       }
-
-      if (o.history) {
-        const { db } = await ctx.open();
-        const runs = await listSyncRuns(db.prisma, o.limit ?? 20, { includeIdle: !!o.all });
-        if (o.json) {
-          io.out(JSON.stringify(runs.map(runJson)));
-          return;
-        }
-        if (!runs.length) {
-          io.out('no sync runs yet');
-          return;
-        }
-        io.out(table(runs.map((r) => ({
-          started: r.startedAt.toISOString().replace(/\.\d+Z$/, 'Z'),
-          mode: `${r.mode}${r.dryRun ? ' (dry)' : ''}`,
-          status: r.status,
-          seen: r.seen,
-          created: r.created,
-          updated: r.updated,
-          disabled: r.disabled,
-          unchanged: r.unchanged,
-          failed: r.failed,
-          conflicts: r.conflicts,
-          took: r.finishedAt ? `${((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000).toFixed(1)}s` : '',
-          message: (r.message ?? '').length > 80 ? `${r.message!.slice(0, 77)}...` : r.message ?? '',
-        })), ['started', 'mode', 'status', 'seen', 'created', 'updated', 'disabled', 'unchanged', 'failed', 'conflicts', 'took', 'message']));
-        return;
-      }
-
-      if (config.directory.kind === 'none') usage('no directory is configured (LDAP_URL): nothing to sync');
-      const logger = ctx.logger ?? createLogger('warn', process.stderr);
-      const { db, audit } = await ctx.open();
-      let directory: OpenDirectory;
-      try {
-        directory = await (ctx.openDirectory ?? openDirectoryDefault)(config.directory, logger);
-      } catch (err) {
-        if (err instanceof ConfigError) usage(err.message);
-        throw err;
-      }
-      let result: SyncRunResult;
-      try {
-        if (!directory.connector) usage('no directory is configured (LDAP_URL): nothing to sync');
-        const mode = o.full ? 'full' : 'changed';
-        const progress = o.json ? null : progressReporter(io, { total: mode === 'full' ? await lastFullRunSeen(db.prisma) : null, now: ctx.now });
-        try {
-          result = await runSync({
-            prisma: db.prisma,
-            directory: directory.connector!,
-            mailDomains: directory.mailDomains,
-            mode,
-            dryRun: !!o.dryRun,
-            force: !!o.force,
-            maxDisablePercent: config.sync.maxDisablePercent,
-            pageSize: config.sync.pageSize,
-            endAccess: ctx.endAccess,
-            audit,
-            logger,
-            leaseWaitMs: ctx.leaseWaitMs ?? 15_000,
-            holder: ctx.holder ?? `sso-cli@${hostname()}:${process.pid}`,
-            ...(progress ? { onProgress: (p: SyncProgress) => progress.update(p) } : {}),
-            ...(ctx.signal ? { signal: ctx.signal } : {}),
-          });
-        } finally {
-          progress?.finish();
-        }
-      } finally {
-        await directory.close().catch(() => undefined);
-      }
-      if (o.json) io.out(JSON.stringify(runJson(result)));
-      else printResult(io, result);
-      const code = exitCodeFor(result);
-      if (code !== SYNC_EXIT.ok) throw new SyncCommandExit(code, result.message ?? result.status);
+      if (o.history) await showHistory(ctx, o);
+      else await syncOnce(ctx, config, o);
     });
+}
+
+/** Writes a usage error (`sso sync: ...`) and throws its exit, 2. */
+function usageExit(io: SyncCommandIO) {
+  return (msg: string): never => {
+    io.err(`sso sync: ${msg}`);
+    throw new SyncCommandExit(SYNC_EXIT.usage, msg);
+  };
+}
+
+async function showHistory(ctx: SyncCommandContext, o: SyncCliOptions): Promise<void> {
+  const { io } = ctx;
+  const { db } = await ctx.open();
+  const runs = await listSyncRuns(db.prisma, o.limit ?? 20, { includeIdle: !!o.all });
+  if (o.json) {
+    io.out(JSON.stringify(runs.map(runJson)));
+    return;
+  }
+  if (!runs.length) {
+    io.out('no sync runs yet');
+    return;
+  }
+  io.out(table(runs.map((r) => ({
+    started: r.startedAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+    mode: `${r.mode}${r.dryRun ? ' (dry)' : ''}`,
+    status: r.status,
+    seen: r.seen,
+    created: r.created,
+    updated: r.updated,
+    disabled: r.disabled,
+    unchanged: r.unchanged,
+    failed: r.failed,
+    conflicts: r.conflicts,
+    took: r.finishedAt ? `${((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000).toFixed(1)}s` : '',
+    message: (r.message ?? '').length > 80 ? `${r.message!.slice(0, 77)}...` : r.message ?? '',
+  })), ['started', 'mode', 'status', 'seen', 'created', 'updated', 'disabled', 'unchanged', 'failed', 'conflicts', 'took', 'message']));
+}
+
+/** One run: opens the directory, syncs, writes the result, and throws the exit code when it is not 0. */
+async function syncOnce(ctx: SyncCommandContext, config: Config, o: SyncCliOptions): Promise<void> {
+  const { io } = ctx;
+  const usage = usageExit(io);
+  if (config.directory.kind === 'none') usage('no directory is configured (LDAP_URL): nothing to sync');
+  const logger = ctx.logger ?? createLogger('warn', process.stderr);
+  const { db, audit } = await ctx.open();
+  let directory: OpenDirectory;
+  try {
+    directory = await (ctx.openDirectory ?? openDirectoryDefault)(config.directory, logger);
+  } catch (err) {
+    if (err instanceof ConfigError) usage(err.message);
+    throw err;
+  }
+  let result: SyncRunResult;
+  try {
+    if (!directory.connector) usage('no directory is configured (LDAP_URL): nothing to sync');
+    const mode = o.full ? 'full' : 'changed';
+    const progress = o.json ? null : progressReporter(io, { total: mode === 'full' ? await lastFullRunSeen(db.prisma) : null, now: ctx.now });
+    try {
+      result = await runSync({
+        prisma: db.prisma,
+        directory: directory.connector!,
+        mailDomains: directory.mailDomains,
+        mode,
+        dryRun: !!o.dryRun,
+        force: !!o.force,
+        maxDisablePercent: config.sync.maxDisablePercent,
+        pageSize: config.sync.pageSize,
+        endAccess: ctx.endAccess,
+        audit,
+        logger,
+        leaseWaitMs: ctx.leaseWaitMs ?? 15_000,
+        holder: ctx.holder ?? `sso-cli@${hostname()}:${process.pid}`,
+        ...(progress ? { onProgress: (p: SyncProgress) => progress.update(p) } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+    } finally {
+      progress?.finish();
+    }
+  } finally {
+    await directory.close().catch(() => undefined);
+  }
+  if (o.json) io.out(JSON.stringify(runJson(result)));
+  else printResult(io, result);
+  const code = exitCodeFor(result);
+  if (code === SYNC_EXIT.ok) {
+    await ctx.afterRun?.();
+    return;
+  }
+  await ctx.afterRun?.().catch(() => undefined);
+  throw new SyncCommandExit(code, result.message ?? result.status);
+}
+
+/**
+ * `sync` as the sso command registers it: on the real process Ctrl-C aborts a run cleanly
+ * (recorded as failed; the next run converges) and progress is drawn on a terminal; the logout
+ * tokens a run queued are delivered before the command exits.
+ */
+export function registerSync(program: Command, cli: CliContext): void {
+  const { io } = cli;
+  const abort = new AbortController();
+  let queued = false;
+  const sync = registerSyncCommand(program, {
+    signal: abort.signal,
+    io: { out: io.out, err: io.err, ...(cli.terminal ? { isTTY: process.stderr.isTTY, write: (t: string) => void process.stderr.write(t) } : {}) },
+    getConfig: cli.getConfig,
+    open: cli.open,
+    endAccess: async (accountId, reason) => {
+      queued = true;
+      return (await cli.open()).deprovision.endAccess(accountId, reason);
+    },
+    afterRun: async () => {
+      if (queued) await (await cli.open()).deprovision.deliverDue();
+    },
+  });
+  if (cli.terminal) sync.hook('preAction', () => void process.once('SIGINT', () => abort.abort()));
 }
