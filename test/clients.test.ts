@@ -1,7 +1,7 @@
 /** Registered applications, the pure parts: redirect URI rules, validation, secrets, metadata. */
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest, test } from '@jest/globals';
 import { redirectUriProblem } from '../src/clients/redirect-uri.js';
-import { newClientProblems, type NewClient } from '../src/clients/service.js';
+import { newClientId, newClientProblems, type NewClient } from '../src/clients/service.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from '../src/clients/secret.js';
 import { clientMetadata, parseUriList } from '../src/clients/metadata.js';
 import type { ClientRow, ClientType } from '../src/clients/types.js';
@@ -265,5 +265,13 @@ describe('clientMetadata is accepted by oidc-provider (default SIGNING_ALGS)', (
     });
     const meta = clientMetadata(rows[type]);
     await expect(provider.Client.validate(meta as never).catch((e: { error_description?: string }) => Promise.reject(new Error(e.error_description)))).resolves.toBeUndefined();
+  });
+});
+
+describe('generated client ids', () => {
+  test('never begin with "-" or "_", so the command line never reads one as an option', () => {
+    const ids = Array.from({ length: 2000 }, () => newClientId());
+    expect(ids.every((id) => /^[A-Za-z0-9][A-Za-z0-9_-]{21}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

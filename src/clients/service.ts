@@ -55,6 +55,17 @@ export interface ClientView {
   created_at: string;
 }
 
+/**
+ * A new client id: 128 random bits, base64url, never beginning with "-" or "_" (an id such as
+ * "-nYvR..." reads as an option on the command line: \`sso client rotate-secret -nYvR...\`).
+ */
+export function newClientId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
+}
+
 /** Every problem with a new client's fields. Pure. */
 export function newClientProblems(c: NewClient): string[] {
   const p: string[] = [];
@@ -158,7 +169,7 @@ export function createClientService(repo: ClientRepository, deps: ClientServiceD
       if (input.id !== undefined) notInternal(input.id);
       const problems = newClientProblems(input);
       if (problems.length) throw new ClientError('invalid', problems.join('; '));
-      const id = input.id ?? randomBytes(16).toString('base64url');
+      const id = input.id ?? newClientId();
       const exists = () => new ClientError('exists', `a client with id "${id}" already exists`);
       if (await repo.byId(id)) throw exists();
       const secret = isPublicType(input.type) ? null : generateClientSecret();
