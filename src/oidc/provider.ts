@@ -12,6 +12,7 @@ import type { Logger } from '../util/logger.js';
 import type { AccountService } from '../accounts/service.js';
 import { verifyClientSecret } from '../clients/secret.js';
 import { createPrismaAdapterFactory } from './adapter/prisma-adapter.js';
+import { createSessionRepository } from '../db/repos/sessions.js';
 import type { ClientCache } from '../clients/cache.js';
 import { providerConfiguration, type ProviderDeps } from './configuration.js';
 import { keySetVersion } from './keys/schedule.js';
@@ -53,14 +54,8 @@ export interface ProviderHost {
 }
 
 export function findRememberedGrantId(prisma: Db) {
-  return async (accountId: string, clientId: string): Promise<string | undefined> => {
-    const row = await prisma.oidcPayload.findFirst({
-      where: { type: 'Grant', accountId, clientId, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
-      orderBy: { createdAt: 'desc' },
-      select: { id: true },
-    });
-    return row?.id;
-  };
+  const sessions = createSessionRepository(prisma);
+  return (accountId: string, clientId: string): Promise<string | undefined> => sessions.rememberedGrantId(accountId, clientId, new Date());
 }
 
 /** A database outage as the provider answers it: 503 temporarily_unavailable, protocol-shaped, no detail. */
