@@ -79,7 +79,8 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
   const deliveries = createLogoutDeliveryRepository(db.prisma);
   const deprovision = createDeprovisioner({
     idTokenAlg: config.signingAlgs[0],
-    prisma: db.prisma,
+    sessions,
+    deliveries,
     keys,
     issuer: config.issuer,
     logger: opts.logger ?? createLogger('silent'),

@@ -21,6 +21,8 @@ import { main, type CliIO } from '../src/cli/main.js';
 import { createAccountService } from '../src/accounts/service.js';
 import { createClientService } from '../src/clients/service.js';
 import { createDeprovisioner } from '../src/deprovision/service.js';
+import { createSessionRepository } from '../src/db/repos/sessions.js';
+import { createLogoutDeliveryRepository } from '../src/db/repos/logout-deliveries.js';
 import { createKeyStore } from '../src/oidc/keys/store.js';
 import { openDatabase, type Db } from '../src/db/client.js';
 import { createLogger, type Logger } from '../src/util/logger.js';
@@ -485,7 +487,7 @@ describe(`the services record their changes on ${backend}`, () => {
     const accounts = createAccountService(prisma, { audit });
     const clients = createClientService(prisma, { audit });
     const keys = createKeyStore(prisma, { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256'], audit });
-    const deprovision = createDeprovisioner({ prisma, keys, issuer: 'http://localhost', logger: silent, attempts: 1, timeoutMs: 1000, audit });
+    const deprovision = createDeprovisioner({ sessions: createSessionRepository(prisma), deliveries: createLogoutDeliveryRepository(prisma), keys, issuer: 'http://localhost', logger: silent, attempts: 1, timeoutMs: 1000, audit });
     const password1 = `Mật-khẩu-${randomUUID()}`;
     const password2 = `Mat-khau-moi-${randomUUID()}`;
 

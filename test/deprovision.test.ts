@@ -14,7 +14,11 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader
 import { main, type CliIO } from '../src/cli/main.js';
 import { createKeyStore } from '../src/oidc/keys/store.js';
 import { createPrismaAdapterFactory, sessionOutlived } from '../src/oidc/adapter/prisma-adapter.js';
-import { createDeprovisioner, backoffMs, sessionAuthorizations, type Deprovisioner } from '../src/deprovision/service.js';
+import { createDeprovisioner, type Deprovisioner } from '../src/deprovision/service.js';
+import { backoffMs } from '../src/domain/logout-deliveries.js';
+import { sessionAuthorizations } from '../src/domain/sessions.js';
+import { createSessionRepository } from '../src/db/repos/sessions.js';
+import { createLogoutDeliveryRepository } from '../src/db/repos/logout-deliveries.js';
 import { logoutTokenClaims, signLogoutToken, BACKCHANNEL_LOGOUT_EVENT } from '../src/deprovision/logout-token.js';
 import { createLogger } from '../src/util/logger.js';
 import { startTestServer, freePort, TEST_SECRETS, type TestServer } from './helpers/server.js';
@@ -329,7 +333,7 @@ describe('the delivery queue (its own database, deprovisioners without a server)
   });
 
   const make = (o: Partial<Parameters<typeof createDeprovisioner>[0]> = {}) => {
-    const d = createDeprovisioner({ prisma: tdb.db.prisma, keys, issuer: ISSUER, logger: createLogger('silent'), attempts: 3, timeoutMs: 2000, backoffBaseMs: 20, pollIntervalMs: 50, ...o });
+    const d = createDeprovisioner({ sessions: createSessionRepository(tdb.db.prisma), deliveries: createLogoutDeliveryRepository(tdb.db.prisma), keys, issuer: ISSUER, logger: createLogger('silent'), attempts: 3, timeoutMs: 2000, backoffBaseMs: 20, pollIntervalMs: 50, ...o });
     stopping.push(d);
     return d;
   };
@@ -500,7 +504,7 @@ describe('a session saved again by a request in flight when its account was logg
   test('is refused when loaded (by id and by uid); a session begun after it, and other accounts\' sessions, are not', async () => {
     const p = tdb.db.prisma;
     const keys = createKeyStore(p, { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256'] });
-    const d = createDeprovisioner({ prisma: p, keys, issuer: 'https://sso.tinh.gov.vn', logger: createLogger('silent'), attempts: 3, timeoutMs: 2000 });
+    const d = createDeprovisioner({ sessions: createSessionRepository(p), deliveries: createLogoutDeliveryRepository(p), keys, issuer: 'https://sso.tinh.gov.vn', logger: createLogger('silent'), attempts: 3, timeoutMs: 2000 });
     const sessions = createPrismaAdapterFactory(p)('Session');
     const account = async () => {
       const id = randomUUID();
