@@ -25,6 +25,7 @@ import { startTestServer, freePort, TEST_SECRETS, type TestServer } from './help
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { Browser } from './helpers/browser.js';
 import { loginAndExchange, logoutReceiver, rpConfig, startAuth } from './helpers/rp.js';
+import { until } from './helpers/until.js';
 
 const PASSWORD = 'mật-khẩu-rất-dài-123';
 const REDIRECT = 'http://127.0.0.1:9/cb';
@@ -55,16 +56,6 @@ async function scriptedReceiver(statuses: number[] = [], opts: { delayMs?: numbe
     hits,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
-}
-
-async function until<T>(what: string, fn: () => Promise<T> | T, ms = 10_000, every = 5): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
 }
 
 function cliIO(env: Record<string, string | undefined>) {
