@@ -90,7 +90,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     metrics,
     console: {
       // the console's code exchange and JWKS fetch go to this instance's own address
-      auth: createConsoleAuth({ config, prisma: services.db.prisma, accounts: services.accounts, logger, selfUrl: () => selfUrl }),
+      auth: createConsoleAuth({ config, sessions: services.sessions, accounts: services.accounts, logger, selfUrl: () => selfUrl }),
       services,
       directory: { connector: directory.connector, mailDomains: directory.mailDomains },
     },

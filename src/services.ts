@@ -13,6 +13,8 @@ import { activeClientLoader, createClientCache, type ClientCache } from './clien
 import { createKeyStore, type KeyStore } from './keys/store.js';
 import { createSigningKeyRepository } from './db/repos/signing-keys.js';
 import { createDeprovisioner, type Deprovisioner } from './deprovision/service.js';
+import { createSessionRepository, type SessionRepository } from './db/repos/sessions.js';
+import { createLogoutDeliveryRepository, type LogoutDeliveryRepository } from './db/repos/logout-deliveries.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { createAuditLog, type AuditLog } from './audit/log.js';
 import { actorAware, processActor } from './audit/actor.js';
@@ -28,6 +30,10 @@ export interface Services {
   keys: KeyStore;
   /** Ends an account's access (sessions, grants, tokens) and delivers back-channel logout tokens. */
   deprovision: Deprovisioner;
+  /** Single sign-on sessions and consent as stored (the read model pages and the dashboard show). */
+  sessions: SessionRepository;
+  /** The back-channel logout queue (what the dashboard counts and `sso logout-deliveries` lists). */
+  deliveries: LogoutDeliveryRepository;
   /**
    * The hash-chained audit trail. The services above record their own changes in it; the
    * provider side (logins, consent, logout) and the sync record theirs with audit.record().
@@ -97,9 +103,12 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     actor: opts.actor ?? processActor(),
   }));
   const keys = createKeyStore(createSigningKeyRepository(db.prisma), { secret: config.keyEncryptionSecret, algs: config.signingAlgs, audit });
+  const sessions = createSessionRepository(db.prisma);
+  const deliveries = createLogoutDeliveryRepository(db.prisma);
   const deprovision = createDeprovisioner({
     idTokenAlg: config.signingAlgs[0],
-    prisma: db.prisma,
+    sessions,
+    deliveries,
     keys,
     issuer: config.issuer,
     logger: opts.logger ?? createLogger('silent'),
@@ -118,6 +127,8 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     clientCache,
     keys,
     deprovision,
+    sessions,
+    deliveries,
     audit,
     oidcPayloads: createOidcPayloadRepository(db.prisma),
     close: async () => {

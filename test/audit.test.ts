@@ -24,6 +24,8 @@ import { createClientRepository } from '../src/db/repos/clients.js';
 import { createDeprovisioner } from '../src/deprovision/service.js';
 import { createKeyStore } from '../src/keys/store.js';
 import { createSigningKeyRepository } from '../src/db/repos/signing-keys.js';
+import { createSessionRepository } from '../src/db/repos/sessions.js';
+import { createLogoutDeliveryRepository } from '../src/db/repos/logout-deliveries.js';
 import { openDatabase, type Db } from '../src/db/client.js';
 import { createLogger, type Logger } from '../src/util/logger.js';
 import { createTestDatabase, testBackend, type TestDatabase } from './helpers/db.js';
@@ -487,7 +489,7 @@ describe(`the services record their changes on ${backend}`, () => {
     const accounts = createAccountService(prisma, { audit });
     const clients = createClientService(createClientRepository(prisma), { audit });
     const keys = createKeyStore(createSigningKeyRepository(prisma), { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256'], audit });
-    const deprovision = createDeprovisioner({ prisma, keys, issuer: 'http://localhost', logger: silent, attempts: 1, timeoutMs: 1000, audit });
+    const deprovision = createDeprovisioner({ sessions: createSessionRepository(prisma), deliveries: createLogoutDeliveryRepository(prisma), keys, issuer: 'http://localhost', logger: silent, attempts: 1, timeoutMs: 1000, audit });
     const password1 = `Mật-khẩu-${randomUUID()}`;
     const password2 = `Mat-khau-moi-${randomUUID()}`;
 

@@ -10,6 +10,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { Browser } from './helpers/browser.js';
 import { loginAndExchange, logoutReceiver, rpConfig } from './helpers/rp.js';
 import { zimbraPeople as P } from './fixtures/ldap/zimbra.ldif.js';
+import { allSettled, until } from './helpers/until.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 let slapd: Slapd;
@@ -56,6 +57,10 @@ test('closing a mailbox in the directory logs its owner out of the application, 
   expect(payload.sid).toBe(decodeJwt(tokens.id_token!).sid);
   expect((await server.services.accounts.byId(sub))!.status).toBe('disabled');
   await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
-  const deliveries = await server.services.deprovision.list({ accountId: sub });
+  // the application has the token; its row is settled a moment later, by the loop that sent it
+  const deliveries = await until('the delivery settled', async () => {
+    const rows = await server.services.deprovision.list({ accountId: sub });
+    return allSettled(rows) ? rows : null;
+  });
   expect(deliveries.map((d) => d.status)).toEqual(['delivered']);
 }, 40_000);

@@ -16,13 +16,18 @@ import { createKeyStore } from '../src/keys/store.js';
 import { createSigningKeyRepository } from '../src/db/repos/signing-keys.js';
 import { sessionOutlived } from '../src/oidc/adapter/payload-adapter.js';
 import { adapterFactory } from './helpers/oidc-storage.js';
-import { createDeprovisioner, backoffMs, sessionAuthorizations, type Deprovisioner } from '../src/deprovision/service.js';
+import { createDeprovisioner, type Deprovisioner } from '../src/deprovision/service.js';
+import { backoffMs } from '../src/domain/logout-deliveries.js';
+import { sessionAuthorizations } from '../src/domain/sessions.js';
+import { createSessionRepository } from '../src/db/repos/sessions.js';
+import { createLogoutDeliveryRepository } from '../src/db/repos/logout-deliveries.js';
 import { logoutTokenClaims, signLogoutToken, BACKCHANNEL_LOGOUT_EVENT } from '../src/deprovision/logout-token.js';
 import { createLogger } from '../src/util/logger.js';
 import { startTestServer, freePort, TEST_SECRETS, type TestServer } from './helpers/server.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { Browser } from './helpers/browser.js';
 import { loginAndExchange, logoutReceiver, rpConfig, startAuth } from './helpers/rp.js';
+import { until } from './helpers/until.js';
 
 const PASSWORD = 'mật-khẩu-rất-dài-123';
 const REDIRECT = 'http://127.0.0.1:9/cb';
@@ -53,16 +58,6 @@ async function scriptedReceiver(statuses: number[] = [], opts: { delayMs?: numbe
     hits,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
-}
-
-async function until<T>(what: string, fn: () => Promise<T> | T, ms = 10_000, every = 5): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
 }
 
 function cliIO(env: Record<string, string | undefined>) {
@@ -331,7 +326,7 @@ describe('the delivery queue (its own database, deprovisioners without a server)
   });
 
   const make = (o: Partial<Parameters<typeof createDeprovisioner>[0]> = {}) => {
-    const d = createDeprovisioner({ prisma: tdb.db.prisma, keys, issuer: ISSUER, logger: createLogger('silent'), attempts: 3, timeoutMs: 2000, backoffBaseMs: 20, pollIntervalMs: 50, ...o });
+    const d = createDeprovisioner({ sessions: createSessionRepository(tdb.db.prisma), deliveries: createLogoutDeliveryRepository(tdb.db.prisma), keys, issuer: ISSUER, logger: createLogger('silent'), attempts: 3, timeoutMs: 2000, backoffBaseMs: 20, pollIntervalMs: 50, ...o });
     stopping.push(d);
     return d;
   };
@@ -502,7 +497,7 @@ describe('a session saved again by a request in flight when its account was logg
   test('is refused when loaded (by id and by uid); a session begun after it, and other accounts\' sessions, are not', async () => {
     const p = tdb.db.prisma;
     const keys = createKeyStore(createSigningKeyRepository(p), { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256'] });
-    const d = createDeprovisioner({ prisma: p, keys, issuer: 'https://sso.tinh.gov.vn', logger: createLogger('silent'), attempts: 3, timeoutMs: 2000 });
+    const d = createDeprovisioner({ sessions: createSessionRepository(p), deliveries: createLogoutDeliveryRepository(p), keys, issuer: 'https://sso.tinh.gov.vn', logger: createLogger('silent'), attempts: 3, timeoutMs: 2000 });
     const sessions = adapterFactory(p)('Session');
     const account = async () => {
       const id = randomUUID();

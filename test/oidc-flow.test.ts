@@ -9,6 +9,7 @@ import { createRemoteJWKSet, jwtVerify, decodeJwt } from 'jose';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { Browser, formAction, inputValue } from './helpers/browser.js';
 import { loginAndExchange, logoutReceiver, rpConfig, startAuth, submitLogin } from './helpers/rp.js';
+import { allSettled, until } from './helpers/until.js';
 
 const PASSWORD = 'mật-khẩu-rất-dài-123';
 let server: TestServer;
@@ -250,7 +251,11 @@ describe('logout', () => {
       const { payload } = await jwtVerify(token!, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, audience: c.client.client_id });
       expect(payload.sub).toBe(accountId);
       expect(payload.sid).toBe(decodeJwt(tokens.id_token!).sid);
-      const rows = (await server.services.deprovision.list({ accountId })).filter((r) => r.clientId === c.client.client_id);
+      // the application has the token; its row is settled a moment later, by the loop that sent it
+      const rows = await until('the delivery settled', async () => {
+        const rs = (await server.services.deprovision.list({ accountId })).filter((r) => r.clientId === c.client.client_id);
+        return allSettled(rs) ? rs : null;
+      });
       expect(rows).toMatchObject([{ status: 'delivered', attempts: 2, reason: 'logout at the IdP' }]);
     } finally {
       await flaky.close();

@@ -151,8 +151,10 @@ describe('sync runner', () => {
     const mod = (await import('../src/deprovision/service.js').catch(() => null)) as { createDeprovisioner?: (o: unknown) => { endAccess(id: string, reason: string): Promise<unknown>; stop(): Promise<void> } } | null;
     if (!mod?.createDeprovisioner) return; // not there yet
     const p = t.db.prisma;
+    const { createSessionRepository } = await import('../src/db/repos/sessions.js');
+    const { createLogoutDeliveryRepository } = await import('../src/db/repos/logout-deliveries.js');
     const dep = mod.createDeprovisioner({
-      prisma: p, keys: { current: async () => { throw new Error('no keys in this test'); } }, issuer: 'http://localhost:3000',
+      sessions: createSessionRepository(p), deliveries: createLogoutDeliveryRepository(p), keys: { current: async () => { throw new Error('no keys in this test'); } }, issuer: 'http://localhost:3000',
       logger: createLogger('silent'), attempts: 1, timeoutMs: 1000,
     });
     try {

@@ -8,7 +8,7 @@ import type { Db } from '../db/client.js';
 import { accountClaims, parseAttributes, type AccountRecord, type Claims } from './claims.js';
 import { loginProblem, normalizeLogin } from '../domain/login.js';
 import { foldForSearch, searchText } from './link.js';
-import { sessionAuthorizations } from '../deprovision/service.js';
+import { createSessionRepository } from '../db/repos/sessions.js';
 import { hashPassword, passwordProblem } from './password.js';
 import type { AuditRecorder } from '../audit/log.js';
 
@@ -201,43 +201,26 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
 
     /** The account's live single sign-on sessions, newest first. */
     async sessions(accountId: string): Promise<SessionView[]> {
-      const now = new Date();
-      const rows = await prisma.oidcPayload.findMany({
-        where: { type: 'Session', accountId, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-        select: { uid: true, payload: true, expiresAt: true },
-      });
-      const auths = rows.map((r) => sessionAuthorizations(r.payload));
-      const names = await clientNames(auths.flat().map((a) => a.clientId));
-      return rows
-        .filter((r) => r.uid)
-        .map((r, i) => ({
-          uid: r.uid!,
-          loginAt: loginTime(r.payload),
-          expiresAt: r.expiresAt,
-          applications: auths[i]!.map((a) => ({ clientId: a.clientId, name: names.get(a.clientId)?.name ?? a.clientId, sid: a.sid })),
-        }))
-        .sort((x, y) => (y.loginAt?.getTime() ?? 0) - (x.loginAt?.getTime() ?? 0));
+      const sessions = await createSessionRepository(prisma).liveSessions(accountId, new Date());
+      const names = await clientNames(sessions.flatMap((s) => s.authorizations.map((a) => a.clientId)));
+      return sessions.map((s) => ({
+        uid: s.uid!,
+        loginAt: s.loginAt,
+        expiresAt: s.expiresAt,
+        applications: s.authorizations.map((a) => ({ clientId: a.clientId, name: names.get(a.clientId)?.name ?? a.clientId, sid: a.sid })),
+      }));
     },
 
     /** The applications the account has granted access to (live grants), by name. */
     async applications(accountId: string, o: { exclude?: readonly string[] } = {}): Promise<ApplicationView[]> {
-      const now = new Date();
-      const rows = await prisma.oidcPayload.findMany({
-        where: { type: 'Grant', accountId, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-        select: { clientId: true, payload: true, createdAt: true, expiresAt: true },
-      });
-      const byClient = new Map<string, ApplicationView>();
-      const names = await clientNames(rows.map((r) => r.clientId ?? ''));
-      for (const r of rows) {
-        if (!r.clientId || o.exclude?.includes(r.clientId)) continue;
-        const c = names.get(r.clientId);
-        const app = byClient.get(r.clientId) ?? { clientId: r.clientId, name: c?.name ?? r.clientId, firstParty: c?.firstParty ?? false, scopes: [], grantedAt: r.createdAt, expiresAt: r.expiresAt };
-        for (const scope of grantScopes(r.payload)) if (!app.scopes.includes(scope)) app.scopes.push(scope);
-        if (r.createdAt < app.grantedAt) app.grantedAt = r.createdAt;
-        if (app.expiresAt && (!r.expiresAt || r.expiresAt > app.expiresAt)) app.expiresAt = r.expiresAt;
-        byClient.set(r.clientId, app);
-      }
-      return [...byClient.values()].sort((x, y) => x.name.localeCompare(y.name, 'vi'));
+      const granted = (await createSessionRepository(prisma).applications(accountId, new Date())).filter((g) => !o.exclude?.includes(g.clientId));
+      const names = await clientNames(granted.map((g) => g.clientId));
+      return granted
+        .map((g) => {
+          const c = names.get(g.clientId);
+          return { clientId: g.clientId, name: c?.name ?? g.clientId, firstParty: c?.firstParty ?? false, scopes: g.scopes, grantedAt: g.grantedAt, expiresAt: g.expiresAt };
+        })
+        .sort((x, y) => x.name.localeCompare(y.name, 'vi'));
     },
 
     list(filter: { status?: string | undefined; source?: string | undefined; admin?: boolean | undefined } = {}) {
@@ -250,23 +233,3 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;
-
-/** When the person logged in, from an oidc-provider Session payload (loginTs, seconds). Pure. */
-function loginTime(payloadJson: string): Date | null {
-  try {
-    const v = (JSON.parse(payloadJson) as { loginTs?: unknown }).loginTs;
-    return typeof v === 'number' && Number.isFinite(v) ? new Date(v * 1000) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The OpenID scopes of an oidc-provider Grant payload (openid.scope). Pure. */
-export function grantScopes(payloadJson: string): string[] {
-  try {
-    const v = (JSON.parse(payloadJson) as { openid?: { scope?: unknown } }).openid?.scope;
-    return typeof v === 'string' ? v.split(' ').filter(Boolean) : [];
-  } catch {
-    return [];
-  }
-}

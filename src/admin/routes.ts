@@ -23,7 +23,7 @@ import { claimRows, syncRunView } from './view-models.js';
 
 export interface AdminDeps {
   config: Config;
-  services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'audit' | 'db'>;
+  services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'sessions' | 'deliveries' | 'audit' | 'db'>;
   pages: ConsolePages;
   logger: Logger;
   directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;
@@ -58,14 +58,12 @@ export function adminRouter(deps: AdminDeps): express.Router {
 
   // ---- dashboard ----------------------------------------------------------------------------
   router.get('/', async (req, res) => {
-    const now = new Date();
-    const [counts, sessions, runs, failed, retrying, failures] = await Promise.all([
+    const [counts, sessions, runs, { failed, retrying }, failures] = await Promise.all([
       s.accounts.countByStatus(),
-      prisma.oidcPayload.count({ where: { type: 'Session', OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } }),
+      s.sessions.countLive(new Date()),
       listSyncRuns(prisma, 1),
-      prisma.logoutDelivery.count({ where: { status: 'failed' } }),
-      prisma.logoutDelivery.count({ where: { status: { in: ['pending', 'sending'] }, attempts: { gt: 0 } } }),
-      s.deprovision.list({ status: 'failed', limit: 5 }),
+      s.deliveries.counts(),
+      s.deliveries.list({ status: 'failed', limit: 5 }),
     ]);
     pages.page(req, res, 'admin/dashboard', {
       title: 'dashboard.title',

@@ -18,11 +18,9 @@ import express, { type Request, type Response } from 'express';
 import { parse as parseCookie } from 'cookie';
 import * as oidc from 'openid-client';
 import type { Config } from '../config/load.js';
-import type { Db } from '../db/client.js';
 import type { Logger } from '../util/logger.js';
 import type { AccountService } from '../accounts/service.js';
 import type { AccountRecord } from '../accounts/claims.js';
-import { sessionAuthorizations } from '../deprovision/service.js';
 import { csrfToken, newCsrfNonce, verifyCsrf } from '../interactions/csrf.js';
 import { seal, unseal } from './seal.js';
 import { ConsolePageError } from './errors.js';
@@ -63,7 +61,11 @@ export function safeReturnPath(value: unknown): string {
 
 export interface ConsoleAuthDeps {
   config: Config;
-  prisma: Db;
+  /** The IdP sessions (db/repos/sessions.ts): is a console session's IdP session still there, and its sid. */
+  sessions: {
+    isAlive(accountId: string, clientId: string, sid: string, now: Date): Promise<boolean>;
+    sidOfAccessToken(accessToken: string, clientId: string): Promise<string | null>;
+  };
   accounts: Pick<AccountService, 'findActive'>;
   logger: Logger;
   /** This instance's own listening address (http://127.0.0.1:PORT), known once it listens. */
@@ -86,7 +88,7 @@ export interface ConsoleAuth {
 }
 
 export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
-  const { config, prisma, logger } = deps;
+  const { config, sessions, logger } = deps;
   const keys = config.cookieKeys;
   const secure = config.issuer.startsWith('https:');
   const redirectUri = `${config.issuer}${CONSOLE_CALLBACK_PATH}`;
@@ -144,11 +146,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
 
   /** Is the IdP session this console session came from still there? */
   async function idpSessionAlive(s: ConsoleSession): Promise<boolean> {
-    const rows = await prisma.oidcPayload.findMany({
-      where: { type: 'Session', accountId: s.accountId, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
-      select: { payload: true },
-    });
-    return rows.some((r) => sessionAuthorizations(r.payload).some((a) => a.clientId === CONSOLE_CLIENT_ID && a.sid === s.sid));
+    return sessions.isAlive(s.accountId, CONSOLE_CLIENT_ID, s.sid, new Date());
   }
 
   /**
@@ -157,16 +155,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
    * the IdP session the access token was issued in.
    */
   async function sidOfToken(accessToken: string): Promise<string | null> {
-    const token = await prisma.oidcPayload.findUnique({ where: { type_id: { type: 'AccessToken', id: accessToken } }, select: { payload: true } });
-    let sessionUid: unknown;
-    try {
-      sessionUid = token ? (JSON.parse(token.payload) as { sessionUid?: unknown }).sessionUid : undefined;
-    } catch {
-      return null;
-    }
-    if (typeof sessionUid !== 'string') return null;
-    const session = await prisma.oidcPayload.findFirst({ where: { type: 'Session', uid: sessionUid }, select: { payload: true } });
-    return (session && sessionAuthorizations(session.payload).find((a) => a.clientId === CONSOLE_CLIENT_ID)?.sid) || null;
+    return sessions.sidOfAccessToken(accessToken, CONSOLE_CLIENT_ID);
   }
 
   function renderFailure(_res: Response, status: number): never {

@@ -15,6 +15,7 @@ import { createAdapterFactory } from './adapter/payload-adapter.js';
 import { createOidcPayloadRepository } from '../db/repos/oidc-payloads.js';
 import { activeClientLoader } from '../clients/cache.js';
 import { createClientRepository } from '../db/repos/clients.js';
+import { createSessionRepository } from '../db/repos/sessions.js';
 import type { ClientCache } from '../clients/cache.js';
 import { providerConfiguration, type ProviderDeps } from './configuration.js';
 import { keySetVersion } from '../domain/keys.js';
@@ -56,14 +57,8 @@ export interface ProviderHost {
 }
 
 export function findRememberedGrantId(prisma: Db) {
-  return async (accountId: string, clientId: string): Promise<string | undefined> => {
-    const row = await prisma.oidcPayload.findFirst({
-      where: { type: 'Grant', accountId, clientId, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
-      orderBy: { createdAt: 'desc' },
-      select: { id: true },
-    });
-    return row?.id;
-  };
+  const sessions = createSessionRepository(prisma);
+  return (accountId: string, clientId: string): Promise<string | undefined> => sessions.rememberedGrantId(accountId, clientId, new Date());
 }
 
 /** A database outage as the provider answers it: 503 temporarily_unavailable, protocol-shaped, no detail. */
