@@ -5,7 +5,9 @@
 import type { Config } from './config/load.js';
 import { openDatabase, type Database } from './db/client.js';
 import { migrate, type MigrateResult } from './db/migrate.js';
-import { AccountError, createAccountService, type AccountService } from './accounts/service.js';
+import { createAccountService, type AccountService } from './accounts/service.js';
+import { createAccountRepository } from './db/repos/accounts.js';
+import { SsoError } from './domain/errors.js';
 import { createClientService, type ClientService } from './clients/service.js';
 import { createClientRepository } from './db/repos/clients.js';
 import { createOidcPayloadRepository, type OidcPayloadRepository } from './db/repos/oidc-payloads.js';
@@ -56,7 +58,7 @@ export async function disableAccount(s: Pick<Services, 'accounts' | 'deprovision
 /** Ends every session and token of an account, which stays enabled: `sso account logout` and the console. */
 export async function logoutEverywhere(s: Pick<Services, 'accounts' | 'deprovision'>, login: string, reason: string) {
   const account = await s.accounts.byLogin(login);
-  if (!account) throw new AccountError('not_found', `no account with login "${login}"`);
+  if (!account) throw new SsoError('not_found', `no account with login "${login}"`);
   return { account, ...(await s.deprovision.endAccess(account.id, reason)) };
 }
 
@@ -78,9 +80,8 @@ export async function runMaintenance(s: Pick<Services, 'oidcPayloads' | 'keys' |
 }
 
 /** The login of each of these accounts, in one query (an id with no account is left out). */
-export async function loginsById(s: Pick<Services, 'db'>, ids: readonly string[]): Promise<Map<string, string>> {
-  const rows = await s.db.prisma.account.findMany({ where: { id: { in: [...ids] } }, select: { id: true, login: true } });
-  return new Map(rows.map((a) => [a.id, a.login]));
+export function loginsById(s: Pick<Services, 'accounts'>, ids: readonly string[]): Promise<Map<string, string>> {
+  return s.accounts.loginsById(ids);
 }
 
 export interface OpenServicesOptions {
@@ -122,7 +123,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
   return {
     config,
     db,
-    accounts: createAccountService(db.prisma, { audit }),
+    accounts: createAccountService({ accounts: createAccountRepository(db.prisma), sessions, clients: clientRepo }, { audit }),
     clients: createClientService(clientRepo, { audit, cache: clientCache }),
     clientCache,
     keys,

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import * as oidc from 'openid-client';
 import { foldForSearch, searchText } from '../src/accounts/link.js';
 import { actingAs } from '../src/audit/actor.js';
-import { ClientError } from '../src/clients/service.js';
+import { SsoError } from '../src/domain/errors.js';
 import { disableAccount } from '../src/services.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { Browser } from './helpers/browser.js';
@@ -92,7 +92,7 @@ describe('services for the console', () => {
     const updated = await c.update(client.client_id, { redirectUris: ['https://vpdt.tinh.gov.vn/cb', 'https://vpdt.tinh.gov.vn/cb2'], backchannelLogoutUri: 'https://vpdt.tinh.gov.vn/bcl' });
     expect(updated.redirect_uris).toEqual(['https://vpdt.tinh.gov.vn/cb', 'https://vpdt.tinh.gov.vn/cb2']);
     expect(updated.backchannel_logout_uri).toBe('https://vpdt.tinh.gov.vn/bcl');
-    await expect(c.update(client.client_id, { redirectUris: ['http://evil.example/cb'] })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(c.update(client.client_id, { redirectUris: ['http://evil.example/cb'] })).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(c.update(client.client_id, { redirectUris: [] })).rejects.toThrow(/at least one redirect URI/);
     await expect(c.update('nope', { name: 'x' })).rejects.toMatchObject({ code: 'not_found' });
     expect((await c.update(client.client_id, { backchannelLogoutUri: null })).backchannel_logout_uri).toBeNull();
@@ -102,7 +102,7 @@ describe('services for the console', () => {
 
     // the console's client exists (start-up ensured it) and cannot be touched from outside
     for (const attempt of [() => c.setStatus('sso-console', 'disabled'), () => c.rotateSecret('sso-console'), () => c.update('sso-console', { name: 'x' })]) {
-      await expect(attempt()).rejects.toBeInstanceOf(ClientError);
+      await expect(attempt()).rejects.toBeInstanceOf(SsoError);
     }
     expect((await c.get('sso-console')).status).toBe('active');
   });

@@ -19,6 +19,7 @@ import { ANCHOR_STATE, createAuditLog, type AuditLog } from '../src/audit/log.js
 import { registerAuditCommand } from '../src/cli/commands/audit.js';
 import { main, type CliIO } from '../src/cli/main.js';
 import { createAccountService } from '../src/accounts/service.js';
+import { accountStores } from './helpers/stores.js';
 import { createClientService } from '../src/clients/service.js';
 import { createClientRepository } from '../src/db/repos/clients.js';
 import { createDeprovisioner } from '../src/deprovision/service.js';
@@ -486,7 +487,7 @@ describe(`the services record their changes on ${backend}`, () => {
   const last = async () => (await prisma.auditEvent.findFirst({ orderBy: { seq: 'desc' } }))!;
 
   it('accounts, clients, keys and ended access; no password, secret or key material in any row', async () => {
-    const accounts = createAccountService(prisma, { audit });
+    const accounts = createAccountService(accountStores(prisma), { audit });
     const clients = createClientService(createClientRepository(prisma), { audit });
     const keys = createKeyStore(createSigningKeyRepository(prisma), { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256'], audit });
     const deprovision = createDeprovisioner({ sessions: createSessionRepository(prisma), deliveries: createLogoutDeliveryRepository(prisma), keys, issuer: 'http://localhost', logger: silent, attempts: 1, timeoutMs: 1000, audit });
@@ -523,7 +524,7 @@ describe(`the services record their changes on ${backend}`, () => {
     expect(JSON.parse((await last()).detail)).toMatchObject({ created: rotated.created, retiring: created });
 
     // without an audit log the services work as before
-    await createAccountService(prisma).setStatus('quantri', 'active');
+    await createAccountService(accountStores(prisma)).setStatus('quantri', 'active');
 
     const rows = await prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
     expect(rows.map((r) => r.type)).toEqual([

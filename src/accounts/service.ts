@@ -4,19 +4,15 @@
  * account into a directory one.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/client.js';
+import type { AccountRepository, AccountRow } from '../db/repos/accounts.js';
+import type { SessionRepository } from '../db/repos/sessions.js';
+import type { ClientRepository } from '../db/repos/clients.js';
+import { SsoError } from '../domain/errors.js';
 import { accountClaims, parseAttributes, type AccountRecord, type Claims } from './claims.js';
 import { loginProblem, normalizeLogin } from '../domain/login.js';
 import { foldForSearch, searchText } from './link.js';
-import { createSessionRepository } from '../db/repos/sessions.js';
 import { hashPassword, passwordProblem } from './password.js';
 import type { AuditRecorder } from '../audit/log.js';
-
-export class AccountError extends Error {
-  constructor(readonly code: 'not_found' | 'exists' | 'invalid' | 'not_local', message: string) {
-    super(message);
-  }
-}
 
 export interface NewLocalAccount {
   login: string;
@@ -62,46 +58,50 @@ export interface AccountServiceDeps {
   audit?: AuditRecorder | undefined;
 }
 
-export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) {
+/** What the account service reads and writes. */
+export interface AccountStores {
+  accounts: AccountRepository;
+  sessions: Pick<SessionRepository, 'liveSessions' | 'applications'>;
+  clients: Pick<ClientRepository, 'names'>;
+}
+
+export function createAccountService(stores: AccountStores, deps: AccountServiceDeps = {}) {
   const audit = deps.audit;
-  async function byLogin(login: string) {
-    return prisma.account.findUnique({ where: { login: normalizeLogin(login) } });
+  const repo = stores.accounts;
+  async function byLogin(login: string): Promise<AccountRow | null> {
+    return repo.byLogin(normalizeLogin(login));
   }
 
-  async function mustFind(login: string) {
+  async function mustFind(login: string): Promise<AccountRow> {
     const a = await byLogin(login);
-    if (!a) throw new AccountError('not_found', `no account with login "${normalizeLogin(login)}"`);
+    if (!a) throw new SsoError('not_found', `no account with login "${normalizeLogin(login)}"`);
     return a;
   }
 
   async function fillSearch(): Promise<number> {
     let n = 0;
     for (;;) {
-      const rows = await prisma.account.findMany({ where: { search: '' }, select: { id: true, login: true, displayName: true, email: true, attributes: true }, take: 500 });
+      const rows = await repo.withoutSearch(500);
       if (!rows.length) return n;
-      for (const r of rows) {
-        const text = searchText({ ...r, aliases: parseAttributes(r.attributes).aliases }) || '-';
-        await prisma.account.updateMany({ where: { id: r.id, search: '' }, data: { search: text } });
-      }
+      for (const r of rows) await repo.fillSearch(r.id, searchText({ ...r, aliases: parseAttributes(r.attributes).aliases }) || '-');
       n += rows.length;
     }
   }
 
-  async function clientNames(ids: string[]) {
-    const unique = [...new Set(ids.filter(Boolean))];
-    const rows = unique.length ? await prisma.client.findMany({ where: { id: { in: unique } }, select: { id: true, name: true, firstParty: true } }) : [];
-    return new Map(rows.map((r) => [r.id, r]));
-  }
+  const clientNames = (ids: string[]) => stores.clients.names(ids);
 
   return {
     byLogin,
-    byId: (id: string) => prisma.account.findUnique({ where: { id } }),
+    byId: (id: string) => repo.byId(id),
 
     /** For oidc-provider's findAccount: only active accounts exist for the protocol. */
     async findActive(id: string): Promise<AccountRecord | null> {
-      const a = await prisma.account.findUnique({ where: { id } });
+      const a = await repo.byId(id);
       return a && a.status === 'active' ? a : null;
     },
+
+    /** The login of each of these accounts (an id with no account is left out). */
+    loginsById: (ids: readonly string[]) => repo.loginsById(ids),
 
     claims: (a: AccountRecord): Claims => accountClaims(a),
 
@@ -113,12 +113,10 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
       if (pp) problems.push(`password ${pp}`);
       if (!input.displayName.trim()) problems.push('name is empty');
       if (input.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email)) problems.push('email is not an email address');
-      if (problems.length) throw new AccountError('invalid', problems.join('; '));
+      if (problems.length) throw new SsoError('invalid_input', problems.join('; '));
       const login = normalizeLogin(input.login);
-      if (await byLogin(login)) throw new AccountError('exists', `an account with login "${login}" already exists`);
-      const created = await prisma.account.create({
-        data: {
-          id: randomUUID(),
+      if (await byLogin(login)) throw new SsoError('exists', `an account with login "${login}" already exists`);
+      const created = await repo.create(randomUUID(), {
           login,
           displayName: input.displayName.normalize('NFC').trim(),
           email: input.email?.toLowerCase() ?? null,
@@ -128,7 +126,6 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
           status: 'active',
           passwordHash: await hashPassword(input.password),
           search: searchText({ displayName: input.displayName.normalize('NFC').trim(), login, email: input.email?.toLowerCase() ?? null }),
-        },
       });
       await audit?.record({
         type: 'account.created',
@@ -141,19 +138,16 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
 
     async setPassword(login: string, password: string) {
       const a = await mustFind(login);
-      if (a.source !== 'local') throw new AccountError('not_local', `"${a.login}" is a directory account: its password is changed in the mail system`);
+      if (a.source !== 'local') throw new SsoError('not_local', `"${a.login}" is a directory account: its password is changed in the mail system`);
       const pp = passwordProblem(password);
-      if (pp) throw new AccountError('invalid', `password ${pp}`);
-      await prisma.account.update({ where: { id: a.id }, data: { passwordHash: await hashPassword(password) } });
+      if (pp) throw new SsoError('invalid_input', `password ${pp}`);
+      await repo.update(a.id, { passwordHash: await hashPassword(password) });
       await audit?.record({ type: 'account.password_changed', outcome: 'success', subject: a.id, detail: { login: a.login } });
     },
 
     async setStatus(login: string, status: 'active' | 'disabled') {
       const a = await mustFind(login);
-      const updated = await prisma.account.update({
-        where: { id: a.id },
-        data: { status, disabledAt: status === 'disabled' ? new Date() : null },
-      });
+      const updated = await repo.update(a.id, { status, disabledAt: status === 'disabled' ? new Date() : null });
       await audit?.record({ type: 'account.status_changed', outcome: status, subject: a.id, detail: { login: a.login, from: a.status, to: status, source: a.source } });
       return updated;
     },
@@ -161,7 +155,7 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
     /** Grants or revokes the console's administrator flag (directory administrators come from ADMIN_GROUPS). */
     async setAdmin(login: string, admin: boolean) {
       const a = await mustFind(login);
-      const updated = a.admin === admin ? a : await prisma.account.update({ where: { id: a.id }, data: { admin } });
+      const updated = a.admin === admin ? a : await repo.update(a.id, { admin });
       if (a.admin !== admin) await audit?.record({ type: 'account.admin_changed', outcome: admin ? 'granted' : 'revoked', subject: a.id, detail: { login: a.login } });
       return updated;
     },
@@ -174,16 +168,9 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
       await fillSearch();
       // LIKE's wildcards (and its escape) separate words here: "nguyen_van" looks for "nguyen" and "van"
       const words = foldForSearch((o.q ?? '').slice(0, SEARCH_LIMITS.q).replace(/[%_\\]/g, ' ')).split(' ').filter(Boolean).slice(0, SEARCH_LIMITS.words);
-      const where = {
-        ...(o.status ? { status: o.status } : {}),
-        ...(words.length ? { AND: words.map((w) => ({ search: { contains: w } })) } : {}),
-      };
       const pageSize = Math.max(1, Math.min(o.pageSize ?? 50, SEARCH_LIMITS.pageSize));
       const page = Math.max(1, Math.floor(o.page ?? 1));
-      const [total, rows] = await Promise.all([
-        prisma.account.count({ where }),
-        prisma.account.findMany({ where, orderBy: { login: 'asc' }, skip: (page - 1) * pageSize, take: pageSize }),
-      ]);
+      const { total, rows } = await repo.search(words, o.status, { skip: (page - 1) * pageSize, take: pageSize });
       return { total, page, pageSize, pages: Math.max(1, Math.ceil(total / pageSize)), rows };
     },
 
@@ -194,14 +181,11 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
     fillSearch,
 
     /** Accounts by status. */
-    async countByStatus(): Promise<{ active: number; disabled: number }> {
-      const [active, disabled] = await Promise.all([prisma.account.count({ where: { status: 'active' } }), prisma.account.count({ where: { status: { not: 'active' } } })]);
-      return { active, disabled };
-    },
+    countByStatus: (): Promise<{ active: number; disabled: number }> => repo.countByStatus(),
 
     /** The account's live single sign-on sessions, newest first. */
     async sessions(accountId: string): Promise<SessionView[]> {
-      const sessions = await createSessionRepository(prisma).liveSessions(accountId, new Date());
+      const sessions = await stores.sessions.liveSessions(accountId, new Date());
       const names = await clientNames(sessions.flatMap((s) => s.authorizations.map((a) => a.clientId)));
       return sessions.map((s) => ({
         uid: s.uid!,
@@ -213,7 +197,7 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
 
     /** The applications the account has granted access to (live grants), by name. */
     async applications(accountId: string, o: { exclude?: readonly string[] } = {}): Promise<ApplicationView[]> {
-      const granted = (await createSessionRepository(prisma).applications(accountId, new Date())).filter((g) => !o.exclude?.includes(g.clientId));
+      const granted = (await stores.sessions.applications(accountId, new Date())).filter((g) => !o.exclude?.includes(g.clientId));
       const names = await clientNames(granted.map((g) => g.clientId));
       return granted
         .map((g) => {
@@ -223,12 +207,7 @@ export function createAccountService(prisma: Db, deps: AccountServiceDeps = {}) 
         .sort((x, y) => x.name.localeCompare(y.name, 'vi'));
     },
 
-    list(filter: { status?: string | undefined; source?: string | undefined; admin?: boolean | undefined } = {}) {
-      return prisma.account.findMany({
-        where: { ...(filter.status ? { status: filter.status } : {}), ...(filter.source ? { source: filter.source } : {}), ...(filter.admin !== undefined ? { admin: filter.admin } : {}) },
-        orderBy: { login: 'asc' },
-      });
-    },
+    list: (filter: { status?: string | undefined; source?: string | undefined; admin?: boolean | undefined } = {}) => repo.list(filter),
   };
 }
 

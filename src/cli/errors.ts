@@ -5,8 +5,6 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { SsoError, type ErrorCode } from '../domain/errors.js';
-import { AccountError } from '../accounts/service.js';
-import { ClientError } from '../clients/service.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -38,8 +36,6 @@ export function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (err instanceof ConfigError) return EXIT.usage;
   if (err instanceof SsoError) return EXIT_OF[err.code];
-  // the services' own error classes, until they throw SsoError
-  if (err instanceof AccountError || err instanceof ClientError) return err.code === 'invalid' ? EXIT.usage : EXIT.failed;
   return EXIT.failed;
 }
 

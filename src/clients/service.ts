@@ -1,6 +1,7 @@
 /** Registered applications: add, list, edit, rotate the secret, disable. Used by the CLI and the console. */
 import { randomBytes } from 'node:crypto';
 import type { ClientRecord, ClientRepository } from '../db/repos/clients.js';
+import { SsoError } from '../domain/errors.js';
 import { redirectUriProblem } from './redirect-uri.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from './secret.js';
 import { CLIENT_TYPES, isInternalClient, isPublicType, type ClientType } from './types.js';
@@ -8,11 +9,6 @@ import { parseUriList } from './metadata.js';
 import type { AuditRecorder } from '../audit/log.js';
 import type { ClientCache } from './cache.js';
 
-export class ClientError extends Error {
-  constructor(readonly code: 'not_found' | 'invalid' | 'exists', message: string) {
-    super(message);
-  }
-}
 
 export interface NewClient {
   name: string;
@@ -155,12 +151,12 @@ export function createClientService(repo: ClientRepository, deps: ClientServiceD
   const audit = deps.audit;
   async function mustFind(id: string): Promise<ClientRecord> {
     const r = await repo.byId(id);
-    if (!r) throw new ClientError('not_found', `no client with id "${id}"`);
+    if (!r) throw new SsoError('not_found', `no client with id "${id}"`);
     return r;
   }
 
   function notInternal(id: string): void {
-    if (isInternalClient(id)) throw new ClientError('invalid', `"${id}" is the IdP's own client (the console); it is managed by the IdP`);
+    if (isInternalClient(id)) throw new SsoError('invalid_input', `"${id}" is the IdP's own client (the console); it is managed by the IdP`);
   }
 
   const service = {
@@ -168,9 +164,9 @@ export function createClientService(repo: ClientRepository, deps: ClientServiceD
     async add(input: NewClient): Promise<{ client: ClientView; clientSecret: string | null }> {
       if (input.id !== undefined) notInternal(input.id);
       const problems = newClientProblems(input);
-      if (problems.length) throw new ClientError('invalid', problems.join('; '));
+      if (problems.length) throw new SsoError('invalid_input', problems.join('; '));
       const id = input.id ?? newClientId();
-      const exists = () => new ClientError('exists', `a client with id "${id}" already exists`);
+      const exists = () => new SsoError('exists', `a client with id "${id}" already exists`);
       if (await repo.byId(id)) throw exists();
       const secret = isPublicType(input.type) ? null : generateClientSecret();
       const row = await repo.create(id, {
@@ -221,7 +217,7 @@ export function createClientService(repo: ClientRepository, deps: ClientServiceD
       notInternal(id);
       const before = await mustFind(id);
       const problems = clientUpdateProblems(before.type as ClientType, u);
-      if (problems.length) throw new ClientError('invalid', problems.join('; '));
+      if (problems.length) throw new SsoError('invalid_input', problems.join('; '));
       const data = {
         ...(u.name !== undefined ? { name: u.name.trim() } : {}),
         ...(u.redirectUris !== undefined ? { redirectUris: JSON.stringify(u.redirectUris) } : {}),
@@ -274,7 +270,7 @@ export function createClientService(repo: ClientRepository, deps: ClientServiceD
     async rotateSecret(id: string): Promise<string> {
       notInternal(id);
       const r = await mustFind(id);
-      if (isPublicType(r.type as ClientType)) throw new ClientError('invalid', `"${id}" is a public (${r.type}) client and has no secret`);
+      if (isPublicType(r.type as ClientType)) throw new SsoError('invalid_input', `"${id}" is a public (${r.type}) client and has no secret`);
       const secret = generateClientSecret();
       await repo.update(id, { secretHash: hashClientSecret(secret), secretRotatedAt: new Date() });
       await audit?.record({ type: 'client.secret_rotated', outcome: 'success', clientId: id, detail: { name: r.name, previous_rotation: r.secretRotatedAt } });

@@ -9,8 +9,7 @@ import type { Logger } from '../util/logger.js';
 import type { ConsoleViewName, Renderer } from '../interactions/views.js';
 import { localeFor } from '../interactions/routes.js';
 import { actingAs } from '../audit/actor.js';
-import { AccountError } from '../accounts/service.js';
-import { ClientError } from '../clients/service.js';
+import { SsoError, STATUS_OF } from '../domain/errors.js';
 import { consoleTranslator, type ConsoleKey, type ConsoleMessageKey, type ConsoleTranslator } from './i18n.js';
 import type { ConsoleAuth, SignedIn } from './auth.js';
 import { ConsolePageError } from './errors.js';
@@ -103,8 +102,8 @@ export function consolePages(deps: ConsolePageDeps) {
         status = 503;
         key = 'error.unavailable';
         res.set('Retry-After', '5');
-      } else if (err instanceof AccountError || err instanceof ClientError) {
-        status = err.code === 'not_found' ? 404 : err.code === 'exists' ? 409 : 400;
+      } else if (err instanceof SsoError) {
+        status = STATUS_OF[err.code];
         key = err.code === 'not_found' ? 'console.error.notFound' : 'console.error.invalid';
         params = { detail: err.message };
       } else if (typeof err === 'object' && err && 'status' in err && typeof (err as { status: unknown }).status === 'number' && (err as { status: number }).status < 500) {

@@ -44,3 +44,38 @@ describe('account repository', () => {
     expect(await repo.byId('id-2')).toBeNull();
   });
 });
+
+describe('account repository: lists and search', () => {
+  beforeAll(async () => {
+    for (const [id, login, status, admin, search] of [
+      ['s-1', 'tran.b', 'active', true, 'tran thi b'],
+      ['s-2', 'le.c', 'disabled', false, 'le van c'],
+      ['s-3', 'pham.d', 'locked', false, ''],
+    ] as const) await repo.create(id, { login, displayName: login, source: 'local', status, admin, search });
+  });
+
+  test('search: every word in the search text, by status, by login, a page at a time', async () => {
+    expect((await repo.search(['van'], undefined, { skip: 0, take: 10 })).rows.map((r) => r.login)).toEqual(['le.c']);
+    expect((await repo.search(['tran', 'b'], 'active', { skip: 0, take: 10 })).total).toBe(1);
+    expect((await repo.search(['tran'], 'disabled', { skip: 0, take: 10 })).total).toBe(0);
+    const all = await repo.search([], undefined, { skip: 1, take: 2 });
+    expect(all.total).toBe(4);
+    expect(all.rows.map((r) => r.login)).toEqual(['nguyen.van.an', 'pham.d']);
+  });
+
+  test('counts by status, lists by filter, logins by id', async () => {
+    expect(await repo.countByStatus()).toEqual({ active: 1, disabled: 3 });
+    expect((await repo.list({ admin: true })).map((r) => r.login)).toEqual(['tran.b']);
+    expect((await repo.list({ source: 'local', status: 'disabled' })).map((r) => r.login)).toEqual(['le.c']);
+    expect([...(await repo.loginsById(['s-2', 'missing', 'id-1'])).entries()].sort()).toEqual([['id-1', 'nguyen.van.an'], ['s-2', 'le.c']]);
+    expect((await repo.loginsById([])).size).toBe(0);
+  });
+
+  test('search text still to fill: listed, filled once (another writer first wins)', async () => {
+    expect((await repo.withoutSearch(10)).map((r) => r.id).sort()).toEqual(['id-1', 's-3']);
+    await repo.fillSearch('s-3', 'pham d');
+    await repo.fillSearch('s-3', 'overwritten?');
+    expect((await repo.byId('s-3'))!.search).toBe('pham d');
+    expect((await repo.withoutSearch(10)).map((r) => r.id)).toEqual(['id-1']);
+  });
+});

@@ -40,6 +40,17 @@ export interface AccountRepository {
   byExternalId(externalId: string): Promise<AccountRow | null>;
   create(id: string, data: AccountData & Pick<AccountRow, 'login' | 'displayName' | 'source'>): Promise<AccountRow>;
   update(id: string, data: AccountData): Promise<AccountRow>;
+  /** Accounts whose search text holds every word, optionally of one status, by login, a page at a time. */
+  search(words: readonly string[], status: string | undefined, page: { skip: number; take: number }): Promise<{ total: number; rows: AccountRow[] }>;
+  /** Accounts by status: active, and every other status together. */
+  countByStatus(): Promise<{ active: number; disabled: number }>;
+  list(filter: { status?: string | undefined; source?: string | undefined; admin?: boolean | undefined }): Promise<AccountRow[]>;
+  /** The login of each of these accounts (an id with no account is left out). */
+  loginsById(ids: readonly string[]): Promise<Map<string, string>>;
+  /** Up to `limit` accounts whose search text is still to be filled. */
+  withoutSearch(limit: number): Promise<Pick<AccountRow, 'id' | 'login' | 'displayName' | 'email' | 'attributes'>[]>;
+  /** Sets the search text where it is still empty (another writer may have filled it). */
+  fillSearch(id: string, text: string): Promise<void>;
 }
 
 export function createAccountRepository(prisma: Db): AccountRepository {
@@ -50,5 +61,27 @@ export function createAccountRepository(prisma: Db): AccountRepository {
     byExternalId: (externalId) => accounts.findUnique({ where: { externalId } }),
     create: (id, data) => accounts.create({ data: { id, ...data } }),
     update: (id, data) => accounts.update({ where: { id }, data }),
+    async search(words, status, page) {
+      // every word a LIKE '%word%' (callers strip LIKE's wildcards from the words)
+      const where = { ...(status ? { status } : {}), ...(words.length ? { AND: words.map((w) => ({ search: { contains: w } })) } : {}) };
+      const [total, rows] = await Promise.all([accounts.count({ where }), accounts.findMany({ where, orderBy: { login: 'asc' }, skip: page.skip, take: page.take })]);
+      return { total, rows };
+    },
+    async countByStatus() {
+      const [active, disabled] = await Promise.all([accounts.count({ where: { status: 'active' } }), accounts.count({ where: { status: { not: 'active' } } })]);
+      return { active, disabled };
+    },
+    list: (f) => accounts.findMany({
+      where: { ...(f.status ? { status: f.status } : {}), ...(f.source ? { source: f.source } : {}), ...(f.admin !== undefined ? { admin: f.admin } : {}) },
+      orderBy: { login: 'asc' },
+    }),
+    async loginsById(ids) {
+      const rows = ids.length ? await accounts.findMany({ where: { id: { in: [...ids] } }, select: { id: true, login: true } }) : [];
+      return new Map(rows.map((a) => [a.id, a.login]));
+    },
+    withoutSearch: (limit) => accounts.findMany({ where: { search: '' }, select: { id: true, login: true, displayName: true, email: true, attributes: true }, take: limit }),
+    async fillSearch(id, text) {
+      await accounts.updateMany({ where: { id, search: '' }, data: { search: text } });
+    },
   };
 }
