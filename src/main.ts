@@ -54,7 +54,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const render = createRenderer();
   const host = await createProviderHost({
     config,
-    prisma: services.db.prisma,
+    storage: { payloads: services.oidcPayloads, sessions: services.sessions, loadClient: services.loadClient },
     accounts: services.accounts,
     keys: services.keys,
     pages: providerPages(render, config, logger),

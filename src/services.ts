@@ -11,7 +11,7 @@ import { SsoError } from './domain/errors.js';
 import { createClientService, type ClientService } from './clients/service.js';
 import { createClientRepository } from './db/repos/clients.js';
 import { createOidcPayloadRepository, type OidcPayloadRepository } from './db/repos/oidc-payloads.js';
-import { activeClientLoader, createClientCache, type ClientCache } from './clients/cache.js';
+import { activeClientLoader, createClientCache, type ClientCache, type ClientMetadataRecord } from './clients/cache.js';
 import { createKeyStore, type KeyStore } from './keys/store.js';
 import { createSigningKeyRepository } from './db/repos/signing-keys.js';
 import { createDeprovisioner, type Deprovisioner } from './deprovision/service.js';
@@ -41,8 +41,10 @@ export interface Services {
    * provider side (logins, consent, logout) and the sync record theirs with audit.record().
    */
   audit: AuditLog;
-  /** What oidc-provider stores (sessions, tokens, codes, grants): garbage collection. */
+  /** What oidc-provider stores (sessions, tokens, codes, grants). */
   oidcPayloads: OidcPayloadRepository;
+  /** Active clients' metadata from the database (the provider reads it through clientCache). */
+  loadClient(id: string): Promise<ClientMetadataRecord | undefined>;
   close(): Promise<void>;
 }
 
@@ -132,6 +134,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     deliveries,
     audit,
     oidcPayloads: createOidcPayloadRepository(db.prisma),
+    loadClient: activeClientLoader(clientRepo),
     close: async () => {
       await deprovision.stop();
       await audit.flush();

@@ -7,15 +7,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { errors } from 'oidc-provider';
 import type { JWK } from 'oidc-provider';
 import type { Config } from '../config/load.js';
-import type { Db } from '../db/client.js';
 import type { Logger } from '../util/logger.js';
 import type { AccountService } from '../accounts/service.js';
 import { verifyClientSecret } from '../clients/secret.js';
 import { createAdapterFactory } from './adapter/payload-adapter.js';
-import { createOidcPayloadRepository } from '../db/repos/oidc-payloads.js';
-import { activeClientLoader } from '../clients/cache.js';
-import { createClientRepository } from '../db/repos/clients.js';
-import { createSessionRepository } from '../db/repos/sessions.js';
+import type { OidcPayloadRepository } from '../db/repos/oidc-payloads.js';
+import type { SessionRepository } from '../db/repos/sessions.js';
+import type { ClientMetadataRecord } from '../clients/cache.js';
 import type { ClientCache } from '../clients/cache.js';
 import { providerConfiguration, type ProviderDeps } from './configuration.js';
 import { keySetVersion } from '../domain/keys.js';
@@ -27,7 +25,12 @@ import type { AdapterFactory } from './adapter/payload-adapter.js';
 
 export interface ProviderHostDeps {
   config: Config;
-  prisma: Db;
+  /** What the provider stores and reads: its objects, remembered consent, active clients' metadata. */
+  storage: {
+    payloads: OidcPayloadRepository;
+    sessions: Pick<SessionRepository, 'rememberedGrantId'>;
+    loadClient(id: string): Promise<ClientMetadataRecord | undefined>;
+  };
   accounts: AccountService;
   keys: KeyStore;
   pages: ProviderDeps['pages'];
@@ -54,11 +57,6 @@ export interface ProviderHost {
   /** Re-reads the key set; rebuilds the provider if it changed. Returns true when it did. */
   refresh(): Promise<boolean>;
   close(): void;
-}
-
-export function findRememberedGrantId(prisma: Db) {
-  const sessions = createSessionRepository(prisma);
-  return (accountId: string, clientId: string): Promise<string | undefined> => sessions.rememberedGrantId(accountId, clientId, new Date());
 }
 
 /** A database outage as the provider answers it: 503 temporarily_unavailable, protocol-shaped, no detail. */
@@ -93,12 +91,12 @@ function guardAdapters(factory: AdapterFactory, report: Report): AdapterFactory 
 }
 
 function build(deps: ProviderHostDeps, jwks: JWK[], report: Report): Provider {
-  const remembered = findRememberedGrantId(deps.prisma);
+  const remembered = (accountId: string, clientId: string) => deps.storage.sessions.rememberedGrantId(accountId, clientId, new Date());
   const provider = new Provider(
     deps.config.issuer,
     providerConfiguration({
       config: deps.config,
-      adapter: guardAdapters(createAdapterFactory(createOidcPayloadRepository(deps.prisma), { loadClient: activeClientLoader(createClientRepository(deps.prisma)), clientCache: deps.clientCache }), report),
+      adapter: guardAdapters(createAdapterFactory(deps.storage.payloads, { loadClient: deps.storage.loadClient, clientCache: deps.clientCache }), report),
       accounts: { ...deps.accounts, findActive: (id) => guarded(() => deps.accounts.findActive(id), report, 'oidc.findAccount') },
       jwks,
       findRememberedGrantId: (accountId, clientId) => guarded(() => remembered(accountId, clientId), report, 'oidc.grant'),
