@@ -19,6 +19,7 @@ import { createSessionRepository, type SessionRepository } from './db/repos/sess
 import { createLogoutDeliveryRepository, type LogoutDeliveryRepository } from './db/repos/logout-deliveries.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { createAuditLog, type AuditLog } from './audit/log.js';
+import { createAuditRepository } from './db/repos/audit.js';
 import { actorAware, processActor } from './audit/actor.js';
 import type { Metrics } from './metrics/metrics.js';
 
@@ -100,7 +101,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
   const db = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   // the CLI passes no logger: an audit event it cannot write still goes to stderr, at error level
   // actorAware: inside actingAs() (a console request) the services record that person as the actor
-  const audit = actorAware(createAuditLog(db.prisma, {
+  const audit = actorAware(createAuditLog(createAuditRepository(db.prisma), {
     logger: opts.logger ?? createLogger('error', process.stderr),
     retentionSeconds: config.audit.retentionSeconds,
     actor: opts.actor ?? processActor(),

@@ -10,7 +10,7 @@ import { submitLogin } from './helpers/rp.js';
 import { safeReturnPath } from '../src/console/auth.js';
 import { consoleClientSecret } from '../src/console/internal-client.js';
 import { adminGrounds } from '../src/admin/policy.js';
-import { parseDay } from '../src/admin/audit-query.js';
+import { parseDay } from '../src/audit/query.js';
 
 const ADMIN = { login: 'quantri', password: 'mat-khau-quan-tri-1', name: 'Quản Trị Viên' };
 const PERSON = { login: 'annv', password: 'mat-khau-an-2024-x', name: 'Nguyễn Văn An' };

@@ -16,6 +16,7 @@ import {
 import { isSecretKey, normalizeEvent, REDACTED } from '../src/audit/events.js';
 import { csvHeader, csvLine, jsonlLine, parseCsv, parseExport } from '../src/audit/export.js';
 import { ANCHOR_STATE, createAuditLog, type AuditLog } from '../src/audit/log.js';
+import { createAuditRepository } from '../src/db/repos/audit.js';
 import { registerAuditCommand } from '../src/cli/commands/audit.js';
 import { main, type CliIO } from '../src/cli/main.js';
 import { createAccountService } from '../src/accounts/service.js';
@@ -181,7 +182,7 @@ describe(`the audit log on ${backend}`, () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     prisma = t.db.prisma;
-    log = createAuditLog(prisma, { logger: silent, retentionSeconds: 0, actor: 'tester@host' });
+    log = createAuditLog(createAuditRepository(prisma), { logger: silent, retentionSeconds: 0, actor: 'tester@host' });
   });
 
   afterAll(async () => {
@@ -222,8 +223,8 @@ describe(`the audit log on ${backend}`, () => {
   it('keeps one unbroken chain when two instances record at once', async () => {
     const other = await openDatabase(t.url, { poolSize: 4 });
     extra.push(other);
-    const logB = createAuditLog(other.prisma, { logger: silent, retentionSeconds: 0 });
-    const third = createAuditLog(prisma, { logger: silent, retentionSeconds: 0 });
+    const logB = createAuditLog(createAuditRepository(other.prisma), { logger: silent, retentionSeconds: 0 });
+    const third = createAuditLog(createAuditRepository(prisma), { logger: silent, retentionSeconds: 0 });
     // many small bursts, interleaved, so that the writers collide often
     for (let round = 0; round < 5; round++) {
       await Promise.all([recordMany(log, 20, `a${round}-`), recordMany(logB, 20, `b${round}-`), recordMany(third, 10, `c${round}-`)]);
@@ -242,8 +243,8 @@ describe(`the audit log on ${backend}`, () => {
   it('keeps one chain when instances append large batches at once (one INSERT of hundreds of rows each)', async () => {
     const other = await openDatabase(t.url, { poolSize: 4 });
     extra.push(other);
-    const logB = createAuditLog(other.prisma, { logger: silent, retentionSeconds: 0 });
-    const third = createAuditLog(prisma, { logger: silent, retentionSeconds: 0 });
+    const logB = createAuditLog(createAuditRepository(other.prisma), { logger: silent, retentionSeconds: 0 });
+    const third = createAuditLog(createAuditRepository(prisma), { logger: silent, retentionSeconds: 0 });
     // what a sync run does: hundreds of events queued at once, written a few hundred rows per INSERT
     for (let round = 0; round < 3; round++) {
       await Promise.all([recordMany(log, 700, `a${round}-`), recordMany(logB, 700, `b${round}-`), recordMany(third, 300, `c${round}-`)]);
@@ -380,7 +381,7 @@ describe(`the audit log on ${backend}`, () => {
     const HOUR = 3600_000;
 
     it('prunes old rows and keeps verification passing, across several prunes', async () => {
-      const pl = createAuditLog(prisma, { logger: silent, retentionSeconds: 3600, actor: 'cron@host' });
+      const pl = createAuditLog(createAuditRepository(prisma), { logger: silent, retentionSeconds: 3600, actor: 'cron@host' });
       const t0 = Date.now();
       for (let i = 0; i < 8; i++) await pl.record({ type: 'login.failure', outcome: 'invalid_credentials', actor: `old${i}`, at: new Date(t0 - 3 * HOUR + i) });
       for (let i = 0; i < 4; i++) await pl.record({ type: 'login.success', outcome: 'success', actor: `new${i}`, at: new Date(t0 - 1000 + i) });
@@ -406,7 +407,7 @@ describe(`the audit log on ${backend}`, () => {
     });
 
     it('detects rows deleted from the start after a prune, even with the anchor rewritten', async () => {
-      const pl = createAuditLog(prisma, { logger: silent, retentionSeconds: 3600 });
+      const pl = createAuditLog(createAuditRepository(prisma), { logger: silent, retentionSeconds: 3600 });
       const t0 = Date.now();
       for (let i = 0; i < 5; i++) await pl.record({ type: 'login.failure', outcome: 'invalid_credentials', actor: `old${i}`, at: new Date(t0 - 3 * HOUR) });
       for (let i = 0; i < 5; i++) await pl.record({ type: 'login.success', outcome: 'success', actor: `new${i}` });
@@ -425,7 +426,7 @@ describe(`the audit log on ${backend}`, () => {
     });
 
     it('refuses to prune a broken range unless forced, and records what it forced', async () => {
-      const pl = createAuditLog(prisma, { logger: silent, retentionSeconds: 60 });
+      const pl = createAuditLog(createAuditRepository(prisma), { logger: silent, retentionSeconds: 60 });
       for (let i = 0; i < 5; i++) await pl.record({ type: 'login.failure', outcome: 'invalid_credentials', actor: `old${i}`, at: new Date(Date.now() - HOUR) });
       await pl.record({ type: 'login.success', outcome: 'success', actor: 'new' });
       await prisma.auditEvent.update({ where: { seq: 2 }, data: { actor: 'someone-else' } });
@@ -440,8 +441,8 @@ describe(`the audit log on ${backend}`, () => {
     it('two instances pruning at once leave a verifiable chain', async () => {
       const other = await openDatabase(t.url, { poolSize: 4 });
       extra.push(other);
-      const a = createAuditLog(prisma, { logger: silent, retentionSeconds: 60 });
-      const b = createAuditLog(other.prisma, { logger: silent, retentionSeconds: 60 });
+      const a = createAuditLog(createAuditRepository(prisma), { logger: silent, retentionSeconds: 60 });
+      const b = createAuditLog(createAuditRepository(other.prisma), { logger: silent, retentionSeconds: 60 });
       for (let i = 0; i < 20; i++) await a.record({ type: 'login.failure', outcome: 'invalid_credentials', actor: `old${i}`, at: new Date(Date.now() - HOUR + i * 60_000) });
       await a.record({ type: 'login.success', outcome: 'success', actor: 'new' });
       const t0 = Date.now();
@@ -454,12 +455,12 @@ describe(`the audit log on ${backend}`, () => {
 
   it('never throws when it cannot write: the action goes ahead, the event is logged at error level', async () => {
     const { logger, lines } = capturingLogger();
-    const failing = createAuditLog({
+    const failing = createAuditLog(createAuditRepository({
       _activeProvider: 'postgresql',
       auditEvent: { findFirst: async () => null },
       syncState: { findUnique: async () => null },
       $queryRaw: async () => { throw new Error('database unreachable'); },
-    } as unknown as Db, { logger, retentionSeconds: 0 });
+    } as unknown as Db), { logger, retentionSeconds: 0 });
     await expect(failing.record({ type: 'login.failure', outcome: 'invalid_credentials', actor: 'nguyenvana', ip: '192.0.2.3', detail: { password: 'hunter2' } })).resolves.toBeNull();
     expect(failing.failures).toBe(1);
     const line = lines.find((l) => l.event === 'audit.write_failed')!;
@@ -480,7 +481,7 @@ describe(`the services record their changes on ${backend}`, () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     prisma = t.db.prisma;
-    audit = createAuditLog(prisma, { logger: silent, retentionSeconds: 0, actor: 'admin@may-chu' });
+    audit = createAuditLog(createAuditRepository(prisma), { logger: silent, retentionSeconds: 0, actor: 'admin@may-chu' });
   });
   afterAll(async () => t.drop());
 
@@ -698,7 +699,7 @@ describe(`sso audit on ${backend}`, () => {
     // a trail whose oldest events are past the retention
     const other = await createTestDatabase();
     try {
-      const seed = createAuditLog(other.db.prisma, { logger: silent, retentionSeconds: 0 });
+      const seed = createAuditLog(createAuditRepository(other.db.prisma), { logger: silent, retentionSeconds: 0 });
       for (let i = 0; i < 3; i++) await seed.record({ type: 'login.failure', outcome: 'invalid_credentials', actor: `cu${i}`, at: new Date(Date.now() - 40 * 86_400_000) });
       await seed.record({ type: 'login.success', outcome: 'success', actor: 'moi' });
       const p = await ssoAudit(['prune', '--json'], { DATABASE_URL: other.url, AUDIT_RETENTION: '30d' });

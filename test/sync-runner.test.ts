@@ -177,9 +177,10 @@ describe('sync runner', () => {
 
   test('the audit trail: each run, each account created, each status change with its reason; a dry run only its run', async () => {
     const { createAuditLog } = await import('../src/audit/log.js');
+    const { createAuditRepository } = await import('../src/db/repos/audit.js');
     const p = t.db.prisma;
     await p.auditEvent.deleteMany();
-    const audit = createAuditLog(p, { logger: createLogger('silent'), retentionSeconds: 0 });
+    const audit = createAuditLog(createAuditRepository(p), { logger: createLogger('silent'), retentionSeconds: 0 });
     const a = person(1);
     const b = person(2);
     await sync(scripted([ok(a), ok(b)]).connector, 'full', { audit, holder: 'sso-1:42' });

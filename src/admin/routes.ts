@@ -18,7 +18,8 @@ import { ConsolePageError, field, lines, queryParam, who, type ConsolePages } fr
 import { AUDIT_EVENT_TYPES } from '../audit/events.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../audit/export.js';
 import { adminGrounds, isAdministrator } from './policy.js';
-import { createAuditQuery, isAuditType, parseDay, type AuditFilter } from './audit-query.js';
+import { createAuditQuery, isAuditType, parseDay, type AuditFilter } from '../audit/query.js';
+import { createAuditRepository } from '../db/repos/audit.js';
 import { claimRows, syncRunView } from './view-models.js';
 
 export interface AdminDeps {
@@ -52,7 +53,7 @@ function idParam(req: Request, name: string): string {
 export function adminRouter(deps: AdminDeps): express.Router {
   const { config, services: s, pages, logger } = deps;
   const prisma = s.db.prisma;
-  const audits = createAuditQuery(prisma);
+  const audits = createAuditQuery(createAuditRepository(prisma));
   const router = express.Router();
   router.use(pages.form, pages.signedIn({ isAdmin: (x) => isAdministrator(x.account, config.admin.groups), requireAdmin: true }));
 
