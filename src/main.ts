@@ -9,7 +9,7 @@ import { openServices, type Services } from './services.js';
 import { createProviderHost, type ProviderHost } from './oidc/provider.js';
 import { collectGarbage } from './oidc/adapter/prisma-adapter.js';
 import { providerPages } from './interactions/pages.js';
-import { createRenderer } from './interactions/views.js';
+import { createRenderer } from './web/render.js';
 import { createApp } from './http/app.js';
 import { closeServer, createDispatcher, listen } from './http/server.js';
 import { seedDemo, type DemoCredentials } from './demo.js';

@@ -10,7 +10,7 @@ import { CONSOLE_CLIENT_ID } from '../console/internal-client.js';
 import { ConsolePageError, field, queryParam, who, type ConsolePages } from '../console/pages.js';
 import type { ConsoleAuth } from '../console/auth.js';
 import { isAdministrator } from '../admin/policy.js';
-import { scopeDescription } from '../interactions/i18n.js';
+import { scopeDescription } from '../web/i18n/index.js';
 
 export interface AccountPageDeps {
   services: Pick<Services, 'accounts' | 'deprovision'>;

@@ -23,7 +23,8 @@ import type { Logger } from '../util/logger.js';
 import type { AccountService } from '../accounts/service.js';
 import type { AccountRecord } from '../accounts/claims.js';
 import { sessionAuthorizations } from '../deprovision/service.js';
-import { csrfToken, newCsrfNonce, verifyCsrf } from '../interactions/csrf.js';
+import { csrfToken, newCsrfNonce, verifyCsrf } from '../web/csrf.js';
+import { rememberedLocale } from '../web/locale.js';
 import { seal, unseal } from './seal.js';
 import { ConsolePageError } from './errors.js';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID, consoleClientSecret } from './internal-client.js';
@@ -228,7 +229,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
       const nonce = oidc.randomNonce();
       const ttl = config.ttl.interaction;
       res.cookie(LOGIN_COOKIE, seal(keys, LOGIN_PURPOSE, { state, nonce, verifier, returnTo: safeReturnPath(returnTo), exp: now() + ttl }), { ...cookieBase, path: '/console', maxAge: ttl * 1000 });
-      const lang = cookies(req).sso_lang;
+      const lang = rememberedLocale(req);
       const url = oidc.buildAuthorizationUrl(c, {
         redirect_uri: redirectUri,
         scope: 'openid',
@@ -236,7 +237,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
         code_challenge_method: 'S256',
         state,
         nonce,
-        ...(lang === 'vi' || lang === 'en' ? { ui_locales: lang } : {}),
+        ...(lang ? { ui_locales: lang } : {}),
       });
       res.set('Cache-Control', 'no-store').redirect(302, publicAuthorizationUrl(url).href);
     },

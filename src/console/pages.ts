@@ -6,12 +6,12 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../util/logger.js';
-import type { ConsoleViewName, Renderer } from '../interactions/views.js';
-import { localeFor } from '../interactions/routes.js';
+import type { ConsoleViewName, Renderer } from '../web/render.js';
+import { expressLocale, type PageLocale } from '../web/locale.js';
 import { actingAs } from '../audit/actor.js';
 import { AccountError } from '../accounts/service.js';
 import { ClientError } from '../clients/service.js';
-import { consoleTranslator, type ConsoleKey, type ConsoleMessageKey, type ConsoleTranslator } from './i18n.js';
+import type { ConsoleKey, TextKey } from '../web/i18n/index.js';
 import type { ConsoleAuth, SignedIn } from './auth.js';
 import { ConsolePageError } from './errors.js';
 import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
@@ -42,9 +42,8 @@ export function formatTime(d: Date | null | undefined, locale: 'vi' | 'en'): str
 export function consolePages(deps: ConsolePageDeps) {
   const { config, render, logger, auth } = deps;
 
-  function locale(req: Request, res: Response) {
-    const l = localeFor(req, res, config);
-    return { ...l, t: consoleTranslator(l.locale) as ConsoleTranslator };
+  function locale(req: Request, res: Response): PageLocale {
+    return expressLocale(req, res, config);
   }
 
   /** Draws a console page. `nav` marks the current menu item; admins see the whole menu. */
@@ -94,7 +93,7 @@ export function consolePages(deps: ConsolePageDeps) {
     return (err: unknown, req: Request, res: Response, next: NextFunction) => {
       if (res.headersSent) return next(err);
       let status = 500;
-      let key: ConsoleMessageKey = 'console.error.title';
+      let key: TextKey = 'console.error.title';
       let params: Record<string, string | number> = {};
       let message: string | undefined;
       if (err instanceof ConsolePageError) {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type express from 'express';
 import { isProtocolPath } from '../oidc/routes.js';
 import type { ProviderHost } from '../oidc/provider.js';
-import { setSecurityHeaders } from './security-headers.js';
+import { setSecurityHeaders } from '../web/security-headers.js';
 
 export function createDispatcher(host: ProviderHost, app: express.Express, https: boolean): Server {
   return createServer((req, res) => {

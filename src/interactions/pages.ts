@@ -2,23 +2,12 @@
  * The pages oidc-provider itself renders (logout confirmation, logged out, protocol errors),
  * drawn with the same templates, language and headers as the interaction pages.
  */
-import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../util/logger.js';
 import type { ProviderDeps } from '../oidc/configuration.js';
-import { LANG_COOKIE, pageLocale } from './locale.js';
-import type { createRenderer } from './views.js';
-import type { MessageKey } from './i18n.js';
-
-type Renderer = ReturnType<typeof createRenderer>;
-
-function localeOf(ctx: KoaContextWithOIDC, config: Config) {
-  const lang = ctx.query?.lang;
-  if (typeof lang === 'string' && (lang === 'vi' || lang === 'en')) {
-    ctx.cookies.set(LANG_COOKIE, lang, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86400_000, signed: false, overwrite: true });
-  }
-  return pageLocale({ path: ctx.path, query: lang, cookie: ctx.cookies.get(LANG_COOKIE), acceptLanguage: ctx.get('accept-language') || undefined, fallback: config.defaultLocale });
-}
+import { koaLocale as localeOf } from '../web/locale.js';
+import type { Renderer } from '../web/render.js';
+import type { MessageKey } from '../web/i18n/index.js';
 
 /** Protocol error codes -> the sentence a person reads. The code itself is shown too. */
 function errorMessage(error: string | undefined): MessageKey {

@@ -14,14 +14,12 @@ import type { LoginFailure } from '../login/types.js';
 import type { LoginUseCase } from '../login/attempt.js';
 import type { ProviderHost } from '../oidc/provider.js';
 import type { AuditLog } from '../audit/log.js';
-import { CSRF_COOKIE, CSRF_FIELD, csrfToken, newCsrfNonce, verifyCsrf } from './csrf.js';
-import { LANG_COOKIE, pageLocale, type PageLocale } from './locale.js';
-import { scopeDescription, type MessageKey } from './i18n.js';
-import type { createRenderer } from './views.js';
+import { CSRF_COOKIE, CSRF_FIELD, csrfToken, newCsrfNonce, verifyCsrf } from '../web/csrf.js';
+import { expressLocale as localeFor } from '../web/locale.js';
+import { scopeDescription, type MessageKey } from '../web/i18n/index.js';
+import type { Renderer } from '../web/render.js';
 import { retryAfterMinutes, retryAfterSeconds } from '../domain/throttle.js';
 import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
-
-type Renderer = ReturnType<typeof createRenderer>;
 
 export interface InteractionDeps {
   config: Config;
@@ -66,15 +64,6 @@ export class PageError extends Error {
 
 function cookies(req: Request): Record<string, string | undefined> {
   return parseCookie(req.headers.cookie ?? '');
-}
-
-export function localeFor(req: Request, res: Response, config: Config): PageLocale {
-  const lang = req.query.lang;
-  if (lang === 'vi' || lang === 'en') {
-    res.cookie(LANG_COOKIE, lang, { httpOnly: true, sameSite: 'lax', secure: config.issuer.startsWith('https:'), maxAge: 365 * 86400_000 });
-  }
-  // the whole path: inside a router req.path lacks the mount point (/interaction)
-  return pageLocale({ path: req.baseUrl + req.path, query: lang, cookie: cookies(req)[LANG_COOKIE], acceptLanguage: req.get('accept-language'), fallback: config.defaultLocale });
 }
 
 export function interactionRouter(deps: InteractionDeps): express.Router {

@@ -1,7 +1,8 @@
 /**
- * CSRF protection for the interaction forms: a signed double-submit token. The browser holds a
- * random nonce in an HttpOnly cookie; each form carries HMAC(key, interaction uid + nonce).
- * A forged cross-site post has neither the nonce nor a way to compute the token. Pure.
+ * CSRF protection for every form: a signed double-submit token. The browser holds a random nonce
+ * (the interaction pages: in an HttpOnly cookie; the console: in its sealed session cookie); each
+ * form carries HMAC(key, binding + nonce), the binding being the interaction uid or the console
+ * session. A forged cross-site post has neither the nonce nor a way to compute the token. Pure.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
