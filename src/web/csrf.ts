@@ -5,9 +5,19 @@
  * session. A forged cross-site post has neither the nonce nor a way to compute the token. Pure.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { parseForm } from './forms.js';
 
 export const CSRF_COOKIE = 'sso_csrf';
 export const CSRF_FIELD = 'csrf';
+
+/** The token field of a form: a string of at most 100 characters; anything else reads as none (and verifies as wrong). */
+const csrfForm = z.object({ [CSRF_FIELD]: z.string().max(100).catch('') }).catch({ [CSRF_FIELD]: '' });
+
+/** The token a form presents ('' when none). */
+export function presentedCsrf(body: unknown): string {
+  return parseForm(csrfForm, body)[CSRF_FIELD];
+}
 
 export function newCsrfNonce(): string {
   return randomBytes(18).toString('base64url');
