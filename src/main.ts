@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './util/logger.js';
 import { openServices, type Services } from './services.js';
 import { createProviderHost, type ProviderHost } from './oidc/provider.js';
 import { collectGarbage } from './oidc/adapter/prisma-adapter.js';
-import { providerPages } from './interactions/pages.js';
+import { providerPages } from './interaction/pages.js';
 import { createRenderer } from './web/render.js';
 import { createApp } from './http/app.js';
 import { closeServer, createDispatcher, listen } from './http/server.js';

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
 import type { Db } from '../db/client.js';
 import type { DirectoryConnector } from '../directory/types.js';
-import { interactionErrorHandler, interactionRouter, type InteractionDeps } from '../interactions/routes.js';
-import { expressLocale as localeFor } from '../web/locale.js';
+import { interactionRouter, type InteractionDeps } from '../interaction/routes.js';
+import type { AuditLog } from '../audit/log.js';
+import { createConsentUseCase } from '../consent/grant.js';
+import { errorPages } from '../web/errors.js';
 import { metricsHandler } from '../metrics/endpoint.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Services } from '../services.js';
@@ -14,8 +16,10 @@ import { consolePages } from '../console/pages.js';
 import { adminRouter } from '../admin/routes.js';
 import { accountRouter } from '../account/routes.js';
 
-export interface AppDeps extends InteractionDeps {
+export interface AppDeps extends Omit<InteractionDeps, 'consent'> {
   prisma: Db;
+  /** The audit trail: consent. */
+  audit?: Pick<AuditLog, 'record'> | undefined;
   directory?: DirectoryConnector | undefined;
   /** Served at GET /metrics when given. */
   metrics?: Metrics | undefined;
@@ -67,8 +71,9 @@ export function createApp(deps: AppDeps): express.Express {
     res.redirect(302, '/.well-known/openid-configuration');
   });
   // the interaction pages' errors get their own pages (and a database outage its 503) before any later handler
-  const interactionErrors = interactionErrorHandler(deps);
-  app.use('/interaction', interactionRouter(deps), interactionErrors);
+  const errors = errorPages(deps);
+  const consent = createConsentUseCase({ grants: () => deps.host.provider.Grant, logger: deps.logger, audit: deps.audit });
+  app.use('/interaction', interactionRouter({ ...deps, consent }), errors.handler);
   if (deps.console) {
     const c = deps.console;
     const pages = consolePages({ config: deps.config, render: deps.render, logger: deps.logger, auth: c.auth });
@@ -76,10 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
     app.use('/admin', adminRouter({ config: deps.config, services: c.services, pages, logger: deps.logger, directory: c.directory }));
     app.use('/account', accountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups }));
   }
-  app.use((req, res) => {
-    const l = localeFor(req, res, deps.config);
-    res.status(404).type('html').send(deps.render.render('error', { ...l, title: l.t('title.error'), status: 404, message: l.t('error.notFound') }));
-  });
-  app.use(interactionErrors);
+  app.use(errors.notFound);
+  app.use(errors.handler);
   return app;
 }
