@@ -23,16 +23,15 @@ import type { Logger } from '../util/logger.js';
 import type { AccountService } from '../accounts/service.js';
 import type { AccountRecord } from '../accounts/claims.js';
 import { sessionAuthorizations } from '../deprovision/service.js';
-import { csrfToken, newCsrfNonce, verifyCsrf } from '../web/csrf.js';
+import { SsoError } from '../domain/errors.js';
+import { csrfToken, newCsrfNonce, presentedCsrf, verifyCsrf } from '../web/csrf.js';
 import { rememberedLocale } from '../web/locale.js';
 import { seal, unseal } from './seal.js';
-import { ConsolePageError } from './errors.js';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID, consoleClientSecret } from './internal-client.js';
 import { ROUTES } from '../oidc/routes.js';
 
 export const SESSION_COOKIE = 'sso_console';
 export const LOGIN_COOKIE = 'sso_console_login';
-export const CSRF_FIELD = 'csrf';
 const SESSION_PURPOSE = 'session';
 const LOGIN_PURPOSE = 'login';
 
@@ -171,7 +170,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
   }
 
   function renderFailure(_res: Response, status: number): never {
-    throw new ConsolePageError(status, 'console.error.signInFailed');
+    throw new SsoError('unauthenticated', 'console sign-in refused', { status, messageKey: 'console.error.signInFailed' });
   }
 
   const auth: ConsoleAuth = {
@@ -243,8 +242,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
     },
 
     checkCsrf(req, signedIn) {
-      const presented = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
-      return verifyCsrf(keys[0]!, binding(signedIn.session), signedIn.session.nonce, presented);
+      return verifyCsrf(keys[0]!, binding(signedIn.session), signedIn.session.nonce, presentedCsrf(req.body));
     },
 
     forget(res) {

@@ -14,7 +14,7 @@ import type { Services } from '../services.js';
 import type { ConsoleAuth } from '../console/auth.js';
 import { consolePages } from '../console/pages.js';
 import { adminRouter } from '../admin/routes.js';
-import { accountRouter } from '../account/routes.js';
+import { myAccountRouter } from '../my-account/routes.js';
 
 export interface AppDeps extends Omit<InteractionDeps, 'consent'> {
   prisma: Db;
@@ -79,7 +79,7 @@ export function createApp(deps: AppDeps): express.Express {
     const pages = consolePages({ config: deps.config, render: deps.render, logger: deps.logger, auth: c.auth });
     app.use(c.auth.router(), pages.errorHandler());
     app.use('/admin', adminRouter({ config: deps.config, services: c.services, pages, logger: deps.logger, directory: c.directory }));
-    app.use('/account', accountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups }));
+    app.use('/account', myAccountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups }));
   }
   app.use(errors.notFound);
   app.use(errors.handler);
