@@ -27,8 +27,8 @@ import { SsoError } from '../domain/errors.js';
 import { csrfToken, newCsrfNonce, presentedCsrf, verifyCsrf } from '../web/csrf.js';
 import { rememberedLocale } from '../web/locale.js';
 import { seal, unseal } from './seal.js';
-import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID, consoleClientSecret } from './internal-client.js';
-import { ROUTES } from '../oidc/routes.js';
+import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from './internal-client.js';
+import { consoleRelyingParty, type ConsoleRelyingParty } from './relying-party.js';
 
 export const SESSION_COOKIE = 'sso_console';
 export const LOGIN_COOKIE = 'sso_console_login';
@@ -85,63 +85,15 @@ export interface ConsoleAuth {
   forget(res: Response): void;
 }
 
-export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
-  const { config, prisma, logger } = deps;
-  const keys = config.cookieKeys;
-  const secure = config.issuer.startsWith('https:');
-  const redirectUri = `${config.issuer}${CONSOLE_CALLBACK_PATH}`;
-  const cookieBase = { httpOnly: true, sameSite: 'lax' as const, secure };
-  let discovered: Promise<oidc.Configuration> | undefined;
+const now = () => Math.floor(Date.now() / 1000);
+const cookies = (req: Request) => parseCookie(req.headers.cookie ?? '');
 
-  /**
-   * Every request of the console's client goes to this instance's own address: the discovery
-   * document's endpoints follow the address a request came in on, so they may name the public
-   * issuer or this address, over https (the proxy's scheme) or http.
-   */
-  const toSelf: oidc.CustomFetch = (url, options) => {
-    const target = new URL(url);
-    const self = new URL(deps.selfUrl());
-    target.protocol = self.protocol;
-    target.host = self.host;
-    const headers = { ...options.headers, ...(secure ? { 'x-forwarded-proto': 'https' } : {}) };
-    return fetch(target, { ...options, headers } as RequestInit);
-  };
+function renderFailure(_res: Response, status: number): never {
+  throw new SsoError('unauthenticated', 'console sign-in refused', { status, messageKey: 'console.error.signInFailed' });
+}
 
-  /** The browser goes to the public issuer's /auth, whatever address the discovery was read at. */
-  function publicAuthorizationUrl(url: URL): URL {
-    const out = new URL(`${config.issuer}${ROUTES.authorization}`);
-    out.search = url.search;
-    return out;
-  }
-
-  function configuration(): Promise<oidc.Configuration> {
-    discovered ??= oidc
-      .discovery(new URL(config.issuer), CONSOLE_CLIENT_ID, { client_secret: consoleClientSecret(keys) }, oidc.ClientSecretBasic(consoleClientSecret(keys)), {
-        [oidc.customFetch]: toSelf,
-        ...(secure ? {} : { execute: [oidc.allowInsecureRequests] }),
-        timeout: 10,
-      })
-      .then((c) => {
-        c[oidc.customFetch] = toSelf;
-        return c;
-      })
-      .catch((err: unknown) => {
-        discovered = undefined; // try again on the next sign-in
-        throw err;
-      });
-    return discovered;
-  }
-
-  const now = () => Math.floor(Date.now() / 1000);
-  const cookies = (req: Request) => parseCookie(req.headers.cookie ?? '');
-  const binding = (s: ConsoleSession) => `console\0${s.accountId}\0${s.sid}`;
-
-  function readSession(req: Request): ConsoleSession | null {
-    const p = unseal(keys, SESSION_PURPOSE, cookies(req)[SESSION_COOKIE], now());
-    if (!p || typeof p.accountId !== 'string' || typeof p.sid !== 'string' || typeof p.nonce !== 'string') return null;
-    return { accountId: p.accountId, sid: p.sid, exp: p.exp as number, nonce: p.nonce };
-  }
-
+/** What the console reads of the IdP's sessions. */
+function idpSessions(prisma: Db) {
   /** Is the IdP session this console session came from still there? */
   async function idpSessionAlive(s: ConsoleSession): Promise<boolean> {
     const rows = await prisma.oidcPayload.findMany({
@@ -168,45 +120,69 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
     const session = await prisma.oidcPayload.findFirst({ where: { type: 'Session', uid: sessionUid }, select: { payload: true } });
     return (session && sessionAuthorizations(session.payload).find((a) => a.clientId === CONSOLE_CLIENT_ID)?.sid) || null;
   }
+  return { idpSessionAlive, sidOfToken };
+}
 
-  function renderFailure(_res: Response, status: number): never {
-    throw new SsoError('unauthenticated', 'console sign-in refused', { status, messageKey: 'console.error.signInFailed' });
+type CookieBase = { httpOnly: true; sameSite: 'lax'; secure: boolean };
+
+/** GET /console/callback: the code exchanged (PKCE, state, nonce checked), the console session set. */
+function signInCallback(c: { config: Config; logger: Logger; cookieBase: CookieBase; rp: ConsoleRelyingParty; sidOfToken(accessToken: string): Promise<string | null> }) {
+  const { config, logger, cookieBase, sidOfToken } = c;
+  const { redirectUri, configuration } = c.rp;
+  const keys = config.cookieKeys;
+  return async function callback(req: Request, res: Response) {
+    res.set('Cache-Control', 'no-store');
+    const login = unseal(keys, LOGIN_PURPOSE, cookies(req)[LOGIN_COOKIE], now());
+    res.clearCookie(LOGIN_COOKIE, { ...cookieBase, path: '/console' });
+    if (!login || typeof login.state !== 'string' || typeof login.nonce !== 'string' || typeof login.verifier !== 'string') {
+      logger.info({ event: 'console.signin_failed', reason: 'no or expired sign-in state' }, 'console sign-in refused');
+      return renderFailure(res, 400);
+    }
+    const q = req.originalUrl.indexOf('?');
+    const current = new URL(`${redirectUri}${q === -1 ? '' : req.originalUrl.slice(q)}`);
+    let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+    try {
+      tokens = await oidc.authorizationCodeGrant(await configuration(), current, {
+        pkceCodeVerifier: login.verifier,
+        expectedState: login.state,
+        expectedNonce: login.nonce,
+        idTokenExpected: true,
+      });
+    } catch (err) {
+      const e = err as { error?: string; code?: string; message?: string };
+      logger.info({ event: 'console.signin_failed', reason: e.error ?? e.code ?? e.message }, 'console sign-in refused');
+      return renderFailure(res, 400);
+    }
+    const claims = tokens.claims();
+    const sid = typeof claims?.sid === 'string' ? claims.sid : await sidOfToken(tokens.access_token);
+    if (!claims?.sub || !sid) return renderFailure(res, 400);
+    const session: ConsoleSession = { accountId: claims.sub, sid, exp: now() + config.ttl.session, nonce: newCsrfNonce() };
+    res.cookie(SESSION_COOKIE, seal(keys, SESSION_PURPOSE, { ...session }), { ...cookieBase, path: '/', maxAge: config.ttl.session * 1000 });
+    logger.info({ event: 'console.signin', account: claims.sub }, 'signed in to the console');
+    res.redirect(303, safeReturnPath(login.returnTo));
+  };
+}
+
+export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
+  const { config, logger } = deps;
+  const keys = config.cookieKeys;
+  const secure = config.issuer.startsWith('https:');
+  const cookieBase: CookieBase = { httpOnly: true, sameSite: 'lax', secure };
+  const rp = consoleRelyingParty(config, deps.selfUrl);
+  const { redirectUri, configuration, publicAuthorizationUrl } = rp;
+  const { idpSessionAlive, sidOfToken } = idpSessions(deps.prisma);
+  const binding = (s: ConsoleSession) => `console\0${s.accountId}\0${s.sid}`;
+
+  function readSession(req: Request): ConsoleSession | null {
+    const p = unseal(keys, SESSION_PURPOSE, cookies(req)[SESSION_COOKIE], now());
+    if (!p || typeof p.accountId !== 'string' || typeof p.sid !== 'string' || typeof p.nonce !== 'string') return null;
+    return { accountId: p.accountId, sid: p.sid, exp: p.exp as number, nonce: p.nonce };
   }
 
   const auth: ConsoleAuth = {
     router() {
       const router = express.Router();
-      router.get(CONSOLE_CALLBACK_PATH, async (req, res) => {
-        res.set('Cache-Control', 'no-store');
-        const login = unseal(keys, LOGIN_PURPOSE, cookies(req)[LOGIN_COOKIE], now());
-        res.clearCookie(LOGIN_COOKIE, { ...cookieBase, path: '/console' });
-        if (!login || typeof login.state !== 'string' || typeof login.nonce !== 'string' || typeof login.verifier !== 'string') {
-          logger.info({ event: 'console.signin_failed', reason: 'no or expired sign-in state' }, 'console sign-in refused');
-          return renderFailure(res, 400);
-        }
-        const q = req.originalUrl.indexOf('?');
-        const current = new URL(`${redirectUri}${q === -1 ? '' : req.originalUrl.slice(q)}`);
-        let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
-        try {
-          tokens = await oidc.authorizationCodeGrant(await configuration(), current, {
-            pkceCodeVerifier: login.verifier,
-            expectedState: login.state,
-            expectedNonce: login.nonce,
-            idTokenExpected: true,
-          });
-        } catch (err) {
-          const e = err as { error?: string; code?: string; message?: string };
-          logger.info({ event: 'console.signin_failed', reason: e.error ?? e.code ?? e.message }, 'console sign-in refused');
-          return renderFailure(res, 400);
-        }
-        const claims = tokens.claims();
-        const sid = typeof claims?.sid === 'string' ? claims.sid : await sidOfToken(tokens.access_token);
-        if (!claims?.sub || !sid) return renderFailure(res, 400);
-        const session: ConsoleSession = { accountId: claims.sub, sid, exp: now() + config.ttl.session, nonce: newCsrfNonce() };
-        res.cookie(SESSION_COOKIE, seal(keys, SESSION_PURPOSE, { ...session }), { ...cookieBase, path: '/', maxAge: config.ttl.session * 1000 });
-        logger.info({ event: 'console.signin', account: claims.sub }, 'signed in to the console');
-        res.redirect(303, safeReturnPath(login.returnTo));
-      });
+      router.get(CONSOLE_CALLBACK_PATH, signInCallback({ config, logger, cookieBase, rp, sidOfToken }));
       return router;
     },
 
