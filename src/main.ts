@@ -7,10 +7,9 @@ import type { Config } from './config/load.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { openServices, type Services } from './services.js';
 import { createProviderHost, type ProviderHost } from './oidc/provider.js';
-import { providerPages } from './interactions/pages.js';
-import { createRenderer } from './interactions/views.js';
-import { createApp } from './http/app.js';
-import { closeServer, createDispatcher, listen } from './http/server.js';
+import { providerPages } from './interaction/pages.js';
+import { createRenderer } from './web/render.js';
+import { closeServer, createApp, createDispatcher, listen } from './app/http.js';
 import { seedDemo, type DemoCredentials } from './demo.js';
 import { consoleClient } from './console/internal-client.js';
 import { createConsoleAuth, ownAddress } from './console/auth.js';
@@ -52,6 +51,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const directory = await openDirectory(config.directory, logger, { metrics });
 
   const render = createRenderer();
+  const connector = directory.connector;
   const host = await createProviderHost({
     config,
     storage: { payloads: services.oidcPayloads, sessions: services.sessions, loadClient: services.loadClient },
@@ -84,9 +84,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     }),
     render,
     logger,
-    prisma: services.db.prisma,
+    readiness: { database: () => services.db.ping(), directory: connector ? () => connector.ping() : undefined },
     audit: services.audit,
-    directory: directory.connector,
     metrics,
     console: {
       // the console's code exchange and JWKS fetch go to this instance's own address

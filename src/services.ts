@@ -20,6 +20,7 @@ import { createLogoutDeliveryRepository, type LogoutDeliveryRepository } from '.
 import { createLogger, type Logger } from './util/logger.js';
 import { createAuditLog, type AuditLog } from './audit/log.js';
 import { createAuditRepository } from './db/repos/audit.js';
+import { createAuditQuery, type AuditQuery } from './audit/query.js';
 import { actorAware, processActor } from './audit/actor.js';
 import type { Metrics } from './metrics/metrics.js';
 
@@ -42,6 +43,8 @@ export interface Services {
    * provider side (logins, consent, logout) and the sync record theirs with audit.record().
    */
   audit: AuditLog;
+  /** The console's view of the trail: filters, pages, exports. */
+  auditQuery: AuditQuery;
   /** What oidc-provider stores (sessions, tokens, codes, grants). */
   oidcPayloads: OidcPayloadRepository;
   /** Active clients' metadata from the database (the provider reads it through clientCache). */
@@ -101,7 +104,8 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
   const db = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   // the CLI passes no logger: an audit event it cannot write still goes to stderr, at error level
   // actorAware: inside actingAs() (a console request) the services record that person as the actor
-  const audit = actorAware(createAuditLog(createAuditRepository(db.prisma), {
+  const auditRepo = createAuditRepository(db.prisma);
+  const audit = actorAware(createAuditLog(auditRepo, {
     logger: opts.logger ?? createLogger('error', process.stderr),
     retentionSeconds: config.audit.retentionSeconds,
     actor: opts.actor ?? processActor(),
@@ -134,6 +138,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     sessions,
     deliveries,
     audit,
+    auditQuery: createAuditQuery(auditRepo),
     oidcPayloads: createOidcPayloadRepository(db.prisma),
     loadClient: activeClientLoader(clientRepo),
     close: async () => {

@@ -2,8 +2,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { consoleMessages, consoleTranslator } from '../src/console/i18n.js';
-import { createRenderer, DEFAULT_VIEWS_DIR } from '../src/interactions/views.js';
+import { consoleMessages, translator as consoleTranslator } from '../src/web/i18n/index.js';
+import { createRenderer, DEFAULT_VIEWS_DIR } from '../src/web/render.js';
 import { formatTime } from '../src/console/pages.js';
 
 const placeholders = (s: string) => [...s.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]).sort();

@@ -8,7 +8,7 @@ import {
   translator,
   type Locale,
   type MessageKey,
-} from '../src/interactions/i18n.js';
+} from '../src/web/i18n/index.js';
 
 describe('negotiateLocale', () => {
   const base = { fallback: 'vi' as Locale };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LOCALES, scopeDescription, translator, type Locale } from '../src/interactions/i18n.js';
+import { LOCALES, scopeDescription, translator, type Locale } from '../src/web/i18n/index.js';
 import {
   DEFAULT_VIEWS_DIR,
   createRenderer,
@@ -11,7 +11,7 @@ import {
   type LoggedOutView,
   type LoginView,
   type LogoutView,
-} from '../src/interactions/views.js';
+} from '../src/web/render.js';
 
 const renderer = createRenderer();
 

@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../util/logger.js';
 
-/** How long in-flight requests may take to finish (closeServer's default in http/server.ts). */
+/** How long in-flight requests may take to finish (closeServer's default in app/http.ts). */
 export const SHUTDOWN_GRACE_MS = 10_000;
 /** Beyond the grace period, how long closing the pools may take before the process gives up. */
 const CLOSE_MARGIN_MS = 5_000;

@@ -18,18 +18,19 @@ import express, { type Request, type Response } from 'express';
 import { parse as parseCookie } from 'cookie';
 import * as oidc from 'openid-client';
 import type { Config } from '../config/load.js';
+import type { SessionRepository } from '../db/repos/sessions.js';
 import type { Logger } from '../util/logger.js';
 import type { AccountService } from '../accounts/service.js';
 import type { AccountRecord } from '../accounts/claims.js';
-import { csrfToken, newCsrfNonce, verifyCsrf } from '../interactions/csrf.js';
+import { SsoError } from '../domain/errors.js';
+import { csrfToken, newCsrfNonce, presentedCsrf, verifyCsrf } from '../web/csrf.js';
+import { rememberedLocale } from '../web/locale.js';
 import { seal, unseal } from './seal.js';
-import { ConsolePageError } from './errors.js';
-import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID, consoleClientSecret } from './internal-client.js';
-import { ROUTES } from '../oidc/routes.js';
+import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from './internal-client.js';
+import { consoleRelyingParty, type ConsoleRelyingParty } from './relying-party.js';
 
 export const SESSION_COOKIE = 'sso_console';
 export const LOGIN_COOKIE = 'sso_console_login';
-export const CSRF_FIELD = 'csrf';
 const SESSION_PURPOSE = 'session';
 const LOGIN_PURPOSE = 'login';
 
@@ -62,10 +63,7 @@ export function safeReturnPath(value: unknown): string {
 export interface ConsoleAuthDeps {
   config: Config;
   /** The IdP sessions (db/repos/sessions.ts): is a console session's IdP session still there, and its sid. */
-  sessions: {
-    isAlive(accountId: string, clientId: string, sid: string, now: Date): Promise<boolean>;
-    sidOfAccessToken(accessToken: string, clientId: string): Promise<string | null>;
-  };
+  sessions: Pick<SessionRepository, 'isAlive' | 'sidOfAccessToken'>;
   accounts: Pick<AccountService, 'findActive'>;
   logger: Logger;
   /** This instance's own listening address (http://127.0.0.1:PORT), known once it listens. */
@@ -87,55 +85,68 @@ export interface ConsoleAuth {
   forget(res: Response): void;
 }
 
+const now = () => Math.floor(Date.now() / 1000);
+const cookies = (req: Request) => parseCookie(req.headers.cookie ?? '');
+
+function renderFailure(_res: Response, status: number): never {
+  throw new SsoError('unauthenticated', 'console sign-in refused', { status, messageKey: 'console.error.signInFailed' });
+}
+
+type CookieBase = { httpOnly: true; sameSite: 'lax'; secure: boolean };
+
+/** GET /console/callback: the code exchanged (PKCE, state, nonce checked), the console session set. */
+function signInCallback(c: { config: Config; logger: Logger; cookieBase: CookieBase; rp: ConsoleRelyingParty; sidOfToken(accessToken: string): Promise<string | null> }) {
+  const { config, logger, cookieBase, sidOfToken } = c;
+  const { redirectUri, configuration } = c.rp;
+  const keys = config.cookieKeys;
+  return async function callback(req: Request, res: Response) {
+    res.set('Cache-Control', 'no-store');
+    const login = unseal(keys, LOGIN_PURPOSE, cookies(req)[LOGIN_COOKIE], now());
+    res.clearCookie(LOGIN_COOKIE, { ...cookieBase, path: '/console' });
+    if (!login || typeof login.state !== 'string' || typeof login.nonce !== 'string' || typeof login.verifier !== 'string') {
+      logger.info({ event: 'console.signin_failed', reason: 'no or expired sign-in state' }, 'console sign-in refused');
+      return renderFailure(res, 400);
+    }
+    const q = req.originalUrl.indexOf('?');
+    const current = new URL(`${redirectUri}${q === -1 ? '' : req.originalUrl.slice(q)}`);
+    let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+    try {
+      tokens = await oidc.authorizationCodeGrant(await configuration(), current, {
+        pkceCodeVerifier: login.verifier,
+        expectedState: login.state,
+        expectedNonce: login.nonce,
+        idTokenExpected: true,
+      });
+    } catch (err) {
+      const e = err as { error?: string; code?: string; message?: string };
+      logger.info({ event: 'console.signin_failed', reason: e.error ?? e.code ?? e.message }, 'console sign-in refused');
+      return renderFailure(res, 400);
+    }
+    const claims = tokens.claims();
+    const sid = typeof claims?.sid === 'string' ? claims.sid : await sidOfToken(tokens.access_token);
+    if (!claims?.sub || !sid) return renderFailure(res, 400);
+    const session: ConsoleSession = { accountId: claims.sub, sid, exp: now() + config.ttl.session, nonce: newCsrfNonce() };
+    res.cookie(SESSION_COOKIE, seal(keys, SESSION_PURPOSE, { ...session }), { ...cookieBase, path: '/', maxAge: config.ttl.session * 1000 });
+    logger.info({ event: 'console.signin', account: claims.sub }, 'signed in to the console');
+    res.redirect(303, safeReturnPath(login.returnTo));
+  };
+}
+
 export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
-  const { config, sessions, logger } = deps;
+  const { config, logger } = deps;
   const keys = config.cookieKeys;
   const secure = config.issuer.startsWith('https:');
-  const redirectUri = `${config.issuer}${CONSOLE_CALLBACK_PATH}`;
-  const cookieBase = { httpOnly: true, sameSite: 'lax' as const, secure };
-  let discovered: Promise<oidc.Configuration> | undefined;
-
+  const cookieBase: CookieBase = { httpOnly: true, sameSite: 'lax', secure };
+  const rp = consoleRelyingParty(config, deps.selfUrl);
+  const { redirectUri, configuration, publicAuthorizationUrl } = rp;
+  /** Is the IdP session this console session came from still there? */
+  const idpSessionAlive = (s: ConsoleSession) => deps.sessions.isAlive(s.accountId, CONSOLE_CLIENT_ID, s.sid, new Date());
   /**
-   * Every request of the console's client goes to this instance's own address: the discovery
-   * document's endpoints follow the address a request came in on, so they may name the public
-   * issuer or this address, over https (the proxy's scheme) or http.
+   * oidc-provider puts `sid` in ID tokens only for clients with back-channel logout (which the
+   * console does not need: it checks the IdP session on every request). The same sid is read from
+   * the IdP session the access token was issued in.
    */
-  const toSelf: oidc.CustomFetch = (url, options) => {
-    const target = new URL(url);
-    const self = new URL(deps.selfUrl());
-    target.protocol = self.protocol;
-    target.host = self.host;
-    const headers = { ...options.headers, ...(secure ? { 'x-forwarded-proto': 'https' } : {}) };
-    return fetch(target, { ...options, headers } as RequestInit);
-  };
-
-  /** The browser goes to the public issuer's /auth, whatever address the discovery was read at. */
-  function publicAuthorizationUrl(url: URL): URL {
-    const out = new URL(`${config.issuer}${ROUTES.authorization}`);
-    out.search = url.search;
-    return out;
-  }
-
-  function configuration(): Promise<oidc.Configuration> {
-    discovered ??= oidc
-      .discovery(new URL(config.issuer), CONSOLE_CLIENT_ID, { client_secret: consoleClientSecret(keys) }, oidc.ClientSecretBasic(consoleClientSecret(keys)), {
-        [oidc.customFetch]: toSelf,
-        ...(secure ? {} : { execute: [oidc.allowInsecureRequests] }),
-        timeout: 10,
-      })
-      .then((c) => {
-        c[oidc.customFetch] = toSelf;
-        return c;
-      })
-      .catch((err: unknown) => {
-        discovered = undefined; // try again on the next sign-in
-        throw err;
-      });
-    return discovered;
-  }
-
-  const now = () => Math.floor(Date.now() / 1000);
-  const cookies = (req: Request) => parseCookie(req.headers.cookie ?? '');
+  const sidOfToken = (accessToken: string) => deps.sessions.sidOfAccessToken(accessToken, CONSOLE_CLIENT_ID);
   const binding = (s: ConsoleSession) => `console\0${s.accountId}\0${s.sid}`;
 
   function readSession(req: Request): ConsoleSession | null {
@@ -144,58 +155,10 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
     return { accountId: p.accountId, sid: p.sid, exp: p.exp as number, nonce: p.nonce };
   }
 
-  /** Is the IdP session this console session came from still there? */
-  async function idpSessionAlive(s: ConsoleSession): Promise<boolean> {
-    return sessions.isAlive(s.accountId, CONSOLE_CLIENT_ID, s.sid, new Date());
-  }
-
-  /**
-   * oidc-provider puts `sid` in ID tokens only for clients with back-channel logout (which the
-   * console does not need: it checks the IdP session on every request). The same sid is read from
-   * the IdP session the access token was issued in.
-   */
-  async function sidOfToken(accessToken: string): Promise<string | null> {
-    return sessions.sidOfAccessToken(accessToken, CONSOLE_CLIENT_ID);
-  }
-
-  function renderFailure(_res: Response, status: number): never {
-    throw new ConsolePageError(status, 'console.error.signInFailed');
-  }
-
   const auth: ConsoleAuth = {
     router() {
       const router = express.Router();
-      router.get(CONSOLE_CALLBACK_PATH, async (req, res) => {
-        res.set('Cache-Control', 'no-store');
-        const login = unseal(keys, LOGIN_PURPOSE, cookies(req)[LOGIN_COOKIE], now());
-        res.clearCookie(LOGIN_COOKIE, { ...cookieBase, path: '/console' });
-        if (!login || typeof login.state !== 'string' || typeof login.nonce !== 'string' || typeof login.verifier !== 'string') {
-          logger.info({ event: 'console.signin_failed', reason: 'no or expired sign-in state' }, 'console sign-in refused');
-          return renderFailure(res, 400);
-        }
-        const q = req.originalUrl.indexOf('?');
-        const current = new URL(`${redirectUri}${q === -1 ? '' : req.originalUrl.slice(q)}`);
-        let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
-        try {
-          tokens = await oidc.authorizationCodeGrant(await configuration(), current, {
-            pkceCodeVerifier: login.verifier,
-            expectedState: login.state,
-            expectedNonce: login.nonce,
-            idTokenExpected: true,
-          });
-        } catch (err) {
-          const e = err as { error?: string; code?: string; message?: string };
-          logger.info({ event: 'console.signin_failed', reason: e.error ?? e.code ?? e.message }, 'console sign-in refused');
-          return renderFailure(res, 400);
-        }
-        const claims = tokens.claims();
-        const sid = typeof claims?.sid === 'string' ? claims.sid : await sidOfToken(tokens.access_token);
-        if (!claims?.sub || !sid) return renderFailure(res, 400);
-        const session: ConsoleSession = { accountId: claims.sub, sid, exp: now() + config.ttl.session, nonce: newCsrfNonce() };
-        res.cookie(SESSION_COOKIE, seal(keys, SESSION_PURPOSE, { ...session }), { ...cookieBase, path: '/', maxAge: config.ttl.session * 1000 });
-        logger.info({ event: 'console.signin', account: claims.sub }, 'signed in to the console');
-        res.redirect(303, safeReturnPath(login.returnTo));
-      });
+      router.get(CONSOLE_CALLBACK_PATH, signInCallback({ config, logger, cookieBase, rp, sidOfToken }));
       return router;
     },
 
@@ -217,7 +180,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
       const nonce = oidc.randomNonce();
       const ttl = config.ttl.interaction;
       res.cookie(LOGIN_COOKIE, seal(keys, LOGIN_PURPOSE, { state, nonce, verifier, returnTo: safeReturnPath(returnTo), exp: now() + ttl }), { ...cookieBase, path: '/console', maxAge: ttl * 1000 });
-      const lang = cookies(req).sso_lang;
+      const lang = rememberedLocale(req);
       const url = oidc.buildAuthorizationUrl(c, {
         redirect_uri: redirectUri,
         scope: 'openid',
@@ -225,14 +188,13 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
         code_challenge_method: 'S256',
         state,
         nonce,
-        ...(lang === 'vi' || lang === 'en' ? { ui_locales: lang } : {}),
+        ...(lang ? { ui_locales: lang } : {}),
       });
       res.set('Cache-Control', 'no-store').redirect(302, publicAuthorizationUrl(url).href);
     },
 
     checkCsrf(req, signedIn) {
-      const presented = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
-      return verifyCsrf(keys[0]!, binding(signedIn.session), signedIn.session.nonce, presented);
+      return verifyCsrf(keys[0]!, binding(signedIn.session), signedIn.session.nonce, presentedCsrf(req.body));
     },
 
     forget(res) {

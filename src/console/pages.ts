@@ -3,22 +3,18 @@
  * console layout, the signed-in person (or a sign-in), CSRF on every POST, the acting person as
  * the audit actor, and readable error pages (never a stack trace).
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../util/logger.js';
-import type { ConsoleViewName, Renderer } from '../interactions/views.js';
-import { localeFor } from '../interactions/routes.js';
 import { actingAs } from '../audit/actor.js';
-import { SsoError, STATUS_OF } from '../domain/errors.js';
-import { consoleTranslator, type ConsoleKey, type ConsoleMessageKey, type ConsoleTranslator } from './i18n.js';
+import { SsoError } from '../domain/errors.js';
+import type { ConsoleViewName, Renderer } from '../web/render.js';
+import { expressLocale, type PageLocale } from '../web/locale.js';
+import { errorPageHandler } from '../web/errors.js';
+import type { ConsoleKey } from '../web/i18n/index.js';
 import type { ConsoleAuth, SignedIn } from './auth.js';
-import { ConsolePageError } from './errors.js';
-import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
-import { isStorableKey } from '../db/text.js';
 
 export type NavItem = 'dashboard' | 'accounts' | 'clients' | 'sync' | 'audit' | 'account';
-
-export { ConsolePageError };
 
 export interface ConsolePageDeps {
   config: Config;
@@ -41,9 +37,8 @@ export function formatTime(d: Date | null | undefined, locale: 'vi' | 'en'): str
 export function consolePages(deps: ConsolePageDeps) {
   const { config, render, logger, auth } = deps;
 
-  function locale(req: Request, res: Response) {
-    const l = localeFor(req, res, config);
-    return { ...l, t: consoleTranslator(l.locale) as ConsoleTranslator };
+  function locale(req: Request, res: Response): PageLocale {
+    return expressLocale(req, res, config);
   }
 
   /** Draws a console page. `nav` marks the current menu item; admins see the whole menu. */
@@ -73,12 +68,12 @@ export function consolePages(deps: ConsolePageDeps) {
       const s = await auth.current(req, res);
       if (!s) {
         if (req.method === 'GET' || req.method === 'HEAD') return auth.signIn(req, res, req.originalUrl);
-        throw new ConsolePageError(401, 'console.error.signInAgain');
+        throw new SsoError('unauthenticated', 'no console session');
       }
       res.locals.signedIn = s;
       res.locals.isAdmin = opts.isAdmin(s);
-      if (opts.requireAdmin && !res.locals.isAdmin) throw new ConsolePageError(403, 'console.error.forbidden', { login: s.account.login });
-      if (req.method === 'POST' && !auth.checkCsrf(req, s)) throw new ConsolePageError(403, 'error.csrf');
+      if (opts.requireAdmin && !res.locals.isAdmin) throw new SsoError('forbidden', 'not an administrator', { params: { login: s.account.login } });
+      if (req.method === 'POST' && !auth.checkCsrf(req, s)) throw new SsoError('csrf', 'csrf token missing or wrong');
       // the services record this person, from this address, as the actor of what they change
       actingAs({ actor: `console:${s.account.login}`, ip: req.ip ?? null }, () => next());
     };
@@ -87,67 +82,28 @@ export function consolePages(deps: ConsolePageDeps) {
   /** Urlencoded forms, bounded. */
   const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
 
-  /** Errors -> a readable console page with the status (the services' validation errors as 400, a database outage as 503). */
+  /** Errors -> a readable console page with the status (web/errors.ts says which), in the console's layout. */
   function errorHandler() {
-    const reportOutage = outageReporter(logger);
-    return (err: unknown, req: Request, res: Response, next: NextFunction) => {
-      if (res.headersSent) return next(err);
-      let status = 500;
-      let key: ConsoleMessageKey = 'console.error.title';
-      let params: Record<string, string | number> = {};
-      let message: string | undefined;
-      if (err instanceof ConsolePageError) {
-        ({ status, key, params } = err);
-      } else if (isDatabaseUnavailable(err)) {
-        status = 503;
-        key = 'error.unavailable';
-        res.set('Retry-After', '5');
-      } else if (err instanceof SsoError) {
-        status = STATUS_OF[err.code];
-        key = err.code === 'not_found' ? 'console.error.notFound' : 'console.error.invalid';
-        params = { detail: err.message };
-      } else if (typeof err === 'object' && err && 'status' in err && typeof (err as { status: unknown }).status === 'number' && (err as { status: number }).status < 500) {
-        status = (err as { status: number }).status; // body parser: too large, malformed
-        key = 'console.error.invalid';
-        params = { detail: String((err as { message?: unknown }).message ?? '') };
-      }
-      const requestId = Math.random().toString(36).slice(2, 10);
-      if (status === 503) reportOutage(err, 'console');
-      else if (status >= 500) logger.error({ requestId, error: (err as Error)?.message, stack: (err as Error)?.stack }, 'console request failed');
-      else logger.info({ requestId, status, error: (err as Error)?.message }, 'console request refused');
-      const l = locale(req, res);
-      if (status >= 500 && status !== 503) message = `${l.t('error.server')} ${l.t('error.reference', { id: requestId })}`;
-      page(req, res, 'admin/message', {
-        title: 'console.error.title',
-        nav: req.baseUrl.startsWith('/admin') ? 'dashboard' : 'account',
-        status,
-        message: message ?? l.t(key, params),
-        signInLink: status === 401 || key === 'console.error.signInFailed',
-        homeLink: status === 403,
-      });
-    };
+    return errorPageHandler({
+      logger,
+      texts: 'console',
+      log: { where: 'console', failed: 'console request failed', refused: 'console request refused' },
+      draw(req, res, f, requestId) {
+        const l = locale(req, res);
+        const message = f.status >= 500 && f.status !== 503 ? `${l.t('error.server')} ${l.t('error.reference', { id: requestId })}` : l.t(f.messageKey, f.params);
+        page(req, res, 'admin/message', {
+          title: 'console.error.title',
+          nav: req.baseUrl.startsWith('/admin') ? 'dashboard' : 'account',
+          status: f.status,
+          message,
+          signInLink: f.status === 401 || f.messageKey === 'console.error.signInFailed',
+          homeLink: f.status === 403,
+        });
+      },
+    });
   }
 
   return { locale, page, signedIn, form, errorHandler };
 }
 
 export type ConsolePages = ReturnType<typeof consolePages>;
-
-/** A form field as a bounded string ('' when absent); anything else is a readable 400. Pure. */
-export function field(body: unknown, name: string, max: number): string {
-  const v = (body as Record<string, unknown> | undefined)?.[name];
-  if (v === undefined) return '';
-  if (typeof v !== 'string' || v.length > max || !isStorableKey(v)) throw new ConsolePageError(400, 'console.error.invalid', { detail: `${name} (at most ${max} characters)` });
-  return v;
-}
-
-/** A query parameter as a bounded string ('' when absent or not a single string). Pure. */
-export function queryParam(query: unknown, name: string, max: number): string {
-  const v = (query as Record<string, unknown> | undefined)?.[name];
-  return typeof v === 'string' && v.length <= max && isStorableKey(v) ? v : '';
-}
-
-/** Lines of a textarea: trimmed, empty ones dropped. Pure. */
-export function lines(text: string): string[] {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-}

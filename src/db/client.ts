@@ -17,8 +17,14 @@ export type { DbProvider };
 export interface Database {
   prisma: Db;
   provider: DbProvider;
+  /** Asks the database a trivial question: resolves when it answers (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+const ping = (prisma: Db) => async (): Promise<void> => {
+  await prisma.$queryRawUnsafe('SELECT 1');
+};
 
 export interface OpenOptions {
   /** PostgreSQL pool size per instance. */
@@ -35,9 +41,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
     await prisma.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
     await prisma.$queryRawUnsafe('PRAGMA foreign_keys = ON');
-    return { prisma, provider, close: () => prisma.$disconnect() };
+    return { prisma, provider, ping: ping(prisma), close: () => prisma.$disconnect() };
   }
   const adapter = new PrismaPg({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
   const prisma = new PgClient({ adapter }) as unknown as Db;
-  return { prisma, provider, close: () => prisma.$disconnect() };
+  return { prisma, provider, ping: ping(prisma), close: () => prisma.$disconnect() };
 }

@@ -1,5 +1,6 @@
 /**
- * Server-side rendering of the login-flow pages (Eta templates in `<root>/views`).
+ * Server-side rendering of every page (Eta templates in `<root>/views`): the login flow's, the
+ * error page, the console's and "my account"'s.
  *
  * All templates use escaped interpolation (`<%= %>`); the only raw outputs are
  * the layout body and `LogoutView.formHtml`, which must be the trusted form
@@ -9,9 +10,9 @@
 import path from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
 import { Eta } from 'eta';
-import type { Locale, Translator } from './i18n.js';
+import type { Locale, Translator } from './i18n/index.js';
 
-/** The admin console's and "my account"'s pages (views/admin, views/account; see src/admin/views.ts). */
+/** The admin console's and "my account"'s pages (views/admin, views/account). */
 export const CONSOLE_VIEW_NAMES = [
   'admin/dashboard', 'admin/accounts', 'admin/account', 'admin/clients', 'admin/client', 'admin/secret', 'admin/sync', 'admin/audit',
   'admin/message', 'account/home',
@@ -23,7 +24,7 @@ export type ViewName = 'login' | 'consent' | 'logout' | 'logged-out' | 'error' |
 const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES]);
 
 export interface BaseView {
-  /** Translator for `locale` (from `translator(locale)`; the console's pages get consoleTranslator). */
+  /** Translator for `locale` (from `translator(locale)`). */
   t: Translator;
   locale: Locale;
   /** URL of the same page in the other locale (relative, or absolute http(s)). */

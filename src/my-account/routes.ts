@@ -3,16 +3,19 @@
  * given access to (revoke one) and their sign-in sessions (end one, or all of them everywhere).
  * The same services as the console and the `sso` command; the person is the audit actor.
  */
-import express from 'express';
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { Services } from '../services.js';
 import { logoutEverywhere } from '../services.js';
+import { SsoError } from '../domain/errors.js';
 import { CONSOLE_CLIENT_ID } from '../console/internal-client.js';
-import { ConsolePageError, field, queryParam, who, type ConsolePages } from '../console/pages.js';
+import { who, type ConsolePages } from '../console/pages.js';
 import type { ConsoleAuth } from '../console/auth.js';
 import { isAdministrator } from '../admin/policy.js';
-import { scopeDescription } from '../interactions/i18n.js';
+import { scopeDescription } from '../web/i18n/index.js';
+import { parseForm, parseQuery, queryText, text } from '../web/forms.js';
 
-export interface AccountPageDeps {
+export interface MyAccountDeps {
   services: Pick<Services, 'accounts' | 'deprovision'>;
   pages: ConsolePages;
   auth: ConsoleAuth;
@@ -21,16 +24,20 @@ export interface AccountPageDeps {
 
 const DONE = ['sessionEnded', 'revoked'] as const;
 
-export function accountRouter(deps: AccountPageDeps): express.Router {
+const homeQuery = z.object({ done: queryText(20).transform((d) => ((DONE as readonly string[]).includes(d) ? d : undefined)) });
+const revokeForm = z.object({ client_id: text(100) });
+const endSessionForm = z.object({ session: text(100) });
+
+export function myAccountRouter(deps: MyAccountDeps): express.Router {
   const { services: s, pages, auth } = deps;
   const router = express.Router();
   // everyone with a session may come in; administrators see the console's menu too
   router.use(pages.form, pages.signedIn({ isAdmin: (x) => isAdministrator(x.account, deps.adminGroups), requireAdmin: false }));
 
-  router.get('/', async (req, res) => {
+  async function home(req: Request, res: Response) {
     const me = who(res);
     const [sessions, applications] = await Promise.all([s.accounts.sessions(me.account.id), s.accounts.applications(me.account.id, { exclude: [CONSOLE_CLIENT_ID] })]);
-    const d = queryParam(req.query, 'done', 20);
+    const { done } = parseQuery(homeQuery, req.query);
     const l = pages.locale(req, res);
     pages.page(req, res, 'account/home', {
       title: 'me.title',
@@ -42,39 +49,44 @@ export function accountRouter(deps: AccountPageDeps): express.Router {
       })),
       // what each application receives, in words
       applications: applications.map((a) => ({ ...a, scopes: a.scopes.filter((sc) => sc !== 'openid').map((sc) => scopeDescription(l.t, sc)) })),
-      done: (DONE as readonly string[]).includes(d) ? d : undefined,
+      done,
     });
-  });
+  }
 
-  router.post('/applications/revoke', async (_req, res) => {
-    const clientId = field(_req.body, 'client_id', 100);
-    if (!clientId || clientId === CONSOLE_CLIENT_ID) throw new ConsolePageError(400, 'console.error.invalid', { detail: 'client_id' });
+  async function revokeApplication(req: Request, res: Response) {
+    const { client_id: clientId } = parseForm(revokeForm, req.body);
+    if (!clientId || clientId === CONSOLE_CLIENT_ID) throw new SsoError('invalid_input', 'client_id: no application to revoke', { field: 'client_id', params: { detail: 'client_id' } });
     await s.deprovision.revokeApplication(who(res).account.id, clientId, 'my account: access revoked');
     res.redirect(303, '/account?done=revoked');
-  });
+  }
 
-  router.post('/sessions/end', async (req, res) => {
+  async function endSession(req: Request, res: Response) {
     const me = who(res);
-    const uid = field(req.body, 'session', 100);
+    const { session: uid } = parseForm(endSessionForm, req.body);
     const r = uid ? await s.deprovision.endSession(me.account.id, uid, 'my account: session ended') : null;
-    if (!r) throw new ConsolePageError(404, 'console.error.notFound');
+    if (!r) throw new SsoError('not_found', 'no such session');
     // ending the session this page runs in signs the person out here too (the next request finds it gone)
     res.redirect(303, '/account?done=sessionEnded');
-  });
+  }
 
-  router.post('/logout-everywhere', async (req, res) => {
+  async function logoutAll(req: Request, res: Response) {
     const me = who(res);
     await logoutEverywhere(s, me.account.login, 'my account: signed out everywhere');
     auth.forget(res);
     res.locals.signedIn = undefined;
     const l = pages.locale(req, res);
     pages.page(req, res, 'admin/message', { title: 'me.title', nav: 'account', message: l.t('me.done.loggedOut'), ok: true, signInLink: true });
-  });
+  }
 
-  router.post('/sign-out', (req, res) => {
+  function signOut(req: Request, res: Response) {
     auth.signOut(req, res, who(res));
-  });
+  }
 
+  router.get('/', home);
+  router.post('/applications/revoke', revokeApplication);
+  router.post('/sessions/end', endSession);
+  router.post('/logout-everywhere', logoutAll);
+  router.post('/sign-out', signOut);
   router.use(pages.errorHandler());
   return router;
 }

@@ -1,20 +1,14 @@
 /**
- * Internationalisation for the server-rendered login pages.
- *
- * Vietnamese is the primary language, English the secondary one. Both
- * dictionaries must have exactly the same keys: the English dictionary is typed
- * as `Record<MessageKey, string>` so a missing or extra key is a compile error.
+ * The login pages' texts (login, consent, logout, errors; also the chrome every page shares:
+ * product name, language switch, footer), Vietnamese first, English second. Both dictionaries
+ * must have exactly the same keys: the English dictionary is typed as `Record<MessageKey,
+ * string>` so a missing or extra key is a compile error. Looked up through ./index.ts.
  *
  * Message values are plain text. Parameters substituted into `{name}`
  * placeholders are NOT escaped here: escaping is the template's job (all
  * templates use Eta's escaped `<%= %>` interpolation).
  */
-
-export type Locale = 'vi' | 'en';
-
-export const LOCALES: readonly Locale[] = Object.freeze(['vi', 'en'] as const);
-
-export const DEFAULT_LOCALE: Locale = 'vi';
+import type { Locale } from './locales.js';
 
 const vi = {
   // Product / chrome
@@ -165,142 +159,3 @@ export const messages: Readonly<Record<Locale, Readonly<Record<MessageKey, strin
   vi: Object.freeze({ ...vi }),
   en: Object.freeze({ ...en }),
 });
-
-export type Translator = (key: MessageKey, params?: Record<string, string | number>) => string;
-
-const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
-
-/**
- * Returns a translation function for `locale`. `{name}` placeholders are
- * replaced by `params[name]` (converted with String()); placeholders without a
- * matching own parameter are left as they are. Unknown keys (only possible when
- * the type system is bypassed) return the key itself.
- */
-export function translator(locale: Locale): Translator {
-  return translatorFor(messages, locale);
-}
-
-/**
- * The same for another pair of dictionaries with its own typed keys (the console's: see
- * src/console/i18n.ts), with the same placeholder rules.
- */
-export function translatorFor<K extends string>(dicts: Readonly<Record<Locale, Readonly<Record<K, string>>>>, locale: Locale): (key: K, params?: Record<string, string | number>) => string {
-  const dict: Readonly<Record<string, string>> = dicts[isLocale(locale) ? locale : DEFAULT_LOCALE];
-  return (key, params) => {
-    const template = Object.hasOwn(dict, key) ? dict[key] : undefined;
-    if (template === undefined) return String(key);
-    if (!params) return template;
-    return template.replace(PLACEHOLDER, (match, name: string) =>
-      Object.hasOwn(params, name) ? String(params[name]) : match,
-    );
-  };
-}
-
-export function isLocale(value: unknown): value is Locale {
-  return value === 'vi' || value === 'en';
-}
-
-// A language tag we are willing to look at: "vi", "vi-VN", "en_US", "en-gb" ...
-const MAX_TAG_LENGTH = 35; // RFC 5646 recommends supporting at least 35 chars
-const TAG = /^([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*$/;
-
-/** Maps a single language tag (e.g. "vi-VN") to a supported locale, or undefined. */
-function localeFromTag(value: unknown): Locale | undefined {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TAG_LENGTH) return undefined;
-  const m = TAG.exec(value.trim().toLowerCase());
-  const primary = m?.[1];
-  return isLocale(primary) ? primary : undefined;
-}
-
-const MAX_ACCEPT_LANGUAGE_LENGTH = 1024;
-const MAX_ACCEPT_LANGUAGE_ENTRIES = 32;
-const QVALUE = /^q=(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
-
-/**
- * Picks the best supported locale from an Accept-Language header, honouring
- * q-values (ties are broken by order of appearance). Returns undefined when
- * nothing supported is acceptable or the header is malformed / oversized.
- */
-function localeFromAcceptLanguage(header: unknown): Locale | undefined {
-  if (typeof header !== 'string' || header.length === 0 || header.length > MAX_ACCEPT_LANGUAGE_LENGTH) {
-    return undefined;
-  }
-  let best: Locale | undefined;
-  let bestQ = 0;
-  const entries = header.split(',', MAX_ACCEPT_LANGUAGE_ENTRIES);
-  for (const entry of entries) {
-    const [rawTag, ...rawParams] = entry.split(';');
-    const locale = localeFromTag(rawTag?.trim());
-    if (!locale) continue;
-    let q = 1;
-    for (const p of rawParams) {
-      const qm = QVALUE.exec(p.trim().toLowerCase());
-      if (qm?.[1] !== undefined) {
-        q = Number(qm[1]);
-      } else if (/^q\s*=/i.test(p.trim())) {
-        q = 0; // malformed q-value: ignore this entry
-      }
-    }
-    if (q > bestQ) {
-      best = locale;
-      bestQ = q;
-    }
-  }
-  return best;
-}
-
-/**
- * Extracts the `lang` value from `query`, which may be either the raw value of
- * the `lang` query parameter or a parsed query object (e.g. Express `req.query`).
- */
-function langFromQuery(query: unknown): unknown {
-  if (typeof query === 'string') return query;
-  if (query !== null && typeof query === 'object' && !Array.isArray(query) && Object.hasOwn(query, 'lang')) {
-    return (query as Record<string, unknown>)['lang'];
-  }
-  return undefined;
-}
-
-/**
- * Chooses the page locale. Pure function; never throws.
- *
- * Precedence: `query` (the `lang` query parameter value, or a parsed query
- * object containing `lang`) > `cookie` (the locale cookie's value) >
- * `acceptLanguage` header (q-values honoured) > `fallback`.
- * Anything that is not a plain, short, recognisable language tag (arrays,
- * objects, oversized strings, garbage) is ignored and falls through.
- */
-export function negotiateLocale(opts: {
-  query?: unknown;
-  cookie?: unknown;
-  acceptLanguage?: string | undefined;
-  fallback: Locale;
-}): Locale {
-  return (
-    localeFromTag(langFromQuery(opts.query)) ??
-    localeFromTag(opts.cookie) ??
-    localeFromAcceptLanguage(opts.acceptLanguage) ??
-    (isLocale(opts.fallback) ? opts.fallback : DEFAULT_LOCALE)
-  );
-}
-
-const SCOPE_KEYS: Readonly<Record<string, MessageKey>> = Object.freeze({
-  openid: 'scope.openid',
-  profile: 'scope.profile',
-  email: 'scope.email',
-  phone: 'scope.phone',
-  offline_access: 'scope.offline_access',
-  organization: 'scope.organization',
-  groups: 'scope.groups',
-});
-
-/** Human description of an OAuth scope; unknown scopes fall back to the raw scope name. */
-export function scopeDescription(t: Translator, scope: string): string {
-  const key = Object.hasOwn(SCOPE_KEYS, scope) ? SCOPE_KEYS[scope] : undefined;
-  return key ? t(key) : scope;
-}
-
-/** The other locale, i.e. the target of the language switch link. */
-export function otherLocale(locale: Locale): Locale {
-  return locale === 'vi' ? 'en' : 'vi';
-}

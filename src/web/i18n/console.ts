@@ -1,10 +1,10 @@
 /**
  * Texts of the admin console and the "my account" page, Vietnamese first, English second. The
  * English dictionary is typed `Record<ConsoleKey, string>`, so a missing or extra key is a
- * compile error, as in src/interactions/i18n.ts; the console's translator also knows the login
- * pages' keys (the page chrome: product name, language switch, footer).
+ * compile error, as in ./messages.ts. Looked up through ./index.ts, with the login pages' keys
+ * (the page chrome: product name, language switch, footer).
  */
-import { messages, translatorFor, type Locale, type MessageKey } from '../interactions/i18n.js';
+import type { Locale } from './locales.js';
 
 const vi = {
   'console.title': 'Quản trị',
@@ -384,20 +384,7 @@ const en: Record<ConsoleKey, string> = {
   'me.signedOut': 'You are signed out.',
 };
 
-export type ConsoleMessageKey = ConsoleKey | MessageKey;
-export type ConsoleTranslator = (key: ConsoleMessageKey, params?: Record<string, string | number>) => string;
-
 export const consoleMessages: Readonly<Record<Locale, Readonly<Record<ConsoleKey, string>>>> = Object.freeze({
   vi: Object.freeze({ ...vi }),
   en: Object.freeze({ ...en }),
 });
-
-const merged: Readonly<Record<Locale, Readonly<Record<ConsoleMessageKey, string>>>> = Object.freeze({
-  vi: Object.freeze({ ...messages.vi, ...consoleMessages.vi }),
-  en: Object.freeze({ ...messages.en, ...consoleMessages.en }),
-});
-
-/** The console's translator: its own keys and the login pages' (page chrome). */
-export function consoleTranslator(locale: Locale): ConsoleTranslator {
-  return translatorFor(merged, locale);
-}

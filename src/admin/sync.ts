@@ -1,0 +1,73 @@
+/** The console's directory sync (/admin/sync): the history, and a run started by hand. */
+import type express from 'express';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { runSync, type SyncMode } from '../sync/runner.js';
+import { listSyncRuns } from '../sync/state.js';
+import { SsoError } from '../domain/errors.js';
+import { who } from '../console/pages.js';
+import { parseForm, text } from '../web/forms.js';
+import type { AdminDeps } from './section.js';
+import { syncRunView } from './view-models.js';
+
+/** How long a sync started from the console is waited for before the page answers. */
+const SYNC_WAIT_MS = 20_000;
+
+/** A run by hand: changed entries only unless `full`, and a dry run with dry_run=1. */
+const syncForm = z.object({
+  mode: text(10).transform((v): SyncMode => (v === 'full' ? 'full' : 'changed')),
+  dry_run: text(5).transform((v) => v === '1'),
+});
+
+export function syncRoutes(router: express.Router, deps: AdminDeps): void {
+  const { config, services: s, pages, logger } = deps;
+  const prisma = s.db.prisma;
+
+  // ---- directory sync -----------------------------------------------------------------------
+  async function syncPage(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
+    const runs = await listSyncRuns(prisma, 30);
+    pages.page(req, res, 'admin/sync', {
+      title: 'sync.title',
+      nav: 'sync',
+      status,
+      runs: runs.map(syncRunView),
+      directory: Boolean(deps.directory?.connector),
+      interval: config.sync.intervalSeconds,
+      ...extra,
+    });
+  }
+
+  router.get('/sync', (req, res) => syncPage(req, res));
+
+  router.post('/sync', async (req, res) => {
+    const connector = deps.directory?.connector;
+    if (!connector) throw new SsoError('conflict', 'no directory configured', { messageKey: 'console.error.noDirectory' });
+    const { mode, dry_run: dryRun } = parseForm(syncForm, req.body);
+    const run = runSync({
+      prisma,
+      directory: connector,
+      mailDomains: deps.directory!.mailDomains,
+      mode,
+      dryRun,
+      maxDisablePercent: config.sync.maxDisablePercent,
+      pageSize: config.sync.pageSize,
+      endAccess: (id, reason) => s.deprovision.endAccess(id, reason),
+      logger,
+      holder: `console:${who(res).account.login}`,
+      audit: s.audit,
+      leaseWaitMs: 15_000,
+    }).then(async (r) => {
+      if (!dryRun && r.created) await s.accounts.fillSearch();
+      return r;
+    });
+    // a long full run goes on after the page is answered (a proxy would time the request out);
+    // the history shows it running, then its counts
+    const waited = await Promise.race([run, new Promise<null>((resolve) => setTimeout(resolve, SYNC_WAIT_MS, null).unref())]);
+    if (!waited) {
+      run.catch((err: Error) => logger.error({ event: 'sync.console_run_failed', error: err.message }, 'sync started from the console failed'));
+      return syncPage(req, res, { running: true }, 202);
+    }
+    if (waited.busy) throw new SsoError('conflict', 'another sync is running', { messageKey: 'console.error.busy' });
+    await syncPage(req, res, { result: syncRunView(waited) });
+  });
+}

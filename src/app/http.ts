@@ -1,0 +1,145 @@
+/**
+ * The HTTP side of the server: the Express app (interaction pages, the console and "my account",
+ * static assets, health, metrics) and the dispatcher by path in front of it, which sends protocol
+ * endpoints straight to oidc-provider. Graceful shutdown: stop accepting, let in-flight requests end.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../paths.js';
+import type { DirectoryConnector } from '../directory/types.js';
+import { isProtocolPath } from '../oidc/routes.js';
+import type { ProviderHost } from '../oidc/provider.js';
+import { metricsHandler } from '../metrics/endpoint.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Services } from '../services.js';
+import type { AuditLog } from '../audit/log.js';
+import { createConsentUseCase } from '../consent/grant.js';
+import { interactionRouter, type InteractionDeps } from '../interaction/routes.js';
+import type { ConsoleAuth } from '../console/auth.js';
+import { consolePages } from '../console/pages.js';
+import { adminRouter } from '../admin/routes.js';
+import { myAccountRouter } from '../my-account/routes.js';
+import { errorPages } from '../web/errors.js';
+import { setSecurityHeaders } from '../web/security-headers.js';
+
+/** What /readyz asks: the database answers; the directory, when there is one, answers its ping. */
+export interface Readiness {
+  database(): Promise<unknown>;
+  directory?: (() => Promise<boolean>) | undefined;
+}
+
+export interface AppDeps extends Omit<InteractionDeps, 'consent'> {
+  readiness: Readiness;
+  /** The audit trail: consent. */
+  audit?: Pick<AuditLog, 'record'> | undefined;
+  /** Served at GET /metrics when given. */
+  metrics?: Metrics | undefined;
+  /** The admin console (/admin) and "my account" (/account), signed in through the IdP itself. */
+  console?: {
+    auth: ConsoleAuth;
+    services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'sessions' | 'deliveries' | 'audit' | 'auditQuery' | 'db'>;
+    directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;
+  } | undefined;
+}
+
+/** /readyz answers within this bound even when the database or the directory hangs. */
+export const READY_TIMEOUT_MS = 2_000;
+
+/** The probe's verdict, or 'unreachable' when it fails or takes longer than `ms`. */
+function probe(check: () => Promise<unknown>, ms: number): Promise<'ok' | 'unreachable'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('unreachable'), ms);
+    timer.unref();
+    Promise.resolve()
+      .then(check)
+      .then((ok) => resolve(ok === false ? 'unreachable' : 'ok'), () => resolve('unreachable'))
+      .finally(() => clearTimeout(timer));
+  });
+}
+
+const publicDir = join(PROJECT_ROOT, 'public');
+
+/** GET /readyz: 200 when the database (and the directory, when configured) answer in time, else 503. */
+function readyz(readiness: Readiness): express.RequestHandler {
+  return async (_req, res) => {
+    const dir = readiness.directory;
+    const [database, directory] = await Promise.all([
+      probe(() => readiness.database(), READY_TIMEOUT_MS),
+      dir ? probe(() => dir(), READY_TIMEOUT_MS) : Promise.resolve('not configured' as const),
+    ]);
+    const ready = database === 'ok' && directory !== 'unreachable';
+    res.status(ready ? 200 : 503).set('Cache-Control', 'no-store').json({ status: ready ? 'ready' : 'unavailable', database, directory });
+  };
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // One hop: the address our own proxy saw (it appends to X-Forwarded-For); earlier entries are the client's word.
+  app.set('trust proxy', deps.config.trustProxy ? 1 : false);
+  app.use('/assets', express.static(publicDir, { index: false, maxAge: '1h', fallthrough: false }));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', readyz(deps.readiness));
+  if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics, deps.config.metricsToken, deps.logger));
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/.well-known/openid-configuration');
+  });
+  // the interaction pages' errors get their own pages (and a database outage its 503) before any later handler
+  const errors = errorPages(deps);
+  const consent = createConsentUseCase({ grants: () => deps.host.provider.Grant, logger: deps.logger, audit: deps.audit });
+  app.use('/interaction', interactionRouter({ ...deps, consent }), errors.handler);
+  if (deps.console) {
+    const c = deps.console;
+    const pages = consolePages({ config: deps.config, render: deps.render, logger: deps.logger, auth: c.auth });
+    app.use(c.auth.router(), pages.errorHandler());
+    app.use('/admin', adminRouter({ config: deps.config, services: c.services, pages, logger: deps.logger, directory: c.directory }));
+    app.use('/account', myAccountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups }));
+  }
+  app.use(errors.notFound);
+  app.use(errors.handler);
+  return app;
+}
+
+export function createDispatcher(host: ProviderHost, app: express.Express, https: boolean): Server {
+  return createServer((req, res) => {
+    setSecurityHeaders(res, https);
+    const q = req.url?.indexOf('?') ?? -1;
+    const path = q === -1 ? (req.url ?? '/') : req.url!.slice(0, q);
+    if (isProtocolPath(path)) host.handle(req, res);
+    else app(req, res);
+  });
+}
+
+export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/**
+ * Stops accepting connections, closes idle ones, waits up to `graceMs` for the rest. A kept-alive
+ * connection is closed as soon as its request in flight has been answered (swept every 100 ms),
+ * so the stop does not wait for clients' keep-alive timeouts.
+ */
+export function closeServer(server: Server, graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      clearInterval(sweep);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

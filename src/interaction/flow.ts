@@ -1,0 +1,83 @@
+/**
+ * What every interaction page shares: the interaction oidc-provider keeps for this browser (and
+ * the check that it is the one in the URL), the CSRF token of its forms, the application's name,
+ * and handing the outcome back to oidc-provider.
+ */
+import type { Request, Response } from 'express';
+import { parse as parseCookie } from 'cookie';
+import type { InteractionResults } from 'oidc-provider';
+import type { Config } from '../config/load.js';
+import type { Logger } from '../util/logger.js';
+import type { AccountService } from '../accounts/service.js';
+import type { LoginUseCase } from '../login/attempt.js';
+import type { ConsentUseCase } from '../consent/grant.js';
+import type { ProviderHost } from '../oidc/provider.js';
+import { SsoError } from '../domain/errors.js';
+import { CSRF_COOKIE, csrfToken, newCsrfNonce, presentedCsrf, verifyCsrf } from '../web/csrf.js';
+import type { Renderer } from '../web/render.js';
+
+export interface InteractionDeps {
+  config: Config;
+  host: ProviderHost;
+  accounts: AccountService;
+  /** The login use case: throttle, password check, account state, audit and metrics. */
+  login: LoginUseCase;
+  /** The consent use case: grants, implied consent, audit. */
+  consent: ConsentUseCase;
+  render: Renderer;
+  logger: Logger;
+}
+
+export type Interaction = Awaited<ReturnType<ProviderHost['provider']['interactionDetails']>>;
+
+export interface InteractionFlow {
+  /** The interaction of this browser, which must be the one in the URL (else: the "start again" page). */
+  details(req: Request, res: Response): Promise<Interaction>;
+  /** The CSRF token for this interaction's forms (a nonce cookie is set when the browser has none). */
+  csrfFor(req: Request, res: Response, uid: string): string;
+  /** Refuses a form without this interaction's CSRF token. */
+  checkCsrf(req: Request, uid: string): void;
+  /** The application's name, or its id. */
+  clientName(clientId: unknown): Promise<string>;
+  /** Hands the outcome to oidc-provider and sends the browser on. */
+  finish(req: Request, res: Response, result: InteractionResults): Promise<void>;
+}
+
+const cookies = (req: Request): Record<string, string | undefined> => parseCookie(req.headers.cookie ?? '');
+
+export function interactionFlow(deps: Pick<InteractionDeps, 'config' | 'host'>): InteractionFlow {
+  const { config, host } = deps;
+  const csrfKey = config.cookieKeys[0]!;
+  const secure = config.issuer.startsWith('https:');
+
+  return {
+    async details(req, res) {
+      const d = await host.provider.interactionDetails(req, res);
+      if (d.uid !== req.params.uid) throw new SsoError('session_expired', 'interaction uid does not match the cookie');
+      return d;
+    },
+
+    csrfFor(req, res, uid) {
+      let nonce = cookies(req)[CSRF_COOKIE];
+      if (!nonce || nonce.length > 64) {
+        nonce = newCsrfNonce();
+        res.cookie(CSRF_COOKIE, nonce, { httpOnly: true, sameSite: 'lax', secure, path: '/interaction' });
+      }
+      return csrfToken(csrfKey, uid, nonce);
+    },
+
+    checkCsrf(req, uid) {
+      if (!verifyCsrf(csrfKey, uid, cookies(req)[CSRF_COOKIE], presentedCsrf(req.body))) throw new SsoError('csrf', 'csrf token missing or wrong');
+    },
+
+    async clientName(clientId) {
+      const client = typeof clientId === 'string' ? await host.provider.Client.find(clientId) : undefined;
+      return client?.clientName ?? (typeof clientId === 'string' ? clientId : '');
+    },
+
+    async finish(req, res, result) {
+      const redirectTo = await host.provider.interactionResult(req, res, result, { mergeWithLastSubmission: true });
+      res.redirect(303, redirectTo);
+    },
+  };
+}

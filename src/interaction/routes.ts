@@ -1,0 +1,37 @@
+/**
+ * Login, account selection, consent and abort: the interaction pages oidc-provider sends the
+ * browser to (/interaction/:uid). Express serves them; each POST carries a CSRF token and
+ * bounded fields parsed by their schemas.
+ */
+import express, { type Request, type Response } from 'express';
+import { SsoError } from '../domain/errors.js';
+import { interactionFlow, type InteractionDeps } from './flow.js';
+import { loginHandlers } from './login.js';
+import { consentHandlers } from './consent.js';
+
+export type { InteractionDeps } from './flow.js';
+
+export function interactionRouter(deps: InteractionDeps): express.Router {
+  const router = express.Router();
+  const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
+  const flow = interactionFlow(deps);
+  const login = loginHandlers(deps, flow);
+  const consent = consentHandlers(deps, flow);
+
+  /** GET /interaction/:uid: the page of the step oidc-provider is at. */
+  async function showInteraction(req: Request, res: Response) {
+    res.set('Cache-Control', 'no-store');
+    const d = await flow.details(req, res);
+    const prompt = d.prompt.name;
+    if (prompt === 'login' || prompt === 'select_account') return login.showLogin(req, res, d);
+    if (prompt === 'consent') return consent.showConsent(req, res, d);
+    throw new SsoError('invalid_input', `unknown prompt ${prompt}`);
+  }
+
+  router.get('/:uid', showInteraction);
+  router.post('/:uid/login', body, login.submitLogin);
+  router.post('/:uid/continue', body, login.continueSession);
+  router.post('/:uid/confirm', body, consent.confirmConsent);
+  router.post('/:uid/abort', body, consent.abortInteraction);
+  return router;
+}

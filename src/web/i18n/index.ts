@@ -1,0 +1,58 @@
+/**
+ * The one lookup over every page's texts: the login pages' catalogue (./messages.ts) and the
+ * console's and "my account"'s (./console.ts), whose keys never overlap. Vietnamese first,
+ * English second; a key unknown to the type system reads as itself.
+ */
+import { consoleMessages, type ConsoleKey } from './console.js';
+import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
+import { messages, type MessageKey } from './messages.js';
+
+export { DEFAULT_LOCALE, LOCALES, isLocale, negotiateLocale, otherLocale, type Locale } from './locales.js';
+export { messages, type MessageKey } from './messages.js';
+export { consoleMessages, type ConsoleKey } from './console.js';
+
+/** Any page's text: the login pages' keys and the console's. */
+export type TextKey = MessageKey | ConsoleKey;
+
+export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
+
+const catalogue: Readonly<Record<Locale, Readonly<Record<TextKey, string>>>> = Object.freeze({
+  vi: Object.freeze({ ...messages.vi, ...consoleMessages.vi }),
+  en: Object.freeze({ ...messages.en, ...consoleMessages.en }),
+});
+
+const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
+
+/**
+ * Returns a translation function for `locale`. `{name}` placeholders are
+ * replaced by `params[name]` (converted with String()); placeholders without a
+ * matching own parameter are left as they are. Unknown keys (only possible when
+ * the type system is bypassed) return the key itself.
+ */
+export function translator(locale: Locale): Translator {
+  const dict: Readonly<Record<string, string>> = catalogue[isLocale(locale) ? locale : DEFAULT_LOCALE];
+  return (key, params) => {
+    const template = Object.hasOwn(dict, key) ? dict[key] : undefined;
+    if (template === undefined) return String(key);
+    if (!params) return template;
+    return template.replace(PLACEHOLDER, (match, name: string) =>
+      Object.hasOwn(params, name) ? String(params[name]) : match,
+    );
+  };
+}
+
+const SCOPE_KEYS: Readonly<Record<string, MessageKey>> = Object.freeze({
+  openid: 'scope.openid',
+  profile: 'scope.profile',
+  email: 'scope.email',
+  phone: 'scope.phone',
+  offline_access: 'scope.offline_access',
+  organization: 'scope.organization',
+  groups: 'scope.groups',
+});
+
+/** Human description of an OAuth scope; unknown scopes fall back to the raw scope name. */
+export function scopeDescription(t: Translator, scope: string): string {
+  const key = Object.hasOwn(SCOPE_KEYS, scope) ? SCOPE_KEYS[scope] : undefined;
+  return key ? t(key) : scope;
+}
