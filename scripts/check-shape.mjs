@@ -213,25 +213,28 @@ export function checkShape(root = ROOT, exceptions) {
   const problems = [];
   const ex = { fileLines: [], functionLines: [], folderEdges: [], dbClient: [], ...exceptions };
   const exceptionsText = existsSync(join(root, EXCEPTIONS_FILE)) ? readFileSync(join(root, EXCEPTIONS_FILE), 'utf8').split('\n') : [];
-  /** Where an entry is written in lint.exceptions.js: the first line holding all of `parts` in quotes. */
-  const entryAt = (...parts) => {
-    const k = exceptionsText.findIndex((l) => parts.every((p) => l.includes(`'${p}'`)));
+  /** Where an entry is written in lint.exceptions.js: the first line holding all of `parts` (key: 'value'). */
+  const entryAt = (parts) => {
+    const k = exceptionsText.findIndex((l) => Object.entries(parts).every(([key, v]) => l.includes(`${key}: '${v}'`)));
     return k < 0 ? EXCEPTIONS_FILE : `${EXCEPTIONS_FILE}:${k + 1}`;
   };
 
   for (const [kind, list] of Object.entries(ex)) {
     for (const e of list) {
-      if (!e.why || !String(e.why).trim()) problems.push({ at: EXCEPTIONS_FILE, rule: 'exceptions', message: `an entry of ${kind} has no reason (why): ${JSON.stringify(e)}` });
+      if (!e.why || !String(e.why).trim()) problems.push({ at: e.file ? entryAt({ file: e.file }) : EXCEPTIONS_FILE, rule: 'exceptions', message: `an entry of ${kind} has no reason (why): ${JSON.stringify(e)}` });
     }
   }
-  for (const e of [...ex.fileLines, ...ex.functionLines, ...ex.dbClient]) {
-    if (!existsSync(join(root, e.file))) problems.push({ at: entryAt(e.file), rule: 'exceptions', message: `${e.file} does not exist any more: remove its exception` });
-  }
+  const gone = (e, parts, what) => {
+    if (!existsSync(join(root, e.file))) problems.push({ at: entryAt(parts), rule: 'exceptions', message: `${e.file} does not exist any more: remove its ${what} exception` });
+  };
+  for (const e of ex.fileLines) gone(e, { file: e.file }, 'file lines');
+  for (const e of ex.functionLines) gone(e, { file: e.file, function: e.function }, `function lines (${e.function})`);
+  for (const e of ex.dbClient) gone(e, { file: e.file, imports: e.imports }, 'db-client');
 
   const listedEdges = new Set(ex.folderEdges.map((e) => `${e.from} -> ${e.to}`));
   for (const e of ex.folderEdges) {
     const key = `${e.from} -> ${e.to}`;
-    if (!edges.has(key)) problems.push({ at: entryAt(e.from, e.to), rule: 'exceptions', message: `no file imports along ${key} any more: remove that folder edge from the exceptions` });
+    if (!edges.has(key)) problems.push({ at: entryAt({ from: e.from, to: e.to }), rule: 'exceptions', message: `no file imports along ${key} any more: remove that folder edge from the exceptions` });
   }
   problems.push(...folderCycles(edges, listedEdges));
 
@@ -240,7 +243,7 @@ export function checkShape(root = ROOT, exceptions) {
   problems.push(...db.problems);
   for (const e of ex.dbClient) {
     if (!db.used.has(`${e.file} ${e.imports}`) && existsSync(join(root, e.file))) {
-      problems.push({ at: entryAt(e.file, e.imports), rule: 'exceptions', message: `${e.file} no longer imports ${e.imports}: remove its db-client exception` });
+      problems.push({ at: entryAt({ file: e.file, imports: e.imports }), rule: 'exceptions', message: `${e.file} no longer imports ${e.imports}: remove its db-client exception` });
     }
   }
 
