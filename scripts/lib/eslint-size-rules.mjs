@@ -2,8 +2,9 @@
 // max-lines-per-function can only raise a limit for a whole file, which would let every function
 // of a file with one long function grow as long; these take each exception by name, with the
 // most lines it may have, and say when an exception is no longer needed.
-//   sso/max-file-lines       { max, exceptions: [{ file, lines, why }] }
-//   sso/max-function-lines   { max, exceptions: [{ file, function, lines, why }] }
+//   sso/max-file-lines       { max, exceptions: [{ file, lines, why }], root }
+//   sso/max-function-lines   { max, exceptions: [{ file, function, lines, why }], root }
+// root: the folder the exceptions' paths start from (the project's).
 // Lines are counted as an editor numbers them, blank and comment lines included; a file's last
 // line break does not start a line; a method counts from its name.
 import { relative } from 'node:path';
@@ -16,14 +17,15 @@ const schema = [
     properties: {
       max: { type: 'integer', minimum: 1 },
       exceptions: { type: 'array', items: { type: 'object' } },
+      root: { type: 'string' },
     },
     required: ['max'],
     additionalProperties: false,
   },
 ];
 
-/** The file's path from the project root (ESLint's cwd), with forward slashes. */
-const fileOf = (context) => relative(context.cwd, context.filename).split('\\').join('/');
+/** The file's path from the project root (`root`, else ESLint's cwd), with forward slashes, as lint.exceptions.js writes it. */
+const fileOf = (context) => relative(context.options[0].root ?? context.cwd, context.filename).split('\\').join('/');
 
 const maxFileLines = {
   meta: {
