@@ -65,46 +65,12 @@ export interface AccountStores {
   clients: Pick<ClientRepository, 'names'>;
 }
 
-export function createAccountService(stores: AccountStores, deps: AccountServiceDeps = {}) {
-  const audit = deps.audit;
-  const repo = stores.accounts;
-  async function byLogin(login: string): Promise<AccountRow | null> {
-    return repo.byLogin(normalizeLogin(login));
-  }
+type Audit = AuditRecorder | undefined;
+type Find = (login: string) => Promise<AccountRow>;
 
-  async function mustFind(login: string): Promise<AccountRow> {
-    const a = await byLogin(login);
-    if (!a) throw new SsoError('not_found', `no account with login "${normalizeLogin(login)}"`);
-    return a;
-  }
-
-  async function fillSearch(): Promise<number> {
-    let n = 0;
-    for (;;) {
-      const rows = await repo.withoutSearch(500);
-      if (!rows.length) return n;
-      for (const r of rows) await repo.fillSearch(r.id, searchText({ ...r, aliases: parseAttributes(r.attributes).aliases }) || '-');
-      n += rows.length;
-    }
-  }
-
-  const clientNames = (ids: string[]) => stores.clients.names(ids);
-
+/** Local accounts' credentials: adding one, setting its password (argon2id; never logged). */
+function localCredentials(repo: AccountRepository, byLogin: (login: string) => Promise<AccountRow | null>, mustFind: Find, audit: Audit) {
   return {
-    byLogin,
-    byId: (id: string) => repo.byId(id),
-
-    /** For oidc-provider's findAccount: only active accounts exist for the protocol. */
-    async findActive(id: string): Promise<AccountRecord | null> {
-      const a = await repo.byId(id);
-      return a && a.status === 'active' ? a : null;
-    },
-
-    /** The login of each of these accounts (an id with no account is left out). */
-    loginsById: (ids: readonly string[]) => repo.loginsById(ids),
-
-    claims: (a: AccountRecord): Claims => accountClaims(a),
-
     async addLocal(input: NewLocalAccount) {
       const problems: string[] = [];
       const lp = loginProblem(input.login);
@@ -145,6 +111,12 @@ export function createAccountService(stores: AccountStores, deps: AccountService
       await audit?.record({ type: 'account.password_changed', outcome: 'success', subject: a.id, detail: { login: a.login } });
     },
 
+  };
+}
+
+/** An account's state here: enabled or disabled, the console's administrator flag. */
+function stateChanges(repo: AccountRepository, mustFind: Find, audit: Audit) {
+  return {
     async setStatus(login: string, status: 'active' | 'disabled') {
       const a = await mustFind(login);
       const updated = await repo.update(a.id, { status, disabledAt: status === 'disabled' ? new Date() : null });
@@ -160,6 +132,21 @@ export function createAccountService(stores: AccountStores, deps: AccountService
       return updated;
     },
 
+  };
+}
+
+/** Finding accounts by words; filling the search text of rows written without it. */
+function searching(repo: AccountRepository) {
+  async function fillSearch(): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const rows = await repo.withoutSearch(500);
+      if (!rows.length) return n;
+      for (const r of rows) await repo.fillSearch(r.id, searchText({ ...r, aliases: parseAttributes(r.attributes).aliases }) || '-');
+      n += rows.length;
+    }
+  }
+  return {
     /**
      * Accounts whose name, login, mail or aliases contain every word of `q`, ignoring case and
      * diacritics ("nguyen van an" finds "Nguyễn Văn An"), by login, a page at a time.
@@ -179,10 +166,13 @@ export function createAccountService(stores: AccountStores, deps: AccountService
      * does not set it (an instance of an older version during a rolling upgrade). Returns how many.
      */
     fillSearch,
+  };
+}
 
-    /** Accounts by status. */
-    countByStatus: (): Promise<{ active: number; disabled: number }> => repo.countByStatus(),
-
+/** What an account's pages show of its sessions and consented applications. */
+function pageViews(stores: AccountStores) {
+  const clientNames = (ids: string[]) => stores.clients.names(ids);
+  return {
     /** The account's live single sign-on sessions, newest first. */
     async sessions(accountId: string): Promise<SessionView[]> {
       const sessions = await stores.sessions.liveSessions(accountId, new Date());
@@ -207,7 +197,35 @@ export function createAccountService(stores: AccountStores, deps: AccountService
         .sort((x, y) => x.name.localeCompare(y.name, 'vi'));
     },
 
+  };
+}
+
+export function createAccountService(stores: AccountStores, deps: AccountServiceDeps = {}) {
+  const repo = stores.accounts;
+  const byLogin = (login: string): Promise<AccountRow | null> => repo.byLogin(normalizeLogin(login));
+  async function mustFind(login: string): Promise<AccountRow> {
+    const a = await byLogin(login);
+    if (!a) throw new SsoError('not_found', `no account with login "${normalizeLogin(login)}"`);
+    return a;
+  }
+  return {
+    byLogin,
+    byId: (id: string) => repo.byId(id),
+    /** For oidc-provider's findAccount: only active accounts exist for the protocol. */
+    async findActive(id: string): Promise<AccountRecord | null> {
+      const a = await repo.byId(id);
+      return a && a.status === 'active' ? a : null;
+    },
+    /** The login of each of these accounts (an id with no account is left out). */
+    loginsById: (ids: readonly string[]) => repo.loginsById(ids),
+    claims: (a: AccountRecord): Claims => accountClaims(a),
+    /** Accounts by status. */
+    countByStatus: (): Promise<{ active: number; disabled: number }> => repo.countByStatus(),
     list: (filter: { status?: string | undefined; source?: string | undefined; admin?: boolean | undefined } = {}) => repo.list(filter),
+    ...localCredentials(repo, byLogin, mustFind, deps.audit),
+    ...stateChanges(repo, mustFind, deps.audit),
+    ...searching(repo),
+    ...pageViews(stores),
   };
 }
 

@@ -147,19 +147,26 @@ function droppingCache<T extends object>(service: T, cache: Pick<ClientCache, 'i
   return out as T;
 }
 
-export function createClientService(repo: ClientRepository, deps: ClientServiceDeps = {}) {
-  const audit = deps.audit;
-  async function mustFind(id: string): Promise<ClientRecord> {
-    const r = await repo.byId(id);
-    if (!r) throw new SsoError('not_found', `no client with id "${id}"`);
-    return r;
-  }
+type Audit = AuditRecorder | undefined;
 
-  function notInternal(id: string): void {
-    if (isInternalClient(id)) throw new SsoError('invalid_input', `"${id}" is the IdP's own client (the console); it is managed by the IdP`);
-  }
+/** The checks every change of a client shares. */
+function guards(repo: ClientRepository) {
+  return {
+    async mustFind(id: string): Promise<ClientRecord> {
+      const r = await repo.byId(id);
+      if (!r) throw new SsoError('not_found', `no client with id "${id}"`);
+      return r;
+    },
+    notInternal(id: string): void {
+      if (isInternalClient(id)) throw new SsoError('invalid_input', `"${id}" is the IdP's own client (the console); it is managed by the IdP`);
+    },
+  };
+}
 
-  const service = {
+/** Registering an application and changing what it is registered with. */
+function registration(repo: ClientRepository, audit: Audit) {
+  const { mustFind, notInternal } = guards(repo);
+  return {
     /** Registers a client; returns its view and, for confidential clients, the secret (shown once). */
     async add(input: NewClient): Promise<{ client: ClientView; clientSecret: string | null }> {
       if (input.id !== undefined) notInternal(input.id);
@@ -198,20 +205,6 @@ export function createClientService(repo: ClientRepository, deps: ClientServiceD
       return { client: view, clientSecret: secret };
     },
 
-    async list(): Promise<ClientView[]> {
-      return (await repo.list()).map(clientView);
-    },
-
-    /** The client, or null when there is none with this id. */
-    async find(id: string): Promise<ClientView | null> {
-      const r = await repo.byId(id);
-      return r ? clientView(r) : null;
-    },
-
-    async get(id: string): Promise<ClientView> {
-      return clientView(await mustFind(id));
-    },
-
     /** Changes the name, redirect URIs, post-logout redirect URIs or back-channel logout URI. */
     async update(id: string, u: ClientUpdate): Promise<ClientView> {
       notInternal(id);
@@ -236,6 +229,12 @@ export function createClientService(repo: ClientRepository, deps: ClientServiceD
       return view;
     },
 
+  };
+}
+
+/** The client the IdP keeps for itself (the console's). */
+function internalClients(repo: ClientRepository, audit: Audit) {
+  return {
     /**
      * Creates or corrects a client the IdP keeps for itself, so that it has exactly these fields
      * and this secret (only its hash is stored). Every instance derives the same secret, so they
@@ -266,6 +265,13 @@ export function createClientService(repo: ClientRepository, deps: ClientServiceD
       return 'updated';
     },
 
+  };
+}
+
+/** A client's secret and status. */
+function credentialsAndStatus(repo: ClientRepository, audit: Audit) {
+  const { mustFind, notInternal } = guards(repo);
+  return {
     /** A new secret replaces the old one at once. */
     async rotateSecret(id: string): Promise<string> {
       notInternal(id);
@@ -285,6 +291,29 @@ export function createClientService(repo: ClientRepository, deps: ClientServiceD
       await audit?.record({ type: 'client.status_changed', outcome: status, clientId: id, detail: { name: r.name, from: before.status, to: status, ...(status === 'disabled' ? { revoked } : {}) } });
       return clientView(r);
     },
+  };
+}
+
+export function createClientService(repo: ClientRepository, deps: ClientServiceDeps = {}) {
+  const { mustFind } = guards(repo);
+  const service = {
+    async list(): Promise<ClientView[]> {
+      return (await repo.list()).map(clientView);
+    },
+
+    /** The client, or null when there is none with this id. */
+    async find(id: string): Promise<ClientView | null> {
+      const r = await repo.byId(id);
+      return r ? clientView(r) : null;
+    },
+
+    async get(id: string): Promise<ClientView> {
+      return clientView(await mustFind(id));
+    },
+
+    ...registration(repo, deps.audit),
+    ...internalClients(repo, deps.audit),
+    ...credentialsAndStatus(repo, deps.audit),
   };
   return deps.cache ? droppingCache(service, deps.cache) : service;
 }
