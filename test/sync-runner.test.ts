@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import type { DirectoryConnector, DirectoryIdentity, EntryResult, ListOptions } from '../src/directory/types.js';
 import { createLogger } from '../src/util/logger.js';
 import { runSync, type RunSyncOptions } from '../src/sync/runner.js';
-import { accountFields } from '../src/accounts/link.js';
+import { accountFields } from '../src/domain/account-link.js';
 import { HIGH_WATER_MARK, changedSince, readHighWaterMark, writeHighWaterMark } from '../src/sync/state.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 

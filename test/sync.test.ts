@@ -12,7 +12,7 @@ import { openDatabase, type Database } from '../src/db/client.js';
 import { LdapConnector } from '../src/directory/ldap/connector.js';
 import { DirectoryUnavailableError, type DirectoryConnector, type EntryResult, type ListOptions } from '../src/directory/types.js';
 import { createLogger } from '../src/util/logger.js';
-import { GONE_REASON, disabledByDirectory, readSyncMarker } from '../src/sync/reconcile.js';
+import { GONE_REASON, disabledByDirectory, readSyncMarker } from '../src/domain/reconcile.js';
 import { runSync, type RunSyncOptions, type SyncProgress, type SyncRunResult } from '../src/sync/runner.js';
 import { acquireLease, currentLease } from '../src/db/lease.js';
 import { listSyncRuns, readHighWaterMark } from '../src/sync/state.js';

@@ -10,7 +10,7 @@ import type { BindGuard, DirectoryConnector, DirectoryIdentity } from '../direct
 import type { AccountService, LoginResult } from './service.js';
 import { accountFields, decideLink } from './link.js';
 import { loginProblem, normalizeLogin } from './claims.js';
-import { disabledByDirectory, markDirectoryDisabled } from '../sync/reconcile.js';
+import { disabledByDirectory, markDirectoryDisabled } from '../domain/reconcile.js';
 
 export interface AuthenticatorDeps {
   prisma: Db;

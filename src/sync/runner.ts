@@ -63,7 +63,7 @@ import {
   type AccountSnapshot,
   type ReconcileDecision,
   type RefuseDecision,
-} from './reconcile.js';
+} from '../domain/reconcile.js';
 import { changedSince, readHighWaterMark, writeHighWaterMark } from './state.js';
 import {
   accountsByExternalIdOrLogin,

@@ -6,7 +6,7 @@
  */
 import { Prisma } from '../db/generated/sqlite/client.js';
 import { jsonIn, type Bulk, type Column, type ColumnType, type Row, type Value } from '../db/bulk.js';
-import type { AccountData, AccountSnapshot, IdentityFields } from './reconcile.js';
+import type { AccountData, AccountSnapshot, IdentityFields } from '../domain/reconcile.js';
 
 /**
  * The Account columns the sync reads and writes, and their types: every column accountFields sets
