@@ -5,6 +5,7 @@
 import type { Config } from './config/load.js';
 import { openDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
+import { createSyncRepository, type SyncRepository } from './db/repos/sync.js';
 import { AccountError, createAccountService, type AccountService } from './accounts/service.js';
 import { createClientService, type ClientService } from './clients/service.js';
 import { activeClientLoader, createClientCache, type ClientCache } from './clients/cache.js';
@@ -30,6 +31,8 @@ export interface Services {
    * provider side (logins, consent, logout) and the sync record theirs with audit.record().
    */
   audit: AuditLog;
+  /** The directory sync's storage (its runs, its mark, the accounts it reads and writes in bulk). */
+  syncRepo: SyncRepository;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     keys,
     deprovision,
     audit,
+    syncRepo: createSyncRepository(db.prisma),
     close: async () => {
       await deprovision.stop();
       await audit.flush();

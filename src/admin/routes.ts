@@ -10,8 +10,7 @@ import type { Services } from '../services.js';
 import { disableAccount, logoutEverywhere } from '../services.js';
 import type { Logger } from '../util/logger.js';
 import type { DirectoryConnector } from '../directory/types.js';
-import { runSync, type SyncMode } from '../sync/runner.js';
-import { listSyncRuns } from '../sync/state.js';
+import { runSync, type SyncMode } from '../sync/run.js';
 import { CLIENT_TYPES, isInternalClient, type ClientType } from '../clients/types.js';
 import { CONSOLE_CLIENT_ID } from '../console/internal-client.js';
 import { ConsolePageError, field, lines, queryParam, who, type ConsolePages } from '../console/pages.js';
@@ -23,7 +22,7 @@ import { claimRows, syncRunView } from './view-models.js';
 
 export interface AdminDeps {
   config: Config;
-  services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'audit' | 'db'>;
+  services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'audit' | 'db' | 'syncRepo'>;
   pages: ConsolePages;
   logger: Logger;
   directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;
@@ -62,7 +61,7 @@ export function adminRouter(deps: AdminDeps): express.Router {
     const [counts, sessions, runs, failed, retrying, failures] = await Promise.all([
       s.accounts.countByStatus(),
       prisma.oidcPayload.count({ where: { type: 'Session', OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } }),
-      listSyncRuns(prisma, 1),
+      s.syncRepo.listRuns(1),
       prisma.logoutDelivery.count({ where: { status: 'failed' } }),
       prisma.logoutDelivery.count({ where: { status: { in: ['pending', 'sending'] }, attempts: { gt: 0 } } }),
       s.deprovision.list({ status: 'failed', limit: 5 }),
@@ -198,7 +197,7 @@ export function adminRouter(deps: AdminDeps): express.Router {
 
   // ---- directory sync -----------------------------------------------------------------------
   async function syncPage(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
-    const runs = await listSyncRuns(prisma, 30);
+    const runs = await s.syncRepo.listRuns(30);
     pages.page(req, res, 'admin/sync', {
       title: 'sync.title',
       nav: 'sync',
@@ -219,7 +218,7 @@ export function adminRouter(deps: AdminDeps): express.Router {
     const mode: SyncMode = modeField === 'full' ? 'full' : 'changed';
     const dryRun = field(req.body, 'dry_run', 5) === '1';
     const run = runSync({
-      prisma,
+      repo: s.syncRepo,
       directory: connector,
       mailDomains: deps.directory!.mailDomains,
       mode,

@@ -14,12 +14,10 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, type Config, type DirectorySettings } from '../config/load.js';
-import type { Db } from '../db/client.js';
 import type { AuditRecorder } from '../audit/log.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { openDirectory as openDirectoryDefault, type OpenDirectory } from '../directory/open.js';
-import { runSync, type SyncErrorEntry, type SyncProgress, type SyncRunResult } from '../sync/runner.js';
-import { lastFullRunSeen, listSyncRuns, type SyncRunRow } from '../sync/state.js';
+import { runSync, type SyncErrorEntry, type SyncProgress, type SyncRepository, type SyncRunResult, type SyncRunRow } from '../sync/run.js';
 import { table } from './table.js';
 
 export const SYNC_EXIT = { ok: 0, error: 1, usage: 2, partial: 3, refused: 4 } as const;
@@ -43,8 +41,8 @@ export interface SyncCommandIO {
 export interface SyncCommandContext {
   io: SyncCommandIO;
   getConfig(): Config;
-  /** The services (src/services.ts): the database, and the audit trail when there is one. */
-  open(): Promise<{ db: { prisma: Db }; audit?: AuditRecorder | undefined }>;
+  /** The services (src/services.ts): the sync's storage, and the audit trail when there is one. */
+  open(): Promise<{ syncRepo: SyncRepository; audit?: AuditRecorder | undefined }>;
   /** Ends an account's sessions and tokens and queues its logout tokens (the deprovisioner). */
   endAccess(accountId: string, reason: string): Promise<unknown>;
   /** Default: JSON lines on stderr at level warn. */
@@ -227,8 +225,8 @@ export function registerSyncCommand(program: Command, ctx: SyncCommandContext): 
       }
 
       if (o.history) {
-        const { db } = await ctx.open();
-        const runs = await listSyncRuns(db.prisma, o.limit ?? 20, { includeIdle: !!o.all });
+        const { syncRepo } = await ctx.open();
+        const runs = await syncRepo.listRuns(o.limit ?? 20, { includeIdle: !!o.all });
         if (o.json) {
           io.out(JSON.stringify(runs.map(runJson)));
           return;
@@ -256,7 +254,7 @@ export function registerSyncCommand(program: Command, ctx: SyncCommandContext): 
 
       if (config.directory.kind === 'none') usage('no directory is configured (LDAP_URL): nothing to sync');
       const logger = ctx.logger ?? createLogger('warn', process.stderr);
-      const { db, audit } = await ctx.open();
+      const { syncRepo, audit } = await ctx.open();
       let directory: OpenDirectory;
       try {
         directory = await (ctx.openDirectory ?? openDirectoryDefault)(config.directory, logger);
@@ -268,10 +266,10 @@ export function registerSyncCommand(program: Command, ctx: SyncCommandContext): 
       try {
         if (!directory.connector) usage('no directory is configured (LDAP_URL): nothing to sync');
         const mode = o.full ? 'full' : 'changed';
-        const progress = o.json ? null : progressReporter(io, { total: mode === 'full' ? await lastFullRunSeen(db.prisma) : null, now: ctx.now });
+        const progress = o.json ? null : progressReporter(io, { total: mode === 'full' ? await syncRepo.lastFullRunSeen() : null, now: ctx.now });
         try {
           result = await runSync({
-            prisma: db.prisma,
+            repo: syncRepo,
             directory: directory.connector!,
             mailDomains: directory.mailDomains,
             mode,

@@ -21,7 +21,7 @@ export interface AppDeps extends InteractionDeps {
   /** The admin console (/admin) and "my account" (/account), signed in through the IdP itself. */
   console?: {
     auth: ConsoleAuth;
-    services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'audit' | 'db'>;
+    services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'audit' | 'db' | 'syncRepo'>;
     directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;
   } | undefined;
 }
