@@ -7,7 +7,6 @@
  * decide at all (inStep: their linked account already says the same), to stage those by their
  * id alone.
  */
-import type { StoredAccount } from '../db/repos/sync.js';
 import type { DirectoryIdentity } from '../directory/types.js';
 import { inStep, reconcile, type AccountSnapshot, type ReconcileDecision } from '../domain/reconcile.js';
 
@@ -47,7 +46,7 @@ export function lastPerId(identities: readonly DirectoryIdentity[]): DirectoryId
 }
 
 /** The accounts read for these entries (by externalId or login), as the decisions look them up. */
-export function batchAccounts(identities: readonly DirectoryIdentity[], rows: readonly StoredAccount[]): BatchAccounts {
+export function batchAccounts(identities: readonly DirectoryIdentity[], rows: readonly AccountSnapshot[]): BatchAccounts {
   const ids = new Set(identities.map((i) => i.externalId));
   const logins = new Set(identities.map((i) => i.login));
   const linked = new Map<string, AccountSnapshot>();
