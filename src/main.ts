@@ -114,7 +114,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // SYNC_FULL_INTERVAL; one run at a time across instances (a lease in the database).
   const scheduler: SyncScheduler | undefined = directory.connector
     ? startSyncScheduler({
-        prisma: services.db.prisma,
+        repo: services.syncRepo,
         directory: directory.connector,
         mailDomains: directory.mailDomains,
         maxDisablePercent: config.sync.maxDisablePercent,

@@ -8,6 +8,7 @@ import { migrate, type MigrateResult } from './db/migrate.js';
 import { createAccountService, type AccountService } from './accounts/service.js';
 import { createAccountRepository } from './db/repos/accounts.js';
 import { SsoError } from './domain/errors.js';
+import { createSyncRepository, type SyncRepository } from './db/repos/sync.js';
 import { createClientService, type ClientService } from './clients/service.js';
 import { createClientRepository } from './db/repos/clients.js';
 import { createOidcPayloadRepository, type OidcPayloadRepository } from './db/repos/oidc-payloads.js';
@@ -49,6 +50,8 @@ export interface Services {
   oidcPayloads: OidcPayloadRepository;
   /** Active clients' metadata from the database (the provider reads it through clientCache). */
   loadClient(id: string): Promise<ClientMetadataRecord | undefined>;
+  /** The directory sync's storage (its runs, its mark, the accounts it reads and writes in bulk). */
+  syncRepo: SyncRepository;
   close(): Promise<void>;
 }
 
@@ -141,6 +144,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     auditQuery: createAuditQuery(auditRepo),
     oidcPayloads: createOidcPayloadRepository(db.prisma),
     loadClient: activeClientLoader(clientRepo),
+    syncRepo: createSyncRepository(db.prisma),
     close: async () => {
       await deprovision.stop();
       await audit.flush();

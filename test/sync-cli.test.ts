@@ -9,6 +9,7 @@ import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/util/logger.js';
 import { registerSyncCommand, SyncCommandExit, type SyncCommandIO } from '../src/cli/commands/sync.js';
 import { acquireLease, releaseLease } from '../src/db/lease.js';
+import { createSyncRepository } from '../src/db/repos/sync.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { startSlapd, type Slapd } from './helpers/slapd.js';
 import { ldifLine } from './fixtures/ldap/generate.js';
@@ -72,7 +73,7 @@ async function sso(args: string[], opts: { env?: Env; tty?: boolean } = {}): Pro
   registerSyncCommand(program, {
     io,
     getConfig: () => loadConfig(opts.env ?? env()),
-    open: async () => ({ db: t.db }),
+    open: async () => ({ syncRepo: createSyncRepository(t.db.prisma) }),
     endAccess: async (id) => void ended.push(id),
     logger: createLogger('silent'),
     leaseWaitMs: 300,

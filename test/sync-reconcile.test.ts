@@ -1,16 +1,18 @@
 /**
- * The sync's pure decisions (src/sync/reconcile.ts): create / update / disable / re-enable /
+ * The sync's pure decisions (src/domain/reconcile.ts): create / update / disable / re-enable /
  * unchanged / conflict for each directory state, the "disabled by the directory" marker, and the
  * safety check.
  */
 import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
 import type { DirectoryIdentity } from '../src/directory/types.js';
-import { accountFields } from '../src/accounts/link.js';
+import { accountFields } from '../src/domain/account-link.js';
 import {
   GONE_REASON,
   PENDING_MARKER_TEXT,
   directorySaysOff,
   disabledByDirectory,
+  inStep,
   markDirectoryDisabled,
   readSyncMarker,
   reconcile,
@@ -18,7 +20,7 @@ import {
   shouldRefuse,
   withSyncMarker,
   type AccountSnapshot,
-} from '../src/sync/reconcile.js';
+} from '../src/domain/reconcile.js';
 
 const DOMAINS = ['tinh.gov.vn'];
 const NOW = new Date('2026-11-27T08:00:00.123Z');
@@ -194,6 +196,35 @@ describe('reconcile', () => {
     expect(JSON.parse(withSyncMarker(withM, null))).toEqual({ dn: 'x', groups: ['a'] });
     // a display name cannot fake the pending marker: quotes inside strings are escaped
     expect(JSON.stringify({ displayName: PENDING_MARKER_TEXT })).not.toContain(PENDING_MARKER_TEXT);
+  });
+});
+
+describe('inStep', () => {
+  test('says "nothing to do" exactly when reconcile() says unchanged', () => {
+    const statuses = ['active', 'locked', 'disabled', 'expired'] as const;
+    const disabledAt = new Date('2026-11-20T00:00:00.000Z');
+    const entry = fc.record({
+      status: fc.constantFrom(...statuses),
+      login: fc.constantFrom('khaintm', 'khai.ntm'),
+      displayName: fc.constantFrom('Nguyễn Thị Minh Khai', 'Nguyễn Thị Minh Khải'),
+      email: fc.constantFrom('khaintm@tinh.gov.vn', 'khai@gmail.com', null),
+      groups: fc.constantFrom<string[]>([], ['Lãnh đạo Sở']),
+    });
+    const account = fc.record({
+      from: entry,
+      status: fc.constantFrom('active', 'disabled'),
+      // the marker: none, the directory's (at = disabledAt), or a stale one (IT staff disabled it since)
+      marker: fc.constantFrom('none', 'directory', 'stale'),
+    });
+    fc.assert(fc.property(entry, account, (e, a) => {
+      const i = identity(e);
+      const base = accountFor(identity(a.from));
+      const attributes = a.marker === 'none' ? base.attributes : markDirectoryDisabled(base.attributes, a.marker === 'directory' ? disabledAt : NOW, 'directory: x');
+      const linked: AccountSnapshot = { ...base, status: a.status, disabledAt: a.status === 'active' ? null : disabledAt, attributes };
+      const holder = linked.login === i.login ? linked : null;
+      const unchanged = reconcile(i, linked, holder, { mailDomains: DOMAINS, now: NOW }).action === 'unchanged';
+      expect(inStep(i, linked, DOMAINS)).toBe(unchanged);
+    }), { numRuns: 3000 });
   });
 });
 

@@ -5,14 +5,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import type { DirectoryConnector, DirectoryIdentity, EntryResult, ListOptions } from '../src/directory/types.js';
 import { createLogger } from '../src/util/logger.js';
-import { runSync, type RunSyncOptions } from '../src/sync/runner.js';
-import { accountFields } from '../src/accounts/link.js';
-import { HIGH_WATER_MARK, changedSince, readHighWaterMark, writeHighWaterMark } from '../src/sync/state.js';
+import { runSync, type RunSyncOptions } from '../src/sync/run.js';
+import { accountFields } from '../src/domain/account-link.js';
+import { changedSince } from '../src/domain/reconcile.js';
+import { HIGH_WATER_MARK, createSyncRepository, type SyncRepository } from '../src/db/repos/sync.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 let t: TestDatabase;
+let repo: SyncRepository;
 beforeAll(async () => {
   t = await createTestDatabase();
+  repo = createSyncRepository(t.db.prisma);
 });
 afterAll(async () => {
   await t?.drop();
@@ -63,7 +66,7 @@ const ok = (identity: DirectoryIdentity): EntryResult => ({ ok: true, identity }
 
 function sync(directory: DirectoryConnector, mode: 'full' | 'changed', over: Partial<RunSyncOptions> = {}) {
   return runSync({
-    prisma: t.db.prisma, directory, mailDomains: ['tinh.gov.vn'], mode, maxDisablePercent: 5, pageSize: 100,
+    repo, directory, mailDomains: ['tinh.gov.vn'], mode, maxDisablePercent: 5, pageSize: 100,
     endAccess: async () => {}, logger: createLogger('silent'), ...over,
   });
 }
@@ -105,17 +108,17 @@ describe('sync runner', () => {
     const r = await sync(first.connector, 'changed');
     expect(first.calls).toEqual([{ changedSince: undefined, pageSize: 100 }]); // no mark yet: everything
     expect(r.message).toMatch(/no high-water mark yet/);
-    const hwm = (await readHighWaterMark(p))!;
+    const hwm = (await repo.readHighWaterMark())!;
     expect(hwm.modifiedAt.toISOString()).toBe('2026-11-27T01:00:07.000Z');
     expect(hwm.windowSeconds).toBeGreaterThanOrEqual(1);
 
     const second = scripted([ok(person(3, { modifiedAt: new Date('2026-11-27T00:59:00Z') }))]); // older than the mark: the mark stays
     await sync(second.connector, 'changed');
     expect(second.calls[0]!.changedSince).toEqual(changedSince(hwm, 1));
-    expect((await readHighWaterMark(p))!.modifiedAt.toISOString()).toBe('2026-11-27T01:00:07.000Z');
+    expect((await repo.readHighWaterMark())!.modifiedAt.toISOString()).toBe('2026-11-27T01:00:07.000Z');
 
     // a long run (say a full listing of 60 s) widens the next listing by as much
-    await writeHighWaterMark(p, { modifiedAt: new Date('2026-11-27T02:00:00.500Z'), windowSeconds: 60 });
+    await repo.writeHighWaterMark({ modifiedAt: new Date('2026-11-27T02:00:00.500Z'), windowSeconds: 60 });
     const third = scripted([]);
     await sync(third.connector, 'changed');
     expect(third.calls[0]!.changedSince!.toISOString()).toBe('2026-11-27T01:59:00.000Z');
@@ -219,7 +222,7 @@ describe('sync runner', () => {
 
   test('a full run sets the mark too, so changed-only runs start from it', async () => {
     await sync(scripted([ok(person(1, { modifiedAt: new Date('2026-11-27T03:00:00Z') }))]).connector, 'full');
-    expect((await readHighWaterMark(t.db.prisma))!.modifiedAt.toISOString()).toBe('2026-11-27T03:00:00.000Z');
+    expect((await repo.readHighWaterMark())!.modifiedAt.toISOString()).toBe('2026-11-27T03:00:00.000Z');
   });
 
   test('timers run while a long run is busy (SQLite answers synchronously), so the lease is renewed and a run longer than it keeps it', async () => {

@@ -10,7 +10,8 @@ import { openDatabase } from '../src/db/client.js';
 import { LdapConnector } from '../src/directory/ldap/connector.js';
 import type { DirectoryConnector, EntryResult } from '../src/directory/types.js';
 import { createLogger } from '../src/util/logger.js';
-import type { SyncRunResult } from '../src/sync/runner.js';
+import type { SyncRunResult } from '../src/sync/run.js';
+import { createSyncRepository } from '../src/db/repos/sync.js';
 import { startSyncScheduler } from '../src/sync/scheduler.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { startSlapd, type Slapd } from './helpers/slapd.js';
@@ -73,8 +74,8 @@ describe('sync scheduler', () => {
       endAccess: async (id: string) => void ended.push(id), intervalSeconds: 1, fullIntervalSeconds: 3600,
       onRun: (r: SyncRunResult) => void runs.push(r),
     };
-    const a = startSyncScheduler({ ...common, prisma: t.db.prisma, logger: logA.logger, holder: 'instance-a' });
-    const b = startSyncScheduler({ ...common, prisma: second.prisma, logger: logB.logger, holder: 'instance-b' });
+    const a = startSyncScheduler({ ...common, repo: createSyncRepository(t.db.prisma), logger: logA.logger, holder: 'instance-a' });
+    const b = startSyncScheduler({ ...common, repo: createSyncRepository(second.prisma), logger: logB.logger, holder: 'instance-b' });
     try {
       await until(() => runs.filter((r) => r.mode === 'changed').length >= 4);
       expect(runs[0]!.mode).toBe('full');
@@ -107,7 +108,7 @@ describe('sync scheduler', () => {
   test('full only (SYNC_INTERVAL=0), both off, and stop() ending a run part-way', async () => {
     const runs: SyncRunResult[] = [];
     const logger = createLogger('silent');
-    const base = { prisma: t.db.prisma, mailDomains: ['tinh.gov.vn'], maxDisablePercent: 50, pageSize: 100, endAccess: async () => {}, logger };
+    const base = { repo: createSyncRepository(t.db.prisma), mailDomains: ['tinh.gov.vn'], maxDisablePercent: 50, pageSize: 100, endAccess: async () => {}, logger };
     // the last full run is an hour old: due again with a 1 s interval
     await t.db.prisma.syncRun.updateMany({ where: { mode: 'full' }, data: { startedAt: new Date(Date.now() - 3_600_000) } });
     const s = startSyncScheduler({ ...base, directory, intervalSeconds: 0, fullIntervalSeconds: 1, onRun: (r) => void runs.push(r) });

@@ -12,10 +12,10 @@ import { openDatabase, type Database } from '../src/db/client.js';
 import { LdapConnector } from '../src/directory/ldap/connector.js';
 import { DirectoryUnavailableError, type DirectoryConnector, type EntryResult, type ListOptions } from '../src/directory/types.js';
 import { createLogger } from '../src/util/logger.js';
-import { GONE_REASON, disabledByDirectory, readSyncMarker } from '../src/sync/reconcile.js';
-import { runSync, type RunSyncOptions, type SyncProgress, type SyncRunResult } from '../src/sync/runner.js';
+import { GONE_REASON, disabledByDirectory, readSyncMarker } from '../src/domain/reconcile.js';
+import { runSync, type RunSyncOptions, type SyncProgress, type SyncRunResult } from '../src/sync/run.js';
 import { acquireLease, currentLease } from '../src/db/lease.js';
-import { listSyncRuns, readHighWaterMark } from '../src/sync/state.js';
+import { createSyncRepository, type SyncRepository } from '../src/db/repos/sync.js';
 import { createTestDatabase, testBackend, type TestDatabase } from './helpers/db.js';
 import { startSlapd, type Slapd } from './helpers/slapd.js';
 import { generatedPerson, ldifLine, writeGeneratedLdif, type GeneratedPerson } from './fixtures/ldap/generate.js';
@@ -27,6 +27,7 @@ const silent = createLogger('silent');
 
 let slapd: Slapd;
 let t: TestDatabase;
+let repo: SyncRepository;
 let directory: LdapConnector;
 let tmp: string;
 const ended: { accountId: string; reason: string }[] = [];
@@ -48,6 +49,7 @@ beforeAll(async () => {
   await writeGeneratedLdif(file, N);
   slapd = await startSlapd({ fixture: 'zimbra', extraLdifFile: file });
   t = await createTestDatabase();
+  repo = createSyncRepository(t.db.prisma);
   directory = new LdapConnector({ settings: ldapSettings(slapd), logger: silent });
 }, 120_000);
 afterAll(async () => {
@@ -59,7 +61,7 @@ afterAll(async () => {
 
 function sync(mode: 'full' | 'changed', over: Partial<RunSyncOptions> = {}): Promise<SyncRunResult> {
   return runSync({
-    prisma: t.db.prisma, directory, mailDomains: ['tinh.gov.vn'], mode, maxDisablePercent: 5, pageSize: 250,
+    repo, directory, mailDomains: ['tinh.gov.vn'], mode, maxDisablePercent: 5, pageSize: 250,
     endAccess, logger: silent, holder: 'test', newAccountGraceMs: 0, ...over,
   });
 }
@@ -159,7 +161,7 @@ describe(`directory sync (${testBackend()})`, () => {
     expect(ended).toEqual([]);
     expect(await prisma.syncStage.count()).toBe(0);
     expect(await currentLease(prisma, 'sync')).toBeNull();
-    expect(await readHighWaterMark(prisma)).not.toBeNull();
+    expect(await repo.readHighWaterMark()).not.toBeNull();
     const rec = await prisma.syncRun.findUnique({ where: { id: r.id! } });
     expect(rec).toMatchObject({ mode: 'full', dryRun: false, status: 'partial', seen: r.seen, created: r.created, failed: 1, holder: 'test' });
     expect(rec!.finishedAt).not.toBeNull();
@@ -359,7 +361,7 @@ describe(`directory sync (${testBackend()})`, () => {
         }
       },
     };
-    const hwm = await readHighWaterMark(prisma);
+    const hwm = await repo.readHighWaterMark();
     const r = await sync('full', { directory: failing });
     expect(r).toMatchObject({ status: 'refused', seen: 1000, created: 0, updated: 0, disabled: 0 });
     expect(r.message).toMatch(/listing failed after 1000 entries .*nothing applied/);
@@ -368,7 +370,7 @@ describe(`directory sync (${testBackend()})`, () => {
     await slapd.ldapModify(modify(p!.dn, ['replace', 'title', 'Trưởng phòng'])); // newest change
     const rc = await sync('changed', { directory: { ...failing, async *list(o?: ListOptions) { yield* (async function* () { let n = 0; for await (const e of directory.list(o)) { if (++n > 1) throw new DirectoryUnavailableError('gone'); yield e; } })(); } } });
     expect(rc.status).toBe('failed');
-    expect(await readHighWaterMark(prisma)).toEqual(hwm);
+    expect(await repo.readHighWaterMark()).toEqual(hwm);
 
     // the real server stops in the middle of the listing (restarted: same data, the connection is gone)
     let restarting: Promise<void> | undefined;
@@ -451,9 +453,10 @@ describe(`directory sync (${testBackend()})`, () => {
 
   test('two runs at once (two instances): one runs, the other is refused with "another sync is running"', async () => {
     const second = await openDatabase(t.url, { poolSize: 2 });
+    const secondRepo = createSyncRepository(second.prisma);
     try {
       const runsBefore = await t.db.prisma.syncRun.count();
-      const [a, b] = await Promise.all([sync('full', { holder: 'instance-a' }), sync('full', { prisma: second.prisma, holder: 'instance-b' })]);
+      const [a, b] = await Promise.all([sync('full', { holder: 'instance-a' }), sync('full', { repo: secondRepo, holder: 'instance-b' })]);
       const busy = [a, b].filter((r) => r.busy);
       const ran = [a, b].filter((r) => !r.busy);
       expect(busy).toHaveLength(1);
@@ -467,8 +470,8 @@ describe(`directory sync (${testBackend()})`, () => {
       const full = await sync('full', {
         holder: 'instance-a',
         onProgress: () => {
-          during ??= sync('changed', { prisma: second.prisma, holder: 'instance-b' });
-          waiting ??= sync('changed', { prisma: second.prisma, holder: 'instance-c', leaseWaitMs: 60_000 });
+          during ??= sync('changed', { repo: secondRepo, holder: 'instance-b' });
+          waiting ??= sync('changed', { repo: secondRepo, holder: 'instance-c', leaseWaitMs: 60_000 });
         },
       });
       expect((await during!).busy).toBe(true);
@@ -482,11 +485,11 @@ describe(`directory sync (${testBackend()})`, () => {
   }, 120_000);
 
   test('the history lists the runs, newest first', async () => {
-    const runs = await listSyncRuns(t.db.prisma, 5);
+    const runs = await repo.listRuns(5);
     expect(runs).toHaveLength(5);
     for (let i = 1; i < runs.length; i++) expect(runs[i - 1]!.startedAt.getTime()).toBeGreaterThanOrEqual(runs[i]!.startedAt.getTime());
     expect(runs.every((r) => r.status !== 'running' && r.finishedAt)).toBe(true);
-    const all = await listSyncRuns(t.db.prisma, 1000);
+    const all = await repo.listRuns(1000);
     expect(new Set(all.map((r) => r.status))).toEqual(new Set(['success', 'partial', 'refused', 'failed']));
     expect(all.some((r) => r.dryRun)).toBe(true);
   });

@@ -70,7 +70,7 @@ async function childMain(spec: ChildSpec): Promise<ChildReport> {
     const { loadConfig } = await import('../../src/config/load.js');
     const { openServices } = await import('../../src/services.js');
     const { openDirectory } = await import('../../src/directory/open.js');
-    const { runSync } = await import('../../src/sync/runner.js');
+    const { runSync } = await import('../../src/sync/run.js');
     const { createLogger } = await import('../../src/util/logger.js');
     const config = loadConfig(spec.env);
     const services = await openServices(config);
@@ -81,7 +81,7 @@ async function childMain(spec: ChildSpec): Promise<ChildReport> {
     for (let k = 0; k < spec.runs; k++) {
       const t = performance.now();
       const r = await runSync({
-        prisma: services.db.prisma, directory: directory.connector!, mailDomains: directory.mailDomains, mode: 'changed',
+        repo: services.syncRepo, directory: directory.connector!, mailDomains: directory.mailDomains, mode: 'changed',
         maxDisablePercent: config.sync.maxDisablePercent, pageSize: config.sync.pageSize, audit: services.audit, logger, holder: 'bench-server',
         endAccess: (id, reason) => services.deprovision.endAccess(id, reason),
       });

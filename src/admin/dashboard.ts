@@ -1,19 +1,17 @@
 /** The console's dashboard (/admin): accounts, live sessions, the last sync, logout deliveries that failed. */
 import type express from 'express';
-import { listSyncRuns } from '../sync/state.js';
 import type { AdminDeps } from './section.js';
 import { syncRunView } from './view-models.js';
 
 export function dashboardRoutes(router: express.Router, deps: AdminDeps): void {
   const { services: s, pages } = deps;
-  const prisma = s.db.prisma;
 
   // ---- dashboard ----------------------------------------------------------------------------
   router.get('/', async (req, res) => {
     const [counts, sessions, runs, { failed, retrying }, failures] = await Promise.all([
       s.accounts.countByStatus(),
       s.sessions.countLive(new Date()),
-      listSyncRuns(prisma, 1),
+      s.syncRepo.listRuns(1),
       s.deliveries.counts(),
       s.deliveries.list({ status: 'failed', limit: 5 }),
     ]);

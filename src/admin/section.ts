@@ -11,7 +11,7 @@ import { parseQuery, queryText } from '../web/forms.js';
 
 export interface AdminDeps {
   config: Config;
-  services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'sessions' | 'deliveries' | 'audit' | 'auditQuery' | 'db'>;
+  services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'sessions' | 'deliveries' | 'audit' | 'auditQuery' | 'syncRepo'>;
   pages: ConsolePages;
   logger: Logger;
   directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;

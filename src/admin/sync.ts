@@ -2,8 +2,7 @@
 import type express from 'express';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { runSync, type SyncMode } from '../sync/runner.js';
-import { listSyncRuns } from '../sync/state.js';
+import { runSync, type SyncMode } from '../sync/run.js';
 import { SsoError } from '../domain/errors.js';
 import { who } from '../console/pages.js';
 import { parseForm, text } from '../web/forms.js';
@@ -21,11 +20,10 @@ const syncForm = z.object({
 
 export function syncRoutes(router: express.Router, deps: AdminDeps): void {
   const { config, services: s, pages, logger } = deps;
-  const prisma = s.db.prisma;
 
   // ---- directory sync -----------------------------------------------------------------------
   async function syncPage(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
-    const runs = await listSyncRuns(prisma, 30);
+    const runs = await s.syncRepo.listRuns(30);
     pages.page(req, res, 'admin/sync', {
       title: 'sync.title',
       nav: 'sync',
@@ -44,7 +42,7 @@ export function syncRoutes(router: express.Router, deps: AdminDeps): void {
     if (!connector) throw new SsoError('conflict', 'no directory configured', { messageKey: 'console.error.noDirectory' });
     const { mode, dry_run: dryRun } = parseForm(syncForm, req.body);
     const run = runSync({
-      prisma,
+      repo: s.syncRepo,
       directory: connector,
       mailDomains: deps.directory!.mailDomains,
       mode,

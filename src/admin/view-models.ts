@@ -1,6 +1,6 @@
 /** What the console's pages show of the services' records. Pure. */
 import type { Claims } from '../accounts/claims.js';
-import type { SyncRunRow } from '../sync/state.js';
+import type { SyncRunRow } from '../sync/types.js';
 
 /** Claims as rows for a table: name, value as text (arrays joined, booleans as true/false). */
 export function claimRows(claims: Claims): { name: string; value: string }[] {

@@ -39,7 +39,7 @@ export interface AppDeps extends Omit<InteractionDeps, 'consent'> {
   /** The admin console (/admin) and "my account" (/account), signed in through the IdP itself. */
   console?: {
     auth: ConsoleAuth;
-    services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'sessions' | 'deliveries' | 'audit' | 'auditQuery' | 'db'>;
+    services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'sessions' | 'deliveries' | 'audit' | 'auditQuery' | 'syncRepo'>;
     directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;
   } | undefined;
 }

@@ -33,7 +33,7 @@ export const AUDIT_EVENT_TYPES = [
   // signing keys (src/keys/store.ts)
   'keys.created', // keys generated because none signed (first start, new algorithm)
   'keys.rotated', // detail: { created, retiring, activate_at, retire_after }
-  // directory sync (src/sync/runner.ts)
+  // directory sync (src/sync/)
   'sync.run', // outcome: the run's status; detail: { run_id, mode, dry_run, seen, created, ... }
   // the trail itself
   'audit.pruned', // detail: { from_seq, through_seq, removed, before, anchor_hash, retention_seconds }

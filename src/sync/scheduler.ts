@@ -13,8 +13,8 @@
  * the next) and waits for it to end.
  */
 import type { Logger } from '../util/logger.js';
-import { runSync, type RunSyncOptions, type SyncMode, type SyncRunResult } from './runner.js';
-import { lastFullRun, pruneSyncRuns } from './state.js';
+import { runSync } from './run.js';
+import type { RunSyncOptions, SyncMode, SyncRepository, SyncRunResult } from './types.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 export interface SyncSchedulerOptions extends Omit<RunSyncOptions, 'mode' | 'dryRun' | 'force' | 'signal' | 'onProgress'> {
@@ -37,6 +37,31 @@ export interface SyncScheduler {
 
 const RETRY_FAILED_FULL_MS = 5 * 60 * 1000;
 
+/** Is a full run due, by the history (the last full run by any instance)? */
+async function fullRunDue(repo: SyncRepository, fullIntervalSeconds: number): Promise<boolean> {
+  if (fullIntervalSeconds <= 0) return false;
+  const last = await repo.lastFullRun();
+  if (!last) return true;
+  const wait = last.status === 'failed' ? Math.min(fullIntervalSeconds * 1000, RETRY_FAILED_FULL_MS) : fullIntervalSeconds * 1000;
+  return Date.now() - last.startedAt.getTime() >= wait;
+}
+
+/** One run; counted in the metrics, and handed to onRun, unless another instance was running one or it was not due. */
+async function runCounted(o: RunSyncOptions, hooks: Pick<SyncSchedulerOptions, 'onRun' | 'metrics'>): Promise<SyncRunResult> {
+  let r: SyncRunResult;
+  try {
+    r = await runSync(o);
+  } catch (err) {
+    hooks.metrics?.syncError(o.mode);
+    throw err;
+  }
+  if (!r.busy && !r.skipped) {
+    hooks.metrics?.syncRun(r);
+    hooks.onRun?.(r);
+  }
+  return r;
+}
+
 export function startSyncScheduler(opts: SyncSchedulerOptions): SyncScheduler {
   const { logger, intervalSeconds, fullIntervalSeconds, onRun, metrics, ...deps } = opts;
   const tickMs = Math.max(1, intervalSeconds > 0 ? intervalSeconds : Math.min(fullIntervalSeconds, 60)) * 1000;
@@ -58,13 +83,7 @@ export function startSyncScheduler(opts: SyncSchedulerOptions): SyncScheduler {
     return { runNow: (mode) => one(mode), stop: async () => { stopped = true; await current; } };
   }
 
-  async function fullDue(): Promise<boolean> {
-    if (fullIntervalSeconds <= 0) return false;
-    const last = await lastFullRun(deps.prisma);
-    if (!last) return true;
-    const wait = last.status === 'failed' ? Math.min(fullIntervalSeconds * 1000, RETRY_FAILED_FULL_MS) : fullIntervalSeconds * 1000;
-    return Date.now() - last.startedAt.getTime() >= wait;
-  }
+  const fullDue = () => fullRunDue(deps.repo, fullIntervalSeconds);
 
   /** Runs one sync after the current one; never two at once in this process. */
   function one(mode: SyncMode, precondition?: () => Promise<boolean>): Promise<SyncRunResult | null> {
@@ -72,18 +91,7 @@ export function startSyncScheduler(opts: SyncSchedulerOptions): SyncScheduler {
       if (stopped) return null;
       controller = new AbortController();
       try {
-        let r: SyncRunResult;
-        try {
-          r = await runSync({ ...deps, logger, mode, signal: controller.signal, ...(precondition ? { precondition } : {}) });
-        } catch (err) {
-          metrics?.syncError(mode);
-          throw err;
-        }
-        if (!r.busy && !r.skipped) {
-          metrics?.syncRun(r);
-          onRun?.(r);
-        }
-        return r;
+        return await runCounted({ ...deps, logger, mode, signal: controller.signal, ...(precondition ? { precondition } : {}) }, { onRun, metrics });
       } finally {
         controller = undefined;
       }
@@ -103,7 +111,7 @@ export function startSyncScheduler(opts: SyncSchedulerOptions): SyncScheduler {
       }
       if (Date.now() - lastPrune >= (opts.pruneIntervalMs ?? 3_600_000)) {
         lastPrune = Date.now();
-        const n = await pruneSyncRuns(deps.prisma);
+        const n = await deps.repo.pruneRuns();
         if (n) logger.debug({ event: 'sync.pruned', runs: n }, 'old sync runs removed from the history');
       }
     } catch (err) {

@@ -17,8 +17,7 @@ import { ConfigError, type Config, type DirectorySettings } from '../../config/l
 import type { AuditRecorder } from '../../audit/log.js';
 import { createLogger, type Logger } from '../../util/logger.js';
 import { openDirectory as openDirectoryDefault, type OpenDirectory } from '../../directory/open.js';
-import { runSync, type RunSyncOptions, type SyncErrorEntry, type SyncProgress, type SyncRunResult } from '../../sync/runner.js';
-import { lastFullRunSeen, listSyncRuns, type SyncRunRow } from '../../sync/state.js';
+import { runSync, type SyncErrorEntry, type SyncProgress, type SyncRepository, type SyncRunResult, type SyncRunRow } from '../../sync/run.js';
 import type { CliContext } from '../context.js';
 import { CommandExit } from '../errors.js';
 import { table } from '../table.js';
@@ -44,8 +43,8 @@ export interface SyncCommandIO {
 export interface SyncCommandContext {
   io: SyncCommandIO;
   getConfig(): Config;
-  /** The services (src/services.ts): the database, and the audit trail when there is one. */
-  open(): Promise<{ db: { prisma: RunSyncOptions['prisma'] }; audit?: AuditRecorder | undefined }>;
+  /** The services (src/services.ts): the sync's storage, and the audit trail when there is one. */
+  open(): Promise<{ syncRepo: SyncRepository; audit?: AuditRecorder | undefined }>;
   /** Ends an account's sessions and tokens and queues its logout tokens (the deprovisioner). */
   endAccess(accountId: string, reason: string): Promise<unknown>;
   /**
@@ -243,8 +242,8 @@ function usageExit(io: SyncCommandIO) {
 
 async function showHistory(ctx: SyncCommandContext, o: SyncCliOptions): Promise<void> {
   const { io } = ctx;
-  const { db } = await ctx.open();
-  const runs = await listSyncRuns(db.prisma, o.limit ?? 20, { includeIdle: !!o.all });
+  const { syncRepo } = await ctx.open();
+  const runs = await syncRepo.listRuns(o.limit ?? 20, { includeIdle: !!o.all });
   if (o.json) {
     io.out(JSON.stringify(runs.map(runJson)));
     return;
@@ -275,7 +274,7 @@ async function syncOnce(ctx: SyncCommandContext, config: Config, o: SyncCliOptio
   const usage = usageExit(io);
   if (config.directory.kind === 'none') usage('no directory is configured (LDAP_URL): nothing to sync');
   const logger = ctx.logger ?? createLogger('warn', process.stderr);
-  const { db, audit } = await ctx.open();
+  const { syncRepo, audit } = await ctx.open();
   let directory: OpenDirectory;
   try {
     directory = await (ctx.openDirectory ?? openDirectoryDefault)(config.directory, logger);
@@ -287,10 +286,10 @@ async function syncOnce(ctx: SyncCommandContext, config: Config, o: SyncCliOptio
   try {
     if (!directory.connector) usage('no directory is configured (LDAP_URL): nothing to sync');
     const mode = o.full ? 'full' : 'changed';
-    const progress = o.json ? null : progressReporter(io, { total: mode === 'full' ? await lastFullRunSeen(db.prisma) : null, now: ctx.now });
+    const progress = o.json ? null : progressReporter(io, { total: mode === 'full' ? await syncRepo.lastFullRunSeen() : null, now: ctx.now });
     try {
       result = await runSync({
-        prisma: db.prisma,
+        repo: syncRepo,
         directory: directory.connector!,
         mailDomains: directory.mailDomains,
         mode,

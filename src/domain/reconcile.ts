@@ -1,10 +1,11 @@
 /**
- * Directory sync decisions. Pure: no I/O, no clock (the caller passes `now`).
+ * Directory sync decisions. Pure: no I/O, no clock (the caller passes `now`). Used by the sync
+ * (src/sync/) and, for the "disabled by the directory" marker, by the login.
  *
  * For one directory identity and the local account linked to it (by externalId), and the account
  * that holds its login, what the sync does: create, update (with the fields that changed),
  * disable, re-enable, nothing, or report a conflict. Linking itself and the account columns an
- * identity sets are src/accounts/link.ts (decideLink, accountFields), shared with the login path.
+ * identity sets are src/domain/account-link.ts (decideLink, accountFields), shared with the login path.
  *
  * Directory states (DirectoryStatus):
  *   active                     -> access
@@ -22,7 +23,7 @@
  * disabledAt and leaves no marker) stays disabled whatever the directory says.
  */
 import type { DirectoryIdentity, DirectoryStatus } from '../directory/types.js';
-import { accountFields, decideLink, type LinkCandidate } from '../accounts/link.js';
+import { accountFields, decideLink, type LinkCandidate } from './account-link.js';
 
 /** What the sync reads of a local account. */
 export interface AccountSnapshot extends LinkCandidate {
@@ -230,6 +231,21 @@ export function reconcile(
   return { action: 'update', accountId: account.id, changed, data: { ...fields, attributes: withSyncMarker(fields.attributes, marker) } };
 }
 
+/**
+ * Is the linked account already what this identity says, so that reconcile() would answer
+ * "unchanged"? The full sync asks this while it lists: such an entry is staged by its id alone
+ * and never decided; every other entry is decided once, by reconcile(), when it is applied (on
+ * the accounts as they are then). Whoever holds the login does not matter here: an unchanged
+ * login is held by the linked account itself (logins are unique).
+ */
+export function inStep(identity: DirectoryIdentity, linked: AccountSnapshot, mailDomains: string[]): boolean {
+  const off = directorySaysOff(identity.status);
+  // reconcile(): an active account is disabled when the directory says off; a disabled one is
+  // re-enabled when the directory says on and it was the directory that disabled it
+  const statusStays = linked.status === 'active' ? !off : off || !disabledByDirectory(linked);
+  return statusStays && changedFields(linked, accountFields(identity, mailDomains)).length === 0;
+}
+
 /** An active directory account whose entry is no longer listed: disable it. Others: nothing. */
 export function reconcileGone(account: AccountSnapshot, now: Date): ReconcileDecision {
   if (account.status !== 'active') return { action: 'unchanged', accountId: account.id };
@@ -305,4 +321,36 @@ export function shouldRefuse(i: RefuseInput): RefuseDecision {
     });
   }
   return { refuse: reasons.some((r) => !r.overridable || !i.force), reasons, percent };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The changed-only high-water mark
+
+/**
+ * The latest modification time the directory reported (modifyTimestamp, the directory's clock,
+ * never ours) among the entries a completed run applied, and how long that run took. The next
+ * changed-only run lists entries modified at or after
+ *   mark - max(window, overlap)
+ * because an entry modified while a listing runs can be read before its change and carry a
+ * time below the mark the listing ends with: such a change has a time no earlier than the start
+ * of that listing, i.e. no earlier than mark - the listing's duration. Entries listed again are
+ * "unchanged": re-processing is harmless.
+ */
+export interface HighWaterMark {
+  /** Latest modifiedAt seen by a completed run (directory time). */
+  modifiedAt: Date;
+  /** Duration of the run that last set it, seconds, rounded up. */
+  windowSeconds: number;
+}
+
+/** Where a changed-only listing starts. Whole seconds: directories keep modification times to the second. */
+export function changedSince(hwm: HighWaterMark, overlapSeconds: number): Date {
+  const back = Math.max(hwm.windowSeconds, overlapSeconds, 0) * 1000;
+  return new Date(Math.floor((hwm.modifiedAt.getTime() - back) / 1000) * 1000);
+}
+
+/** The mark after a run: the later of the previous mark and the newest change the run saw (null: neither). */
+export function nextMark(previous: Date | null | undefined, newestSeen: Date | null): Date | null {
+  if (previous && (!newestSeen || previous > newestSeen)) return previous;
+  return newestSeen;
 }
