@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { loadConfig } from '../src/config/load.js';
-import { startServer } from '../src/main.js';
+import { startServer } from '../src/app/server.js';
 import { createLogger } from '../src/util/logger.js';
 
 let counts = new Map<string, number>();

@@ -26,7 +26,7 @@ const NEEDS = {
   'test/helpers/pg-cluster.ts': 'a PostgreSQL cluster',
   'test/helpers/browser-chromium.ts': 'Chromium',
   'test/helpers/rp.ts': 'a relying party (an HTTP server)',
-  'src/main.ts': 'a running server',
+  'src/app/server.ts': 'a running server',
   'src/db/client.ts': 'a database',
   'src/db/migrate.ts': 'a database',
   'node:child_process': 'another process (the sso command, a build, a benchmark)',

@@ -9,7 +9,7 @@ import * as oidc from 'openid-client';
 import { foldForSearch, searchText } from '../src/accounts/link.js';
 import { actingAs } from '../src/audit/actor.js';
 import { SsoError } from '../src/domain/errors.js';
-import { disableAccount } from '../src/services.js';
+import { disableAccount } from '../src/deprovision/account-access.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { Browser } from './helpers/browser.js';
 import { loginAndExchange, logoutReceiver, rpConfig } from './helpers/rp.js';

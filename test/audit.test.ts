@@ -571,7 +571,7 @@ describe(`sso audit on ${backend}`, () => {
     const err: string[] = [];
     const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
     const { loadConfig } = await import('../src/config/load.js');
-    const { openServices } = await import('../src/services.js');
+    const { openServices } = await import('../src/app/container.js');
     let services: Awaited<ReturnType<typeof openServices>> | undefined;
     const program = new Command('sso').exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
     registerAuditCommand(program, { io, open: async () => (services ??= await openServices(loadConfig({ ...env, ...extraEnv }))) });

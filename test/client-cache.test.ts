@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createClientCache, CLIENT_CACHE_TTL_MS, type ClientMetadataRecord } from '../src/clients/cache.js';
-import { openServices, type Services } from '../src/services.js';
+import { openServices, type Services } from '../src/app/container.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 function counting(values: Record<string, ClientMetadataRecord | undefined>) {

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load.js';
-import { openServices } from '../src/services.js';
+import { openServices } from '../src/app/container.js';
 import { createEmptyTestDatabase, type EmptyTestDatabase } from './helpers/db.js';
 import { freePort, testServerEnv } from './helpers/server.js';
 import { Browser, formAction, inputValue } from './helpers/browser.js';

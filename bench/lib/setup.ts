@@ -1,7 +1,7 @@
 /** Fresh databases for the servers under test, and what they hold before the run. */
 import { createEmptyTestDatabase, type EmptyTestDatabase } from '../../test/helpers/db.js';
 import { loadConfig } from '../../src/config/load.js';
-import { openServices, type Services } from '../../src/services.js';
+import { openServices, type Services } from '../../src/app/container.js';
 import { createLogger } from '../../src/util/logger.js';
 import { idpEnv } from './processes.js';
 

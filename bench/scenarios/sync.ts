@@ -68,7 +68,7 @@ async function childMain(spec: ChildSpec): Promise<ChildReport> {
   if (spec.kind === 'server-changed') {
     // what the server does every SYNC_INTERVAL: changed-only runs in a process that stays up
     const { loadConfig } = await import('../../src/config/load.js');
-    const { openServices } = await import('../../src/services.js');
+    const { openServices } = await import('../../src/app/container.js');
     const { openDirectory } = await import('../../src/directory/open.js');
     const { runSync } = await import('../../src/sync/run.js');
     const { createLogger } = await import('../../src/util/logger.js');

@@ -5,7 +5,7 @@
 import type express from 'express';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { disableAccount, logoutEverywhere } from '../services.js';
+import { disableAccount, logoutEverywhere } from '../deprovision/account-access.js';
 import { SsoError } from '../domain/errors.js';
 import { CONSOLE_CLIENT_ID } from '../console/internal-client.js';
 import { who } from '../console/pages.js';

@@ -13,7 +13,7 @@ import { clientRoutes } from './clients.js';
 import { syncRoutes } from './sync.js';
 import { auditRoutes } from './audit.js';
 
-export type { AdminDeps } from './section.js';
+export type { AdminDeps, AdminServices } from './section.js';
 
 export function adminRouter(deps: AdminDeps): express.Router {
   const { config, pages } = deps;

@@ -2,16 +2,35 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config/load.js';
-import type { Services } from '../services.js';
+import type { AccountService } from '../accounts/service.js';
+import type { ClientService } from '../clients/service.js';
+import type { Deprovisioner } from '../deprovision/service.js';
+import type { SessionRepository } from '../db/repos/sessions.js';
+import type { LogoutDeliveryRepository } from '../db/repos/logout-deliveries.js';
+import type { AuditLog } from '../audit/log.js';
+import type { AuditQuery } from '../audit/query.js';
+import type { SyncRepository } from '../db/repos/sync.js';
 import type { Logger } from '../util/logger.js';
 import type { DirectoryConnector } from '../directory/types.js';
 import { SsoError } from '../domain/errors.js';
 import type { ConsolePages } from '../console/pages.js';
 import { parseQuery, queryText } from '../web/forms.js';
 
+/** The use cases and read models the console's sections call (the composition root's services). */
+export interface AdminServices {
+  accounts: AccountService;
+  clients: ClientService;
+  deprovision: Deprovisioner;
+  sessions: Pick<SessionRepository, 'countLive'>;
+  deliveries: Pick<LogoutDeliveryRepository, 'counts' | 'list'>;
+  audit: Pick<AuditLog, 'verify' | 'record'>;
+  auditQuery: AuditQuery;
+  syncRepo: SyncRepository;
+}
+
 export interface AdminDeps {
   config: Config;
-  services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'sessions' | 'deliveries' | 'audit' | 'auditQuery' | 'syncRepo'>;
+  services: AdminServices;
   pages: ConsolePages;
   logger: Logger;
   directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;

@@ -13,13 +13,12 @@ import { isProtocolPath } from '../oidc/routes.js';
 import type { ProviderHost } from '../oidc/provider.js';
 import { metricsHandler } from '../metrics/endpoint.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Services } from '../services.js';
 import type { AuditLog } from '../audit/log.js';
 import { createConsentUseCase } from '../consent/grant.js';
 import { interactionRouter, type InteractionDeps } from '../interaction/routes.js';
 import type { ConsoleAuth } from '../console/auth.js';
 import { consolePages } from '../console/pages.js';
-import { adminRouter } from '../admin/routes.js';
+import { adminRouter, type AdminServices } from '../admin/routes.js';
 import { myAccountRouter } from '../my-account/routes.js';
 import { errorPages } from '../web/errors.js';
 import { setSecurityHeaders } from '../web/security-headers.js';
@@ -39,7 +38,7 @@ export interface AppDeps extends Omit<InteractionDeps, 'consent'> {
   /** The admin console (/admin) and "my account" (/account), signed in through the IdP itself. */
   console?: {
     auth: ConsoleAuth;
-    services: Pick<Services, 'accounts' | 'clients' | 'deprovision' | 'sessions' | 'deliveries' | 'audit' | 'auditQuery' | 'syncRepo'>;
+    services: AdminServices;
     directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;
   } | undefined;
 }

@@ -1,6 +1,6 @@
 /** What every command of `sso` is given: its input and output, the configuration, the services. */
 import type { Config } from '../config/load.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/container.js';
 
 export interface CliIO {
   out(line: string): void;

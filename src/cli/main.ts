@@ -9,7 +9,7 @@
 import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
 import { loadConfig, type Config } from '../config/load.js';
-import { openServices, type Services } from '../services.js';
+import { openServices, type Services } from '../app/container.js';
 import type { CliContext, CliIO } from './context.js';
 import { EXIT, reportError } from './errors.js';
 import { readSecret } from './prompt.js';

@@ -5,8 +5,9 @@
  */
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Services } from '../services.js';
-import { logoutEverywhere } from '../services.js';
+import type { AccountService } from '../accounts/service.js';
+import type { Deprovisioner } from '../deprovision/service.js';
+import { logoutEverywhere } from '../deprovision/account-access.js';
 import { SsoError } from '../domain/errors.js';
 import { CONSOLE_CLIENT_ID } from '../console/internal-client.js';
 import { who, type ConsolePages } from '../console/pages.js';
@@ -16,7 +17,7 @@ import { scopeDescription } from '../web/i18n/index.js';
 import { parseForm, parseQuery, queryText, text } from '../web/forms.js';
 
 export interface MyAccountDeps {
-  services: Pick<Services, 'accounts' | 'deprovision'>;
+  services: { accounts: AccountService; deprovision: Deprovisioner };
   pages: ConsolePages;
   auth: ConsoleAuth;
   adminGroups: readonly string[];

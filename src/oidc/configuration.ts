@@ -51,91 +51,69 @@ export interface ProviderDeps {
   };
 }
 
-export function providerConfiguration(deps: ProviderDeps): Configuration {
-  const { config, accounts } = deps;
-  const secureCookies = config.issuer.startsWith('https:');
+type Alg = NonNullable<Configuration['enabledJWA']>['idTokenSigningAlgValues'];
+
+/** The session, interaction and resume cookies: signed with COOKIE_KEYS, Secure behind https. */
+function cookies(config: Config): Configuration['cookies'] {
+  const secure = config.issuer.startsWith('https:');
   return {
-    adapter: deps.adapter as unknown as Configuration['adapter'],
-    jwks: { keys: deps.jwks },
-    cookies: {
-      keys: config.cookieKeys,
-      names: { session: 'sso_session', interaction: 'sso_interaction', resume: 'sso_resume' },
-      long: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
-      short: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
-    },
-    routes: ROUTES,
-    scopes: [...SCOPES],
-    claims: CLAIMS,
-    responseTypes: ['code'],
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
-    enabledJWA: {
-      idTokenSigningAlgValues: config.signingAlgs as NonNullable<Configuration['enabledJWA']>['idTokenSigningAlgValues'],
-      userinfoSigningAlgValues: config.signingAlgs as NonNullable<Configuration['enabledJWA']>['userinfoSigningAlgValues'],
-      introspectionSigningAlgValues: config.signingAlgs as NonNullable<Configuration['enabledJWA']>['introspectionSigningAlgValues'],
-      authorizationSigningAlgValues: config.signingAlgs as NonNullable<Configuration['enabledJWA']>['authorizationSigningAlgValues'],
-    },
-    extraClientMetadata: { properties: ['client_type', 'first_party'] },
-    // ID tokens are signed with the first configured algorithm (ES256 by default).
-    clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: config.signingAlgs[0] as 'ES256' },
-    pkce: {
-      // S256 is the only method oidc-provider 9 accepts; public clients (no secret) must use it.
-      required: (_ctx, client) => client.clientAuthMethod === 'none',
-    },
-    rotateRefreshToken: true,
-    // Logging out ends the session and its tokens, not the person's consent: the grant is
-    // remembered for GRANT_TTL (as in Keycloak; oidc-provider's default deletes it at logout).
-    // Revoking an access token alone leaves the grant too, as by default. "My account" and the
-    // console withdraw consent explicitly.
-    revokeGrantPolicy: (ctx) => !ctx.oidc.route.startsWith('end_session') && !(ctx.oidc.route === 'revocation' && Boolean(ctx.oidc.entities.AccessToken)),
-    ttl: {
-      AccessToken: config.ttl.accessToken,
-      AuthorizationCode: config.ttl.authorizationCode,
-      ClientCredentials: config.ttl.clientCredentials,
-      IdToken: config.ttl.idToken,
-      RefreshToken: config.ttl.refreshToken,
-      Interaction: config.ttl.interaction,
-      Session: config.ttl.session,
-      Grant: config.ttl.grant,
-    },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      introspection: {
-        enabled: true,
-        // A client may introspect its own tokens; a confidential service client (a resource
-        // server) may introspect any, of a client that is still active: a token issued to a
-        // client just disabled (by another instance still holding it in its client cache) is
-        // inactive once that cache entry expires, wherever it is presented.
-        allowedPolicy: async (ctx, client, token) => {
-          if (token.clientId === client.clientId) return true;
-          if (client.clientAuthMethod === 'none' || client['client_type'] !== 'service') return false;
-          return (await ctx.oidc.provider.Client.find(String(token.clientId))) !== undefined;
-        },
-      },
-      revocation: {
-        enabled: true,
-        // A client revokes only its own tokens.
-        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
-      },
-      userinfo: { enabled: true },
-      backchannelLogout: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: (ctx, form) => deps.pages.logout(ctx, form),
-        postLogoutSuccessSource: (ctx) => deps.pages.loggedOut(ctx),
+    keys: config.cookieKeys,
+    names: { session: 'sso_session', interaction: 'sso_interaction', resume: 'sso_resume' },
+    long: { httpOnly: true, sameSite: 'lax', secure },
+    short: { httpOnly: true, sameSite: 'lax', secure },
+  };
+}
+
+/** How long each thing lives (the TTL settings). */
+function lifetimes(config: Config): Configuration['ttl'] {
+  return {
+    AccessToken: config.ttl.accessToken,
+    AuthorizationCode: config.ttl.authorizationCode,
+    ClientCredentials: config.ttl.clientCredentials,
+    IdToken: config.ttl.idToken,
+    RefreshToken: config.ttl.refreshToken,
+    Interaction: config.ttl.interaction,
+    Session: config.ttl.session,
+    Grant: config.ttl.grant,
+  };
+}
+
+/** The endpoints and their policies: who may introspect and revoke which token; logout pages. */
+function features(deps: ProviderDeps): Configuration['features'] {
+  return {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    introspection: {
+      enabled: true,
+      // A client may introspect its own tokens; a confidential service client (a resource
+      // server) may introspect any, of a client that is still active: a token issued to a
+      // client just disabled (by another instance still holding it in its client cache) is
+      // inactive once that cache entry expires, wherever it is presented.
+      allowedPolicy: async (ctx, client, token) => {
+        if (token.clientId === client.clientId) return true;
+        if (client.clientAuthMethod === 'none' || client['client_type'] !== 'service') return false;
+        return (await ctx.oidc.provider.Client.find(String(token.clientId))) !== undefined;
       },
     },
-    interactions: {
-      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: interactionPolicyWithSelectAccount(),
+    revocation: {
+      enabled: true,
+      // A client revokes only its own tokens.
+      allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
     },
-    renderError: (ctx, out, error) => deps.pages.error(ctx, out as unknown as Record<string, string>, error),
-    clientBasedCORS: (_ctx, origin, client) => {
-      // Browser apps may call the token, userinfo and revocation endpoints from the origins of
-      // their registered redirect URIs, and from nowhere else.
-      if (client['client_type'] !== 'spa') return false;
-      return client.redirectUris?.some((u) => new URL(u).origin === origin) ?? false;
+    userinfo: { enabled: true },
+    backchannelLogout: { enabled: true },
+    rpInitiatedLogout: {
+      enabled: true,
+      logoutSource: (ctx, form) => deps.pages.logout(ctx, form),
+      postLogoutSuccessSource: (ctx) => deps.pages.loggedOut(ctx),
     },
+  };
+}
+
+/** Accounts and consent as the provider asks for them: only active accounts; remembered grants. */
+function accountsAndGrants(deps: ProviderDeps): Pick<Configuration, 'findAccount' | 'loadExistingGrant'> {
+  const { accounts } = deps;
+  return {
     async findAccount(_ctx, sub) {
       const account = await accounts.findActive(sub);
       if (!account) return undefined;
@@ -151,6 +129,49 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       if (!grant || grant.accountId !== oidc.session!.accountId || grant.clientId !== clientId) return undefined;
       return grant;
     },
+  };
+}
+
+export function providerConfiguration(deps: ProviderDeps): Configuration {
+  const { config } = deps;
+  const algs = config.signingAlgs as Alg;
+  return {
+    adapter: deps.adapter as unknown as Configuration['adapter'],
+    jwks: { keys: deps.jwks },
+    cookies: cookies(config),
+    routes: ROUTES,
+    scopes: [...SCOPES],
+    claims: CLAIMS,
+    responseTypes: ['code'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    enabledJWA: { idTokenSigningAlgValues: algs, userinfoSigningAlgValues: algs, introspectionSigningAlgValues: algs, authorizationSigningAlgValues: algs },
+    extraClientMetadata: { properties: ['client_type', 'first_party'] },
+    // ID tokens are signed with the first configured algorithm (ES256 by default).
+    clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: config.signingAlgs[0] as 'ES256' },
+    pkce: {
+      // S256 is the only method oidc-provider 9 accepts; public clients (no secret) must use it.
+      required: (_ctx, client) => client.clientAuthMethod === 'none',
+    },
+    rotateRefreshToken: true,
+    // Logging out ends the session and its tokens, not the person's consent: the grant is
+    // remembered for GRANT_TTL (as in Keycloak; oidc-provider's default deletes it at logout).
+    // Revoking an access token alone leaves the grant too, as by default. "My account" and the
+    // console withdraw consent explicitly.
+    revokeGrantPolicy: (ctx) => !ctx.oidc.route.startsWith('end_session') && !(ctx.oidc.route === 'revocation' && Boolean(ctx.oidc.entities.AccessToken)),
+    ttl: lifetimes(config),
+    features: features(deps),
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: interactionPolicyWithSelectAccount(),
+    },
+    renderError: (ctx, out, error) => deps.pages.error(ctx, out as unknown as Record<string, string>, error),
+    clientBasedCORS: (_ctx, origin, client) => {
+      // Browser apps may call the token, userinfo and revocation endpoints from the origins of
+      // their registered redirect URIs, and from nowhere else.
+      if (client['client_type'] !== 'spa') return false;
+      return client.redirectUris?.some((u) => new URL(u).origin === origin) ?? false;
+    },
+    ...accountsAndGrants(deps),
     conformIdTokenClaims: true,
   };
 }

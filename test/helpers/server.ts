@@ -1,7 +1,7 @@
 /** Starts the real server on a loopback port against a fresh test database. */
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/load.js';
-import { startServer, type RunningServer } from '../../src/main.js';
+import { startServer, type RunningServer } from '../../src/app/server.js';
 import { createLogger } from '../../src/util/logger.js';
 import { createEmptyTestDatabase } from './db.js';
 import { freePort } from './ports.js';

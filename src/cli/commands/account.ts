@@ -1,7 +1,8 @@
 /** `sso account ...`: local accounts, an account's state and sessions, the console's administrators. */
 import { Option, type Command } from 'commander';
 import { SsoError } from '../../domain/errors.js';
-import { disableAccount, logoutEverywhere, type Services } from '../../services.js';
+import type { Services } from '../../app/container.js';
+import { disableAccount, logoutEverywhere } from '../../deprovision/account-access.js';
 import type { CliContext } from '../context.js';
 import { table } from '../table.js';
 

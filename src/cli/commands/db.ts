@@ -1,6 +1,6 @@
 /** `sso db migrate` and `sso db gc`: database maintenance, through the services. */
 import type { Command } from 'commander';
-import { migrateDatabase, runMaintenance } from '../../services.js';
+import { migrateDatabase, runMaintenance } from '../../app/container.js';
 import type { CliContext } from '../context.js';
 
 export function registerDbCommand(program: Command, ctx: CliContext): void {

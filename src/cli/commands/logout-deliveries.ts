@@ -2,7 +2,6 @@
 import { Option, type Command } from 'commander';
 import { SsoError } from '../../domain/errors.js';
 import { DELIVERY_STATUSES, type DeliveryRow, type DeliveryStatus } from '../../deprovision/service.js';
-import { loginsById } from '../../services.js';
 import type { CliContext } from '../context.js';
 import { table } from '../table.js';
 
@@ -26,7 +25,7 @@ export function registerLogoutDeliveriesCommand(program: Command, ctx: CliContex
         accountId = a.id;
       }
       const rows = await s.deprovision.list({ status: o.status, accountId, limit });
-      const logins = await loginsById(s, [...new Set(rows.map((r) => r.accountId))]);
+      const logins = await s.accounts.loginsById([...new Set(rows.map((r) => r.accountId))]);
       const view = rows.map((r) => deliveryView(r, logins));
       ctx.io.out(o.json ? JSON.stringify(view) : table(view, ['created_at', 'status', 'attempts', 'login', 'client_id', 'delivered_at', 'next_attempt_at', 'last_error']));
     });

@@ -1,7 +1,7 @@
 /** `sso serve`: runs the identity provider until SIGTERM or SIGINT, then stops it gracefully. */
 import type { Command } from 'commander';
 import type { Config } from '../../config/load.js';
-import type { RunningServer } from '../../main.js';
+import type { RunningServer } from '../../app/server.js';
 import { createLogger } from '../../util/logger.js';
 import type { CliContext } from '../context.js';
 import { shutdownSignals } from '../signals.js';
@@ -9,7 +9,7 @@ import { shutdownSignals } from '../signals.js';
 export function registerServeCommand(program: Command, ctx: CliContext): void {
   const { io, getConfig } = ctx;
   program.command('serve').description('run the identity provider').action(async () => {
-    const { startServer } = await import('../../main.js');
+    const { startServer } = await import('../../app/server.js');
     const shutdown = shutdownSignals();
     const logger = createLogger(getConfig().logLevel);
     const running = await startServer(getConfig(), logger);

@@ -3,7 +3,7 @@
  * Their secret and password are new at every start (only hashes are stored) and printed.
  */
 import { randomBytes } from 'node:crypto';
-import type { Services } from './services.js';
+import type { Services } from './container.js';
 
 export const DEMO_CLIENT_ID = 'demo-app';
 export const DEMO_LOGIN = 'demo';

@@ -1,0 +1,153 @@
+/**
+ * The composition root: every repository and service, built once from one Config, for the
+ * server (server.ts) and the CLI alike. The CLI uses these directly (never the HTTP API), so
+ * both act on the database the same way.
+ */
+import type { Config } from '../config/load.js';
+import { openDatabase, type Database } from '../db/client.js';
+import { migrate, type MigrateResult } from '../db/migrate.js';
+import { createAccountService, type AccountService } from '../accounts/service.js';
+import { createAccountRepository, type AccountRepository } from '../db/repos/accounts.js';
+import { createThrottle, type LoginThrottle } from '../db/repos/throttle.js';
+import { createSyncRepository, type SyncRepository } from '../db/repos/sync.js';
+import { createClientService, type ClientService } from '../clients/service.js';
+import { createClientRepository } from '../db/repos/clients.js';
+import { createOidcPayloadRepository, type OidcPayloadRepository } from '../db/repos/oidc-payloads.js';
+import { activeClientLoader, createClientCache, type ClientCache, type ClientMetadataRecord } from '../clients/cache.js';
+import { createKeyStore, type KeyStore } from '../keys/store.js';
+import { createSigningKeyRepository } from '../db/repos/signing-keys.js';
+import { createDeprovisioner, type Deprovisioner } from '../deprovision/service.js';
+import { createSessionRepository, type SessionRepository } from '../db/repos/sessions.js';
+import { createLogoutDeliveryRepository, type LogoutDeliveryRepository } from '../db/repos/logout-deliveries.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { createAuditLog, type AuditLog } from '../audit/log.js';
+import { createAuditRepository } from '../db/repos/audit.js';
+import { createAuditQuery, type AuditQuery } from '../audit/query.js';
+import { actorAware, processActor } from '../audit/actor.js';
+import type { Metrics } from '../metrics/metrics.js';
+
+export interface Services {
+  config: Config;
+  db: Database;
+  accounts: AccountService;
+  clients: ClientService;
+  /** Client metadata the provider reads on every request, kept a few seconds; the client service drops what it changes. */
+  clientCache: ClientCache;
+  keys: KeyStore;
+  /** Ends an account's access (sessions, grants, tokens) and delivers back-channel logout tokens. */
+  deprovision: Deprovisioner;
+  /** Single sign-on sessions and consent as stored (the read model pages and the dashboard show). */
+  sessions: SessionRepository;
+  /** The back-channel logout queue (what the dashboard counts and `sso logout-deliveries` lists). */
+  deliveries: LogoutDeliveryRepository;
+  /**
+   * The hash-chained audit trail. The services above record their own changes in it; the
+   * provider side (logins, consent, logout) and the sync record theirs with audit.record().
+   */
+  audit: AuditLog;
+  /** The console's view of the trail: filters, pages, exports. */
+  auditQuery: AuditQuery;
+  /** What oidc-provider stores (sessions, tokens, codes, grants). */
+  oidcPayloads: OidcPayloadRepository;
+  /** Active clients' metadata from the database (the provider reads it through clientCache). */
+  loadClient(id: string): Promise<ClientMetadataRecord | undefined>;
+  /** The directory sync's storage (its runs, its mark, the accounts it reads and writes in bulk). */
+  syncRepo: SyncRepository;
+  /** Accounts as stored (the login links directory entries to them). */
+  accountRepo: AccountRepository;
+  /** The password-guessing counters, shared by every instance. */
+  throttle: LoginThrottle;
+  close(): Promise<void>;
+}
+
+/** Applies the pending migrations (openServices does it too): `sso db migrate`. */
+export function migrateDatabase(config: Pick<Config, 'databaseUrl'>): Promise<MigrateResult> {
+  return migrate(config.databaseUrl);
+}
+
+/**
+ * Housekeeping: deletes the expired sessions, tokens, codes and interactions, retires the
+ * signing keys past their grace period, then prunes the audit trail (which throws, refusing,
+ * when the events to remove do not verify): `sso db gc`.
+ */
+export async function runMaintenance(s: Pick<Services, 'oidcPayloads' | 'keys' | 'audit'>): Promise<{ removed: number; retired: number }> {
+  const removed = await s.oidcPayloads.collectGarbage(new Date());
+  const retired = await s.keys.retireExpired();
+  await s.audit.prune();
+  return { removed, retired };
+}
+
+export interface OpenServicesOptions {
+  migrate?: boolean;
+  logger?: Logger;
+  /** Who the services' changes are recorded as (default: the OS user and host of this process). */
+  actor?: string;
+  /** The server's metrics (the CLI has none). */
+  metrics?: Metrics | undefined;
+}
+
+/** Every repository on one database: the storage seam, built once. */
+function repositories(config: Config, db: Database) {
+  const prisma = db.prisma;
+  return {
+    accounts: createAccountRepository(prisma),
+    clients: createClientRepository(prisma),
+    sessions: createSessionRepository(prisma),
+    deliveries: createLogoutDeliveryRepository(prisma),
+    audit: createAuditRepository(prisma),
+    signingKeys: createSigningKeyRepository(prisma),
+    oidcPayloads: createOidcPayloadRepository(prisma),
+    sync: createSyncRepository(prisma),
+    throttle: createThrottle(prisma, config.throttle, { gcIntervalMs: config.gcIntervalSeconds * 1000 }),
+  };
+}
+
+export async function openServices(config: Config, opts: OpenServicesOptions = {}): Promise<Services> {
+  if (opts.migrate !== false) await migrate(config.databaseUrl);
+  const db = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const repos = repositories(config, db);
+  // the CLI passes no logger: an audit event it cannot write still goes to stderr, at error level
+  // actorAware: inside actingAs() (a console request) the services record that person as the actor
+  const audit = actorAware(createAuditLog(repos.audit, {
+    logger: opts.logger ?? createLogger('error', process.stderr),
+    retentionSeconds: config.audit.retentionSeconds,
+    actor: opts.actor ?? processActor(),
+  }));
+  const keys = createKeyStore(repos.signingKeys, { secret: config.keyEncryptionSecret, algs: config.signingAlgs, audit });
+  const deprovision = createDeprovisioner({
+    idTokenAlg: config.signingAlgs[0],
+    sessions: repos.sessions,
+    deliveries: repos.deliveries,
+    keys,
+    issuer: config.issuer,
+    logger: opts.logger ?? createLogger('silent'),
+    attempts: config.logoutDelivery.attempts,
+    timeoutMs: config.logoutDelivery.timeoutMs,
+    audit,
+    metrics: opts.metrics,
+  });
+  const clientCache = createClientCache(activeClientLoader(repos.clients));
+  return {
+    config,
+    db,
+    accounts: createAccountService({ accounts: repos.accounts, sessions: repos.sessions, clients: repos.clients }, { audit }),
+    clients: createClientService(repos.clients, { audit, cache: clientCache }),
+    clientCache,
+    keys,
+    deprovision,
+    sessions: repos.sessions,
+    deliveries: repos.deliveries,
+    audit,
+    auditQuery: createAuditQuery(repos.audit),
+    oidcPayloads: repos.oidcPayloads,
+    loadClient: activeClientLoader(repos.clients),
+    syncRepo: repos.sync,
+    accountRepo: repos.accounts,
+    throttle: repos.throttle,
+    close: async () => {
+      await deprovision.stop();
+      await audit.flush();
+      await db.close();
+    },
+  };
+}

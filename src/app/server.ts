@@ -1,0 +1,195 @@
+/**
+ * The server, from the composition root's services (container.ts): config -> logger -> services
+ * (database migrated) -> keys -> directory -> provider -> HTTP -> background work (logout
+ * deliveries, housekeeping, directory sync). Returns a handle that tests and the CLI use to stop
+ * it cleanly.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/load.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { openServices, type Services } from './container.js';
+import { createProviderHost, type ProviderHost } from '../oidc/provider.js';
+import { providerPages } from '../interaction/pages.js';
+import { createRenderer } from '../web/render.js';
+import { closeServer, createApp, createDispatcher, listen } from './http.js';
+import { seedDemo, type DemoCredentials } from './demo.js';
+import { consoleClient } from '../console/internal-client.js';
+import { createConsoleAuth, ownAddress } from '../console/auth.js';
+import { openDirectory, type OpenDirectory } from '../directory/open.js';
+import { createAuthenticator } from '../login/authenticate.js';
+import { createLoginUseCase } from '../login/attempt.js';
+import { startSyncScheduler, type SyncScheduler } from '../sync/scheduler.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
+
+export interface RunningServer {
+  url: string;
+  address: AddressInfo;
+  services: Services;
+  host: ProviderHost;
+  demo?: DemoCredentials | undefined;
+  directory: OpenDirectory;
+  sync?: SyncScheduler | undefined;
+  /** This server's own metrics registry (GET /metrics). */
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/** Before serving: signing keys, the demo, the console's own client, search text of older rows. */
+async function prepare(config: Config, services: Services, logger: Logger): Promise<DemoCredentials | undefined> {
+  if (config.generatedSecrets.length) {
+    logger.warn({ generated: config.generatedSecrets, dataDir: config.dataDir },
+      'DEVELOPMENT SECRETS IN USE: generated and stored in DATA_DIR/dev-secrets.json. Set COOKIE_KEYS and KEY_ENCRYPTION_SECRET for any real deployment.');
+  }
+  const created = await services.keys.ensure();
+  if (created.length) logger.info({ kids: created }, 'signing keys generated');
+  const demo = config.demo ? await seedDemo(services) : undefined;
+  // the console's own client (its secret derived from COOKIE_KEYS, so every instance agrees)
+  await services.clients.ensureInternal(consoleClient(config.issuer, config.cookieKeys));
+  const filled = await services.accounts.fillSearch();
+  if (filled) logger.info({ accounts: filled }, 'search text filled in for accounts written without it');
+  return demo;
+}
+
+/** The login use case on this directory. */
+function loginUseCase(services: Services, directory: OpenDirectory, logger: Logger, metrics: Metrics) {
+  return createLoginUseCase({
+    throttle: services.throttle,
+    authenticate: createAuthenticator({
+      accounts: services.accountRepo,
+      directory: directory.connector,
+      mailDomains: directory.mailDomains,
+      logger,
+      endAccess: (id, reason) => services.deprovision.endAccess(id, reason),
+    }),
+    mailDomains: directory.mailDomains,
+    logger,
+    audit: services.audit,
+    metrics,
+  });
+}
+
+interface Parts {
+  config: Config;
+  services: Services;
+  directory: OpenDirectory;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** The provider host and the HTTP server in front of it (not listening yet). */
+async function buildHttp(p: Parts, selfUrl: () => string) {
+  const { config, services, directory, logger, metrics } = p;
+  const render = createRenderer();
+  const connector = directory.connector;
+  const host = await createProviderHost({
+    config,
+    storage: { payloads: services.oidcPayloads, sessions: services.sessions, loadClient: services.loadClient },
+    accounts: services.accounts,
+    keys: services.keys,
+    pages: providerPages(render, config, logger),
+    logger,
+    audit: services.audit,
+    metrics,
+    clientCache: services.clientCache,
+    queueLogout: (clientId, accountId, sid) => services.deprovision.queueLogout(clientId, accountId, sid, 'logout at the IdP'),
+  });
+  const app = createApp({
+    config,
+    host,
+    accounts: services.accounts,
+    login: loginUseCase(services, directory, logger, metrics),
+    render,
+    logger,
+    readiness: { database: () => services.db.ping(), directory: connector ? () => connector.ping() : undefined },
+    audit: services.audit,
+    metrics,
+    console: {
+      // the console's code exchange and JWKS fetch go to this instance's own address
+      auth: createConsoleAuth({ config, sessions: services.sessions, accounts: services.accounts, logger, selfUrl }),
+      services,
+      directory: { connector, mailDomains: directory.mailDomains },
+    },
+  });
+  return { host, server: createDispatcher(host, app, config.issuer.startsWith('https:')) };
+}
+
+/** Every GC_INTERVAL: expired rows, retired keys, audit retention. */
+function startHousekeeping(config: Config, services: Services, logger: Logger): NodeJS.Timeout {
+  // the steps of runMaintenance (`sso db gc`), each going on when the one before failed
+  const gc = setInterval(() => {
+    services.oidcPayloads.collectGarbage(new Date())
+      .then((n) => n && logger.debug({ removed: n }, 'expired rows removed'))
+      .then(() => services.keys.retireExpired())
+      .catch((err: Error) => logger.warn({ error: err.message }, 'garbage collection failed'))
+      // a prune refuses to remove rows that do not verify: that is tampering, not housekeeping
+      .then(() => services.audit.prune())
+      .catch((err: Error) => logger.error({ event: 'audit.prune_refused', error: err.message }, 'audit retention not applied'));
+  }, config.gcIntervalSeconds * 1000);
+  gc.unref();
+  return gc;
+}
+
+/**
+ * Directory sync inside the server: changed-only every SYNC_INTERVAL, full every
+ * SYNC_FULL_INTERVAL; one run at a time across instances (a lease in the database).
+ */
+function startSync(p: Parts): SyncScheduler | undefined {
+  const { config, services, directory } = p;
+  if (!directory.connector) return undefined;
+  return startSyncScheduler({
+    repo: services.syncRepo,
+    directory: directory.connector,
+    mailDomains: directory.mailDomains,
+    maxDisablePercent: config.sync.maxDisablePercent,
+    pageSize: config.sync.pageSize,
+    endAccess: (id, reason) => services.deprovision.endAccess(id, reason),
+    audit: services.audit,
+    logger: p.logger,
+    intervalSeconds: config.sync.intervalSeconds,
+    fullIntervalSeconds: config.sync.fullIntervalSeconds,
+    metrics: p.metrics,
+  });
+}
+
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const metrics = createMetrics({ ldapServers: config.directory.kind === 'ldap' ? config.directory.urls : [] });
+  const services = await openServices(config, { logger, metrics });
+  const demo = await prepare(config, services, logger);
+  const directory = await openDirectory(config.directory, logger, { metrics });
+  const parts: Parts = { config, services, directory, logger, metrics };
+  let selfUrl = '';
+  const { host, server } = await buildHttp(parts, () => selfUrl);
+  const address = await listen(server, config.port, config.host);
+  selfUrl = ownAddress(address);
+  services.deprovision.start();
+  const gc = startHousekeeping(config, services, logger);
+  const scheduler = startSync(parts);
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.info({ issuer: config.issuer, listening: url, database: services.db.provider, directory: config.directory.kind }, 'sso started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    address,
+    services,
+    host,
+    demo,
+    directory,
+    sync: scheduler,
+    metrics,
+    close() {
+      closing ??= (async () => {
+        clearInterval(gc);
+        host.close();
+        await closeServer(server);
+        await scheduler?.stop();
+        await services.deprovision.stop();
+        await directory.close();
+        await services.close();
+        metrics.close();
+        logger.info({ event: 'sso.stopped' }, 'sso stopped: HTTP server closed, sync and deliveries stopped, directory connections and database pool closed');
+      })();
+      return closing;
+    },
+  };
+}
