@@ -4,9 +4,11 @@
 //                 src/a/... importing src/b/... is an edge a -> b (src/x.ts counts as folder x);
 //                 every import counts, `import type` and `await import()` too: a type from a
 //                 higher layer is a dependency on it all the same.
-//   db-client     no file of the web or the CLI (WEB_AND_CLI below) imports the database client:
+//   db-client     the storage seam is one folder: no file outside src/db/ and the composition
+//                 root src/app/ (STORAGE_SEAM below) imports the database client:
 //                 src/db/client.ts, the generated client (src/db/generated/), @prisma/client, or
-//                 a binding named Prisma from anywhere.
+//                 a binding named Prisma from anywhere. Use cases take repositories
+//                 (src/db/repos/*.ts, their interfaces) from the composition root.
 //   exceptions    every entry of lint.exceptions.js still names something that exists (the size
 //                 entries are checked by ESLint, see scripts/lib/eslint-size-rules.mjs).
 // What is allowed today is listed, with its reason, in lint.exceptions.js.
@@ -19,8 +21,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importsOf } from './lib/imports.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** Top-level folders of src/ whose files never reach the database client. */
-export const WEB_AND_CLI = ['web', 'interaction', 'interactions', 'console', 'admin', 'my-account', 'account', 'cli'];
+/** The only top-level folders of src/ whose files may reach the database client. */
+export const STORAGE_SEAM = ['db', 'app'];
 const GENERATED = 'src/db/generated/';
 const DB_CLIENT = 'src/db/client.ts';
 const EXCEPTIONS_FILE = 'lint.exceptions.js';
@@ -180,12 +182,12 @@ function folderCycles(edges, listed) {
   return problems;
 }
 
-/** Imports of the database client from web and CLI files, less the listed ones. */
+/** Imports of the database client from outside the storage seam, less the listed ones. */
 function dbClientImports(imports, listed) {
   const problems = [];
   const used = new Set();
   for (const i of imports) {
-    if (!WEB_AND_CLI.includes(folderOf(i.file))) continue;
+    if (STORAGE_SEAM.includes(folderOf(i.file))) continue;
     let what = null;
     if (i.to === DB_CLIENT) what = DB_CLIENT;
     else if (i.to?.startsWith(GENERATED)) what = i.to;
@@ -200,7 +202,7 @@ function dbClientImports(imports, listed) {
     problems.push({
       at: where(i),
       rule: 'db-client',
-      message: `${i.file} imports ${what}${i.typeOnly ? ' (types)' : ''}; web and CLI files reach the database through a use case, never the client (docs/architecture.md, "Storage"), or list the import in lint.exceptions.js with a reason`,
+      message: `${i.file} imports ${what}${i.typeOnly ? ' (types)' : ''}; only db/ and the composition root (app/) reach the database client; others take repositories (docs/architecture.md, "Storage"), or list the import in lint.exceptions.js with a reason`,
     });
   }
   return { problems, used };

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run lint`: the structural checks of src/, one line per problem (file:line:column: rule: message).
 //   1. ESLint (eslint.config.js): import cycles between files, file and function lengths;
-//   2. scripts/check-shape.mjs: cycles between the top-level folders of src/, web and CLI files
+//   2. scripts/check-shape.mjs: cycles between the top-level folders of src/, files outside db/ and app/
 //      importing the database client, and exceptions that no longer name anything.
 // What is let through today is listed, each with its reason, in lint.exceptions.js.
 // Exit 1 on any problem. `npm run lint -- --timing` also prints ESLint's time per rule.
