@@ -22,7 +22,8 @@ import {
 import { ServerSet } from './servers.js';
 import { and, eq, escapeFilterValue, loginFilter } from './filter.js';
 import { changedSinceFilter, resolvePreset, searchAttributes, type Preset } from './presets.js';
-import { entryToIdentity, uuidToObjectGuid } from './entry.js';
+import { entryToIdentity } from './entry.js';
+import { uuidToObjectGuid } from './attributes.js';
 import { adBindFailure } from './ad-errors.js';
 import type { LdapOperation, Metrics } from '../../metrics/metrics.js';
 
