@@ -1,9 +1,10 @@
 /**
- * Distinguished names (RFC 4514): parsing one into its RDNs. Pure.
+ * Distinguished names (RFC 4514): parsing one into its RDNs, and comparing two. Pure.
  *
  * The parser also accepts what older servers write: ";" between RDNs, spaces around the
  * separators and quoted values. It refuses what is not a DN, escapes that are not valid UTF-8
- * included: a hostile value is refused whole, never half-read.
+ * included: a hostile value is refused whole, never half-read, and never compares equal to
+ * anything.
  */
 import { decodeUtf8, wellFormed } from './utf8.js';
 
@@ -20,9 +21,15 @@ export interface Ava {
 /** An RDN: one AVA, or several joined by "+". */
 export type Rdn = Ava[];
 
+/** An AVA as read: with the "#..." text as written when the value was a hex string. */
+interface ReadAva extends Ava {
+  hex: string | undefined;
+}
+
 /** One value as read, and where the text after it starts. */
 interface ReadValue {
   value: string;
+  hex: string | undefined;
   next: number;
 }
 
@@ -36,13 +43,73 @@ const DN_SPECIALS = new Set([' ', '"', '#', '+', ',', ';', '<', '=', '>', '\\'])
  * not valid UTF-8). "#..." hex values are decoded when they hold a BER string, else kept as written.
  */
 export function parseDn(dn: string): Rdn[] | null {
+  const rdns = readDn(dn);
+  return rdns === null ? null : rdns.map((rdn) => rdn.map(({ type, value }) => ({ type, value })));
+}
+
+/**
+ * The DN in a canonical form: two spellings of one DN give the same string; null when
+ * it is not a DN (as parseDn says). Attribute types are lower-cased (numeric OIDs are kept as
+ * written: 2.5.4.3 and cn differ); values are unescaped ("\,", "\2C" and a quoted "," are one
+ * comma), put in NFC and lower-cased, then escaped again the one RFC 4514 way; "#..." hex values
+ * are kept as hex (lower-cased hex digits, never equal to a text value); spaces around "=", ","
+ * and "+" are dropped and ";" between RDNs becomes ","; the AVAs of a multi-valued RDN are sorted.
+ * Spaces inside a value and escaped spaces at its ends ("cn=a\ ") are kept: a DN that differs
+ * only there is another DN (a directory whose matching rule ignores them would disagree, and
+ * this side of the disagreement refuses a match rather than grants one).
+ */
+export function normalizeDn(dn: string): string | null {
+  const rdns = readDn(dn);
+  if (rdns === null) return null;
+  return rdns.map((rdn) => rdn.map(normalizeAva).sort(byCodeUnits).join('+')).join(',');
+}
+
+/** Do two DNs name the same entry (normalizeDn)? A string that is not a DN equals nothing. */
+export function sameDn(a: string, b: string): boolean {
+  const x = normalizeDn(a);
+  return x !== null && x === normalizeDn(b);
+}
+
+/** The value of an RDN's AVA of type preferType (lower case), else of its first AVA. */
+export function rdnValue(rdn: Rdn, preferType?: string): string | undefined {
+  if (preferType) {
+    const a = rdn.find((x) => x.type.toLowerCase() === preferType);
+    if (a) return a.value;
+  }
+  return rdn[0]?.value;
+}
+
+function normalizeAva(ava: ReadAva): string {
+  const value = ava.hex !== undefined ? ava.hex.toLowerCase() : escapeValue(ava.value.normalize('NFC').toLowerCase().normalize('NFC'));
+  return `${ava.type.toLowerCase()}=${value}`;
+}
+
+function byCodeUnits(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** A value escaped as RFC 4514 section 2.4 asks, no more: readDn gives the same value back. */
+function escapeValue(v: string): string {
+  let out = '';
+  const last = v.length - 1;
+  for (let k = 0; k < v.length; k += 1) {
+    const c = v[k] as string;
+    if (c === '\0') out += '\\00';
+    else if ('\\"+,;<>'.includes(c) || (c === ' ' && (k === 0 || k === last)) || (c === '#' && k === 0)) out += `\\${c}`;
+    else out += c;
+  }
+  return out;
+}
+
+/** The DN's RDNs as read, or null. */
+function readDn(dn: string): ReadAva[][] | null {
   if (typeof dn !== 'string' || dn.length > MAX_DN || !wellFormed(dn)) return null;
   const s = dn;
   let i = skipSpaces(s, 0);
   if (i === s.length) return [];
-  const rdns: Rdn[] = [];
+  const rdns: ReadAva[][] = [];
   for (;;) {
-    const rdn: Rdn = [];
+    const rdn: ReadAva[] = [];
     for (;;) {
       const read = readAva(s, i);
       if (read === null) return null;
@@ -58,15 +125,6 @@ export function parseDn(dn: string): Rdn[] | null {
   }
 }
 
-/** The value of an RDN's AVA of type preferType (lower case), else of its first AVA. */
-export function rdnValue(rdn: Rdn, preferType?: string): string | undefined {
-  if (preferType) {
-    const a = rdn.find((x) => x.type.toLowerCase() === preferType);
-    if (a) return a.value;
-  }
-  return rdn[0]?.value;
-}
-
 function skipSpaces(s: string, i: number): number {
   let j = i;
   while (s[j] === ' ') j += 1;
@@ -74,7 +132,7 @@ function skipSpaces(s: string, i: number): number {
 }
 
 /** "type = value" starting at i. */
-function readAva(s: string, i: number): { ava: Ava; next: number } | null {
+function readAva(s: string, i: number): { ava: ReadAva; next: number } | null {
   const start = skipSpaces(s, i);
   DN_TYPE.lastIndex = start;
   const tm = DN_TYPE.exec(s);
@@ -85,7 +143,7 @@ function readAva(s: string, i: number): { ava: Ava; next: number } | null {
   const at = skipSpaces(s, eq + 1);
   const v = s[at] === '#' ? readHexValue(s, at) : readStringValue(s, at);
   if (v === null) return null;
-  return { ava: { type, value: v.value }, next: v.next };
+  return { ava: { type, value: v.value, hex: v.hex }, next: v.next };
 }
 
 /** Is j where a value ends (the end of the DN, or a separator)? */
@@ -112,7 +170,7 @@ function readHexValue(s: string, i: number): ReadValue | null {
   const raw = s.slice(i, j);
   j = skipSpaces(s, j);
   if (!atValueEnd(s, j)) return null;
-  return { value: berString(bytes) ?? raw, next: j };
+  return { value: berString(bytes) ?? raw, hex: raw, next: j };
 }
 
 /** A string value (plain, escaped or quoted) starting at i (leading spaces already skipped). */
@@ -129,7 +187,7 @@ function readStringValue(s: string, i: number): ReadValue | null {
     if (quoted && c === '"') {
       if (!v.flushBytes()) return null;
       j = skipSpaces(s, j + 1);
-      return atValueEnd(s, j) ? { value: v.out, next: j } : null;
+      return atValueEnd(s, j) ? { value: v.out, hex: undefined, next: j } : null;
     }
     if (!quoted && (c === ',' || c === ';' || c === '+')) break;
     if (c === '\0') return null;
@@ -151,7 +209,7 @@ function readStringValue(s: string, i: number): ReadValue | null {
   }
   if (!v.flushBytes()) return null;
   // unescaped trailing spaces are not part of the value
-  return { value: v.out, next: j };
+  return { value: v.out, hex: undefined, next: j };
 }
 
 /** A DN value being unescaped: the text so far, spaces not yet known to be inside, \XX bytes not yet decoded. */
