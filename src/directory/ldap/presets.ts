@@ -47,7 +47,7 @@ export const ATTRIBUTE_KEYS: readonly AttributeKey[] = [
 /** LDAP_ATTRIBUTE_MAP: each key names one attribute or a list of them. */
 export type AttributeOverrides = { [K in AttributeKey]?: string | readonly string[] };
 
-/** How the account state is read from the entry (see entry.ts). */
+/** How the account state is read from the entry (see status.ts). */
 export type StatusModel = 'zimbra' | 'ppolicy' | 'activedirectory';
 
 export interface Preset {
@@ -90,86 +90,98 @@ const COMMON = {
 function base(name: PresetName): Preset {
   switch (name) {
     case 'zimbra':
-      return {
-        name,
-        userFilter: '(objectClass=zimbraAccount)',
-        loginAttributes: ['uid'],
-        mailAttributes: [],
-        attributes: {
-          ...COMMON,
-          id: 'zimbraId',
-          login: 'uid',
-          mail: ['zimbraMailDeliveryAddress', 'mail'],
-          aliases: ['zimbraMailAlias', 'mail'],
-          department: ['ou'],
-          organization: ['o', 'company'],
-          employeeNumber: ['employeeNumber'],
-          modified: ['modifyTimestamp'],
-        },
-        statusModel: 'zimbra',
-        statusAttributes: ['zimbraAccountStatus', 'zimbraPasswordLockoutLockedTime'],
-        binaryAttributes: [],
-        modifiedAttribute: 'modifyTimestamp',
-        modifiedFilterFraction: false,
-        // Stock Zimbra keeps every account under ou=people (a generic container, skipped), but
-        // provinces that file accounts under their agency's ou get the department from the DN.
-        departmentFromDn: true,
-        extraAttributes: [],
-      };
+      return zimbra();
     case 'openldap':
-      return {
-        name,
-        userFilter: '(objectClass=inetOrgPerson)',
-        loginAttributes: ['uid'],
-        mailAttributes: [],
-        attributes: {
-          ...COMMON,
-          id: 'entryUUID',
-          login: 'uid',
-          mail: ['mail'],
-          aliases: ['mail'],
-          department: ['ou'],
-          organization: ['o'],
-          employeeNumber: ['employeeNumber'],
-          modified: ['modifyTimestamp'],
-        },
-        statusModel: 'ppolicy',
-        statusAttributes: ['pwdAccountLockedTime', 'pwdEndTime'],
-        binaryAttributes: [],
-        modifiedAttribute: 'modifyTimestamp',
-        modifiedFilterFraction: false,
-        departmentFromDn: true,
-        extraAttributes: [],
-      };
+      return openldap();
     case 'activedirectory':
-      return {
-        name,
-        userFilter: '(&(objectCategory=person)(objectClass=user))',
-        loginAttributes: ['sAMAccountName', 'userPrincipalName'],
-        mailAttributes: [],
-        attributes: {
-          ...COMMON,
-          id: 'objectGUID',
-          login: 'sAMAccountName',
-          mail: ['mail'],
-          // proxyAddresses ("smtp:"/"SMTP:" prefixed, Exchange) is not read: map it explicitly if wanted
-          aliases: [],
-          department: ['department', 'ou'],
-          organization: ['company', 'o'],
-          employeeNumber: ['employeeNumber', 'employeeID'],
-          modified: ['whenChanged'],
-        },
-        statusModel: 'activedirectory',
-        statusAttributes: ['userAccountControl', 'msDS-User-Account-Control-Computed', 'lockoutTime', 'accountExpires'],
-        binaryAttributes: ['objectGUID'],
-        modifiedAttribute: 'whenChanged',
-        modifiedFilterFraction: true,
-        departmentFromDn: true,
-        extraAttributes: ['uSNChanged', 'userPrincipalName'],
-      };
+      return activeDirectory();
     default:
       throw new PresetConfigError(`LDAP_PRESET: unknown preset ${JSON.stringify(String(name))} (known: ${PRESET_NAMES.join(', ')})`);
   }
+}
+
+function zimbra(): Preset {
+  return {
+    name: 'zimbra',
+    userFilter: '(objectClass=zimbraAccount)',
+    loginAttributes: ['uid'],
+    mailAttributes: [],
+    attributes: {
+      ...COMMON,
+      id: 'zimbraId',
+      login: 'uid',
+      mail: ['zimbraMailDeliveryAddress', 'mail'],
+      aliases: ['zimbraMailAlias', 'mail'],
+      department: ['ou'],
+      organization: ['o', 'company'],
+      employeeNumber: ['employeeNumber'],
+      modified: ['modifyTimestamp'],
+    },
+    statusModel: 'zimbra',
+    statusAttributes: ['zimbraAccountStatus', 'zimbraPasswordLockoutLockedTime'],
+    binaryAttributes: [],
+    modifiedAttribute: 'modifyTimestamp',
+    modifiedFilterFraction: false,
+    // Stock Zimbra keeps every account under ou=people (a generic container, skipped), but
+    // provinces that file accounts under their agency's ou get the department from the DN.
+    departmentFromDn: true,
+    extraAttributes: [],
+  };
+}
+
+function openldap(): Preset {
+  return {
+    name: 'openldap',
+    userFilter: '(objectClass=inetOrgPerson)',
+    loginAttributes: ['uid'],
+    mailAttributes: [],
+    attributes: {
+      ...COMMON,
+      id: 'entryUUID',
+      login: 'uid',
+      mail: ['mail'],
+      aliases: ['mail'],
+      department: ['ou'],
+      organization: ['o'],
+      employeeNumber: ['employeeNumber'],
+      modified: ['modifyTimestamp'],
+    },
+    statusModel: 'ppolicy',
+    statusAttributes: ['pwdAccountLockedTime', 'pwdEndTime'],
+    binaryAttributes: [],
+    modifiedAttribute: 'modifyTimestamp',
+    modifiedFilterFraction: false,
+    departmentFromDn: true,
+    extraAttributes: [],
+  };
+}
+
+function activeDirectory(): Preset {
+  return {
+    name: 'activedirectory',
+    userFilter: '(&(objectCategory=person)(objectClass=user))',
+    loginAttributes: ['sAMAccountName', 'userPrincipalName'],
+    mailAttributes: [],
+    attributes: {
+      ...COMMON,
+      id: 'objectGUID',
+      login: 'sAMAccountName',
+      mail: ['mail'],
+      // proxyAddresses ("smtp:"/"SMTP:" prefixed, Exchange) is not read: map it explicitly if wanted
+      aliases: [],
+      department: ['department', 'ou'],
+      organization: ['company', 'o'],
+      employeeNumber: ['employeeNumber', 'employeeID'],
+      modified: ['whenChanged'],
+    },
+    statusModel: 'activedirectory',
+    statusAttributes: ['userAccountControl', 'msDS-User-Account-Control-Computed', 'lockoutTime', 'accountExpires'],
+    binaryAttributes: ['objectGUID'],
+    modifiedAttribute: 'whenChanged',
+    modifiedFilterFraction: true,
+    departmentFromDn: true,
+    extraAttributes: ['uSNChanged', 'userPrincipalName'],
+  };
 }
 
 function dedupe(names: readonly string[]): string[] {
