@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import * as oidc from 'openid-client';
-import { foldForSearch, searchText } from '../src/accounts/link.js';
+import { foldForSearch, searchText } from '../src/domain/account-link.js';
 import { actingAs } from '../src/audit/actor.js';
 import { SsoError } from '../src/domain/errors.js';
 import { disableAccount } from '../src/deprovision/account-access.js';

@@ -10,7 +10,7 @@ import type { ClientRepository } from '../db/repos/clients.js';
 import { SsoError } from '../domain/errors.js';
 import { accountClaims, parseAttributes, type AccountRecord, type Claims } from './claims.js';
 import { loginProblem, normalizeLogin } from '../domain/login.js';
-import { foldForSearch, searchText } from './link.js';
+import { foldForSearch, searchText } from '../domain/account-link.js';
 import { hashPassword, passwordProblem } from './password.js';
 import type { AuditRecorder } from '../audit/log.js';
 

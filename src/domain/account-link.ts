@@ -4,7 +4,7 @@
  * login: a renamed mailbox keeps its account and its `sub`; an unlinked account that merely
  * has the same login is a conflict, never merged.
  */
-import type { DirectoryIdentity } from '../directory/types.js';
+import type { DirectoryIdentity } from './directory.js';
 
 export interface LinkCandidate {
   id: string;

@@ -22,7 +22,7 @@
  * disabledAt: an account disabled (again) by IT staff (`sso account disable` sets a new
  * disabledAt and leaves no marker) stays disabled whatever the directory says.
  */
-import type { DirectoryIdentity, DirectoryStatus } from '../directory/types.js';
+import type { DirectoryIdentity, DirectoryStatus } from './directory.js';
 import { accountFields, decideLink, type LinkCandidate } from './account-link.js';
 
 /** What the sync reads of a local account. */
