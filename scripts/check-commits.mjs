@@ -13,6 +13,13 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SINCE = '03a1fff';
 const MAX = 72;
+/**
+ * Commits let through, each with its reason: shared history is not rewritten, so a subject over
+ * the limit that branches were already cut from stays, named here.
+ */
+const KNOWN = new Map([
+  ['1c0e667', 'committed (73 characters) before this check was on main; seven branches were cut after it'],
+]);
 const head = process.argv[2] ?? 'HEAD';
 
 const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
@@ -48,7 +55,8 @@ const commits = log.stdout
   .map((l) => ({ hash: l.slice(0, l.indexOf(' ')), subject: l.slice(l.indexOf(' ') + 1) }));
 // characters as a person counts them (Vietnamese letters with their marks are one each)
 const length = (s) => [...s.normalize('NFC')].length;
-const long = commits.filter((c) => length(c.subject) > MAX);
+const long = commits.filter((c) => length(c.subject) > MAX && !KNOWN.has(c.hash.slice(0, 7)));
+for (const c of commits) if (KNOWN.has(c.hash.slice(0, 7))) console.log(`${c.hash}: let through: ${KNOWN.get(c.hash.slice(0, 7))}`);
 for (const c of long) console.log(`${c.hash}: subject has ${length(c.subject)} characters, over ${MAX}: ${c.subject}`);
 console.log(`check-commits: ${commits.length} commits after ${SINCE}, ${long.length} with a subject over ${MAX} characters`);
 process.exit(long.length ? 1 : 0);
