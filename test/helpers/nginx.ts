@@ -76,7 +76,10 @@ export async function startNginx(upstream: number, port?: number): Promise<Nginx
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   let exited = false;
   const gone = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
-  child.once('error', () => { exited = true; });
+  child.once('error', (e) => {
+    exited = true;
+    stderr += `${NGINX_BIN}: ${e.message} (the proxy tests need nginx: apt-get install -y nginx-light)\n`;
+  });
   const onExit = () => {
     try { child.kill('SIGKILL'); } catch { /* gone */ }
     rmSync(dir, { recursive: true, force: true });
