@@ -9,6 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import * as oidc from 'openid-client';
@@ -230,7 +233,9 @@ describe('/metrics without METRICS_TOKEN in production', () => {
 
 test('sso serve refuses an https ISSUER without TRUST_PROXY, naming both, and never listens', async () => {
   const port = await freePort();
-  const env = testServerEnv(port, 'file:./data/never-opened.db', { ISSUER: 'https://sso.tinh.gov.vn' });
+  // a directory of its own: were the check to fail, the server would create its database there
+  const dir = mkdtempSync(join(tmpdir(), 'sso-https-issuer-'));
+  const env = testServerEnv(port, `file:${join(dir, 'sso.db')}`, { ISSUER: 'https://sso.tinh.gov.vn', DATA_DIR: dir });
   const child = spawn(process.execPath, ['bin/sso.js', 'serve'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -249,5 +254,6 @@ test('sso serve refuses an https ISSUER without TRUST_PROXY, naming both, and ne
   } finally {
     clearTimeout(timer);
     if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
