@@ -9,8 +9,8 @@ import { parseDuration } from '../src/config/duration.js';
 const KEY32 = 'c'.repeat(32);
 const KEY32B = 'd'.repeat(40);
 const SECRET32 = 's'.repeat(32);
-/** A complete, valid production environment. */
-const PROD: RawEnv = { NODE_ENV: 'production', ISSUER: 'https://sso.tinh.gov.vn', COOKIE_KEYS: KEY32, KEY_ENCRYPTION_SECRET: SECRET32 };
+/** A complete, valid production environment (behind its TLS-terminating proxy). */
+const PROD: RawEnv = { NODE_ENV: 'production', ISSUER: 'https://sso.tinh.gov.vn', TRUST_PROXY: 'true', COOKIE_KEYS: KEY32, KEY_ENCRYPTION_SECRET: SECRET32 };
 
 const tmpDirs: string[] = [];
 function tmp(): string {
@@ -74,8 +74,8 @@ describe('parseEnv', () => {
   });
 
   it('takes ISSUER as given, without trailing slashes', () => {
-    expect(parseEnv({ ISSUER: 'https://sso.tinh.gov.vn/' }).issuer).toBe('https://sso.tinh.gov.vn');
-    expect(parseEnv({ ISSUER: 'https://sso.tinh.gov.vn/oidc//', PORT: '4000' }).issuer).toBe('https://sso.tinh.gov.vn/oidc');
+    expect(parseEnv({ ISSUER: 'https://sso.tinh.gov.vn/', TRUST_PROXY: 'true' }).issuer).toBe('https://sso.tinh.gov.vn');
+    expect(parseEnv({ ISSUER: 'https://sso.tinh.gov.vn/oidc//', PORT: '4000', TRUST_PROXY: 'true' }).issuer).toBe('https://sso.tinh.gov.vn/oidc');
   });
 
   it('accepts a complete production environment', () => {
@@ -109,7 +109,7 @@ describe('parseEnv', () => {
     });
 
     it('both missing: both named at once', () => {
-      const problems = problemsOf(() => parseEnv({ NODE_ENV: 'production', ISSUER: 'https://sso.tinh.gov.vn' }));
+      const problems = problemsOf(() => parseEnv({ NODE_ENV: 'production', ISSUER: 'https://sso.tinh.gov.vn', TRUST_PROXY: 'true' }));
       expect(problems.map((p) => p.split(':')[0])).toEqual(['COOKIE_KEYS', 'KEY_ENCRYPTION_SECRET']);
     });
 
@@ -119,6 +119,26 @@ describe('parseEnv', () => {
       expect(parseEnv({ ...PROD, ISSUER: 'http://localhost:3000' }).issuer).toBe('http://localhost:3000');
       expect(parseEnv({ ...PROD, ISSUER: 'http://127.0.0.1:3000' }).issuer).toBe('http://127.0.0.1:3000');
       expect(parseEnv({ ISSUER: 'http://sso.tinh.gov.vn' }).issuer).toBe('http://sso.tinh.gov.vn');
+    });
+
+    it('an https issuer without TRUST_PROXY: sso has no TLS of its own', () => {
+      const { TRUST_PROXY: _, ...env } = PROD;
+      for (const e of [env, { ...env, TRUST_PROXY: 'false' }, { ISSUER: 'https://sso.tinh.gov.vn' }, { NODE_ENV: 'test', ISSUER: 'https://127.0.0.1:3000' }]) {
+        const [problem, ...more] = problemsOf(() => parseEnv(e));
+        expect(more).toEqual([]);
+        // both settings named, and what to do
+        expect(problem).toMatch(/^TRUST_PROXY: must be true when ISSUER is https:\/\//);
+        expect(problem).toMatch(/reverse proxy that terminates TLS/);
+        expect(problem).toMatch(/set TRUST_PROXY=true/);
+        expect(problem).toMatch(/http:\/\/ ISSUER/);
+      }
+      // through the loader too: nothing written, the same message
+      const dir = tmp();
+      expect(problemsOf(() => loadConfig({ ISSUER: 'https://sso.tinh.gov.vn', DATA_DIR: join(dir, 'data') }))).toEqual([expect.stringMatching(/^TRUST_PROXY: must be true when ISSUER is https:/)]);
+      expect(existsSync(join(dir, 'data'))).toBe(false);
+      expect(parseEnv({ ...env, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+      // a plain-http issuer needs no proxy
+      expect(parseEnv({ ISSUER: 'http://127.0.0.1:3000' }).trustProxy).toBe(false);
     });
 
     it('DEMO=true', () => {
@@ -242,7 +262,7 @@ describe('loadConfig', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'cookies'), `${KEY32}\n${KEY32B}\n`);
     writeFileSync(join(dir, 'kes'), SECRET32);
-    const c = loadConfig({ NODE_ENV: 'production', ISSUER: 'https://sso.tinh.gov.vn', DATA_DIR: join(dir, 'data'), COOKIE_KEYS_FILE: join(dir, 'cookies'), KEY_ENCRYPTION_SECRET_FILE: join(dir, 'kes') });
+    const c = loadConfig({ NODE_ENV: 'production', ISSUER: 'https://sso.tinh.gov.vn', TRUST_PROXY: 'true', DATA_DIR: join(dir, 'data'), COOKIE_KEYS_FILE: join(dir, 'cookies'), KEY_ENCRYPTION_SECRET_FILE: join(dir, 'kes') });
     expect(c.cookieKeys).toEqual([KEY32, KEY32B]);
     expect(c.keyEncryptionSecret).toBe(SECRET32);
     expect(c.generatedSecrets).toEqual([]);
@@ -252,7 +272,7 @@ describe('loadConfig', () => {
 
   it('production refuses missing secrets and writes nothing', () => {
     const dir = tmp();
-    const problems = problemsOf(() => loadConfig({ NODE_ENV: 'production', ISSUER: 'https://sso.tinh.gov.vn', DATA_DIR: join(dir, 'data') }));
+    const problems = problemsOf(() => loadConfig({ NODE_ENV: 'production', ISSUER: 'https://sso.tinh.gov.vn', TRUST_PROXY: 'true', DATA_DIR: join(dir, 'data') }));
     expect(problems.map((p) => p.split(':')[0])).toEqual(['COOKIE_KEYS', 'KEY_ENCRYPTION_SECRET']);
     expect(existsSync(join(dir, 'data'))).toBe(false);
   });

@@ -31,6 +31,23 @@ import { openDatabase, type Database } from '../src/db/client.js';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
+/**
+ * One request to one instance by its own address, naming the issuer's host as the balancer does
+ * (an instance answers 421 to any other host; fetch() may not set Host).
+ */
+function atInstance(port: number, issuerHost: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; json(): Promise<unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: init.method ?? 'GET', path, headers: { ...init.headers, host: issuerHost } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: async () => JSON.parse(text) as unknown }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
 /** Round-robin HTTP load balancer on loopback: request n goes to backends[n % 2]. Records who served what. */
 async function alternatingBalancer(): Promise<{ url: string; port: number; setBackends(ports: number[]): void; served: { path: string; backend: number }[]; close(): Promise<void> }> {
   let backends: number[] = [];
@@ -138,7 +155,7 @@ describe('two instances on one PostgreSQL database', () => {
   }, 30_000);
 
   test('both instances publish the same keys', async () => {
-    const [ja, jb] = await Promise.all([a, b].map(async (s) => (await (await fetch(`${s.url}/jwks`)).json()) as { keys: { kid: string }[] }));
+    const [ja, jb] = await Promise.all([a, b].map(async (s) => (await (await atInstance(s.port, new URL(lb.url).host, '/jwks')).json()) as { keys: { kid: string }[] }));
     expect(ja!.keys.length).toBeGreaterThanOrEqual(2);
     // when they differ, what the database holds says who made which key and when
     const stored = await db.prisma.signingKey.findMany({ select: { kid: true, alg: true, activatedAt: true, createdAt: true }, orderBy: { createdAt: 'asc' } });
@@ -147,7 +164,7 @@ describe('two instances on one PostgreSQL database', () => {
   });
 
   test('a refresh token rotated on one instance and presented again on the other is refused, and the grant is revoked', async () => {
-    const direct = (s: ServerProcess, token: string) => fetch(`${s.url}/token`, {
+    const direct = (s: ServerProcess, token: string) => atInstance(s.port, new URL(lb.url).host, '/token', {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString(),

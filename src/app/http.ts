@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from '../paths.js';
 import type { DirectoryConnector } from '../directory/types.js';
 import { isProtocolPath } from '../oidc/routes.js';
 import type { ProviderHost } from '../oidc/provider.js';
-import { metricsHandler } from '../metrics/endpoint.js';
+import { metricsHandler, warnIfMetricsOpen } from '../metrics/endpoint.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { AuditLog } from '../audit/log.js';
 import { createConsentUseCase } from '../consent/grant.js';
@@ -22,6 +22,8 @@ import { adminRouter, type AdminServices } from '../admin/routes.js';
 import { myAccountRouter } from '../my-account/routes.js';
 import { errorPages } from '../web/errors.js';
 import { setSecurityHeaders } from '../web/security-headers.js';
+import { ADDRESS_PATHS, isMisdirected, misdirectedBody, pinToIssuer } from '../web/host.js';
+import type { Config } from '../config/load.js';
 
 /** What /readyz asks: the database answers; the directory, when there is one, answers its ping. */
 export interface Readiness {
@@ -83,7 +85,10 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', readyz(deps.readiness));
-  if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics, deps.config.metricsToken, deps.logger));
+  if (deps.metrics) {
+    app.get('/metrics', metricsHandler(deps.metrics, deps.config.metricsToken, deps.logger));
+    warnIfMetricsOpen(deps.config.production, deps.config.metricsToken, deps.logger);
+  }
   app.get('/', (_req, res) => {
     res.redirect(302, '/.well-known/openid-configuration');
   });
@@ -103,11 +108,27 @@ export function createApp(deps: AppDeps): express.Express {
   return app;
 }
 
-export function createDispatcher(host: ProviderHost, app: express.Express, https: boolean): Server {
+/**
+ * The one door: security headers, the host check, then oidc-provider for protocol paths and
+ * Express for the rest. A request naming another host than ISSUER's gets 421 (probes' paths
+ * excepted); one that passes is pinned to the issuer's host and scheme, so every URL either
+ * side builds is the issuer's.
+ */
+export function createDispatcher(host: ProviderHost, app: express.Express, config: Pick<Config, 'issuer' | 'trustProxy'>): Server {
+  const issuer = new URL(config.issuer);
+  const https = issuer.protocol === 'https:';
+  const misdirected = misdirectedBody(config.issuer);
   return createServer((req, res) => {
     setSecurityHeaders(res, https);
     const q = req.url?.indexOf('?') ?? -1;
     const path = q === -1 ? (req.url ?? '/') : req.url!.slice(0, q);
+    if (!ADDRESS_PATHS.has(path)) {
+      if (isMisdirected(req.headers, config.trustProxy, issuer)) {
+        res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end(misdirected);
+        return;
+      }
+      pinToIssuer(req.headers, config.trustProxy, issuer);
+    }
     if (isProtocolPath(path)) host.handle(req, res);
     else app(req, res);
   });

@@ -110,7 +110,7 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
       directory: { connector, mailDomains: directory.mailDomains },
     },
   });
-  return { host, server: createDispatcher(host, app, config.issuer.startsWith('https:')) };
+  return { host, server: createDispatcher(host, app, config) };
 }
 
 /** Every GC_INTERVAL: expired rows, retired keys, audit retention. */

@@ -3,6 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname, userInfo } from 'node:os';
 import type { AuditEventInput } from './events.js';
 
+/** The OS account running this process and its host: SUDO_USER when run through sudo, else the user. */
 export function processActor(env: Record<string, string | undefined> = process.env): string {
   let user = env.SUDO_USER?.trim();
   if (!user) {
@@ -13,6 +14,29 @@ export function processActor(env: Record<string, string | undefined> = process.e
     }
   }
   return `${user}@${hostname()}`;
+}
+
+// ---- the operator's own name (sso --actor NAME, or SSO_ACTOR) ---------------------------------
+// Operators often share root on the server: root@<host> tells the audit trail nothing about who
+// it was. An operator names themselves; the trail records "NAME (root@host)": the name they gave
+// and, beside it, the OS account and host that ran the command, which they cannot change.
+
+/** The longest name an operator may give. */
+export const ACTOR_NAME_MAX = 64;
+
+/** What is wrong with a name an operator gives (--actor, SSO_ACTOR), or null. Pure. */
+export function actorNameProblem(name: string): string | null {
+  const n = name.normalize('NFC').trim();
+  if (!n) return 'must not be empty';
+  if ([...n].length > ACTOR_NAME_MAX) return `must be at most ${ACTOR_NAME_MAX} characters`;
+  if (/[\p{C}\p{Zl}\p{Zp}]/u.test(n)) return 'must be printable text on one line (no control characters)';
+  return null;
+}
+
+/** The actor of a command: "NAME (user@host)" when the operator named themselves (a valid name), else user@host. */
+export function operatorActor(name: string | undefined, env: Record<string, string | undefined> = process.env): string {
+  const os = processActor(env);
+  return name === undefined ? os : `${name.normalize('NFC').trim()} (${os})`;
 }
 
 // ---- who acts in this request -----------------------------------------------------------------

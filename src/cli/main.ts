@@ -13,6 +13,8 @@ import { openServices, type Services } from '../app/container.js';
 import type { CliContext, CliIO } from './context.js';
 import { EXIT, reportError } from './errors.js';
 import { readSecret } from './prompt.js';
+import { actorNameProblem, operatorActor } from '../audit/actor.js';
+import { SsoError } from '../domain/errors.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerDbCommand } from './commands/db.js';
 import { registerKeysCommand } from './commands/keys.js';
@@ -44,21 +46,36 @@ const COMMANDS: ((program: Command, ctx: CliContext) => unknown)[] = [
   registerSync,
 ];
 
+/** The operator named by --actor, else SSO_ACTOR (an empty SSO_ACTOR is unset), as the audit trail records them. */
+function commandActor(option: string | undefined, env: CliIO['env']): string {
+  const [source, name] = option !== undefined ? ['--actor', option] : ['SSO_ACTOR', env.SSO_ACTOR?.trim() ? env.SSO_ACTOR : undefined];
+  if (name === undefined) return operatorActor(undefined, env);
+  const problem = actorNameProblem(name);
+  if (problem) throw new SsoError('invalid_input', `${source}: ${problem}`);
+  return operatorActor(name, env);
+}
+
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   if (io === defaultIO) loadDotenv({ quiet: true });
   let config: Config | undefined;
   let services: Services | undefined;
+  let actor: string | undefined;
   const ctx: CliContext = {
     io,
     terminal: io === defaultIO,
     getConfig: () => (config ??= loadConfig(io.env)),
-    open: async () => (services ??= await openServices(ctx.getConfig())),
+    open: async () => (services ??= await openServices(ctx.getConfig(), { actor: actor ?? operatorActor(undefined, io.env) })),
   };
   const program = new Command('sso')
     .description('Single sign-on for the province: OpenID Connect provider federating the official mail directory')
+    .option('--actor <name>', 'who runs this command, as the audit trail records it: "NAME (user@host)" (default: SSO_ACTOR)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError();
+  // before any command runs: a wrong name stops it with exit 2, nothing done
+  program.hook('preAction', () => {
+    actor = commandActor(program.opts<{ actor?: string }>().actor, io.env);
+  });
   for (const register of COMMANDS) register(program, ctx);
 
   try {

@@ -120,6 +120,14 @@ export function issuerProblem(issuer: string, production: boolean): string | nul
   return null;
 }
 
+/**
+ * sso speaks plain HTTP only: an https issuer means a TLS-terminating proxy in front, whose
+ * X-Forwarded-* headers must be trusted, or every page that sets a Secure cookie fails.
+ */
+export const HTTPS_WITHOUT_PROXY =
+  'TRUST_PROXY: must be true when ISSUER is https://. sso has no TLS of its own: run it behind a reverse proxy that terminates TLS and sets ' +
+  'X-Forwarded-Proto and X-Forwarded-For (README, "Deployment"), and set TRUST_PROXY=true; for a trial without a proxy, use an http:// ISSUER';
+
 /** Validated settings, before secrets are resolved. Pure. */
 export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptionSecret' | 'generatedSecrets'> & { cookieKeys?: string[]; keyEncryptionSecret?: string } {
   const parsed = envSchema.safeParse(env);
@@ -132,6 +140,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const ip = issuerProblem(issuer, production);
   if (ip) problems.push(`ISSUER: ${ip}`);
+  else if (issuer.startsWith('https:') && !e.TRUST_PROXY) problems.push(HTTPS_WITHOUT_PROXY);
   if (!/^(file:|postgres(ql)?:\/\/)/i.test(e.DATABASE_URL)) problems.push('DATABASE_URL: must start with file: (SQLite) or postgresql:// (PostgreSQL)');
   const cookieKeys = e.COOKIE_KEYS?.length ? e.COOKIE_KEYS : undefined;
   if (cookieKeys?.some((k) => k.length < 32)) problems.push('COOKIE_KEYS: each key must be at least 32 characters');

@@ -32,3 +32,16 @@ export function metricsHandler(metrics: Metrics, token: string | undefined, logg
     }
   };
 }
+
+/**
+ * Said once at start in production when /metrics needs no token: it is then open to whoever
+ * reaches the instance, and only the proxy can keep it to the monitoring network. One JSON line,
+ * event `metrics.unprotected`, for the log watch to alert on.
+ */
+export function warnIfMetricsOpen(production: boolean, token: string | undefined, logger: Logger): void {
+  if (!production || token !== undefined) return;
+  logger.warn(
+    { event: 'metrics.unprotected', path: '/metrics', fix: 'set METRICS_TOKEN, or serve /metrics at the proxy only to the monitoring network (nginx: location = /metrics { allow <network>; deny all; })' },
+    'GET /metrics is open: METRICS_TOKEN is not set',
+  );
+}

@@ -22,6 +22,7 @@ import type { AuditLog } from '../audit/log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
 import type { AdapterFactory } from './adapter/payload-adapter.js';
+import { publicDocumentCaching } from './caching.js';
 
 export interface ProviderHostDeps {
   config: Config;
@@ -104,6 +105,10 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report): Provider {
     }),
   );
   provider.proxy = deps.config.trustProxy;
+  // The client address as our own proxy saw it: the last X-Forwarded-For entry (one hop, as
+  // Express's trust proxy = 1 for the pages). Koa would take the first, which the client writes.
+  provider.maxIpsCount = 1;
+  provider.use(publicDocumentCaching(deps.config.keys));
   // Client secrets are stored as salted HMACs (clients/secret.ts), never in the clear.
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
     return verifyClientSecret(actual, this.clientSecret);
@@ -139,11 +144,11 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report): Provider {
   });
   provider.on('grant.success', (ctx) => {
     metrics?.tokenIssued(ctx.oidc.params?.grant_type);
-    log.info({ client: ctx.oidc.client?.clientId, grant: ctx.oidc.params?.grant_type }, 'token issued');
+    log.info({ client: ctx.oidc.client?.clientId, grant: ctx.oidc.params?.grant_type, ip: ctx.ip }, 'token issued');
   });
   provider.on('grant.error', (ctx, err) => {
     metrics?.tokenRefused((err as { error?: string }).error);
-    log.info({ client: ctx.oidc.client?.clientId, error: (err as { error?: string }).error ?? err.name }, 'token request refused');
+    log.info({ client: ctx.oidc.client?.clientId, error: (err as { error?: string }).error ?? err.name, ip: ctx.ip }, 'token request refused');
   });
   return provider;
 }

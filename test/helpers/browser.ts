@@ -13,7 +13,8 @@ export interface Page {
 export class Browser {
   private jar = new Map<string, Map<string, string>>();
 
-  constructor(private readonly origin: string, private readonly acceptLanguage = 'vi') {}
+  /** `headers`: sent with every request (a forged X-Forwarded-For, for instance). */
+  constructor(private readonly origin: string, private readonly acceptLanguage = 'vi', private readonly headers: Record<string, string> = {}) {}
 
   cookieNames(): string[] {
     return [...(this.jar.get(new URL(this.origin).host)?.keys() ?? [])];
@@ -45,7 +46,7 @@ export class Browser {
   /** One request, no redirect following. */
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
     const u = new URL(url, this.origin);
-    const headers: Record<string, string> = { 'accept-language': this.acceptLanguage, ...(init.headers ?? {}) };
+    const headers: Record<string, string> = { 'accept-language': this.acceptLanguage, ...this.headers, ...(init.headers ?? {}) };
     const cookie = this.cookieHeader(u);
     if (cookie) headers.cookie = cookie;
     let body: string | undefined;

@@ -83,6 +83,9 @@ const vi = {
   'scope.offline_access': 'Duy trì đăng nhập khi bạn không dùng ứng dụng',
   'scope.organization': 'Đơn vị công tác, chức vụ',
   'scope.groups': 'Các nhóm bạn là thành viên',
+
+  // A request naming another host (421, plain text)
+  'misdirected.body': 'Máy chủ này chỉ phục vụ tại địa chỉ {issuer}. Vui lòng truy cập đúng địa chỉ đó.',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof vi;
@@ -153,6 +156,8 @@ const en: Record<MessageKey, string> = {
   'scope.offline_access': 'Keep you signed in while you are not using the application',
   'scope.organization': 'Your organisation unit and position',
   'scope.groups': 'The groups you are a member of',
+
+  'misdirected.body': 'This server answers only at {issuer}. Please use that address.',
 };
 
 export const messages: Readonly<Record<Locale, Readonly<Record<MessageKey, string>>>> = Object.freeze({
