@@ -100,6 +100,8 @@ describe('tokens at rest', () => {
 
   test('login, code exchange, refresh, client credentials, My account: no issued value is stored', async () => {
     config = await rpConfig(server.issuer, web.id, web.secret);
+    // the device flow, whose lookup by user code could not give the device code back, is off
+    expect(config.serverMetadata()).not.toHaveProperty('device_authorization_endpoint');
     browser = new Browser(server.issuer);
     const first = await login(browser, config);
     const refreshed = await oidc.refreshTokenGrant(config, first.refresh_token!);
