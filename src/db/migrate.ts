@@ -12,6 +12,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../paths.js';
 import { dbProviderOf, sqlitePathOf, type DbProvider } from './provider.js';
+import { prepareSqliteFile } from './files.js';
 
 export interface Migration {
   name: string;
@@ -92,7 +93,9 @@ function setWal(db: BetterSqlite3.Database): void {
 export const VACUUM_AFTER = '-- sso:vacuum-after';
 
 function migrateSqlite(url: string, all: Migration[]): MigrateResult {
-  const db = new BetterSqlite3(resolve(sqlitePathOf(url)), { timeout: 10_000 });
+  const file = resolve(sqlitePathOf(url));
+  prepareSqliteFile(file);
+  const db = new BetterSqlite3(file, { timeout: 10_000 });
   try {
     setWal(db);
     db.exec(SQLITE_TABLE);
