@@ -1,7 +1,8 @@
 /**
  * The oidc-provider adapter contract (upsert, find, findByUid, findByUserCode, consume, destroy,
  * revokeByGrantId) against the real database TEST_DATABASE selects, plus collectGarbage and the
- * read-only Client adapter.
+ * read-only Client adapter. Objects keyed by a bearer value are stored under its SHA-256 and
+ * without it (domain/bearer-values.ts): found by the value, they come back with `jti` put back.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,7 @@ import { createClientService } from '../src/clients/service.js';
 import { createClientRepository } from '../src/db/repos/clients.js';
 import type { Db } from '../src/db/client.js';
 import { createTestDatabase, testBackend, type TestDatabase } from './helpers/db.js';
+import { BEARER_MODELS, digestOf, storedId } from '../src/domain/bearer-values.js';
 
 let t: TestDatabase;
 let prisma: Db;
@@ -31,9 +33,15 @@ const now = () => Math.floor(Date.now() / 1000);
 const id = () => randomUUID();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A row as stored, bypassing the adapter (to check what the adapter wrote). */
-async function row(type: string, rowId: string) {
-  return prisma.oidcPayload.findUnique({ where: { type_id: { type, id: rowId } } });
+/** A row as stored, bypassing the adapter (to check what the adapter wrote), by the id oidc-provider names it by. */
+async function row(type: string, key: string) {
+  return prisma.oidcPayload.findUnique({ where: { type_id: { type, id: storedId(type, key) } } });
+}
+
+/** A payload without its jti: as a bearer model's object is found otherwise than by its id. */
+function withoutJti(payload: AdapterPayload): AdapterPayload {
+  const { jti: _jti, ...rest } = payload;
+  return rest;
 }
 
 describe(`PrismaAdapter on ${testBackend()}`, () => {
@@ -48,8 +56,11 @@ describe(`PrismaAdapter on ${testBackend()}`, () => {
       const payload: AdapterPayload = { iat: now(), exp: now() + 600, uid, kind: 'Session', jti: sid, accountId: 'acc-1', loginTs: now(), authorizations: { app: { sid: 'sid-1', grantId: 'g-in-session' } } };
       await adapter('Session').upsert(sid, payload, 600);
       expect(await adapter('Session').find(sid)).toEqual(payload);
-      expect(await adapter('Session').findByUid(uid)).toEqual(payload);
+      // found by uid, nobody presented the cookie value: the store cannot tell it
+      expect(await adapter('Session').findByUid(uid)).toEqual(withoutJti(payload));
       const r = await row('Session', sid);
+      expect(r?.id).toBe(digestOf(sid));
+      expect(r?.payload).not.toContain(sid);
       expect(r?.uid).toBe(uid);
       expect(r?.accountId).toBe('acc-1');
       // a nested grantId (inside authorizations) is not the row's grant
@@ -65,8 +76,8 @@ describe(`PrismaAdapter on ${testBackend()}`, () => {
       await adapter('AccessToken').upsert(jti, payload, 3600);
       expect(await adapter('AccessToken').find(jti)).toEqual(payload);
       const r = await row('AccessToken', jti);
-      expect(r).toMatchObject({ type: 'AccessToken', id: jti, grantId, accountId: 'acc-2', clientId: 'client-2', uid: null, userCode: null, consumedAt: null });
-      expect(JSON.parse(r!.payload)).toEqual(payload);
+      expect(r).toMatchObject({ type: 'AccessToken', id: digestOf(jti), grantId, accountId: 'acc-2', clientId: 'client-2', uid: null, userCode: null, consumedAt: null });
+      expect(JSON.parse(r!.payload)).toEqual(withoutJti(payload));
     });
 
     it('DeviceCode: findByUserCode finds it', async () => {
@@ -75,7 +86,7 @@ describe(`PrismaAdapter on ${testBackend()}`, () => {
       const payload: AdapterPayload = { iat: now(), exp: now() + 600, clientId: 'tv', userCode, kind: 'DeviceCode', jti: code, params: { scope: 'openid', client_id: 'tv' }, deviceInfo: { ip: '127.0.0.1', ua: 'jest' } };
       await adapter('DeviceCode').upsert(code, payload, 600);
       expect(await adapter('DeviceCode').find(code)).toEqual(payload);
-      expect(await adapter('DeviceCode').findByUserCode(userCode)).toEqual(payload);
+      expect(await adapter('DeviceCode').findByUserCode(userCode)).toEqual(withoutJti(payload));
       expect((await row('DeviceCode', code))?.userCode).toBe(userCode);
     });
 
@@ -124,6 +135,56 @@ describe(`PrismaAdapter on ${testBackend()}`, () => {
     });
   });
 
+  describe('bearer values at rest', () => {
+    it.each([...BEARER_MODELS])('%s: the row id is the SHA-256 of the value, the payload does not hold it, find puts jti back', async (model) => {
+      const key = `${id()}-${id()}`;
+      const payload: AdapterPayload = { iat: now(), exp: now() + 300, kind: model, jti: key, clientId: 'client-4', grantId: 'grant-4' };
+      await adapter(model).upsert(key, payload, 300);
+      expect(await prisma.oidcPayload.count({ where: { type: model, id: key } })).toBe(0);
+      const r = await row(model, key);
+      expect(r?.id).toBe(digestOf(key));
+      expect(r?.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(r?.payload).not.toContain(key);
+      expect(r).toMatchObject({ clientId: 'client-4', grantId: 'grant-4' });
+      expect(await adapter(model).find(key)).toEqual(payload);
+      // the stored digest is no key: presented as a value, it finds nothing and ends nothing
+      expect(await adapter(model).find(r!.id)).toBeUndefined();
+      await adapter(model).destroy(r!.id);
+      await adapter(model).consume(r!.id);
+      expect((await row(model, key))?.consumedAt).toBeNull();
+      await adapter(model).consume(key);
+      expect((await adapter(model).find(key))?.consumed).toEqual(expect.any(Number));
+      await adapter(model).destroy(key);
+      expect(await row(model, key)).toBeNull();
+    });
+
+    it('an Interaction keeps neither the session cookie nor a device code; its resume URL names it again when found', async () => {
+      const uid = id();
+      const cookie = `session-cookie-${id()}`;
+      const deviceCode = `device-code-${id()}`;
+      const payload: AdapterPayload = {
+        iat: now(), exp: now() + 300, kind: 'Interaction', jti: uid, returnTo: `https://sso.tinh.gov.vn/auth/${uid}`,
+        session: { accountId: 'acc-5', uid: 'session-uid-5', cookie, acr: 'urn:x' }, deviceCode, grantId: 'grant-5', params: { client_id: 'c5' },
+      };
+      await adapter('Interaction').upsert(uid, payload, 300);
+      const r = await row('Interaction', uid);
+      for (const secret of [uid, cookie, deviceCode]) expect(r?.payload).not.toContain(secret);
+      expect(JSON.parse(r!.payload)).toMatchObject({ returnTo: 'https://sso.tinh.gov.vn/auth/{id}', session: { accountId: 'acc-5', uid: 'session-uid-5', acr: 'urn:x' } });
+      const found = await adapter('Interaction').find(uid);
+      expect(found).toEqual({ ...payload, session: { accountId: 'acc-5', uid: 'session-uid-5', acr: 'urn:x' }, deviceCode: undefined });
+      expect(found?.deviceCode).toBeUndefined();
+    });
+
+    it.each(['Grant', 'ReplayDetection', 'PushedAuthorizationRequest'])('%s is not keyed by a bearer value: stored under its own id, as it was', async (model) => {
+      const key = id();
+      const payload: AdapterPayload = { iat: now(), exp: now() + 300, kind: model, jti: key };
+      await adapter(model).upsert(key, payload, 300);
+      const r = await prisma.oidcPayload.findUnique({ where: { type_id: { type: model, id: key } } });
+      expect(JSON.parse(r!.payload)).toEqual(payload);
+      expect(await adapter(model).find(key)).toEqual(payload);
+    });
+  });
+
   describe('upsert overwrites', () => {
     it('replaces payload, indexed columns and expiry of an existing row', async () => {
       const sid = id();
@@ -131,21 +192,21 @@ describe(`PrismaAdapter on ${testBackend()}`, () => {
       const b = `uid-b-${id()}`;
       await adapter('Session').upsert(sid, { kind: 'Session', uid: a, accountId: 'first' }, 60);
       await adapter('Session').upsert(sid, { kind: 'Session', uid: b, accountId: 'second' }, 0);
-      expect(await adapter('Session').find(sid)).toEqual({ kind: 'Session', uid: b, accountId: 'second' });
+      expect(await adapter('Session').find(sid)).toEqual({ kind: 'Session', uid: b, accountId: 'second', jti: sid });
       expect(await adapter('Session').findByUid(a)).toBeUndefined();
       expect(await adapter('Session').findByUid(b)).toMatchObject({ accountId: 'second' });
       const r = await row('Session', sid);
       expect(r?.accountId).toBe('second');
       expect(r?.expiresAt).toBeNull();
-      expect(await prisma.oidcPayload.count({ where: { type: 'Session', id: sid } })).toBe(1);
+      expect(await prisma.oidcPayload.count({ where: { type: 'Session', id: digestOf(sid) } })).toBe(1);
     });
 
     it('a previously expired row becomes visible again when upserted with a new lifetime', async () => {
       const key = id();
-      await prisma.oidcPayload.create({ data: { type: 'AccessToken', id: key, payload: JSON.stringify({ old: true }), expiresAt: new Date(Date.now() - 1000) } });
+      await prisma.oidcPayload.create({ data: { type: 'AccessToken', id: digestOf(key), payload: JSON.stringify({ old: true }), expiresAt: new Date(Date.now() - 1000) } });
       expect(await adapter('AccessToken').find(key)).toBeUndefined();
       await adapter('AccessToken').upsert(key, { kind: 'AccessToken', fresh: true }, 60);
-      expect(await adapter('AccessToken').find(key)).toEqual({ kind: 'AccessToken', fresh: true });
+      expect(await adapter('AccessToken').find(key)).toEqual({ kind: 'AccessToken', fresh: true, jti: key });
     });
   });
 
@@ -265,8 +326,8 @@ describe(`PrismaAdapter on ${testBackend()}`, () => {
       expect(await row('AccessToken', expired)).toBeNull();
       expect(await row('Session', expiredSession)).toBeNull();
       expect(await row('DeviceCode', expiredDevice)).toBeNull();
-      expect(await adapter('AccessToken').find(live)).toEqual({ kind: 'AccessToken' });
-      expect(await adapter('AccessToken').find(forever)).toEqual({ kind: 'AccessToken' });
+      expect(await adapter('AccessToken').find(live)).toEqual({ kind: 'AccessToken', jti: live });
+      expect(await adapter('AccessToken').find(forever)).toEqual({ kind: 'AccessToken', jti: forever });
       // nothing left to collect right after
       expect(await collectGarbage(prisma)).toBe(0);
     });
@@ -299,11 +360,11 @@ describe(`PrismaAdapter on ${testBackend()}`, () => {
       const shared = id();
       await adapter('AccessToken').upsert(shared, { kind: 'AccessToken', n: 1 }, 60);
       await adapter('RefreshToken').upsert(shared, { kind: 'RefreshToken', n: 2 }, 60);
-      expect(await adapter('AccessToken').find(shared)).toEqual({ kind: 'AccessToken', n: 1 });
-      expect(await adapter('RefreshToken').find(shared)).toEqual({ kind: 'RefreshToken', n: 2 });
+      expect(await adapter('AccessToken').find(shared)).toEqual({ kind: 'AccessToken', n: 1, jti: shared });
+      expect(await adapter('RefreshToken').find(shared)).toEqual({ kind: 'RefreshToken', n: 2, jti: shared });
       await adapter('AccessToken').destroy(shared);
       expect(await adapter('AccessToken').find(shared)).toBeUndefined();
-      expect(await adapter('RefreshToken').find(shared)).toEqual({ kind: 'RefreshToken', n: 2 });
+      expect(await adapter('RefreshToken').find(shared)).toEqual({ kind: 'RefreshToken', n: 2, jti: shared });
     });
   });
 

@@ -19,6 +19,7 @@ import { adapterFactory } from './helpers/oidc-storage.js';
 import { createDeprovisioner, type Deprovisioner } from '../src/deprovision/service.js';
 import { backoffMs } from '../src/domain/logout-deliveries.js';
 import { sessionAuthorizations } from '../src/domain/sessions.js';
+import { storedId } from '../src/domain/bearer-values.js';
 import { createSessionRepository } from '../src/db/repos/sessions.js';
 import { createLogoutDeliveryRepository } from '../src/db/repos/logout-deliveries.js';
 import { logoutTokenClaims, signLogoutToken, BACKCHANNEL_LOGOUT_EVENT } from '../src/deprovision/logout-token.js';
@@ -516,7 +517,7 @@ describe('a session saved again by a request in flight when its account was logg
       expect(await sessions.find(id)).toBeUndefined();
       // the request that had loaded it before saves it again
       await sessions.upsert(id, old, 3600);
-      expect(await p.oidcPayload.count({ where: { type: 'Session', id } })).toBe(1);
+      expect(await p.oidcPayload.count({ where: { type: 'Session', id: storedId('Session', id) } })).toBe(1);
       expect(await sessions.find(id)).toBeUndefined();
       expect(await sessions.findByUid(old.uid)).toBeUndefined();
       // a login after the logout (loginTs from the same clock, a later second) is a session again

@@ -10,6 +10,7 @@ import { InsertBatcher } from '../src/oidc/adapter/insert-batcher.js';
 import { BATCHED_MODELS } from '../src/oidc/adapter/payload-adapter.js';
 import { adapterFactory, collectGarbage } from './helpers/oidc-storage.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { storedId } from '../src/domain/bearer-values.js';
 
 describe('InsertBatcher', () => {
   test('rows added while a batch is written go out together; each promise settles after its own write', async () => {
@@ -59,7 +60,7 @@ describe('batched token writes on the database', () => {
     const ids = Array.from({ length: 120 }, () => randomUUID());
     await Promise.all(ids.map((id, i) => adapter.upsert(id, { jti: id, kind: 'ClientCredentials', clientId: `c${i % 3}`, exp: 1 }, 600)));
     for (const id of ids.slice(0, 5)) expect(await adapter.find(id)).toMatchObject({ jti: id, clientId: expect.stringMatching(/^c\d$/) });
-    const rows = await t.db.prisma.oidcPayload.findMany({ where: { type: 'ClientCredentials', id: { in: ids } } });
+    const rows = await t.db.prisma.oidcPayload.findMany({ where: { type: 'ClientCredentials', id: { in: ids.map((id) => storedId('ClientCredentials', id)) } } });
     expect(rows).toHaveLength(120);
     for (const r of rows) {
       expect(r.clientId).toMatch(/^c\d$/);
@@ -75,7 +76,7 @@ describe('batched token writes on the database', () => {
     await adapter.upsert(id, { jti: id, accountId: 'a1', grantId: 'g1', clientId: 'c' }, 600);
     await adapter.upsert(id, { jti: id, accountId: 'a1', grantId: 'g2', clientId: 'c', extra: { n: 1 } }, 600);
     expect(await adapter.find(id)).toMatchObject({ grantId: 'g2', extra: { n: 1 } });
-    expect(await t.db.prisma.oidcPayload.count({ where: { type: 'AccessToken', id } })).toBe(1);
+    expect(await t.db.prisma.oidcPayload.count({ where: { type: 'AccessToken', id: storedId('AccessToken', id) } })).toBe(1);
     await adapter.revokeByGrantId('g2');
     expect(await adapter.find(id)).toBeUndefined();
 
@@ -84,6 +85,6 @@ describe('batched token writes on the database', () => {
     await new Promise((r) => setTimeout(r, 1100));
     expect(await adapter.find(gone)).toBeUndefined();
     expect(await collectGarbage(t.db.prisma)).toBeGreaterThanOrEqual(1);
-    expect(await t.db.prisma.oidcPayload.count({ where: { id: gone } })).toBe(0);
+    expect(await t.db.prisma.oidcPayload.count({ where: { id: storedId('AccessToken', gone) } })).toBe(0);
   });
 });

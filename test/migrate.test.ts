@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { migrate, migrationsDir, planMigrations, readMigrations, type Migration } from '../src/db/migrate.js';
+import { migrate, migrationsDir, planMigrations, readMigrations, VACUUM_AFTER, type Migration } from '../src/db/migrate.js';
 import { dbProviderOf, sqlitePathOf } from '../src/db/provider.js';
 import { createEmptyTestDatabase, testBackend, type EmptyTestDatabase } from './helpers/db.js';
 
@@ -287,6 +287,27 @@ describe(`migrate() on ${backend}`, () => {
     expect((await migrate(url, dir)).applied).toEqual(['20991231000000_broken']);
     expect(await tableNames(url)).toContain('Half');
   });
+
+  if (backend === 'sqlite') {
+    it('SQLite: a migration marked sso:vacuum-after is followed by VACUUM (no free page, no byte of removed rows left)', async () => {
+      const { url } = await fresh();
+      const dir = migrationsCopy();
+      await migrate(url, dir);
+      const secret = 'removed-secret-value-0123456789';
+      const rows = Array.from({ length: 400 }, (_, i) => `('${secret}-${i}')`).join(', ');
+      addMigration(dir, '20991231000000_fill', `CREATE TABLE "Filler" ("v" TEXT NOT NULL);\nINSERT INTO "Filler" ("v") VALUES ${rows};\n`);
+      await migrate(url, dir);
+      addMigration(dir, '20991231000001_empty', 'DELETE FROM "Filler";\n');
+      await migrate(url, dir);
+      const file = resolve(sqlitePathOf(url));
+      expect(readFileSync(file).includes(secret)).toBe(true); // a plain DELETE leaves the bytes
+      expect((await query<{ n: number }>(url, 'SELECT freelist_count AS n FROM pragma_freelist_count'))[0]!.n).toBeGreaterThan(0);
+      addMigration(dir, '20991231000002_vacuum', `${VACUUM_AFTER}\nDELETE FROM "Filler";\n`);
+      expect((await migrate(url, dir)).applied).toEqual(['20991231000002_vacuum']);
+      expect((await query<{ n: number }>(url, 'SELECT freelist_count AS n FROM pragma_freelist_count'))[0]!.n).toBe(0);
+      expect(readFileSync(file).includes(secret)).toBe(false);
+    });
+  }
 });
 
 describe('schema drift', () => {

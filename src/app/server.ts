@@ -20,6 +20,7 @@ import { createAuthenticator } from '../login/authenticate.js';
 import { createLoginUseCase } from '../login/attempt.js';
 import { startSyncScheduler, type SyncScheduler } from '../sync/scheduler.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { openToOthers, storagePaths } from '../db/files.js';
 
 export interface RunningServer {
   url: string;
@@ -34,8 +35,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A warning (event storage.permissions_open) when the data directory or the database files are open to other users. */
+function warnOpenFiles(config: Config, logger: Logger): void {
+  const open = openToOthers(storagePaths(config.databaseUrl, config.dataDir));
+  if (!open.length) return;
+  logger.warn({ event: 'storage.permissions_open', paths: open },
+    'data files open to other users of this machine (they hold the accounts, consent, sealed signing keys and the audit trail): chmod 700 the directories and 600 the files listed (docs/upgrading.md)');
+}
+
 /** Before serving: signing keys, the demo, the console's own client, search text of older rows. */
 async function prepare(config: Config, services: Services, logger: Logger): Promise<DemoCredentials | undefined> {
+  warnOpenFiles(config, logger);
   if (config.generatedSecrets.length) {
     logger.warn({ generated: config.generatedSecrets, dataDir: config.dataDir },
       'DEVELOPMENT SECRETS IN USE: generated and stored in DATA_DIR/dev-secrets.json. Set COOKIE_KEYS and KEY_ENCRYPTION_SECRET for any real deployment.');

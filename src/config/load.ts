@@ -267,11 +267,11 @@ interface DevSecrets {
   keyEncryptionSecret: string;
 }
 
-/** Development only: reads or creates DATA_DIR/dev-secrets.json (mode 0600). */
+/** Development only: reads or creates DATA_DIR (mode 0700) and DATA_DIR/dev-secrets.json (mode 0600). */
 function devSecrets(dataDir: string): DevSecrets {
   const file = join(resolve(dataDir), 'dev-secrets.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
-  mkdirSync(resolve(dataDir), { recursive: true });
+  mkdirSync(resolve(dataDir), { recursive: true, mode: 0o700 });
   const s: DevSecrets = { cookieKeys: [randomBytes(32).toString('base64url')], keyEncryptionSecret: randomBytes(32).toString('base64url') };
   writeFileSync(file, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);

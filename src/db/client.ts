@@ -1,15 +1,15 @@
 /**
  * Opens the Prisma client for a DATABASE_URL: better-sqlite3 (WAL) for file: URLs, pg for
  * postgresql:// URLs. Both generated clients come from the same model, so the SQLite
- * client's type describes either.
+ * client's type describes either. A new SQLite database is created private (files.ts).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { PrismaClient as PgClient } from './generated/postgresql/client.js';
 import { dbProviderOf, sqlitePathOf, type DbProvider } from './provider.js';
+import { prepareSqliteFile } from './files.js';
 
 export type Db = SqliteClient;
 export type { DbProvider };
@@ -35,7 +35,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const provider = dbProviderOf(url);
   if (provider === 'sqlite') {
     const file = resolve(sqlitePathOf(url));
-    mkdirSync(dirname(file), { recursive: true });
+    prepareSqliteFile(file);
     const prisma = new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 10_000 }) });
     // WAL lets readers run beside the single writer; NORMAL is durable across process crashes in WAL mode.
     await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');

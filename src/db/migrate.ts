@@ -12,6 +12,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../paths.js';
 import { dbProviderOf, sqlitePathOf, type DbProvider } from './provider.js';
+import { prepareSqliteFile } from './files.js';
 
 export interface Migration {
   name: string;
@@ -84,8 +85,17 @@ function setWal(db: BetterSqlite3.Database): void {
   }
 }
 
+/**
+ * A SQLite migration whose SQL holds this line is followed by VACUUM, outside its transaction:
+ * the file is rewritten, so bytes of removed rows left in free space within pages are gone too
+ * (the removal of rows that held secrets). Prisma's own migrate ignores it (a comment).
+ */
+export const VACUUM_AFTER = '-- sso:vacuum-after';
+
 function migrateSqlite(url: string, all: Migration[]): MigrateResult {
-  const db = new BetterSqlite3(resolve(sqlitePathOf(url)), { timeout: 10_000 });
+  const file = resolve(sqlitePathOf(url));
+  prepareSqliteFile(file);
+  const db = new BetterSqlite3(file, { timeout: 10_000 });
   try {
     setWal(db);
     db.exec(SQLITE_TABLE);
@@ -97,9 +107,11 @@ function migrateSqlite(url: string, all: Migration[]): MigrateResult {
         db.exec(m.sql);
         db.prepare(`INSERT INTO _prisma_migrations (id, checksum, migration_name, finished_at, applied_steps_count) VALUES (?, ?, ?, current_timestamp, 1)`).run(randomUUID(), m.checksum, m.name);
       }
-      return { applied: todo.map((m) => m.name), alreadyApplied: [...applied.keys()] };
+      return { applied: todo.map((m) => m.name), alreadyApplied: [...applied.keys()], vacuum: todo.some((m) => m.sql.includes(VACUUM_AFTER)) };
     });
-    return run.immediate();
+    const { vacuum, ...result } = run.immediate();
+    if (vacuum) db.exec('VACUUM');
+    return result;
   } finally {
     db.close();
   }

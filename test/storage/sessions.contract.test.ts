@@ -2,13 +2,16 @@
  * The storage contract of db/repos/sessions.ts: every method of SessionRepository and of the
  * transaction it hands to ending access, on a fresh database (SQLite or PostgreSQL, as
  * TEST_DATABASE selects). Rows are written as oidc-provider's adapter writes them: the payload
- * JSON, and the columns it indexes (uid, accountId, clientId, grantId) taken from the payload.
+ * JSON, and the columns it indexes (uid, accountId, clientId, grantId) taken from the payload;
+ * sessions and tokens under the SHA-256 of their value, without it in the payload
+ * (domain/bearer-values.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../src/db/client.js';
 import { createSessionRepository, type SessionRepository } from '../../src/db/repos/sessions.js';
 import { createLogoutDeliveryRepository } from '../../src/db/repos/logout-deliveries.js';
+import { isBearerModel, storedId } from '../../src/domain/bearer-values.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let t: TestDatabase;
@@ -28,15 +31,15 @@ const inMs = (ms: number) => new Date(NOW.getTime() + ms);
 const HOUR = 3_600_000;
 const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
 
-/** Writes one OidcPayload row as the adapter does; returns its id. */
+/** Writes one OidcPayload row as the adapter does; returns its id as oidc-provider names it (a session's cookie value, a token). */
 async function store(type: string, payload: Record<string, unknown>, o: { id?: string; expiresAt?: Date | null; createdAt?: Date } = {}): Promise<string> {
   const id = o.id ?? randomUUID();
   const expiresAt = o.expiresAt === undefined ? inMs(HOUR) : o.expiresAt;
   await db.oidcPayload.create({
     data: {
       type,
-      id,
-      payload: JSON.stringify({ ...payload, kind: type, jti: id, iat: sec(NOW), ...(expiresAt ? { exp: sec(expiresAt) } : {}) }),
+      id: storedId(type, id),
+      payload: JSON.stringify({ ...payload, kind: type, ...(isBearerModel(type) ? {} : { jti: id }), iat: sec(NOW), ...(expiresAt ? { exp: sec(expiresAt) } : {}) }),
       grantId: str(payload.grantId),
       uid: str(payload.uid),
       accountId: str(payload.accountId),
@@ -76,8 +79,10 @@ async function client(o: { uri?: string | null; status?: string } = {}): Promise
   return id;
 }
 
-const uidOf = async (id: string) => (await db.oidcPayload.findUnique({ where: { type_id: { type: 'Session', id } } }))!.uid!;
-const exists = async (type: string, id: string) => (await db.oidcPayload.count({ where: { type, id } })) === 1;
+const uidOf = async (id: string) => (await db.oidcPayload.findUnique({ where: { type_id: { type: 'Session', id: storedId('Session', id) } } }))!.uid!;
+const exists = async (type: string, id: string) => (await db.oidcPayload.count({ where: { type, id: storedId(type, id) } })) === 1;
+/** The row id of a session: what StoredSession.id holds and deleteSessions takes (never the cookie value). */
+const rowOf = (session: string) => storedId('Session', session);
 
 describe('the read model', () => {
   test('liveSessions: the account\'s live sessions with a uid, newest login first, their applications and sids', async () => {
@@ -90,9 +95,9 @@ describe('the read model', () => {
     await session(await account(), { vpdt: { sid: 'other' } });
 
     const live = await repo.liveSessions(a, NOW);
-    expect(live.map((s) => s.id)).toEqual([newer, older, 'no-login-time']);
+    expect(live.map((s) => s.id)).toEqual([newer, older, 'no-login-time'].map(rowOf));
     expect(live[0]).toEqual({
-      id: newer,
+      id: rowOf(newer),
       uid: await uidOf(newer),
       loginAt: new Date((sec(NOW) - 10) * 1000),
       expiresAt: null,
@@ -100,7 +105,7 @@ describe('the read model', () => {
     });
     expect(live[1]!.expiresAt).toEqual(inMs(HOUR));
     expect(live[2]).toMatchObject({ loginAt: null, authorizations: [] });
-    expect(await repo.liveSessions(a, inMs(2 * HOUR))).toEqual([expect.objectContaining({ id: newer })]);
+    expect(await repo.liveSessions(a, inMs(2 * HOUR))).toEqual([expect.objectContaining({ id: rowOf(newer) })]);
     expect(await repo.liveSessions(randomUUID(), NOW)).toEqual([]);
   });
 
@@ -166,6 +171,8 @@ describe('the read model', () => {
     expect(await repo.sidOfAccessToken(noUid, 'sso-console')).toBeNull();
     const refresh = await token('RefreshToken', a, 'sso-console', g, uid);
     expect(await repo.sidOfAccessToken(refresh, 'sso-console')).toBeNull(); // access tokens only
+    // the token's stored digest is not the token
+    expect(await repo.sidOfAccessToken(storedId('AccessToken', at), 'sso-console')).toBeNull();
   });
 
   test('rememberedGrantId: the newest live grant of the account to the application', async () => {
@@ -197,9 +204,9 @@ describe('ending access (one transaction)', () => {
     const g1 = await grant(a, 'vpdt', 'openid');
     const g2 = await grant(a, 'motcua', 'openid', { expiresAt: inMs(-1) });
     await repo.ending(async (tx) => {
-      expect((await tx.sessionsOf(a)).map((s) => s.id).sort()).toEqual([live, expired].sort());
-      expect(await tx.sessionOf(a, await uidOf(live))).toMatchObject({ id: live, authorizations: [{ clientId: 'vpdt', sid: 's1', grantId: 'g1' }] });
-      expect(await tx.sessionOf(a, await uidOf(expired))).toMatchObject({ id: expired });
+      expect((await tx.sessionsOf(a)).map((s) => s.id).sort()).toEqual([live, expired].map(rowOf).sort());
+      expect(await tx.sessionOf(a, await uidOf(live))).toMatchObject({ id: rowOf(live), authorizations: [{ clientId: 'vpdt', sid: 's1', grantId: 'g1' }] });
+      expect(await tx.sessionOf(a, await uidOf(expired))).toMatchObject({ id: rowOf(expired) });
       expect(await tx.sessionOf(await account(), await uidOf(live))).toBeNull();
       expect((await tx.grantIdsOf(a)).sort()).toEqual([g1, g2].sort());
       expect(await tx.grantIdsOf(a, 'motcua')).toEqual([g2]);
@@ -217,7 +224,7 @@ describe('ending access (one transaction)', () => {
     const shared = await store('RefreshToken', { clientId: 'vpdt', grantId: g }); // no accountId column, under its grant
     const othersGrant = await grant(other, 'vpdt', 'openid');
     const othersSession = await session(other, { vpdt: { sid: 'o' } });
-    const r = await repo.ending(async (tx) => ({ sessions: await tx.deleteSessions([s]), rest: await tx.deleteAccountRows(a, [g]), none: await tx.deleteSessions([]) }));
+    const r = await repo.ending(async (tx) => ({ sessions: await tx.deleteSessions([rowOf(s)]), rest: await tx.deleteAccountRows(a, [g]), none: await tx.deleteSessions([]) }));
     expect(r).toEqual({ sessions: 1, rest: 3, none: 0 });
     expect(await exists('Session', s)).toBe(false);
     expect(await exists('Session', kept)).toBe(true);
@@ -237,7 +244,7 @@ describe('ending access (one transaction)', () => {
     const theirs = await token('AccessToken', a, 'vpdt', g, u2);
     const otherGrant = await token('AccessToken', a, 'vpdt', 'another-grant', u1);
     expect(await repo.ending((tx) => tx.deleteSessionTokens([g], u1))).toBe(2);
-    for (const id of mine) expect(await db.oidcPayload.count({ where: { id } })).toBe(0);
+    for (const id of mine) expect(await db.oidcPayload.count({ where: { id: { in: [id, storedId('AccessToken', id)] } } })).toBe(0);
     expect(await exists('AccessToken', theirs)).toBe(true);
     expect(await exists('AccessToken', otherGrant)).toBe(true);
     expect(await exists('Grant', g)).toBe(true);
@@ -257,7 +264,7 @@ describe('ending access (one transaction)', () => {
     const kept = await token('AccessToken', a, 'motcua', keep, u);
     expect(await repo.ending(async (tx) => [await tx.deleteGrants([g]), await tx.deleteApplicationTokens(a, 'vpdt', [g]), await tx.deleteGrants([])])).toEqual([1, 4, 0]);
     expect(await exists('Grant', g)).toBe(false);
-    for (const id of [...issued, noGrant, underGrant]) expect(await db.oidcPayload.count({ where: { id } })).toBe(0);
+    for (const id of [...issued, noGrant, underGrant]) expect(await db.oidcPayload.count({ where: { id: { in: [id, storedId('AccessToken', id)] } } })).toBe(0);
     expect(await exists('Grant', keep)).toBe(true);
     expect(await exists('AccessToken', kept)).toBe(true);
     expect(await exists('Session', s)).toBe(true); // sessions and grants are never "application tokens"
@@ -276,7 +283,7 @@ describe('ending access (one transaction)', () => {
 
     await expect(repo.ending(async (tx) => {
       await tx.deliveries.queue({ accountId: a, reason: 'rolled back', at, targets: [{ clientId: c, sid: 's' }] });
-      await tx.deleteSessions([s]);
+      await tx.deleteSessions([rowOf(s)]);
       await tx.deleteAccountRows(a, []);
       throw new Error('boom');
     })).rejects.toThrow('boom');

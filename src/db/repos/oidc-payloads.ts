@@ -4,9 +4,15 @@
  * implementation. The hot lookups (find, upsert, consume, destroy) are plain SQL by primary key,
  * the same on SQLite and PostgreSQL, without Prisma's per-query planning; the rare ones use the
  * model API.
+ *
+ * Every id this interface takes is the value oidc-provider names the object by; the row id is
+ * its SHA-256 when that value is a bearer value (a token, a code, a cookie:
+ * domain/bearer-values.ts), so the table never holds one. Payloads arrive without theirs (the
+ * adapter leaves them out).
  */
 import type { Db } from '../client.js';
 import { Prisma } from '../generated/sqlite/client.js';
+import { storedId } from '../../domain/bearer-values.js';
 
 /** A stored object as read: its JSON payload and the times the provider needs. */
 export interface PayloadRecord {
@@ -23,7 +29,9 @@ export interface SessionRecord extends PayloadRecord {
 /** A row to write; the indexed columns come from the payload. */
 export interface PayloadRow {
   type: string;
+  /** The object's id as oidc-provider names it (stored as its digest when it is a bearer value). */
   id: string;
+  /** The payload JSON, without bearer values (domain/bearer-values.ts, payloadAtRest). */
   payload: string;
   grantId: string | null;
   userCode: string | null;
@@ -60,13 +68,13 @@ const selected = { payload: true, expiresAt: true, consumedAt: true } as const;
 export function createOidcPayloadRepository(prisma: Db): OidcPayloadRepository {
   return {
     async find(type, id) {
-      const rows = await prisma.$queryRaw<RawRow[]>`SELECT "payload", "expiresAt", "consumedAt" FROM "OidcPayload" WHERE "type" = ${type} AND "id" = ${id}`;
+      const rows = await prisma.$queryRaw<RawRow[]>`SELECT "payload", "expiresAt", "consumedAt" FROM "OidcPayload" WHERE "type" = ${type} AND "id" = ${storedId(type, id)}`;
       return rows[0] ? fromRaw(rows[0]) : null;
     },
     findByUid: (type, uid) => prisma.oidcPayload.findFirst({ where: { type, uid }, select: selected }),
     findByUserCode: (type, userCode) => prisma.oidcPayload.findFirst({ where: { type, userCode }, select: selected }),
     async findSession(by) {
-      const where = 'id' in by ? Prisma.sql`p."id" = ${by.id}` : Prisma.sql`p."uid" = ${by.uid}`;
+      const where = 'id' in by ? Prisma.sql`p."id" = ${storedId('Session', by.id)}` : Prisma.sql`p."uid" = ${by.uid}`;
       const rows = await prisma.$queryRaw<(RawRow & { notBefore: Date | string | null })[]>`
         SELECT p."payload", p."expiresAt", p."consumedAt", a."sessionsNotBefore" AS "notBefore"
         FROM "OidcPayload" p LEFT JOIN "Account" a ON a."id" = p."accountId"
@@ -77,7 +85,10 @@ export function createOidcPayloadRepository(prisma: Db): OidcPayloadRepository {
     async upsert(rows) {
       // Raw, because Prisma compiles a query plan for each shape of a multi-row write (measured:
       // on 50-row batches the model API cost 6x to 18x more per row than this statement).
-      const byKey = new Map(rows.map((r) => [`${r.type}\u0000${r.id}`, r]));
+      const byKey = new Map(rows.map((r) => {
+        const id = storedId(r.type, r.id);
+        return [`${r.type}\u0000${id}`, { ...r, id }];
+      }));
       const now = new Date();
       const values = [...byKey.values()].map((r) => Prisma.sql`(${r.type}, ${r.id}, ${r.payload}, ${r.grantId}, ${r.userCode}, ${r.uid}, ${r.accountId}, ${r.clientId}, ${r.expiresAt}, ${now})`);
       await prisma.$executeRaw`INSERT INTO "OidcPayload" ("type", "id", "payload", "grantId", "userCode", "uid", "accountId", "clientId", "expiresAt", "createdAt")
@@ -86,10 +97,10 @@ export function createOidcPayloadRepository(prisma: Db): OidcPayloadRepository {
           "uid" = excluded."uid", "accountId" = excluded."accountId", "clientId" = excluded."clientId", "expiresAt" = excluded."expiresAt"`;
     },
     async consume(type, id, at) {
-      await prisma.$executeRaw`UPDATE "OidcPayload" SET "consumedAt" = ${at} WHERE "type" = ${type} AND "id" = ${id} AND "consumedAt" IS NULL`;
+      await prisma.$executeRaw`UPDATE "OidcPayload" SET "consumedAt" = ${at} WHERE "type" = ${type} AND "id" = ${storedId(type, id)} AND "consumedAt" IS NULL`;
     },
     async destroy(type, id) {
-      await prisma.$executeRaw`DELETE FROM "OidcPayload" WHERE "type" = ${type} AND "id" = ${id}`;
+      await prisma.$executeRaw`DELETE FROM "OidcPayload" WHERE "type" = ${type} AND "id" = ${storedId(type, id)}`;
     },
     async revokeByGrantId(grantId, types) {
       await prisma.oidcPayload.deleteMany({ where: { grantId, type: { in: [...types] } } });

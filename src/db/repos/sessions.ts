@@ -6,11 +6,12 @@
  */
 import type { Db } from '../client.js';
 import { applicationsOf, grantScopes, sessionFacts, sidOf, tokenSessionUid, type GrantedApplication, type SessionAuthorization } from '../../domain/sessions.js';
+import { storedId } from '../../domain/bearer-values.js';
 import { logoutQueueIn, type DbTx, type LogoutDeliveryRepository } from './logout-deliveries.js';
 
 /** A stored session, its payload read. */
 export interface StoredSession {
-  /** The row id (the browser's session cookie value: never shown). */
+  /** The row id (a digest of the browser's session cookie value, never the value: domain/bearer-values.ts). */
   id: string;
   /** The session's uid (what pages show and name it by), when it has one. */
   uid: string | null;
@@ -52,7 +53,7 @@ export interface SessionRepository {
   countOf(accountId: string): Promise<number>;
   /** Is a session of the account live at `now` in which `clientId` was given `sid`? */
   isAlive(accountId: string, clientId: string, sid: string, now: Date): Promise<boolean>;
-  /** The sid `clientId` was given in the session the access token was issued in; null when unknown. */
+  /** The sid `clientId` was given in the session the access token (its value, as issued) was issued in; null when unknown. */
   sidOfAccessToken(accessToken: string, clientId: string): Promise<string | null>;
   /** The newest grant of the account to the application live at `now` (consent remembered). */
   rememberedGrantId(accountId: string, clientId: string, now: Date): Promise<string | undefined>;
@@ -160,7 +161,7 @@ class PrismaSessionRepository implements SessionRepository {
   }
 
   async sidOfAccessToken(accessToken: string, clientId: string): Promise<string | null> {
-    const token = await this.db.oidcPayload.findUnique({ where: { type_id: { type: 'AccessToken', id: accessToken } }, select: { payload: true } });
+    const token = await this.db.oidcPayload.findUnique({ where: { type_id: { type: 'AccessToken', id: storedId('AccessToken', accessToken) } }, select: { payload: true } });
     const sessionUid = token ? tokenSessionUid(token.payload) : null;
     if (sessionUid === null) return null;
     const session = await this.db.oidcPayload.findFirst({ where: { type: 'Session', uid: sessionUid }, select: { payload: true } });

@@ -2,14 +2,21 @@
  * oidc-provider's storage adapter over the OidcPayload repository (db/repos/oidc-payloads.ts):
  * one row per persisted object, keyed by (model name, id). The provider checks expiry and
  * consumption itself; this adapter finds, consumes and destroys, and hides rows whose expiry has
- * passed (garbage collection removes them). The Client model is not stored here: it reads the
- * Client table (clients/metadata.ts), through a short-lived in-process cache when one is given
- * (clients/cache.ts).
+ * passed (garbage collection removes them).
+ *
+ * Bearer values are never stored (domain/bearer-values.ts): the repository keys such rows by a
+ * digest of the id, and the payload is written without them (`jti`; an Interaction's copy of the
+ * session cookie and the id in its resume URL); `jti` and the resume URL are put back from the id
+ * presented when the row is found.
+ *
+ * The Client model is not stored here: it reads the Client table (clients/metadata.ts), through
+ * a short-lived in-process cache when one is given (clients/cache.ts).
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { ClientCache, ClientMetadataRecord } from '../../clients/cache.js';
 import { InsertBatcher } from './insert-batcher.js';
 import { isStorableKey } from '../../db/text.js';
+import { payloadAtRest, restoredPayload } from '../../domain/bearer-values.js';
 import type { OidcPayloadRepository, PayloadRecord, PayloadRow } from '../../db/repos/oidc-payloads.js';
 
 export type AdapterFactory = (model: string) => Adapter;
@@ -34,10 +41,11 @@ export function createAdapterFactory(repo: OidcPayloadRepository, opts: AdapterF
   return (model: string) => (model === 'Client' ? client : new PayloadAdapter(repo, model));
 }
 
-function toPayload(row: PayloadRecord | null, now = Date.now()): AdapterPayload | undefined {
+/** A row as oidc-provider reads it; `jti` from the id it was found by (none when found by uid or user code). */
+function toPayload(type: string, row: PayloadRecord | null, presentedId?: string, now = Date.now()): AdapterPayload | undefined {
   if (!row) return undefined;
   if (row.expiresAt && row.expiresAt.getTime() <= now) return undefined;
-  const payload = JSON.parse(row.payload) as AdapterPayload;
+  const payload = restoredPayload(type, row.payload, presentedId) as AdapterPayload;
   if (row.consumedAt) payload.consumed = Math.floor(row.consumedAt.getTime() / 1000);
   return payload;
 }
@@ -65,7 +73,7 @@ export class PayloadAdapter implements Adapter {
     const row: PayloadRow = {
       type: this.type,
       id,
-      payload: JSON.stringify(payload),
+      payload: JSON.stringify(payloadAtRest(this.type, id, payload)),
       grantId: str(payload.grantId),
       userCode: str(payload.userCode),
       uid: str(payload.uid),
@@ -81,25 +89,34 @@ export class PayloadAdapter implements Adapter {
   // without asking the database.
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!isStorableKey(id)) return undefined;
-    if (this.type === 'Session') return this.session(await this.repo.findSession({ id }));
-    return toPayload(await this.repo.find(this.type, id));
+    if (this.type === 'Session') return this.session(await this.repo.findSession({ id }), id);
+    return toPayload(this.type, await this.repo.find(this.type, id), id);
   }
 
   /** A session, refused when it began before its account's access was ended (sessionOutlived). */
-  private session(row: (PayloadRecord & { notBefore: Date | null }) | null): AdapterPayload | undefined {
-    const payload = toPayload(row);
+  private session(row: (PayloadRecord & { notBefore: Date | null }) | null, presentedId?: string): AdapterPayload | undefined {
+    const payload = toPayload('Session', row, presentedId);
     return payload && !sessionOutlived(payload, row!.notBefore) ? payload : undefined;
   }
 
+  /**
+   * Found by user code, a DeviceCode has no jti (its device code is stored only as a digest):
+   * the device flow is not enabled here (docs/tokens-at-rest.md says what enabling it needs).
+   */
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
     if (!isStorableKey(userCode)) return undefined;
-    return toPayload(await this.repo.findByUserCode(this.type, userCode));
+    return toPayload(this.type, await this.repo.findByUserCode(this.type, userCode));
   }
 
+  /**
+   * Found by uid, a Session has no jti (its cookie value is stored only as a digest):
+   * oidc-provider finds sessions by uid only to check them (their account and grants, for a token
+   * bound to its session and when an interaction resumes), never to save them.
+   */
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
     if (!isStorableKey(uid)) return undefined;
     if (this.type === 'Session') return this.session(await this.repo.findSession({ uid }));
-    return toPayload(await this.repo.findByUid(this.type, uid));
+    return toPayload(this.type, await this.repo.findByUid(this.type, uid));
   }
 
   /** Idempotent: consuming twice keeps the first consumption time. */
