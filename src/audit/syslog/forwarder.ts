@@ -186,7 +186,7 @@ class Forwarder {
     this.failing = f;
     if (f.attempts > 1 && now - f.loggedAt < REPEAT_LOG_MS) return;
     f.loggedAt = now;
-    const fields = { target: this.o.target.url, error: (err as Error)?.message ?? String(err), code: (err as { code?: string }).code, since: f.since.toISOString(), attempts: f.attempts, retryInMs: this.delay };
+    const fields = { target: this.o.target.url, error: (err as Error)?.message ?? String(err), errorCode: (err as { code?: string }).code, since: f.since.toISOString(), attempts: f.attempts, retryInMs: this.delay };
     if (kind === 'tls') this.o.logger.error({ event: 'audit.syslog_tls_refused', ...fields }, `audit forwarding refused: the receiver's certificate does not verify (${fields.error}); nothing is sent until it does`);
     else if (kind === 'error') this.o.logger.warn({ event: 'audit.syslog_error', ...fields }, 'audit forwarding failed; retrying from the cursor');
     else this.o.logger.warn({ event: 'audit.syslog_unreachable', ...fields }, `audit syslog receiver ${this.o.target.url} unreachable or did not confirm; events are held and sent from the cursor when it answers`);
