@@ -112,7 +112,10 @@ export async function startReceiver(transport: Receiver['transport'], cert?: Tes
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise((r) => c.once('exit', r));
     c.kill('SIGTERM');
+    // bounded: one that does not stop in 10 s is killed
+    const kill = setTimeout(() => c.kill('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(kill);
   }
 
   await start();
