@@ -119,6 +119,12 @@ describe('the console over HTTP', () => {
     await server.services.audit.flush();
     const [ev] = await server.services.audit.list({ type: 'account.status_changed', limit: 1 });
     expect(ev).toMatchObject({ actor: `console:${ADMIN.login}`, subject: target.id, outcome: 'disabled', ip: '127.0.0.1' });
+    expect(JSON.parse(ev!.detail)).toMatchObject({ user_agent: expect.any(String) });
+    // each change asked of the console is one log line: who, from where, with which browser, how it ended
+    const path = `/admin/accounts/${target.id}/disable`;
+    const actions = server.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'admin.action' && l.path === path);
+    expect(actions.map((a) => [a.level, a.outcome, a.status])).toEqual([...Array(4).fill(['warn', 'forbidden', 403]), ['info', 'success', 303]]);
+    expect(actions[4]).toMatchObject({ login: ADMIN.login, ip: '127.0.0.1', userAgent: expect.any(String), method: 'POST' });
     await server.services.accounts.setStatus(PERSON.login, 'active');
   });
 

@@ -222,6 +222,13 @@ describe('logout', () => {
     const xsrf = inputValue(confirm.html, 'xsrf')!;
     const done = await browser.go(action!, { form: { xsrf, logout: 'yes' } });
     expect(done.leftTo).toBe(`${AFTER_LOGOUT}?state=bye`);
+    // logged and audited: who, from which address, with which browser, from which application
+    const line = await until('the logout is logged', () => server.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'logout.success' && l.client === web.id));
+    expect(line).toMatchObject({ level: 'info', account: accountId, login: expect.stringMatching(/^nguyen\.van\.a$/i), ip: expect.stringMatching(/127\.0\.0\.1/), userAgent: expect.any(String), outcome: 'success' });
+    await server.services.audit.flush();
+    const [ev] = await server.services.audit.list({ type: 'logout', limit: 1 });
+    expect(ev).toMatchObject({ actor: line.login, subject: accountId, clientId: web.id });
+    expect(JSON.parse(ev!.detail)).toEqual({ user_agent: line.userAgent });
     const received = await receiver.waitFor(before + 1);
     const logoutToken = received[received.length - 1]!;
     const { payload } = await jwtVerify(logoutToken, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, audience: web.id });

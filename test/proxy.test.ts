@@ -71,7 +71,7 @@ describe('behind nginx (TRUST_PROXY=true)', () => {
     const proxyPort = await freePort();
     issuer = `http://127.0.0.1:${proxyPort}`;
     issuerHost = `127.0.0.1:${proxyPort}`;
-    server = await startTestServer({ ISSUER: issuer, TRUST_PROXY: 'true' });
+    server = await startTestServer({ ISSUER: issuer, TRUST_PROXY: 'true', LOG_LEVEL: 'debug' });
     proxy = await startNginx(server.address.port, proxyPort);
     await server.services.accounts.addLocal({ login: 'tran.thi.b', password: PASSWORD, displayName: 'Trần Thị B' });
     await server.services.accounts.addLocal({ login: 'quantri', password: PASSWORD, displayName: 'Quản Trị' });
@@ -215,9 +215,9 @@ describe('/metrics without METRICS_TOKEN in production', () => {
   test('start-up logs one warning line with a stable event; none with the token', async () => {
     const open = await startTestServer({ NODE_ENV: 'production' });
     try {
-      const lines = open.logs.map((l) => JSON.parse(l) as { event?: string; level?: number; msg?: string; fix?: string }).filter((l) => l.event === 'metrics.unprotected');
+      const lines = open.logs.map((l) => JSON.parse(l) as { event?: string; level?: string; msg?: string; fix?: string }).filter((l) => l.event === 'metrics.unprotected');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatchObject({ level: 40, msg: 'GET /metrics is open: METRICS_TOKEN is not set' });
+      expect(lines[0]).toMatchObject({ level: 'warn', msg: 'GET /metrics is open: METRICS_TOKEN is not set' });
       expect(lines[0]!.fix).toContain('location = /metrics { allow');
     } finally {
       await open.stop();
@@ -248,8 +248,11 @@ test('sso serve refuses an https ISSUER without TRUST_PROXY, naming both, and ne
       new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`still running after 30 s: ${out.slice(-500)}`), 30_000))),
     ]);
     expect(exit).toBe(2);
-    expect(err).toMatch(/TRUST_PROXY: must be true when ISSUER is https:\/\//);
-    expect(err).toMatch(/set TRUST_PROXY=true/);
+    // one JSON line (event sso.start_failed) that names both settings and what to do; nothing on stderr
+    const failed = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event?: string; error?: string; msg?: string }).find((l) => l.event === 'sso.start_failed');
+    expect(JSON.stringify(failed)).toMatch(/TRUST_PROXY: must be true when ISSUER is https:\/\//);
+    expect(JSON.stringify(failed)).toMatch(/set TRUST_PROXY=true/);
+    expect(err).toBe('');
     expect(out).not.toContain('sso started');
   } finally {
     clearTimeout(timer);

@@ -22,6 +22,7 @@ import { createLogoutDeliveryRepository, type LogoutDeliveryRepository } from '.
 import { createLogger, type Logger } from '../util/logger.js';
 import { createAuditLog, type AuditLog } from '../audit/log.js';
 import { createAuditRepository } from '../db/repos/audit.js';
+import { createAuditForwardRepository, type AuditForwardRepository } from '../db/repos/audit-forward.js';
 import { createAuditQuery, type AuditQuery } from '../audit/query.js';
 import { actorAware, processActor } from '../audit/actor.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -45,6 +46,8 @@ export interface Services {
    * provider side (logins, consent, logout) and the sync record theirs with audit.record().
    */
   audit: AuditLog;
+  /** The syslog forwarder's cursor and lease (AUDIT_SYSLOG). */
+  auditForward: AuditForwardRepository;
   /** The console's view of the trail: filters, pages, exports. */
   auditQuery: AuditQuery;
   /** What oidc-provider stores (sessions, tokens, codes, grants). */
@@ -95,6 +98,7 @@ function repositories(config: Config, db: Database) {
     sessions: createSessionRepository(prisma),
     deliveries: createLogoutDeliveryRepository(prisma),
     audit: createAuditRepository(prisma),
+    auditForward: createAuditForwardRepository(prisma),
     signingKeys: createSigningKeyRepository(prisma),
     oidcPayloads: createOidcPayloadRepository(prisma),
     sync: createSyncRepository(prisma),
@@ -112,6 +116,8 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     logger: opts.logger ?? createLogger('error', process.stderr),
     retentionSeconds: config.audit.retentionSeconds,
     actor: opts.actor ?? processActor(),
+    // with AUDIT_SYSLOG, retention never removes an event before it was forwarded
+    forwardedThrough: config.audit.syslog ? () => repos.auditForward.cursor() : undefined,
   }));
   const keys = createKeyStore(repos.signingKeys, { secret: config.keyEncryptionSecret, algs: config.signingAlgs, audit });
   const deprovision = createDeprovisioner({
@@ -138,6 +144,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     sessions: repos.sessions,
     deliveries: repos.deliveries,
     audit,
+    auditForward: repos.auditForward,
     auditQuery: createAuditQuery(repos.audit),
     oidcPayloads: repos.oidcPayloads,
     loadClient: activeClientLoader(repos.clients),

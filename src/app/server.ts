@@ -21,6 +21,8 @@ import { createLoginUseCase } from '../login/attempt.js';
 import { startSyncScheduler, type SyncScheduler } from '../sync/scheduler.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { openToOthers, storagePaths } from '../db/files.js';
+import { startAuditForwarding, type ForwarderTuning } from './audit-forwarding.js';
+import type { AuditForwarder } from '../audit/syslog/forwarder.js';
 
 export interface RunningServer {
   url: string;
@@ -30,6 +32,8 @@ export interface RunningServer {
   demo?: DemoCredentials | undefined;
   directory: OpenDirectory;
   sync?: SyncScheduler | undefined;
+  /** The audit trail's syslog forwarder (AUDIT_SYSLOG). */
+  forwarder?: AuditForwarder | undefined;
   /** This server's own metrics registry (GET /metrics). */
   metrics: Metrics;
   close(): Promise<void>;
@@ -47,16 +51,16 @@ function warnOpenFiles(config: Config, logger: Logger): void {
 async function prepare(config: Config, services: Services, logger: Logger): Promise<DemoCredentials | undefined> {
   warnOpenFiles(config, logger);
   if (config.generatedSecrets.length) {
-    logger.warn({ generated: config.generatedSecrets, dataDir: config.dataDir },
+    logger.warn({ event: 'config.dev_secrets', generated: config.generatedSecrets, dataDir: config.dataDir },
       'DEVELOPMENT SECRETS IN USE: generated and stored in DATA_DIR/dev-secrets.json. Set COOKIE_KEYS and KEY_ENCRYPTION_SECRET for any real deployment.');
   }
   const created = await services.keys.ensure();
-  if (created.length) logger.info({ kids: created }, 'signing keys generated');
+  if (created.length) logger.info({ event: 'keys.created', kids: created }, 'signing keys generated');
   const demo = config.demo ? await seedDemo(services) : undefined;
   // the console's own client (its secret derived from COOKIE_KEYS, so every instance agrees)
   await services.clients.ensureInternal(consoleClient(config.issuer, config.cookieKeys));
   const filled = await services.accounts.fillSearch();
-  if (filled) logger.info({ accounts: filled }, 'search text filled in for accounts written without it');
+  if (filled) logger.info({ event: 'accounts.search_filled', accounts: filled }, 'search text filled in for accounts written without it');
   return demo;
 }
 
@@ -128,9 +132,9 @@ function startHousekeeping(config: Config, services: Services, logger: Logger): 
   // the steps of runMaintenance (`sso db gc`), each going on when the one before failed
   const gc = setInterval(() => {
     services.oidcPayloads.collectGarbage(new Date())
-      .then((n) => n && logger.debug({ removed: n }, 'expired rows removed'))
+      .then((n) => n && logger.debug({ event: 'gc.removed', removed: n }, 'expired rows removed'))
       .then(() => services.keys.retireExpired())
-      .catch((err: Error) => logger.warn({ error: err.message }, 'garbage collection failed'))
+      .catch((err: Error) => logger.warn({ event: 'gc.failed', error: err.message }, 'garbage collection failed'))
       // a prune refuses to remove rows that do not verify: that is tampering, not housekeeping
       .then(() => services.audit.prune())
       .catch((err: Error) => logger.error({ event: 'audit.prune_refused', error: err.message }, 'audit retention not applied'));
@@ -161,7 +165,12 @@ function startSync(p: Parts): SyncScheduler | undefined {
   });
 }
 
-export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+export interface StartOptions {
+  /** The audit forwarder's pauses and lease times (tests). */
+  forwarder?: ForwarderTuning;
+}
+
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), opts: StartOptions = {}): Promise<RunningServer> {
   const metrics = createMetrics({ ldapServers: config.directory.kind === 'ldap' ? config.directory.urls : [] });
   const services = await openServices(config, { logger, metrics });
   const demo = await prepare(config, services, logger);
@@ -169,13 +178,15 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const parts: Parts = { config, services, directory, logger, metrics };
   let selfUrl = '';
   const { host, server } = await buildHttp(parts, () => selfUrl);
+  // before listening: an unreadable AUDIT_SYSLOG_CA_FILE stops the start
+  const forwarder = startAuditForwarding(config, services.auditForward, logger, opts.forwarder);
   const address = await listen(server, config.port, config.host);
   selfUrl = ownAddress(address);
   services.deprovision.start();
   const gc = startHousekeeping(config, services, logger);
   const scheduler = startSync(parts);
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ issuer: config.issuer, listening: url, database: services.db.provider, directory: config.directory.kind }, 'sso started');
+  logger.info({ event: 'sso.started', issuer: config.issuer, listening: url, database: services.db.provider, directory: config.directory.kind }, 'sso started');
 
   let closing: Promise<void> | undefined;
   return {
@@ -186,6 +197,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     demo,
     directory,
     sync: scheduler,
+    forwarder,
     metrics,
     close() {
       closing ??= (async () => {
@@ -193,6 +205,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         host.close();
         await closeServer(server);
         await scheduler?.stop();
+        await forwarder?.stop();
         await services.deprovision.stop();
         await directory.close();
         await services.close();

@@ -47,6 +47,8 @@ export function operatorActor(name: string | undefined, env: Record<string, stri
 export interface ActingContext {
   actor: string;
   ip?: string | null | undefined;
+  /** The browser's User-Agent (util/log-fields.ts), kept as detail.user_agent. */
+  userAgent?: string | undefined;
 }
 
 const acting = new AsyncLocalStorage<ActingContext>();
@@ -60,7 +62,8 @@ export function actingAs<T>(ctx: ActingContext, fn: () => T): T {
 export function withActingContext(e: AuditEventInput): AuditEventInput {
   const ctx = acting.getStore();
   if (!ctx) return e;
-  return { ...e, actor: e.actor === undefined ? ctx.actor : e.actor, ip: e.ip === undefined ? (ctx.ip ?? null) : e.ip };
+  const detail = ctx.userAgent && e.detail?.user_agent === undefined ? { ...e.detail, user_agent: ctx.userAgent } : e.detail;
+  return { ...e, actor: e.actor === undefined ? ctx.actor : e.actor, ip: e.ip === undefined ? (ctx.ip ?? null) : e.ip, detail };
 }
 
 /** An audit log whose record() honours actingAs(); everything else is the log's own. */

@@ -44,6 +44,8 @@ export interface AuditLogOptions {
   /** The actor of events recorded without one (the services' changes): e.g. the CLI's operator. */
   actor?: string | null;
   now?: () => Date;
+  /** The last seq forwarded to syslog, when forwarding is on: retention keeps every event after it. */
+  forwardedThrough?: (() => Promise<number>) | undefined;
 }
 
 export interface AuditLog {
@@ -90,7 +92,7 @@ export function createAuditLog(repo: AuditRepository, opts: AuditLogOptions): Au
     return writer.push(event);
   }
 
-  const pruning = { repo, logger: opts.logger, retentionSeconds: opts.retentionSeconds, now, record };
+  const pruning = { repo, logger: opts.logger, retentionSeconds: opts.retentionSeconds, now, record, forwardedThrough: opts.forwardedThrough };
   return {
     record,
     flush: () => writer.flush(),

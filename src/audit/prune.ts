@@ -39,6 +39,8 @@ export interface PruneContext {
   now: () => Date;
   /** Appends the audit.pruned event (the log's own record()). */
   record(input: AuditEventInput): Promise<ChainRow | null>;
+  /** The last seq forwarded to syslog (AUDIT_SYSLOG): events after it are kept whatever their age. */
+  forwardedThrough?: (() => Promise<number>) | undefined;
 }
 
 /**
@@ -65,7 +67,12 @@ async function pruneNow(c: PruneContext, at: Date, o: { force?: boolean }): Prom
   if (first === null) return { removed: await advance(anchor.seq, anchor.hash) };
   // never remove a row newer than the cutoff, even if an older one follows it
   const keep = await repo.firstSeqSince(anchor.seq, before);
-  const throughSeq = keep !== null ? keep - 1 : (await repo.lastLink())!.seq;
+  let throughSeq = keep !== null ? keep - 1 : (await repo.lastLink())!.seq;
+  const forwarded = c.forwardedThrough ? await c.forwardedThrough() : Infinity;
+  if (forwarded < throughSeq) {
+    c.logger.info({ event: 'audit.prune_held', through: throughSeq, forwardedThrough: forwarded }, 'audit retention waits for the syslog forwarder: events not yet forwarded are kept');
+    throughSeq = forwarded;
+  }
   if (throughSeq < first) return { removed: await advance(anchor.seq, anchor.hash) };
 
   const checked = await checkRange(repo, anchor, first, throughSeq);

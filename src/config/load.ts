@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import { envSchema, SECRET_SETTINGS, type Env } from './schema.js';
 import { SUPPORTED_SIGNING_ALGS } from '../domain/keys.js';
 import type { ThrottleSettings } from '../domain/throttle.js';
+import { syslogTarget, type SyslogTarget } from './syslog.js';
+export type { SyslogTarget };
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -75,7 +77,8 @@ export interface Config {
   sync: { intervalSeconds: number; fullIntervalSeconds: number; maxDisablePercent: number; pageSize: number };
   logoutDelivery: { attempts: number; timeoutMs: number };
   throttle: ThrottleSettings;
-  audit: { retentionSeconds: number };
+  /** syslog: where every audit event is forwarded (AUDIT_SYSLOG), when set. */
+  audit: { retentionSeconds: number; syslog?: SyslogTarget | undefined };
   /** Who administers the console: members of these directory groups, and accounts with the local flag. */
   admin: { groups: string[] };
   /** Bearer token for GET /metrics; undefined: the endpoint is open. */
@@ -160,6 +163,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const maxTokenLife = Math.max(e.ACCESS_TOKEN_TTL, e.ID_TOKEN_TTL, e.CLIENT_CREDENTIALS_TTL);
   if (e.KEY_ROTATION_GRACE < maxTokenLife) problems.push(`KEY_ROTATION_GRACE: must be at least the longest token lifetime (${maxTokenLife}s)`);
   const directory = directorySettings(e, production, demo, problems);
+  const syslog = syslogTarget(e.AUDIT_SYSLOG, e.AUDIT_SYSLOG_CA_FILE, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     directory,
@@ -174,7 +178,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
       blockSeconds: e.THROTTLE_BLOCK_DURATION,
       maxDelayMs: e.THROTTLE_MAX_DELAY_MS,
     },
-    audit: { retentionSeconds: e.AUDIT_RETENTION },
+    audit: { retentionSeconds: e.AUDIT_RETENTION, syslog },
     admin: { groups: e.ADMIN_GROUPS },
     metricsToken: e.METRICS_TOKEN,
     env: e.NODE_ENV,

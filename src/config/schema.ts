@@ -164,6 +164,10 @@ export const envSchema = z.object({
   // --- Audit trail
   /** How long audit events are kept; 0 keeps them forever. */
   AUDIT_RETENTION: duration('365d', 0),
+  /** Forward every audit event to a syslog receiver: tcp+tls://host:6514 (RFC 5425), tcp://host:514 or udp://host:514 (best effort). */
+  AUDIT_SYSLOG: z.string().optional(),
+  /** PEM file of the CA the syslog receiver's certificate must chain to (tcp+tls://); default the system CAs. */
+  AUDIT_SYSLOG_CA_FILE: z.string().optional(),
 
   // --- Admin console
   /** Directory groups (their cn, as in the groups claim) whose members administer the console, separated by ; (group names may hold spaces and commas). */

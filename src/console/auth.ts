@@ -25,6 +25,7 @@ import type { AccountRecord } from '../accounts/claims.js';
 import { SsoError } from '../domain/errors.js';
 import { csrfToken, newCsrfNonce, presentedCsrf, verifyCsrf } from '../web/csrf.js';
 import { rememberedLocale } from '../web/locale.js';
+import { clientFields } from '../util/log-fields.js';
 import { seal, unseal } from './seal.js';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from './internal-client.js';
 import { consoleRelyingParty, type ConsoleRelyingParty } from './relying-party.js';
@@ -104,7 +105,7 @@ function signInCallback(c: { config: Config; logger: Logger; cookieBase: CookieB
     const login = unseal(keys, LOGIN_PURPOSE, cookies(req)[LOGIN_COOKIE], now());
     res.clearCookie(LOGIN_COOKIE, { ...cookieBase, path: '/console' });
     if (!login || typeof login.state !== 'string' || typeof login.nonce !== 'string' || typeof login.verifier !== 'string') {
-      logger.info({ event: 'console.signin_failed', reason: 'no or expired sign-in state' }, 'console sign-in refused');
+      logger.info({ event: 'console.signin_failed', ...clientFields(req), outcome: 'no or expired sign-in state' }, 'console sign-in refused');
       return renderFailure(res, 400);
     }
     const q = req.originalUrl.indexOf('?');
@@ -119,7 +120,7 @@ function signInCallback(c: { config: Config; logger: Logger; cookieBase: CookieB
       });
     } catch (err) {
       const e = err as { error?: string; code?: string; message?: string };
-      logger.info({ event: 'console.signin_failed', reason: e.error ?? e.code ?? e.message }, 'console sign-in refused');
+      logger.info({ event: 'console.signin_failed', ...clientFields(req), outcome: e.error ?? e.code ?? e.message }, 'console sign-in refused');
       return renderFailure(res, 400);
     }
     const claims = tokens.claims();
@@ -127,7 +128,8 @@ function signInCallback(c: { config: Config; logger: Logger; cookieBase: CookieB
     if (!claims?.sub || !sid) return renderFailure(res, 400);
     const session: ConsoleSession = { accountId: claims.sub, sid, exp: now() + config.ttl.session, nonce: newCsrfNonce() };
     res.cookie(SESSION_COOKIE, seal(keys, SESSION_PURPOSE, { ...session }), { ...cookieBase, path: '/', maxAge: config.ttl.session * 1000 });
-    logger.info({ event: 'console.signin', account: claims.sub }, 'signed in to the console');
+    const who = typeof claims.preferred_username === 'string' ? claims.preferred_username : undefined;
+    logger.info({ event: 'console.signin', account: claims.sub, login: who, ...clientFields(req), client: CONSOLE_CLIENT_ID, outcome: 'success' }, 'signed in to the console');
     res.redirect(303, safeReturnPath(login.returnTo));
   };
 }

@@ -7,6 +7,7 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import type { Config } from '../config/load.js';
 import type { Logger } from '../util/logger.js';
 import { actingAs } from '../audit/actor.js';
+import { clientFields } from '../util/log-fields.js';
 import { SsoError } from '../domain/errors.js';
 import type { ConsoleViewName, Renderer } from '../web/render.js';
 import { expressLocale, type PageLocale } from '../web/locale.js';
@@ -32,6 +33,19 @@ export function who(res: Response): SignedIn {
 export function formatTime(d: Date | null | undefined, locale: 'vi' | 'en'): string {
   if (!d) return '';
   return new Intl.DateTimeFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'short', timeStyle: 'medium', timeZone: 'Asia/Ho_Chi_Minh' }).format(d);
+}
+
+/**
+ * One line per change asked of the console or "my account" (every POST), once answered: who,
+ * from where, what, and how it ended (`admin.action` / `account.action`, docs/logging.md).
+ */
+function logChange(logger: Logger, req: Request, res: Response, login: string | undefined): void {
+  const event = req.baseUrl.startsWith('/admin') ? 'admin.action' : 'account.action';
+  res.once('finish', () => {
+    const status = res.statusCode;
+    const outcome = status < 400 ? 'success' : status === 403 ? 'forbidden' : status >= 500 ? 'failed' : 'refused';
+    logger[status === 403 ? 'warn' : 'info']({ event, login, ...clientFields(req), method: req.method, path: `${req.baseUrl}${req.path}`, status, outcome }, `console change: ${outcome}`);
+  });
 }
 
 export function consolePages(deps: ConsolePageDeps) {
@@ -66,6 +80,7 @@ export function consolePages(deps: ConsolePageDeps) {
   function signedIn(opts: { isAdmin: (s: SignedIn) => boolean; requireAdmin: boolean }): RequestHandler {
     return async (req, res, next) => {
       const s = await auth.current(req, res);
+      if (req.method !== 'GET' && req.method !== 'HEAD') logChange(logger, req, res, s?.account.login);
       if (!s) {
         if (req.method === 'GET' || req.method === 'HEAD') return auth.signIn(req, res, req.originalUrl);
         throw new SsoError('unauthenticated', 'no console session');
@@ -75,7 +90,7 @@ export function consolePages(deps: ConsolePageDeps) {
       if (opts.requireAdmin && !res.locals.isAdmin) throw new SsoError('forbidden', 'not an administrator', { params: { login: s.account.login } });
       if (req.method === 'POST' && !auth.checkCsrf(req, s)) throw new SsoError('csrf', 'csrf token missing or wrong');
       // the services record this person, from this address, as the actor of what they change
-      actingAs({ actor: `console:${s.account.login}`, ip: req.ip ?? null }, () => next());
+      actingAs({ actor: `console:${s.account.login}`, ip: req.ip ?? null, userAgent: clientFields(req).userAgent }, () => next());
     };
   }
 

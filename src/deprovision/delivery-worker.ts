@@ -242,11 +242,11 @@ export class DeliveryWorker {
       let sleep = this.pollMs;
       try {
         const r = await this.deliverDue();
-        if (r.delivered || r.retried || r.failed) this.logger.debug({ ...r }, 'logout delivery pass');
+        if (r.delivered || r.retried || r.failed) this.logger.debug({ event: 'logout.delivery_pass', ...r }, 'logout delivery pass');
         sleep = await this.nextDueIn();
       } catch (err) {
         if (isDatabaseUnavailable(err)) this.reportOutage(err, 'logout-deliveries');
-        else this.logger.warn({ error: (err as Error).message }, 'logout delivery pass failed; retrying shortly');
+        else this.logger.warn({ event: 'logout.delivery_pass_failed', error: (err as Error).message }, 'logout delivery pass failed; retrying shortly');
       }
       if (!this.running) break;
       if (this.kicked) continue;

@@ -5,9 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { errors } from 'oidc-provider';
-import type { JWK } from 'oidc-provider';
+import type { JWK, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../util/logger.js';
+import { userAgentOf } from '../util/log-fields.js';
 import type { AccountService } from '../accounts/service.js';
 import { verifyClientSecret } from '../clients/secret.js';
 import { createAdapterFactory } from './adapter/payload-adapter.js';
@@ -122,35 +123,53 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report): Provider {
   }
   const log = deps.logger;
   const metrics = deps.metrics;
-  provider.on('server_error', (_ctx, err) => log.error({ err: { message: err.message, name: err.name } }, 'oidc server error'));
+  provider.on('server_error', (_ctx, err) => log.error({ event: 'oidc.server_error', err: { message: err.message, name: err.name } }, 'oidc server error'));
   // Koa's own error event (the connection failed while answering: the client went away, or sent
   // bytes that are not HTTP). Without a listener Koa prints the stack to stderr.
   (provider as unknown as NodeJS.EventEmitter).on('error', (err: NodeJS.ErrnoException) => {
     const clientSide = /^(HPE_|ECONNRESET|EPIPE|ECONNABORTED|ERR_STREAM_PREMATURE_CLOSE)/.test(String(err.code ?? '')) || /aborted|Parse Error/i.test(err.message);
-    log[clientSide ? 'debug' : 'warn']({ event: 'http.connection_error', code: err.code, error: err.message.slice(0, 200) }, 'connection failed while answering');
+    log[clientSide ? 'debug' : 'warn']({ event: 'http.connection_error', errorCode: err.code, error: err.message.slice(0, 200) }, 'connection failed while answering');
   });
   // RP-initiated logout: with queueLogout these say the token was queued (the queue counts the
   // deliveries); without it oidc-provider posted it itself, once
   provider.on('backchannel.error', (_ctx, err, client) => {
     if (!queueLogout) metrics?.logoutDelivery('failed');
-    log.warn({ client: client.clientId, error: err.message }, queueLogout ? 'back-channel logout could not be queued' : 'back-channel logout delivery failed');
+    log.warn({ event: queueLogout ? 'logout.queue_failed' : 'logout.failed', client: client.clientId, error: err.message }, queueLogout ? 'back-channel logout could not be queued' : 'back-channel logout delivery failed');
   });
   provider.on('backchannel.success', (_ctx, client) => {
     if (!queueLogout) metrics?.logoutDelivery('delivered');
-    log.info({ client: client.clientId }, queueLogout ? 'back-channel logout queued' : 'back-channel logout delivered');
+    log.info({ event: queueLogout ? 'logout.queued' : 'logout.delivered', client: client.clientId }, queueLogout ? 'back-channel logout queued' : 'back-channel logout delivered');
   });
-  provider.on('end_session.success', (ctx) => {
-    void deps.audit?.record({ type: 'logout', outcome: 'success', subject: ctx.oidc.session?.accountId ?? null, clientId: ctx.oidc.client?.clientId ?? null, ip: ctx.ip, detail: {} });
+  provider.on('end_session.success', (ctx) => void loggedOut(deps, ctx));
+  provider.on('end_session.error', (ctx, err) => {
+    log.info({ event: 'logout.failure', ...koaClient(ctx), client: ctx.oidc?.client?.clientId, outcome: (err as { error?: string }).error ?? err.name }, 'logout refused');
   });
+  // routine token traffic: counted in the metrics, logged at debug only (one line per token would
+  // flood the log at the default level); refusals stay at info (a wrong client secret is news)
   provider.on('grant.success', (ctx) => {
     metrics?.tokenIssued(ctx.oidc.params?.grant_type);
-    log.info({ client: ctx.oidc.client?.clientId, grant: ctx.oidc.params?.grant_type, ip: ctx.ip }, 'token issued');
+    log.debug({ event: 'token.issued', client: ctx.oidc.client?.clientId, grant: ctx.oidc.params?.grant_type, ip: ctx.ip }, 'token issued');
   });
   provider.on('grant.error', (ctx, err) => {
     metrics?.tokenRefused((err as { error?: string }).error);
-    log.info({ client: ctx.oidc.client?.clientId, error: (err as { error?: string }).error ?? err.name, ip: ctx.ip }, 'token request refused');
+    log.info({ event: 'token.refused', ...koaClient(ctx), client: ctx.oidc?.client?.clientId, grant: ctx.oidc?.params?.grant_type, outcome: (err as { error?: string }).error ?? err.name }, 'token request refused');
   });
   return provider;
+}
+
+/** The client address and User-Agent of a provider request. */
+function koaClient(ctx: KoaContextWithOIDC): { ip: string | undefined; userAgent: string | undefined } {
+  return { ip: ctx.ip, userAgent: userAgentOf(ctx.get('user-agent')) };
+}
+
+/** A logout at the IdP: audited (the person as actor) and logged with the client's address and User-Agent. */
+async function loggedOut(deps: ProviderHostDeps, ctx: KoaContextWithOIDC): Promise<void> {
+  const accountId = ctx.oidc.session?.accountId ?? null;
+  const clientId = ctx.oidc.client?.clientId ?? null;
+  const client = koaClient(ctx);
+  const login = accountId ? (await deps.accounts.byId(accountId).catch(() => null))?.login ?? null : null;
+  deps.logger.info({ event: 'logout.success', account: accountId, login, client: clientId, ...client, outcome: 'success' }, 'logged out');
+  await deps.audit?.record({ type: 'logout', outcome: 'success', actor: login, subject: accountId, clientId, ip: ctx.ip, detail: client.userAgent ? { user_agent: client.userAgent } : {} });
 }
 
 export async function createProviderHost(deps: ProviderHostDeps): Promise<ProviderHost> {
@@ -168,12 +187,12 @@ export async function createProviderHost(deps: ProviderHostDeps): Promise<Provid
     provider = build(deps, next.jwks as unknown as JWK[], report);
     handler = provider.callback() as RequestHandler;
     version = v;
-    deps.logger.info({ keys: v }, 'signing key set changed; provider rebuilt');
+    deps.logger.info({ event: 'keys.reloaded', keys: v }, 'signing key set changed; provider rebuilt');
     return true;
   }
 
   timer = setInterval(() => {
-    refresh().catch((err: Error) => deps.logger.warn({ error: err.message }, 'key set refresh failed; keeping the current keys'));
+    refresh().catch((err: Error) => deps.logger.warn({ event: 'keys.refresh_failed', error: err.message }, 'key set refresh failed; keeping the current keys'));
   }, deps.config.keys.refreshIntervalSeconds * 1000);
   timer.unref();
 

@@ -14,6 +14,7 @@ import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { isSsoError, STATUS_OF, type ErrorCode, type SsoError } from '../domain/errors.js';
 import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
 import type { Logger } from '../util/logger.js';
+import { clientFields } from '../util/log-fields.js';
 import type { TextKey } from './i18n/index.js';
 import { expressLocale, koaLocale, type LocaleConfig } from './locale.js';
 import type { Renderer } from './render.js';
@@ -119,8 +120,8 @@ export function errorPageHandler(o: ErrorPageOptions) {
     if (failure.retryAfter !== undefined) res.set('Retry-After', String(failure.retryAfter));
     const requestId = newReference();
     if (failure.status === 503) reportOutage(err, o.log.where);
-    else if (failure.status >= 500) o.logger.error({ requestId, error: (err as Error)?.message, stack: (err as Error)?.stack }, o.log.failed);
-    else o.logger.info({ requestId, status: failure.status, error: (err as Error)?.message }, o.log.refused);
+    else if (failure.status >= 500) o.logger.error({ event: 'http.server_error', where: o.log.where, method: req.method, path: req.path, requestId, error: (err as Error)?.message, stack: (err as Error)?.stack }, o.log.failed);
+    else o.logger.info({ event: 'http.refused', where: o.log.where, method: req.method, path: req.path, ...clientFields(req), requestId, status: failure.status, error: (err as Error)?.message }, o.log.refused);
     o.draw(req, res, failure, requestId);
   };
 }
@@ -166,7 +167,7 @@ export function protocolErrorPage(deps: ErrorPagesDeps) {
   return (ctx: KoaContextWithOIDC, out: Record<string, string>, error: Error): void => {
     const l = koaLocale(ctx, deps.config);
     const status = ctx.status >= 400 ? ctx.status : 400;
-    if (status >= 500) deps.logger.error({ error: error.message }, 'protocol error page');
+    if (status >= 500) deps.logger.error({ event: 'oidc.error_page', status, error: error.message }, 'protocol error page');
     ctx.type = 'html';
     ctx.status = status;
     ctx.body = deps.render.render('error', {

@@ -1,7 +1,7 @@
 /** Starts the real server on a loopback port against a fresh test database. */
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/load.js';
-import { startServer, type RunningServer } from '../../src/app/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/app/server.js';
 import { createLogger } from '../../src/util/logger.js';
 import { createEmptyTestDatabase } from './db.js';
 import { freePort } from './ports.js';
@@ -41,7 +41,7 @@ export function testServerEnv(port: number, databaseUrl: string, env: Record<str
 }
 
 /** A server on a fresh database, or (databaseUrl) another instance on an existing one. */
-export async function startTestServer(env: Record<string, string> = {}, opts: { databaseUrl?: string } = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, opts: { databaseUrl?: string } & StartOptions = {}): Promise<TestServer> {
   const port = await freePort();
   const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createEmptyTestDatabase();
   const issuer = `http://127.0.0.1:${port}`;
@@ -53,7 +53,7 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
       cb();
     },
   });
-  const running = await startServer(config, createLogger(config.logLevel, sink));
+  const running = await startServer(config, createLogger(config.logLevel, sink), { forwarder: opts.forwarder });
   return {
     ...running,
     issuer,
