@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/load.js';
 import type { RunningServer } from '../../app/server.js';
 import { createLogger } from '../../util/logger.js';
+import { VERSION } from '../../version.js';
 import type { CliContext } from '../context.js';
 import { shutdownSignals } from '../signals.js';
 
@@ -11,8 +12,11 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
   program.command('serve').description('run the identity provider').action(async () => {
     const { startServer } = await import('../../app/server.js');
     const shutdown = shutdownSignals();
-    const logger = createLogger(getConfig().logLevel);
-    const running = await startServer(getConfig(), logger);
+    const config = getConfig();
+    const logger = createLogger(config.logLevel);
+    logger.info({ event: 'sso.starting', version: VERSION, mode: config.env, configFile: config.configFile ?? null, host: config.host, port: config.port },
+      `sso ${VERSION} starting in ${config.env} mode${config.configFile ? ` with ${config.configFile}` : ' (no environment file)'}`);
+    const running = await startServer(config, logger);
     for (const lines of demoNotes(running, getConfig())) io.out(lines.join('\n'));
     await shutdown.drain(running, logger);
   });
