@@ -224,6 +224,19 @@ describe('package.json', () => {
     expect(semver.satisfies(process.version, pkg.engines.node)).toBe(true);
   });
 
+  it('has a semantic version with its entry in CHANGELOG.md (Keep a Changelog)', () => {
+    expect(pkg.version).toMatch(/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$/);
+    const log = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8');
+    expect(log).toMatch(/^# Changelog\n/);
+    expect(log).toContain('## [Unreleased]\n');
+    const entry = new RegExp(`^## \\[${pkg.version.replace(/\./g, '\\.')}\\] - (\\d{4}-\\d{2}-\\d{2})$`, 'm').exec(log);
+    expect(entry).not.toBeNull();
+    // every release heading is "## [x.y.z] - YYYY-MM-DD", newest first
+    const versions = [...log.matchAll(/^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$/gm)].map((m) => m[1]!);
+    expect(versions[0]).toBe(pkg.version);
+    expect([...versions].sort((a, b) => (semver.satisfies(a, `>${b}`) ? -1 : 1))).toEqual(versions);
+  });
+
   it('npm start keeps the demo; npm run package makes the release', () => {
     expect(pkg.scripts.start).toBe('node bin/sso.js serve --dev');
     expect(pkg.scripts.package).toBe('node scripts/package.mjs');
