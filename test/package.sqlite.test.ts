@@ -2,7 +2,8 @@
  * The release tarball (`npm run package`) on a machine with no compiler and no network: it is
  * made into a temp dir, unpacked elsewhere, and run with a PATH that holds only `node` (no cc,
  * gcc, g++, make, python3, npm), in a network namespace of its own with only a loopback
- * interface (`unshare --net`), under strace: `sso --version`, `sso account add-local` (argon2
+ * interface (`unshare --net`), the release mounted read-only (as ProtectSystem=strict leaves
+ * it), under strace: `sso --version`, `sso account add-local` (argon2
  * and better-sqlite3 load and work) and `sso serve` against a SQLite file, with the secrets read
  * through *_FILE settings, answering discovery and /readyz. strace records every connect() and
  * sendto()/sendmsg() with an address: none may leave the machine or look a name up (no download
@@ -71,9 +72,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** What the child runs, inside the namespace: brings loopback up, then the steps, then prints a JSON report. */
 const DRIVER = `
 import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 const [app, envFile, port] = process.argv.slice(2);
 const sso = (args, input) => execFileSync(app + '/bin/sso.js', args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 const report = {};
+try { writeFileSync(app + '/probe', ''); report.installWrite = 'written'; } catch (err) { report.installWrite = err.code; }
 report.version = sso(['--version']).trim();
 report.added = JSON.parse(sso(['--config', envFile, 'account', 'add-local', '--login', 'canbo', '--name', 'Cán bộ', '--password-stdin', '--json'], 'mật khẩu dài 2026\\n'));
 const child = spawn(app + '/bin/sso.js', ['serve', '--config', envFile], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -133,17 +136,20 @@ describe('the release tarball', () => {
     const trace = join(work, 'strace.log');
     const ip = ['/usr/sbin/ip', '/sbin/ip', '/bin/ip'].find((p) => existsSync(p));
     expect(ip).toBeDefined();
-    // inside the new namespace: loopback up (it starts down), then the driver with node alone on PATH
-    const script = `${ip} link set lo up && exec "$@"`;
-    const r = spawnSync(which('strace'), ['-f', '-qq', '-o', trace, '-e', 'trace=connect,sendto,sendmsg', which('unshare'), ...NETNS, '/bin/sh', '-c', script, 'sh', join(bin, 'node'), driver, app, envFile, String(port)], {
+    // inside the new namespaces: loopback up (it starts down), the release mounted read-only (as
+    // ProtectSystem=strict leaves it), then the driver with node alone on PATH
+    const mount = which('mount');
+    const script = `${ip} link set lo up && ${mount} --bind "$1" "$1" && ${mount} -o remount,bind,ro "$1" && shift && exec "$@"`;
+    const r = spawnSync(which('strace'), ['-f', '-qq', '-o', trace, '-e', 'trace=connect,sendto,sendmsg', which('unshare'), ...NETNS, '--mount', '/bin/sh', '-c', script, 'sh', app, join(bin, 'node'), driver, app, envFile, String(port)], {
       cwd: data,
       env: { PATH: bin, HOME: data },
       encoding: 'utf8',
       timeout: 180_000,
     });
     if (r.status !== 0) throw new Error(`driver exit ${r.status} (${r.error?.message ?? 'no spawn error'}): ${r.stderr}\n${r.stdout}`);
-    const report = JSON.parse(r.stdout) as { version: string; added: { login: string }; discovery: { status: number; issuer: string }; readyz: { status: number }; exit: number; error?: string; output: string };
+    const report = JSON.parse(r.stdout) as { installWrite: string; version: string; added: { login: string }; discovery: { status: number; issuer: string }; readyz: { status: number }; exit: number; error?: string; output: string };
     expect(report.error).toBeUndefined();
+    expect(report.installWrite).toBe('EROFS');
     expect(report.version).toBe(pkg.version);
     expect(report.added.login).toBe('canbo');
     expect(report.discovery).toEqual({ status: 200, issuer: `http://127.0.0.1:${port}` });
