@@ -29,9 +29,10 @@ const NATIVE_LEFTOVERS = {
   argon2: ['prebuilds', 'argon2', 'argon2.cpp', 'build/Release/obj.target', 'build/Release/.deps', 'build/Release/obj', 'build/Release/argon2.a'],
 };
 
+/** A reason not to make the release; thrown so that the staging folder is removed on the way out. */
+class PackageError extends Error {}
 function fail(message) {
-  process.stderr.write(`npm run package: ${message}\n`);
-  process.exit(1);
+  throw new PackageError(message);
 }
 
 function argValue(name) {
@@ -186,4 +187,12 @@ async function main() {
   }
 }
 
-if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(new URL(import.meta.url).pathname)) await main();
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(new URL(import.meta.url).pathname)) {
+  try {
+    await main();
+  } catch (err) {
+    if (!(err instanceof PackageError)) throw err;
+    process.stderr.write(`npm run package: ${err.message}\n`);
+    process.exitCode = 1;
+  }
+}
