@@ -9,7 +9,11 @@
 // and one already running keeps loading its own (Node resolves the link to the build's real path).
 //   node scripts/build.mjs            build now
 //   ensureBuilt()                     build when dist is missing or older than src (bin/sso.js)
-import { lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+// A release (npm run package) has a dist/ folder and no src/: it is never rebuilt. An install
+// directory the user cannot write (ProtectSystem=strict, a read-only mount, another owner) with
+// a stale dist gets a BuildError saying what to run, instead of a stack trace.
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,9 +35,17 @@ function walk(dir, out = { files: [], dirs: [dir] }) {
   return out;
 }
 
+/** Why dist/ cannot be brought up to date here; `message` says what to do (bin/sso.js prints it). */
+export class BuildError extends Error {}
+
+/** Errors of a file system that will not take a write. */
+const CANNOT_WRITE = new Set(['EACCES', 'EPERM', 'EROFS']);
+
 /** Is dist older than any source (or missing)? A stat per source file and folder: milliseconds. */
 export function isStale(root = ROOT) {
   const { src, dist } = paths(root);
+  // a release: dist/ is all there is
+  if (!existsSync(src)) return !existsSync(join(dist, '.built'));
   let built;
   try {
     // the stamp was set to the build's start in whole ms; stored as seconds, it may read back a hair below
@@ -74,6 +86,29 @@ export async function build(root = ROOT) {
 /** Builds when stale, one process at a time (the others wait for it): for bin/sso.js. */
 export async function ensureBuilt(root = ROOT) {
   if (!isStale(root)) return;
+  if (!existsSync(paths(root).src)) throw new BuildError(`${join(root, 'dist')} is missing and there is no src/ to build it from: unpack the release again`);
+  try {
+    await buildOnce(root);
+  } catch (err) {
+    if (!CANNOT_WRITE.has(err?.code)) throw err;
+    const user = whoami();
+    throw new BuildError(
+      `the compiled program (dist/) is ${existsSync(join(root, 'dist')) ? 'older than the sources in src/' : 'missing'}, and ${root} cannot be written by ${user} ` +
+        `(${err.code} on ${err.path ?? root}). Build it as the owner of the install directory: cd ${root} && npm run build ` +
+        '(a release made with npm run package needs no build).',
+    );
+  }
+}
+
+function whoami() {
+  try {
+    return `user ${userInfo().username}`;
+  } catch {
+    return `uid ${process.getuid?.()}`;
+  }
+}
+
+async function buildOnce(root) {
   const { lock } = paths(root);
   for (let waited = 0; ; waited += 100) {
     try {

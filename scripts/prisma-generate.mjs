@@ -47,7 +47,8 @@ for (const provider of providers) {
 }
 if (check) process.exit(drift ? 1 : 0);
 if (!process.argv.includes('--schemas-only')) {
-  const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? '/bin/false', PRISMA_HIDE_UPDATE_MESSAGE: '1' };
+  // no engine download, no update check, no telemetry (Prisma's CLI reports to checkpoint.prisma.io unless told not to)
+  const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? '/bin/false', PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' };
   for (const provider of providers) {
     execFileSync(join(root, 'node_modules/.bin/prisma'), ['generate', '--schema', join('prisma', provider, 'schema.prisma')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   }

@@ -46,7 +46,8 @@ describe('parseEnv', () => {
     expect(c.env).toBe('development');
     expect(c.production).toBe(false);
     expect(c.demo).toBe(true);
-    expect(c.host).toBe('0.0.0.0');
+    // development listens on this machine only (production: every address; below)
+    expect(c.host).toBe('127.0.0.1');
     expect(c.dataDir).toBe('./data');
     expect(c.trustProxy).toBe(false);
     expect(c.signingAlgs).toEqual(['ES256', 'RS256']);
@@ -66,6 +67,15 @@ describe('parseEnv', () => {
     expect(c.gcIntervalSeconds).toBe(600);
     expect(c.defaultLocale).toBe('vi');
     expect(c.logLevel).toBe('info');
+  });
+
+  it('HOST: 0.0.0.0 by default in production, 127.0.0.1 in development and test, as given otherwise', () => {
+    const prod = { NODE_ENV: 'production', COOKIE_KEYS: 'k'.repeat(32), KEY_ENCRYPTION_SECRET: 's'.repeat(32) };
+    expect(parseEnv(prod).host).toBe('0.0.0.0');
+    expect(parseEnv({ ...prod, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+    expect(parseEnv({ NODE_ENV: 'development' }).host).toBe('127.0.0.1');
+    expect(parseEnv({ NODE_ENV: 'test' }).host).toBe('127.0.0.1');
+    expect(parseEnv({ NODE_ENV: 'development', HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });
 
   it('derives the issuer from PORT when ISSUER is not set', () => {

@@ -7,8 +7,9 @@
  * and maps what it throws to a message and an exit code (errors.ts).
  */
 import { Command } from 'commander';
-import { config as loadDotenv } from 'dotenv';
-import { loadConfig, type Config } from '../config/load.js';
+import type { Config } from '../config/load.js';
+import { loadRunConfig } from '../config/sources.js';
+import { VERSION } from '../version.js';
 import { openServices, type Services } from '../app/container.js';
 import type { CliContext, CliIO } from './context.js';
 import { EXIT, reportError } from './errors.js';
@@ -56,19 +57,24 @@ function commandActor(option: string | undefined, env: CliIO['env']): string {
 }
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
-  if (io === defaultIO) loadDotenv({ quiet: true });
   let config: Config | undefined;
   let services: Services | undefined;
   let actor: string | undefined;
   const ctx: CliContext = {
     io,
     terminal: io === defaultIO,
-    getConfig: () => (config ??= loadConfig(io.env)),
+    getConfig: () => {
+      const { dev, config: file } = program.opts<{ dev?: boolean; config?: string }>();
+      return (config ??= loadRunConfig(io.env, { dev, config: file, cwd: process.cwd(), implicitDotenv: io === defaultIO }));
+    },
     open: async () => (services ??= await openServices(ctx.getConfig(), { actor: actor ?? operatorActor(undefined, io.env) })),
   };
-  const program = new Command('sso')
+  const program: Command = new Command('sso')
     .description('Single sign-on for the province: OpenID Connect provider federating the official mail directory')
     .option('--actor <name>', 'who runs this command, as the audit trail records it: "NAME (user@host)" (default: SSO_ACTOR)')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--dev', 'development mode: the demo, generated secrets, listening on 127.0.0.1 (default: production, or NODE_ENV)')
+    .option('--config <file>', 'environment file to read (default: SSO_CONFIG, else .env in the working directory)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError();

@@ -83,6 +83,8 @@ export interface Config {
   admin: { groups: string[] };
   /** Bearer token for GET /metrics; undefined: the endpoint is open. */
   metricsToken?: string | undefined;
+  /** The environment file the settings were read from (`--config`, `SSO_CONFIG` or ./.env), if any. */
+  configFile?: string | undefined;
 }
 
 export type RawEnv = Record<string, string | undefined>;
@@ -184,7 +186,8 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     env: e.NODE_ENV,
     production,
     port: e.PORT,
-    host: e.HOST,
+    // development and test listen on this machine only unless told otherwise
+    host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     issuer,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,

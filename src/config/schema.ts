@@ -40,12 +40,12 @@ const list = (def: string) =>
 
 /** Raw environment -> typed settings. Field names are the environment variable names. */
 export const envSchema = z.object({
-  /** development | production | test. production refuses generated secrets and plain-http issuers. */
+  /** development | production | test. production refuses generated secrets and plain-http issuers. The `sso` command sets it (production unless --dev; config/sources.ts). */
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** TCP port the server listens on. */
   PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).default(3000)),
-  /** Address to listen on. */
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Address to listen on. Default: 0.0.0.0 in production, 127.0.0.1 (this machine only) otherwise. */
+  HOST: z.string().min(1).optional(),
   /** Public base URL of the IdP, as applications see it (https in production). Default http://localhost:$PORT. */
   ISSUER: z.string().optional(),
   /** file:./path.db selects SQLite (the embedded default); postgresql://... selects PostgreSQL. */

@@ -14,6 +14,7 @@ import { ConfigError, type Config } from '../../config/load.js';
 import type { RunningServer } from '../../app/server.js';
 import { createLogger, type Logger } from '../../util/logger.js';
 import { routeLibraryOutput } from '../../util/library-output.js';
+import { VERSION } from '../../version.js';
 import type { CliContext } from '../context.js';
 import { CommandExit, exitCodeOf } from '../errors.js';
 import { shutdownSignals } from '../signals.js';
@@ -23,6 +24,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
   program.command('serve').description('run the identity provider').action(async () => {
     const shutdown = shutdownSignals();
     const { config, logger } = configured(ctx);
+    logger.info({ event: 'sso.starting', version: VERSION, mode: config.env, configFile: config.configFile ?? null, host: config.host, port: config.port },
+      `sso ${VERSION} starting in ${config.env} mode${config.configFile ? ` with ${config.configFile}` : ' (no environment file)'}`);
     if (ctx.terminal) {
       routeLibraryOutput(logger);
       process.on('uncaughtException', (err) => {
