@@ -17,7 +17,7 @@ import { entryToIdentity, type EntryOptions } from '../src/directory/ldap/entry.
 import { objectGuidToUuid, uuidToObjectGuid } from '../src/directory/ldap/attributes.js';
 import { cleanText, normalizeEmail, normalizePhone } from '../src/directory/ldap/text.js';
 import { fileTimeToDate, parseGeneralizedTime } from '../src/directory/ldap/time.js';
-import { parseDn } from '../src/directory/ldap/dn.js';
+import { parseDn } from '../src/domain/dn.js';
 import { AD_BIND_CODES, adBindFailure } from '../src/directory/ldap/ad-errors.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');

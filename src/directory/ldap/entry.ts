@@ -17,13 +17,13 @@
 import type { DirectoryIdentity, EntryResult } from '../../domain/directory.js';
 import { splitVietnameseName } from '../names.js';
 import { Attributes, decodeValue, firstParsed, firstText, objectGuidToUuid } from './attributes.js';
-import { MAX_DN } from './dn.js';
+import { MAX_DN } from '../../domain/dn.js';
 import { groupsOf, readOrganization } from './organization.js';
 import type { Preset } from './presets.js';
 import { readStatus, type StatusOptions } from './status.js';
 import { cleanIdentifier, cleanText, normalizeEmail, normalizePhone } from './text.js';
 import { parseGeneralizedTime } from './time.js';
-import { wellFormed } from './utf8.js';
+import { wellFormed } from '../../domain/utf8.js';
 
 export interface EntryOptions extends StatusOptions {
   /** The province's mail domains: among several primary-address values, one here is preferred. */

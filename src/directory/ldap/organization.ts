@@ -10,7 +10,7 @@
  */
 import type { OrganizationInfo } from '../../domain/directory.js';
 import { firstText, type Attributes } from './attributes.js';
-import { parseDn, rdnValue, type Rdn } from './dn.js';
+import { parseDn, rdnValue, type Rdn } from '../../domain/dn.js';
 import type { Preset } from './presets.js';
 import { cleanText } from './text.js';
 
