@@ -24,13 +24,18 @@ describe('pure decisions', () => {
     }
   });
 
-  it('names administrators by the local flag or an ADMIN_GROUPS group, ignoring case', () => {
-    const groups = JSON.stringify({ groups: ['Văn thư', 'Quản trị hệ thống'] });
+  it('names administrators by the local flag or an ADMIN_GROUPS group DN; a group of the same name elsewhere is no ground', () => {
+    const ADMINS = 'cn=Quản trị hệ thống,ou=groups,dc=tinh,dc=gov,dc=vn';
+    const member = (...groupDns: string[]) => JSON.stringify({ groups: ['Văn thư', 'Quản trị hệ thống'], groupDns });
     expect(adminGrounds({ admin: true, attributes: '{}' }, [])).toBe('local');
-    expect(adminGrounds({ admin: false, attributes: groups }, ['quản trị hệ thống'])).toBe('group');
-    expect(adminGrounds({ admin: false, attributes: groups }, ['Lãnh đạo Sở'])).toBeNull();
-    expect(adminGrounds({ admin: false, attributes: groups }, [])).toBeNull();
-    expect(adminGrounds({ admin: false, attributes: 'not json' }, ['Văn thư'])).toBeNull();
+    // another spelling of the same DN
+    expect(adminGrounds({ admin: false, attributes: member('CN=quản trị hệ thống, OU=Groups,DC=tinh,DC=gov,DC=vn') }, [ADMINS])).toBe('group');
+    expect(adminGrounds({ admin: false, attributes: member('cn=Quản trị hệ thống,ou=people,dc=tinh,dc=gov,dc=vn') }, [ADMINS])).toBeNull();
+    // names alone (an account not signed in or synced since group DNs are kept) are no ground
+    expect(adminGrounds({ admin: false, attributes: JSON.stringify({ groups: ['Quản trị hệ thống'] }) }, [ADMINS])).toBeNull();
+    expect(adminGrounds({ admin: false, attributes: member('not a DN', 'cn=Văn thư,ou=groups,dc=tinh,dc=gov,dc=vn') }, [ADMINS])).toBeNull();
+    expect(adminGrounds({ admin: false, attributes: member(ADMINS) }, [])).toBeNull();
+    expect(adminGrounds({ admin: false, attributes: 'not json' }, [ADMINS])).toBeNull();
   });
 
   it('reads console dates as days in Việt Nam', () => {

@@ -272,6 +272,7 @@ describe('Zimbra entries', () => {
       status: 'active',
       organization: { department: 'Phòng Tổ chức cán bộ', organization: 'Sở Nội vụ', title: 'Chuyên viên' },
       groups: [],
+      groupDns: [],
       modifiedAt: new Date('2026-11-20T08:30:00Z'),
     });
   });
@@ -372,6 +373,12 @@ describe('OpenLDAP entries', () => {
       status: 'active',
       organization: { department: 'Phòng Kế hoạch, tài chính', organization: 'Sở Tài chính' },
       groups: ['Lãnh đạo', 'Phòng IT, mạng', 'can-bo'],
+      // each group once (by DN normalisation), as the directory wrote it; not-a-DN values left out
+      groupDns: [
+        'cn=Lãnh đạo,ou=groups,dc=tinh,dc=gov,dc=vn',
+        'cn=Ph\\C3\\B2ng IT\\2C m\\E1\\BA\\A1ng,ou=groups,dc=tinh,dc=gov,dc=vn',
+        'cn=can-bo+ou=x,ou=groups,dc=tinh,dc=gov,dc=vn',
+      ],
       modifiedAt: new Date('2026-11-26T09:30:15.250Z'),
     });
   });
@@ -448,6 +455,7 @@ describe('Active Directory entries', () => {
       status: 'active',
       organization: { department: 'Phòng Hành chính', organization: 'UBND tỉnh', employeeNumber: 'NV-00123' },
       groups: ['GG-SoNoiVu', 'VPN Users'],
+      groupDns: ['CN=GG-SoNoiVu,OU=Groups,DC=tinh,DC=local', 'CN=VPN Users,OU=Groups,DC=tinh,DC=local'],
       modifiedAt: new Date('2026-11-25T10:10:10Z'),
     });
   });
@@ -666,6 +674,7 @@ describe('hostile values', () => {
     const id = ok(openldapEntry({ memberOf }), openldap);
     expect(id.groups.length).toBeLessThanOrEqual(1000);
     expect(id.groups).toEqual([...new Set(id.groups)].sort());
+    expect(id.groupDns.length).toBe(id.groups.length);
   });
 
   it('never throws', () => {

@@ -40,6 +40,7 @@ function identity(over: Partial<DirectoryIdentity> = {}): DirectoryIdentity {
     status: 'active',
     organization: { organization: 'Sở Nội vụ', department: 'Sở Nội vụ', title: 'Giám đốc' },
     groups: ['Lãnh đạo Sở'],
+    groupDns: ['cn=Lãnh đạo Sở,ou=groups,dc=tinh,dc=gov,dc=vn'],
     modifiedAt: new Date('2026-11-27T07:00:00Z'),
     ...over,
   };

@@ -40,6 +40,7 @@ function person(n: number, over: Partial<DirectoryIdentity> = {}): DirectoryIden
     status: 'active',
     organization: {},
     groups: [],
+    groupDns: [],
     modifiedAt: new Date('2026-11-27T01:00:00Z'),
     ...over,
   };

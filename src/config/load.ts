@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { envSchema, SECRET_SETTINGS, type Env } from './schema.js';
 import { SUPPORTED_SIGNING_ALGS } from '../domain/keys.js';
+import { escapeDnValue, normalizeDn, parseDn } from '../domain/dn.js';
 import type { ThrottleSettings } from '../domain/throttle.js';
 
 export class ConfigError extends Error {
@@ -32,7 +33,8 @@ export interface LdapSettings {
   userFilter?: string | undefined;
   loginAttributes: string[];
   mailDomains: string[];
-  attributeMap: Record<string, string>;
+  /** LDAP_ATTRIBUTE_MAP: an attribute name, or a list of them tried in order ([] turns the field off). */
+  attributeMap: Record<string, string | string[]>;
   timeoutMs: number;
   poolSize: number;
   groups: { source: 'memberof' | 'search' | 'none'; baseDn: string; filter: string };
@@ -76,7 +78,10 @@ export interface Config {
   logoutDelivery: { attempts: number; timeoutMs: number };
   throttle: ThrottleSettings;
   audit: { retentionSeconds: number };
-  /** Who administers the console: members of these directory groups, and accounts with the local flag. */
+  /**
+   * Who administers the console: members of these directory groups (ADMIN_GROUPS, their DNs in
+   * normal form: normalizeDn), and accounts with the local flag.
+   */
   admin: { groups: string[] };
   /** Bearer token for GET /metrics; undefined: the endpoint is open. */
   metricsToken?: string | undefined;
@@ -151,6 +156,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const maxTokenLife = Math.max(e.ACCESS_TOKEN_TTL, e.ID_TOKEN_TTL, e.CLIENT_CREDENTIALS_TTL);
   if (e.KEY_ROTATION_GRACE < maxTokenLife) problems.push(`KEY_ROTATION_GRACE: must be at least the longest token lifetime (${maxTokenLife}s)`);
   const directory = directorySettings(e, production, demo, problems);
+  const adminGroups = adminGroupDns(e.ADMIN_GROUPS, e.LDAP_BASE_DN, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     directory,
@@ -166,7 +172,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
       maxDelayMs: e.THROTTLE_MAX_DELAY_MS,
     },
     audit: { retentionSeconds: e.AUDIT_RETENTION },
-    admin: { groups: e.ADMIN_GROUPS },
+    admin: { groups: adminGroups },
     metricsToken: e.METRICS_TOKEN,
     env: e.NODE_ENV,
     production,
@@ -198,6 +204,29 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   };
 }
 
+/**
+ * ADMIN_GROUPS -> the groups' DNs in normal form. A value that is not a DN of an entry below the
+ * root (a bare name such as "quantri-sso", or "cn=quantri-sso" alone) is refused with the DN form
+ * it should take: matching a name would let a group of that name anywhere in the tree in.
+ */
+export function adminGroupDns(values: readonly string[], baseDn: string | undefined, problems: string[]): string[] {
+  const out: string[] = [];
+  const base = baseDn?.trim() && parseDn(baseDn.trim())?.length ? baseDn.trim() : 'dc=tinh,dc=gov,dc=vn';
+  for (const v of values) {
+    const rdns = parseDn(v);
+    const normal = normalizeDn(v);
+    if (rdns !== null && normal !== null && rdns.length >= 2) {
+      out.push(normal);
+      continue;
+    }
+    const name = rdns?.length === 1 ? (rdns[0]?.[0]?.value ?? v) : v;
+    const shown = JSON.stringify(v.slice(0, 200));
+    const why = rdns === null ? 'is not a DN (a group name?)' : rdns.length === 1 ? 'names a group but not where it is in the directory' : 'is empty';
+    problems.push(`ADMIN_GROUPS: ${shown} ${why}; give each group's full DN, separated by ";", e.g. cn=${escapeDnValue(name.slice(0, 200))},ou=groups,${base}`);
+  }
+  return [...new Set(out)];
+}
+
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** LDAP_* -> DirectorySettings, adding every problem found to `problems`. Pure. */
@@ -223,14 +252,15 @@ export function directorySettings(e: Env, production: boolean, demo: boolean, pr
   if (production && e.LDAP_TLS_INSECURE) problems.push('LDAP_TLS_INSECURE: certificate verification cannot be turned off in production');
   if (e.LDAP_USER_FILTER !== undefined && !/^\(.*\)$/s.test(e.LDAP_USER_FILTER.trim())) problems.push('LDAP_USER_FILTER: must be an LDAP filter in parentheses, e.g. (!(zimbraIsSystemAccount=TRUE))');
   if (!e.LDAP_GROUP_FILTER.includes('{dn}') && e.LDAP_GROUPS === 'search') problems.push('LDAP_GROUP_FILTER: must contain {dn}');
-  let attributeMap: Record<string, string> = {};
+  let attributeMap: Record<string, string | string[]> = {};
   if (e.LDAP_ATTRIBUTE_MAP?.trim()) {
+    const names = (x: unknown) => typeof x === 'string' || (Array.isArray(x) && x.every((n) => typeof n === 'string'));
     try {
       const v: unknown = JSON.parse(e.LDAP_ATTRIBUTE_MAP);
-      if (!v || typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new Error('not an object of strings');
-      attributeMap = v as Record<string, string>;
+      if (!v || typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every(names)) throw new Error('not an object of attribute names');
+      attributeMap = v as Record<string, string | string[]>;
     } catch {
-      problems.push('LDAP_ATTRIBUTE_MAP: must be a JSON object of attribute names, e.g. {"department":"departmentNumber"}');
+      problems.push('LDAP_ATTRIBUTE_MAP: must be a JSON object of attribute names (or lists of them), e.g. {"department":"departmentNumber"}');
     }
   }
   return {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { splitDnList } from '../domain/dn.js';
 
 const duration = (def: string, min = 1) =>
   z
@@ -166,11 +167,15 @@ export const envSchema = z.object({
   AUDIT_RETENTION: duration('365d', 0),
 
   // --- Admin console
-  /** Directory groups (their cn, as in the groups claim) whose members administer the console, separated by ; (group names may hold spaces and commas). */
+  /**
+   * Directory groups whose members administer the console: each group's full DN, separated by ;
+   * (e.g. cn=quantri-sso,ou=groups,dc=tinh,dc=gov,dc=vn), compared after DN normalisation. A bare
+   * group name is refused: a group of that name elsewhere in the tree would grant the console.
+   */
   ADMIN_GROUPS: z
     .string()
     .default('')
-    .transform((v) => v.split(/[;\n]/).map((g) => g.normalize('NFC').trim()).filter(Boolean)),
+    .transform((v) => splitDnList(v.normalize('NFC'))),
 
   // --- Metrics
   /** Bearer token required by GET /metrics (or METRICS_TOKEN_FILE); unset: /metrics is open (restrict it at the proxy). */

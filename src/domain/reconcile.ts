@@ -41,7 +41,7 @@ export interface AccountSnapshot extends LinkCandidate {
 /** Fields compared and reported as changed: the columns accountFields sets, the parts of attributes, the status. */
 export const SYNC_FIELDS = [
   'login', 'email', 'emailVerified', 'displayName', 'givenName', 'familyName', 'middleName', 'phoneNumber', 'source',
-  'dn', 'aliases', 'organization', 'groups', 'status',
+  'dn', 'aliases', 'organization', 'groups', 'groupDns', 'status',
 ] as const;
 export type SyncField = (typeof SYNC_FIELDS)[number] | Exclude<keyof ReturnType<typeof accountFields>, 'attributes' | 'externalId'>;
 
@@ -143,7 +143,19 @@ function stable(v: unknown): string {
   return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stable(o[k])}`).join(',')}}`;
 }
 
-const ATTRIBUTE_PARTS = ['dn', 'aliases', 'organization', 'groups'] as const;
+const ATTRIBUTE_PARTS = ['dn', 'aliases', 'organization', 'groups', 'groupDns'] as const;
+
+/**
+ * The identity with its groups: as listed, or, when the listing could not say them
+ * (groupsKnown false: LDAP_GROUPS=search), those the account already has (read at its last login).
+ */
+export function withKnownGroups(identity: DirectoryIdentity, account: Pick<AccountSnapshot, 'attributes'> | null): DirectoryIdentity {
+  if (identity.groupsKnown !== false) return identity;
+  const was = account ? parseObject(account.attributes) : {};
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const { groupsKnown: _unknown, ...rest } = identity;
+  return { ...rest, groups: strings(was.groups), groupDns: strings(was.groupDns) };
+}
 
 /**
  * Which of the fields an identity sets differ from the account's: the columns (every one
@@ -180,11 +192,12 @@ export interface ReconcileOptions {
  * login (either may be null; they may be the same account).
  */
 export function reconcile(
-  identity: DirectoryIdentity,
+  listed: DirectoryIdentity,
   linked: AccountSnapshot | null,
   loginHolder: AccountSnapshot | null,
   opts: ReconcileOptions,
 ): ReconcileDecision {
+  const identity = withKnownGroups(listed, linked);
   const link = decideLink(identity, linked, loginHolder);
   if (link.action === 'conflict') return { action: 'conflict', accountId: link.accountId, why: link.why };
   const fields = accountFields(identity, opts.mailDomains);
@@ -238,7 +251,8 @@ export function reconcile(
  * the accounts as they are then). Whoever holds the login does not matter here: an unchanged
  * login is held by the linked account itself (logins are unique).
  */
-export function inStep(identity: DirectoryIdentity, linked: AccountSnapshot, mailDomains: string[]): boolean {
+export function inStep(listed: DirectoryIdentity, linked: AccountSnapshot, mailDomains: string[]): boolean {
+  const identity = withKnownGroups(listed, linked);
   const off = directorySaysOff(identity.status);
   // reconcile(): an active account is disabled when the directory says off; a disabled one is
   // re-enabled when the directory says on and it was the directory that disabled it

@@ -59,6 +59,7 @@ function person(n: number, over: Partial<DirectoryIdentity> = {}): DirectoryIden
     status: 'active',
     organization: { department: 'Sở Y tế' },
     groups: ['Văn thư "Sở"'],
+    groupDns: ['cn=Văn thư \\"Sở\\",ou=groups,dc=tinh,dc=gov,dc=vn'],
     modifiedAt: null,
     ...over,
   };

@@ -78,7 +78,8 @@ function mapEntry(entry: Record<string, unknown> & { dn: string }, preset: Prese
     phoneNumber,
     status: st.status,
     organization,
-    groups,
+    groups: groups.names,
+    groupDns: groups.dns,
     modifiedAt,
   };
   if (st.detail !== undefined) identity.statusDetail = st.detail;
