@@ -103,6 +103,23 @@ describe('reconcile', () => {
     expect(d.data).toMatchObject({ login: 'khai.ntm', email: 'khai.ntm@tinh.gov.vn' });
   });
 
+  test('groups the listing cannot say (LDAP_GROUPS=search) are kept from the account; the groups the listing says replace them', () => {
+    const i = identity();
+    const a = accountFor(i);
+    const unknown = identity({ groups: [], groupDns: [], groupsKnown: false });
+    expect(reconcile(unknown, a, a, { mailDomains: DOMAINS, now: NOW })).toEqual({ action: 'unchanged', accountId: 'acc-1' });
+    expect(inStep(unknown, a, DOMAINS)).toBe(true);
+    const moved = reconcile({ ...unknown, phoneNumber: null }, a, a, { mailDomains: DOMAINS, now: NOW });
+    expect(moved.action === 'update' && moved.changed).toEqual(['phoneNumber']);
+    if (moved.action === 'update') expect(JSON.parse(moved.data.attributes!)).toMatchObject({ groups: i.groups, groupDns: i.groupDns });
+    // a new account from such a listing has no groups until its first login
+    const created = reconcile(unknown, null, null, { mailDomains: DOMAINS, now: NOW });
+    expect(created.action === 'create' && JSON.parse(created.data.attributes)).toMatchObject({ groups: [], groupDns: [] });
+    // memberOf (groups known) says none: removed
+    const removed = reconcile(identity({ groups: [], groupDns: [] }), a, a, { mailDomains: DOMAINS, now: NOW });
+    expect(removed.action === 'update' && removed.changed.sort()).toEqual(['groupDns', 'groups']);
+  });
+
   test('mail moved outside the province domains: email_verified changes too', () => {
     const i = identity();
     const d = reconcile(identity({ email: 'khai@gmail.com' }), accountFor(i), null, { mailDomains: DOMAINS, now: NOW });
