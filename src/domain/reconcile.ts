@@ -336,35 +336,3 @@ export function shouldRefuse(i: RefuseInput): RefuseDecision {
   }
   return { refuse: reasons.some((r) => !r.overridable || !i.force), reasons, percent };
 }
-
-// ---------------------------------------------------------------------------------------------
-// The changed-only high-water mark
-
-/**
- * The latest modification time the directory reported (modifyTimestamp, the directory's clock,
- * never ours) among the entries a completed run applied, and how long that run took. The next
- * changed-only run lists entries modified at or after
- *   mark - max(window, overlap)
- * because an entry modified while a listing runs can be read before its change and carry a
- * time below the mark the listing ends with: such a change has a time no earlier than the start
- * of that listing, i.e. no earlier than mark - the listing's duration. Entries listed again are
- * "unchanged": re-processing is harmless.
- */
-export interface HighWaterMark {
-  /** Latest modifiedAt seen by a completed run (directory time). */
-  modifiedAt: Date;
-  /** Duration of the run that last set it, seconds, rounded up. */
-  windowSeconds: number;
-}
-
-/** Where a changed-only listing starts. Whole seconds: directories keep modification times to the second. */
-export function changedSince(hwm: HighWaterMark, overlapSeconds: number): Date {
-  const back = Math.max(hwm.windowSeconds, overlapSeconds, 0) * 1000;
-  return new Date(Math.floor((hwm.modifiedAt.getTime() - back) / 1000) * 1000);
-}
-
-/** The mark after a run: the later of the previous mark and the newest change the run saw (null: neither). */
-export function nextMark(previous: Date | null | undefined, newestSeen: Date | null): Date | null {
-  if (previous && (!newestSeen || previous > newestSeen)) return previous;
-  return newestSeen;
-}

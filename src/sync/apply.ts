@@ -91,6 +91,7 @@ async function writeChanges(ctx: RunContext, changes: Change[], final: boolean, 
     if (!ok) {
       ctx.counts.failed += 1;
       ctx.applyErrors += 1;
+      ctx.window?.unsettle(identity.externalId);
       ctx.error({ kind: 'apply', externalId: identity.externalId, login: identity.login, accountId: before.id, error: 'the account changed during the sync; the next run applies it' });
       continue;
     }

@@ -76,6 +76,13 @@ describe('sync runs', () => {
   const finish = (id: string, status: string, seen = 10, finishedAt = '2026-11-27T09:00:00Z') =>
     repo.finishRun(id, { ...counts, seen, status, finishedAt: at(finishedAt), message: `${status} run`, errors: '[{"kind":"entry","error":"x"}]' });
 
+  test('a run recorded once it has ended, in one write', async () => {
+    const outcome = { seen: 3, created: 1, updated: 1, disabled: 0, unchanged: 1, failed: 0, conflicts: 0, status: 'success', finishedAt: at('2026-11-27T05:00:01Z'), message: null, errors: '[]' };
+    await repo.recordRun({ id: 'c1', mode: 'changed', dryRun: false, startedAt: at('2026-11-27T05:00:00Z'), holder: 'h-c1', ...outcome });
+    expect(await repo.listRuns()).toEqual([{ id: 'c1', mode: 'changed', dryRun: false, startedAt: at('2026-11-27T05:00:00Z'), holder: 'h-c1', ...outcome }]);
+    await t.db.prisma.syncRun.deleteMany();
+  });
+
   test('a run is recorded running, then with its outcome; listed newest first, idle changed-only runs left out unless asked', async () => {
     await run('r1', '2026-11-27T01:00:00Z');
     expect(await repo.listRuns()).toEqual([{
@@ -154,18 +161,22 @@ describe('sync runs', () => {
     expect((await repo.listRuns(20, { includeIdle: true })).map((r) => r.id)).toEqual(['running-90']);
   });
 
-  test('the high-water mark: none, a round trip (window rounded up), replaced, unreadable reads as none', async () => {
+  test('the high-water mark: none, a round trip (window rounded up, entries seen), replaced, unreadable reads as none', async () => {
     expect(await repo.readHighWaterMark()).toBeNull();
-    await repo.writeHighWaterMark({ modifiedAt: at('2026-11-27T01:00:07.250Z'), windowSeconds: 12.2 });
-    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-27T01:00:07.250Z'), windowSeconds: 13 });
+    const seen = [{ key: 'k1', at: at('2026-11-27T01:00:07Z').getTime() }, { key: 'k2', at: null }];
+    await repo.writeHighWaterMark({ modifiedAt: at('2026-11-27T01:00:07.250Z'), windowSeconds: 12.2, seen });
+    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-27T01:00:07.250Z'), windowSeconds: 13, seen });
     await repo.writeHighWaterMark({ modifiedAt: at('2026-11-28T00:00:00Z'), windowSeconds: 0 });
-    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-28T00:00:00Z'), windowSeconds: 0 });
+    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-28T00:00:00Z'), windowSeconds: 0, seen: [] });
     const p = t.db.prisma;
     expect(await p.syncState.count()).toBe(1);
     await p.syncState.update({ where: { name: HIGH_WATER_MARK }, data: { value: '{"modifiedAt":"yesterday"}' } });
     expect(await repo.readHighWaterMark()).toBeNull();
     await p.syncState.update({ where: { name: HIGH_WATER_MARK }, data: { value: '{"modifiedAt":"2026-11-28T00:00:00Z","windowSeconds":-4}' } });
-    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-28T00:00:00Z'), windowSeconds: 0 });
+    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-28T00:00:00Z'), windowSeconds: 0, seen: [] });
+    // a mark written before entries were kept with it, or a damaged list: read without them
+    await p.syncState.update({ where: { name: HIGH_WATER_MARK }, data: { value: '{"modifiedAt":"2026-11-28T00:00:00Z","windowSeconds":3,"seen":[["a",1],[2,3],"b",["c","x"]]}' } });
+    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-28T00:00:00Z'), windowSeconds: 3, seen: [{ key: 'a', at: 1 }, { key: 'c', at: null }] });
     await p.syncState.update({ where: { name: HIGH_WATER_MARK }, data: { value: 'not json' } });
     expect(await repo.readHighWaterMark()).toBeNull();
   });
