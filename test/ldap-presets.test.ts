@@ -63,6 +63,7 @@ const zimbraEntry = (over: Record<string, unknown> = {}): RawEntry => ({
   title: 'Chuyên viên',
   zimbraAccountStatus: 'active',
   modifyTimestamp: '20261120083000Z',
+  zimbraPasswordModifiedTime: '20261101083000Z',
   ...over,
 });
 
@@ -83,6 +84,7 @@ const openldapEntry = (over: Record<string, unknown> = {}): RawEntry => ({
     'cn=Ph\\C3\\B2ng IT\\2C m\\E1\\BA\\A1ng,ou=groups,dc=tinh,dc=gov,dc=vn',
   ],
   modifyTimestamp: '20261126093015.25Z',
+  pwdChangedTime: '20261102090000Z',
   ...over,
 });
 
@@ -111,6 +113,7 @@ const adEntry = (over: Record<string, unknown> = {}): RawEntry => ({
   lockoutTime: '0',
   accountExpires: '9223372036854775807',
   whenChanged: '20261125101010.0Z',
+  pwdLastSet: '133761456000000000',
   uSNChanged: '123456',
   ...over,
 });
@@ -166,6 +169,10 @@ describe('presets', () => {
     expect(searchAttributes(openldap)).toEqual(expect.arrayContaining(['entryUUID', 'pwdAccountLockedTime', 'modifyTimestamp']));
     expect(searchAttributes(ad)).toEqual(expect.arrayContaining(['objectGUID', 'sAMAccountName', 'userPrincipalName', 'userAccountControl', 'lockoutTime', 'accountExpires', 'whenChanged', 'uSNChanged']));
     expect(searchAttributes(ad)).not.toContain('*');
+    // when the password last changed: asked for by name (pwdChangedTime is operational)
+    expect(searchAttributes(zimbra)).toContain('zimbraPasswordModifiedTime');
+    expect(searchAttributes(openldap)).toContain('pwdChangedTime');
+    expect(searchAttributes(ad)).toContain('pwdLastSet');
   });
 
   it('presets are frozen', () => {
@@ -188,6 +195,16 @@ describe('resolvePreset overrides', () => {
     expect(p.attributes.id).toBe('entryUUID');
     expect(searchAttributes(p)).toContain('departmentNumber');
     expect(searchAttributes(p)).not.toContain('memberOf');
+  });
+
+  it('passwordChanged: another attribute, or none', () => {
+    const p = resolvePreset('openldap', { passwordChanged: 'sambaPwdLastSet' });
+    expect(searchAttributes(p)).toContain('sambaPwdLastSet');
+    expect(searchAttributes(p)).not.toContain('pwdChangedTime');
+    expect(ok(openldapEntry({ sambaPwdLastSet: '1764000000' }), p)).toMatchObject({ passwordChanged: '1764000000', passwordChangedAt: null });
+    const off = resolvePreset('zimbra', { passwordChanged: [] });
+    expect(searchAttributes(off)).not.toContain('zimbraPasswordModifiedTime');
+    expect(ok(zimbraEntry(), off)).toMatchObject({ passwordChanged: null, passwordChangedAt: null });
   });
 
   it('id and login overrides; mail overrides flow into mailAttributes', () => {
@@ -218,7 +235,7 @@ describe('resolvePreset overrides', () => {
     expect(() => resolvePreset('zimbra', { modified: [] })).toThrow(PresetConfigError);
     expect(() => resolvePreset('zimbra', { mail: Array.from({ length: 20 }, (_, i) => `m${i}`) })).toThrow(PresetConfigError);
     expect(() => resolvePreset('zimbra', ['ou'] as never)).toThrow(PresetConfigError);
-    expect(ATTRIBUTE_KEYS).toHaveLength(14);
+    expect(ATTRIBUTE_KEYS).toHaveLength(15);
   });
 
   it('LDAP_USER_FILTER is ANDed to the preset filter', () => {
@@ -274,6 +291,8 @@ describe('Zimbra entries', () => {
       groups: [],
       groupDns: [],
       modifiedAt: new Date('2026-11-20T08:30:00Z'),
+      passwordChanged: '20261101083000Z',
+      passwordChangedAt: new Date('2026-11-01T08:30:00Z'),
     });
   });
 
@@ -380,6 +399,8 @@ describe('OpenLDAP entries', () => {
         'cn=can-bo+ou=x,ou=groups,dc=tinh,dc=gov,dc=vn',
       ],
       modifiedAt: new Date('2026-11-26T09:30:15.250Z'),
+      passwordChanged: '20261102090000Z',
+      passwordChangedAt: new Date('2026-11-02T09:00:00Z'),
     });
   });
 
@@ -457,6 +478,8 @@ describe('Active Directory entries', () => {
       groups: ['GG-SoNoiVu', 'VPN Users'],
       groupDns: ['CN=GG-SoNoiVu,OU=Groups,DC=tinh,DC=local', 'CN=VPN Users,OU=Groups,DC=tinh,DC=local'],
       modifiedAt: new Date('2026-11-25T10:10:10Z'),
+      passwordChanged: '133761456000000000', // FILETIME
+      passwordChangedAt: new Date('2024-11-15T12:00:00Z'),
     });
   });
 

@@ -168,6 +168,29 @@ describe('sync runner', () => {
     expect(await sync(scripted([ok(v2)]).connector, 'changed')).toMatchObject({ seen: 1, updated: 1 });
   });
 
+  test('a password change whose end of access fails is retried by the next runs; the account stays active', async () => {
+    const v1 = person(1, { modifiedAt: new Date('2026-11-27T07:00:00Z'), passwordChanged: '20261101000000Z', passwordChangedAt: new Date('2026-11-01T00:00:00Z') });
+    await sync(scripted([ok(v1)]).connector, 'full');
+    const v2 = { ...v1, modifiedAt: new Date('2026-11-27T07:05:00Z'), passwordChanged: '20261127070500Z', passwordChangedAt: new Date('2026-11-27T07:05:00Z') };
+    const calls: string[] = [];
+    const failing = async (_id: string, reason: string) => {
+      calls.push(reason);
+      throw new Error('database unreachable');
+    };
+    const r = await sync(scripted([ok(v2)]).connector, 'changed', { endAccess: failing });
+    expect(r).toMatchObject({ status: 'partial', updated: 1 });
+    expect(r.errors).toEqual([expect.objectContaining({ kind: 'end_access', login: 'user1' })]);
+    const account = async () => (await t.db.prisma.account.findFirst({ where: { login: 'user1' } }))!;
+    expect(await account()).toMatchObject({ status: 'active', passwordStamp: '{"ended":false,"value":"20261127070500Z"}' });
+    // the next run (nothing new listed) ends the sessions and settles the stamp
+    const ended: string[] = [];
+    await sync(scripted([ok(v2)]).connector, 'changed', { endAccess: async (_id, reason) => void ended.push(reason) });
+    expect([calls, ended]).toEqual([['directory: password changed'], ['directory: password changed']]);
+    expect((await account()).passwordStamp).toBe('{"ended":true,"value":"20261127070500Z"}');
+    await sync(scripted([ok(v2)]).connector, 'changed', { endAccess: async (_id, reason) => void ended.push(reason) });
+    expect(ended).toHaveLength(1);
+  });
+
   test('an account created just before or during a full listing (a first login) is not taken for gone', async () => {
     const p = t.db.prisma;
     const listed = person(1);

@@ -74,7 +74,8 @@ export interface Config {
   demo: boolean;
   defaultLocale: 'vi' | 'en';
   directory: DirectorySettings;
-  sync: { intervalSeconds: number; fullIntervalSeconds: number; maxDisablePercent: number; pageSize: number };
+  /** passwordChangeLogout: SYNC_PASSWORD_CHANGE_LOGOUT. */
+  sync: { intervalSeconds: number; fullIntervalSeconds: number; maxDisablePercent: number; pageSize: number; passwordChangeLogout: boolean };
   logoutDelivery: { attempts: number; timeoutMs: number };
   throttle: ThrottleSettings;
   audit: { retentionSeconds: number };
@@ -160,7 +161,10 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   if (problems.length) throw new ConfigError(problems);
   return {
     directory,
-    sync: { intervalSeconds: e.SYNC_INTERVAL, fullIntervalSeconds: e.SYNC_FULL_INTERVAL, maxDisablePercent: e.SYNC_MAX_DISABLE_PERCENT, pageSize: e.SYNC_PAGE_SIZE },
+    sync: {
+      intervalSeconds: e.SYNC_INTERVAL, fullIntervalSeconds: e.SYNC_FULL_INTERVAL, maxDisablePercent: e.SYNC_MAX_DISABLE_PERCENT, pageSize: e.SYNC_PAGE_SIZE,
+      passwordChangeLogout: e.SYNC_PASSWORD_CHANGE_LOGOUT,
+    },
     logoutDelivery: { attempts: e.LOGOUT_DELIVERY_ATTEMPTS, timeoutMs: e.LOGOUT_DELIVERY_TIMEOUT_MS },
     throttle: {
       windowSeconds: e.THROTTLE_WINDOW,

@@ -139,6 +139,11 @@ export const envSchema = z.object({
   SYNC_FULL_INTERVAL: duration('6h', 0),
   /** A full sync that would disable more than this percentage of active accounts is refused (--force overrides). */
   SYNC_MAX_DISABLE_PERCENT: z.coerce.number().min(0).max(100).default(5),
+  /**
+   * A password changed in the directory (zimbraPasswordModifiedTime, pwdChangedTime, pwdLastSet, or
+   * LDAP_ATTRIBUTE_MAP's passwordChanged) ends the person's sessions and refresh tokens, as a disable does.
+   */
+  SYNC_PASSWORD_CHANGE_LOGOUT: bool(true),
   /** Entries per page of the directory listing (RFC 2696). */
   SYNC_PAGE_SIZE: z.coerce.number().int().min(10).max(5000).default(500),
   /** Attempts to deliver a back-channel logout token before it is marked failed. */

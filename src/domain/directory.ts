@@ -52,6 +52,14 @@ export interface DirectoryIdentity {
   groupsKnown?: boolean;
   /** Last change in the directory, when the entry says. */
   modifiedAt: Date | null;
+  /**
+   * What the entry says of its password's last change (zimbraPasswordModifiedTime, pwdChangedTime,
+   * pwdLastSet, or the attribute LDAP_ATTRIBUTE_MAP names), as text; null or absent when it says
+   * nothing (or the service account cannot read it). Compared as it is: another value is a new password.
+   */
+  passwordChanged?: string | null | undefined;
+  /** The same as a time, when it is one (GeneralizedTime, or AD's FILETIME); else null or absent. */
+  passwordChangedAt?: Date | null | undefined;
 }
 
 /** Why a login did not succeed; each maps to what the person is told. */

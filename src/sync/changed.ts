@@ -22,6 +22,7 @@ export async function runChanged(ctx: RunContext): Promise<PhaseOutcome> {
   const since = hwm ? changedSince(hwm, overlap) : undefined;
   const window = new SeenWindow(hwm?.seen ?? []);
   ctx.window = window;
+  ctx.changedSince = since;
   const listStart = Date.now();
   let batch: DirectoryIdentity[] = [];
   let listingError: unknown;

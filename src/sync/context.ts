@@ -40,6 +40,8 @@ export class RunContext {
   maxModifiedAt: Date | null = null;
   /** Changed-only runs: what earlier runs saw in the overlap (skipped), and what this one lists. */
   window: SeenWindow | undefined;
+  /** Changed-only runs: where the listing starts (a password changed since then is a recent change). */
+  changedSince: Date | undefined;
   readonly dryRun: boolean;
   batchSize = 1;
   readonly maxErrors: number;

@@ -155,7 +155,7 @@ async function stageBatch(ctx: RunContext, identities: DirectoryIdentity[]): Pro
   // run would.
   const { session } = ctx;
   const rows = await session.accounts.byExternalIdOrLogin([...unique.keys()], [...new Set(values.map((i) => i.login))]);
-  const inStep = inStepIds(values, batchAccounts(values, rows).linked, ctx.o.mailDomains);
+  const inStep = inStepIds(values, batchAccounts(values, rows).linked, { mailDomains: ctx.o.mailDomains, endSessionsOnPasswordChange: ctx.o.endSessionsOnPasswordChange });
   const got = await session.stage.add(ctx.id, values.map((i) => ({
     externalId: i.externalId,
     off: directorySaysOff(i.status),
@@ -219,7 +219,8 @@ async function applyStaged(ctx: RunContext, staged: number): Promise<void> {
 /** A staged entry (JSON text), its dates revived. */
 function parseEntry(json: string): DirectoryIdentity {
   const i = JSON.parse(json) as DirectoryIdentity;
-  return { ...i, modifiedAt: i.modifiedAt ? new Date(i.modifiedAt as unknown as string) : null };
+  const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : null);
+  return { ...i, modifiedAt: date(i.modifiedAt), passwordChangedAt: date(i.passwordChangedAt) };
 }
 
 /** Phase 3, then: the active accounts whose entry is gone, batch by batch. */

@@ -82,6 +82,12 @@ export interface RunSyncOptions {
   pageSize: number;
   /** Ends every session and token of an account, and notifies its applications. */
   endAccess(accountId: string, reason: string): Promise<unknown>;
+  /**
+   * A password changed in the directory ends the person's sessions and tokens, as endAccess does
+   * (SYNC_PASSWORD_CHANGE_LOGOUT). Default true. Off: the sync still follows the value, so
+   * turning it on later ends nothing for changes made meanwhile.
+   */
+  endSessionsOnPasswordChange?: boolean | undefined;
   logger: Logger;
   /** Who runs it (recorded, and the lease holder's prefix). Default host:pid. */
   holder?: string;

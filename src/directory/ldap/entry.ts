@@ -22,7 +22,7 @@ import { groupsOf, readOrganization } from './organization.js';
 import type { Preset } from './presets.js';
 import { readStatus, type StatusOptions } from './status.js';
 import { cleanIdentifier, cleanText, normalizeEmail, normalizePhone } from './text.js';
-import { parseGeneralizedTime } from './time.js';
+import { fileTimeToDate, parseGeneralizedTime } from './time.js';
 import { wellFormed } from '../../domain/utf8.js';
 
 export interface EntryOptions extends StatusOptions {
@@ -63,6 +63,7 @@ function mapEntry(entry: Record<string, unknown> & { dn: string }, preset: Prese
   const organization = readOrganization(a, preset, dn);
   const groups = groupsOf(a, map.memberOf);
   const modifiedAt = firstParsed(a, map.modified, (v) => parseGeneralizedTime(v.trim()));
+  const passwordChanged = firstText(a, map.passwordChanged, 64);
   const st = readStatus(preset, a, opts);
 
   const identity: DirectoryIdentity = {
@@ -81,9 +82,20 @@ function mapEntry(entry: Record<string, unknown> & { dn: string }, preset: Prese
     groups: groups.names,
     groupDns: groups.dns,
     modifiedAt,
+    passwordChanged,
+    passwordChangedAt: passwordChanged === null ? null : passwordTime(passwordChanged),
   };
   if (st.detail !== undefined) identity.statusDetail = st.detail;
   return identity;
+}
+
+/**
+ * When the password was changed, if the value is a time: GeneralizedTime (Zimbra, ppolicy), or a
+ * FILETIME after 1970 (AD's pwdLastSet; a smaller number, such as Unix seconds, is not read as one).
+ */
+function passwordTime(v: string): Date | null {
+  const t = parseGeneralizedTime(v) ?? fileTimeToDate(v);
+  return t !== null && t.getTime() >= 0 ? t : null;
 }
 
 /** The entry's DN, checked (and the clock the entry is judged against). */
