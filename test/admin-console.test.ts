@@ -155,6 +155,24 @@ describe('the console over HTTP', () => {
     expect((await browser.request('/console/callback?code=x&state=y')).status).toBe(400);
   });
 
+  it("sets whether an application receives the groups' DNs (groups_dn): at registration, then on its settings page", async () => {
+    const { browser } = await signIn(ADMIN);
+    const csrf = inputValue((await browser.go('/admin/clients')).html, 'csrf')!;
+    const added = await browser.request('/admin/clients', { form: { csrf, name: 'Quản lý văn bản', type: 'web', redirect_uris: 'https://vanban.tinh.gov.vn/cb', release_group_dns: 'on' } });
+    expect(added.status).toBe(200);
+    const c = (await server.services.clients.list()).find((x) => x.name === 'Quản lý văn bản')!;
+    expect(c.release_group_dns).toBe(true);
+    const settings = (await browser.go(`/admin/clients/${c.client_id}`)).html;
+    expect(settings).toMatch(/name="release_group_dns"[^>]* checked/);
+    const form = { csrf, name: c.name, redirect_uris: c.redirect_uris.join('\n'), post_logout_redirect_uris: '', backchannel_logout_uri: '' };
+    // unticked: the box sends nothing
+    expect((await browser.request(`/admin/clients/${c.client_id}`, { form })).status).toBe(303);
+    expect((await server.services.clients.get(c.client_id)).release_group_dns).toBe(false);
+    expect((await browser.go(`/admin/clients/${c.client_id}`)).html).not.toMatch(/name="release_group_dns"[^>]* checked/);
+    expect((await browser.request(`/admin/clients/${c.client_id}`, { form: { ...form, release_group_dns: 'on' } })).status).toBe(303);
+    expect((await server.services.clients.get(c.client_id)).release_group_dns).toBe(true);
+  });
+
   it('ends one session of an account, registers an application with its secret shown once, exports and verifies the audit trail', async () => {
     const person = await signIn(PERSON, '/account');
     expect(person.page.status).toBe(200);
