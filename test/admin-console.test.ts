@@ -24,13 +24,18 @@ describe('pure decisions', () => {
     }
   });
 
-  it('names administrators by the local flag or an ADMIN_GROUPS group, ignoring case', () => {
-    const groups = JSON.stringify({ groups: ['Văn thư', 'Quản trị hệ thống'] });
+  it('names administrators by the local flag or an ADMIN_GROUPS group DN; a group of the same name elsewhere is no ground', () => {
+    const ADMINS = 'cn=Quản trị hệ thống,ou=groups,dc=tinh,dc=gov,dc=vn';
+    const member = (...groupDns: string[]) => JSON.stringify({ groups: ['Văn thư', 'Quản trị hệ thống'], groupDns });
     expect(adminGrounds({ admin: true, attributes: '{}' }, [])).toBe('local');
-    expect(adminGrounds({ admin: false, attributes: groups }, ['quản trị hệ thống'])).toBe('group');
-    expect(adminGrounds({ admin: false, attributes: groups }, ['Lãnh đạo Sở'])).toBeNull();
-    expect(adminGrounds({ admin: false, attributes: groups }, [])).toBeNull();
-    expect(adminGrounds({ admin: false, attributes: 'not json' }, ['Văn thư'])).toBeNull();
+    // another spelling of the same DN
+    expect(adminGrounds({ admin: false, attributes: member('CN=quản trị hệ thống, OU=Groups,DC=tinh,DC=gov,DC=vn') }, [ADMINS])).toBe('group');
+    expect(adminGrounds({ admin: false, attributes: member('cn=Quản trị hệ thống,ou=people,dc=tinh,dc=gov,dc=vn') }, [ADMINS])).toBeNull();
+    // names alone (an account not signed in or synced since group DNs are kept) are no ground
+    expect(adminGrounds({ admin: false, attributes: JSON.stringify({ groups: ['Quản trị hệ thống'] }) }, [ADMINS])).toBeNull();
+    expect(adminGrounds({ admin: false, attributes: member('not a DN', 'cn=Văn thư,ou=groups,dc=tinh,dc=gov,dc=vn') }, [ADMINS])).toBeNull();
+    expect(adminGrounds({ admin: false, attributes: member(ADMINS) }, [])).toBeNull();
+    expect(adminGrounds({ admin: false, attributes: 'not json' }, [ADMINS])).toBeNull();
   });
 
   it('reads console dates as days in Việt Nam', () => {
@@ -154,6 +159,24 @@ describe('the console over HTTP', () => {
     const page = await browser.request('/admin/accounts?page=99999999999&q=' + 'a'.repeat(500));
     expect(page.status).toBe(200);
     expect((await browser.request('/console/callback?code=x&state=y')).status).toBe(400);
+  });
+
+  it("sets whether an application receives the groups' DNs (groups_dn): at registration, then on its settings page", async () => {
+    const { browser } = await signIn(ADMIN);
+    const csrf = inputValue((await browser.go('/admin/clients')).html, 'csrf')!;
+    const added = await browser.request('/admin/clients', { form: { csrf, name: 'Quản lý văn bản', type: 'web', redirect_uris: 'https://vanban.tinh.gov.vn/cb', release_group_dns: 'on' } });
+    expect(added.status).toBe(200);
+    const c = (await server.services.clients.list()).find((x) => x.name === 'Quản lý văn bản')!;
+    expect(c.release_group_dns).toBe(true);
+    const settings = (await browser.go(`/admin/clients/${c.client_id}`)).html;
+    expect(settings).toMatch(/name="release_group_dns"[^>]* checked/);
+    const form = { csrf, name: c.name, redirect_uris: c.redirect_uris.join('\n'), post_logout_redirect_uris: '', backchannel_logout_uri: '' };
+    // unticked: the box sends nothing
+    expect((await browser.request(`/admin/clients/${c.client_id}`, { form })).status).toBe(303);
+    expect((await server.services.clients.get(c.client_id)).release_group_dns).toBe(false);
+    expect((await browser.go(`/admin/clients/${c.client_id}`)).html).not.toMatch(/name="release_group_dns"[^>]* checked/);
+    expect((await browser.request(`/admin/clients/${c.client_id}`, { form: { ...form, release_group_dns: 'on' } })).status).toBe(303);
+    expect((await server.services.clients.get(c.client_id)).release_group_dns).toBe(true);
   });
 
   it('ends one session of an account, registers an application with its secret shown once, exports and verifies the audit trail', async () => {

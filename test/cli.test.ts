@@ -277,6 +277,25 @@ describe(`sso CLI on ${backend}`, () => {
       expect(r.stdout).not.toMatch(/secret/i);
     });
 
+    it('--release-group-dns at add, and update --[no-]release-group-dns: the groups_dn claim, stored and audited', async () => {
+      const c = json<ClientOut>(ok(await sso(env, ['client', 'add', '--name', unique('Văn bản'), '--redirect-uri', 'https://vb.example.vn/cb', '--release-group-dns', '--json'])));
+      const listed = async () => json<(ClientListRow & { release_group_dns: boolean })[]>(ok(await sso(env, ['client', 'list', '--json']))).find((x) => x.client_id === c.client_id)!;
+      expect((await listed()).release_group_dns).toBe(true);
+      expect(ok(await sso(env, ['client', 'update', c.client_id, '--no-release-group-dns'])).stdout).toBe(`updated ${c.client_id}: release_group_dns false`);
+      expect((await prisma.client.findUnique({ where: { id: c.client_id } }))!.releaseGroupDns).toBe(false);
+      expect(json<{ release_group_dns: boolean }>(ok(await sso(env, ['client', 'update', c.client_id, '--release-group-dns', '--json']))).release_group_dns).toBe(true);
+      expect((await listed()).release_group_dns).toBe(true);
+      // nothing to change, or no such client: a clear message, nothing written
+      const none = await sso(env, ['client', 'update', c.client_id]);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toMatch(/nothing to change: give --release-group-dns or --no-release-group-dns/);
+      const missing = await sso(env, ['client', 'update', 'no-such-client', '--release-group-dns']);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toMatch(/no client with id "no-such-client"/);
+      const events = await prisma.auditEvent.findMany({ where: { type: 'client.updated', clientId: c.client_id }, orderBy: { seq: 'asc' } });
+      expect(events.map((e) => (JSON.parse(e.detail) as { release_group_dns: boolean }).release_group_dns)).toEqual([false, true]);
+    });
+
     it('list without --json prints a table with a header and one line per client', async () => {
       const name = unique('Tabled');
       const c = json<ClientOut>(ok(await sso(env, ['client', 'add', '--name', name, '--redirect-uri', 'https://tab.example.vn/cb', '--json'])));

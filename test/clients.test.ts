@@ -166,6 +166,7 @@ describe('clientMetadata', () => {
     redirectUris: '["https://app.tinh.gov.vn/cb"]',
     postLogoutRedirectUris: '[]',
     backchannelLogoutUri: null,
+    releaseGroupDns: false,
     status: 'active',
     ...over,
   });
@@ -185,8 +186,10 @@ describe('clientMetadata', () => {
       response_types: ['code'],
       redirect_uris: ['https://app.tinh.gov.vn/cb'],
       post_logout_redirect_uris: ['https://app.tinh.gov.vn/'],
+      release_group_dns: false,
     });
     expect(m).not.toHaveProperty('backchannel_logout_uri');
+    expect(clientMetadata(row({ releaseGroupDns: true })).release_group_dns).toBe(true);
   });
 
   it.each(['spa', 'native'] as const)('%s: public, token_endpoint_auth_method none and no client_secret', (type) => {
@@ -238,10 +241,10 @@ describe('clientMetadata', () => {
 
 describe('clientMetadata is accepted by oidc-provider (default SIGNING_ALGS)', () => {
   const rows: Record<ClientType, ClientRow> = {
-    web: { id: 'v-web', name: 'Web', type: 'web', firstParty: true, secretHash: hashClientSecret('w'), redirectUris: '["https://app.tinh.gov.vn/cb"]', postLogoutRedirectUris: '["https://app.tinh.gov.vn/"]', backchannelLogoutUri: 'https://app.tinh.gov.vn/bc', status: 'active' },
-    spa: { id: 'v-spa', name: 'SPA', type: 'spa', firstParty: false, secretHash: null, redirectUris: '["https://spa.tinh.gov.vn/cb"]', postLogoutRedirectUris: '[]', backchannelLogoutUri: null, status: 'active' },
-    native: { id: 'v-native', name: 'Native', type: 'native', firstParty: false, secretHash: null, redirectUris: '["vn.gov.tinh.app:/cb","http://127.0.0.1/cb"]', postLogoutRedirectUris: '[]', backchannelLogoutUri: null, status: 'active' },
-    service: { id: 'v-svc', name: 'Service', type: 'service', firstParty: false, secretHash: hashClientSecret('s'), redirectUris: '[]', postLogoutRedirectUris: '[]', backchannelLogoutUri: null, status: 'active' },
+    web: { id: 'v-web', name: 'Web', type: 'web', firstParty: true, secretHash: hashClientSecret('w'), redirectUris: '["https://app.tinh.gov.vn/cb"]', postLogoutRedirectUris: '["https://app.tinh.gov.vn/"]', backchannelLogoutUri: 'https://app.tinh.gov.vn/bc', releaseGroupDns: true, status: 'active' },
+    spa: { id: 'v-spa', name: 'SPA', type: 'spa', firstParty: false, secretHash: null, redirectUris: '["https://spa.tinh.gov.vn/cb"]', postLogoutRedirectUris: '[]', backchannelLogoutUri: null, releaseGroupDns: false, status: 'active' },
+    native: { id: 'v-native', name: 'Native', type: 'native', firstParty: false, secretHash: null, redirectUris: '["vn.gov.tinh.app:/cb","http://127.0.0.1/cb"]', postLogoutRedirectUris: '[]', backchannelLogoutUri: null, releaseGroupDns: false, status: 'active' },
+    service: { id: 'v-svc', name: 'Service', type: 'service', firstParty: false, secretHash: hashClientSecret('s'), redirectUris: '[]', postLogoutRedirectUris: '[]', backchannelLogoutUri: null, releaseGroupDns: false, status: 'active' },
   };
 
   const jwks = [generateJwk('ES256'), generateJwk('RS256')];
@@ -260,7 +263,7 @@ describe('clientMetadata is accepted by oidc-provider (default SIGNING_ALGS)', (
       clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
       enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'] },
       jwks: { keys: jwks as never },
-      extraClientMetadata: { properties: ['client_type', 'first_party'] },
+      extraClientMetadata: { properties: ['client_type', 'first_party', 'release_group_dns'] },
       features: { backchannelLogout: { enabled: true }, clientCredentials: { enabled: true } },
     });
     const meta = clientMetadata(rows[type]);

@@ -210,6 +210,26 @@ describe('parseEnv', () => {
     expect(problemsOf(() => parseEnv({ KEY_ROTATION_GRACE: '30m' }))).toEqual(['KEY_ROTATION_GRACE: must be at least the longest token lifetime (3600s)']);
     expect(parseEnv({ KEY_ROTATION_GRACE: '30m', ACCESS_TOKEN_TTL: '10m', ID_TOKEN_TTL: '10m' }).keys.graceSeconds).toBe(1800);
   });
+  it('ADMIN_GROUPS takes full DNs separated by ";", in normal form; a bare group name is refused with the DN form', () => {
+    const c = parseEnv({ ADMIN_GROUPS: ' CN=QuanTri-SSO , OU=Groups,DC=tinh,DC=gov,DC=vn ; cn=Lãnh đạo\\; Sở,ou=groups,dc=tinh,dc=gov,dc=vn;;' });
+    expect(c.admin.groups).toEqual(['cn=quantri-sso,ou=groups,dc=tinh,dc=gov,dc=vn', 'cn=lãnh đạo\\; sở,ou=groups,dc=tinh,dc=gov,dc=vn']);
+    expect(parseEnv({}).admin.groups).toEqual([]);
+    expect(problemsOf(() => parseEnv({ ADMIN_GROUPS: 'quantri-sso' }))).toEqual([
+      'ADMIN_GROUPS: "quantri-sso" is not a DN (a group name?); give each group\'s full DN, separated by ";", e.g. cn=quantri-sso,ou=groups,dc=tinh,dc=gov,dc=vn',
+    ]);
+    // the example is built on LDAP_BASE_DN, the name escaped
+    const [p] = problemsOf(() => parseEnv({ ADMIN_GROUPS: 'Phòng A, B', LDAP_BASE_DN: 'dc=hagiang,dc=gov,dc=vn' }));
+    expect(p).toMatch(/e\.g\. cn=Phòng A\\, B,ou=groups,dc=hagiang,dc=gov,dc=vn$/);
+    // one RDN says a name but not where the group is
+    expect(problemsOf(() => parseEnv({ ADMIN_GROUPS: 'cn=quantri-sso; cn=x,dc=vn' }))[0]).toMatch(/^ADMIN_GROUPS: "cn=quantri-sso" names a group but not where it is in the directory; .* e\.g\. cn=quantri-sso,ou=groups,dc=tinh,dc=gov,dc=vn$/);
+  });
+
+  it('LDAP_ATTRIBUTE_MAP takes an attribute name or a list of them per key', () => {
+    const ldap = { LDAP_URL: 'ldap://127.0.0.1:389', LDAP_BIND_DN: 'cn=x', LDAP_BIND_PASSWORD: 'p', LDAP_BASE_DN: 'dc=x' };
+    const c = parseEnv({ ...ldap, LDAP_ATTRIBUTE_MAP: '{"department":"departmentNumber","memberOf":[],"passwordChanged":["a","b"]}' });
+    expect(c.directory).toMatchObject({ attributeMap: { department: 'departmentNumber', memberOf: [], passwordChanged: ['a', 'b'] } });
+    expect(problemsOf(() => parseEnv({ ...ldap, LDAP_ATTRIBUTE_MAP: '{"memberOf":[1]}' }))[0]).toMatch(/^LDAP_ATTRIBUTE_MAP: must be a JSON object of attribute names/);
+  });
 });
 
 describe('issuerProblem', () => {

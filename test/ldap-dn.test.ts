@@ -1,11 +1,11 @@
 /**
- * DN comparison (src/directory/ldap/dn.ts): normalizeDn and sameDn, as used to compare group DNs
+ * DN comparison (src/domain/dn.ts): normalizeDn and sameDn, as used to compare group DNs
  * an operator writes (ADMIN_GROUPS) with the memberOf values a directory sends. Two spellings of
  * one DN must compare equal; anything else, and anything that is not a DN, must not.
  */
 import { describe, expect, it, test } from '@jest/globals';
 import fc from 'fast-check';
-import { normalizeDn, parseDn, sameDn } from '../src/directory/ldap/dn.js';
+import { normalizeDn, parseDn, sameDn } from '../src/domain/dn.js';
 
 /** Every UTF-8 byte of the value as \XX (upper or lower case hex digits). */
 function hexEscaped(v: string, lower = false): string {

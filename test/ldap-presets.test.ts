@@ -17,7 +17,7 @@ import { entryToIdentity, type EntryOptions } from '../src/directory/ldap/entry.
 import { objectGuidToUuid, uuidToObjectGuid } from '../src/directory/ldap/attributes.js';
 import { cleanText, normalizeEmail, normalizePhone } from '../src/directory/ldap/text.js';
 import { fileTimeToDate, parseGeneralizedTime } from '../src/directory/ldap/time.js';
-import { parseDn } from '../src/directory/ldap/dn.js';
+import { parseDn } from '../src/domain/dn.js';
 import { AD_BIND_CODES, adBindFailure } from '../src/directory/ldap/ad-errors.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
@@ -63,6 +63,7 @@ const zimbraEntry = (over: Record<string, unknown> = {}): RawEntry => ({
   title: 'Chuyên viên',
   zimbraAccountStatus: 'active',
   modifyTimestamp: '20261120083000Z',
+  zimbraPasswordModifiedTime: '20261101083000Z',
   ...over,
 });
 
@@ -83,6 +84,7 @@ const openldapEntry = (over: Record<string, unknown> = {}): RawEntry => ({
     'cn=Ph\\C3\\B2ng IT\\2C m\\E1\\BA\\A1ng,ou=groups,dc=tinh,dc=gov,dc=vn',
   ],
   modifyTimestamp: '20261126093015.25Z',
+  pwdChangedTime: '20261102090000Z',
   ...over,
 });
 
@@ -111,6 +113,7 @@ const adEntry = (over: Record<string, unknown> = {}): RawEntry => ({
   lockoutTime: '0',
   accountExpires: '9223372036854775807',
   whenChanged: '20261125101010.0Z',
+  pwdLastSet: '133761456000000000',
   uSNChanged: '123456',
   ...over,
 });
@@ -166,6 +169,10 @@ describe('presets', () => {
     expect(searchAttributes(openldap)).toEqual(expect.arrayContaining(['entryUUID', 'pwdAccountLockedTime', 'modifyTimestamp']));
     expect(searchAttributes(ad)).toEqual(expect.arrayContaining(['objectGUID', 'sAMAccountName', 'userPrincipalName', 'userAccountControl', 'lockoutTime', 'accountExpires', 'whenChanged', 'uSNChanged']));
     expect(searchAttributes(ad)).not.toContain('*');
+    // when the password last changed: asked for by name (pwdChangedTime is operational)
+    expect(searchAttributes(zimbra)).toContain('zimbraPasswordModifiedTime');
+    expect(searchAttributes(openldap)).toContain('pwdChangedTime');
+    expect(searchAttributes(ad)).toContain('pwdLastSet');
   });
 
   it('presets are frozen', () => {
@@ -188,6 +195,16 @@ describe('resolvePreset overrides', () => {
     expect(p.attributes.id).toBe('entryUUID');
     expect(searchAttributes(p)).toContain('departmentNumber');
     expect(searchAttributes(p)).not.toContain('memberOf');
+  });
+
+  it('passwordChanged: another attribute, or none', () => {
+    const p = resolvePreset('openldap', { passwordChanged: 'sambaPwdLastSet' });
+    expect(searchAttributes(p)).toContain('sambaPwdLastSet');
+    expect(searchAttributes(p)).not.toContain('pwdChangedTime');
+    expect(ok(openldapEntry({ sambaPwdLastSet: '1764000000' }), p)).toMatchObject({ passwordChanged: '1764000000', passwordChangedAt: null });
+    const off = resolvePreset('zimbra', { passwordChanged: [] });
+    expect(searchAttributes(off)).not.toContain('zimbraPasswordModifiedTime');
+    expect(ok(zimbraEntry(), off)).toMatchObject({ passwordChanged: null, passwordChangedAt: null });
   });
 
   it('id and login overrides; mail overrides flow into mailAttributes', () => {
@@ -218,7 +235,7 @@ describe('resolvePreset overrides', () => {
     expect(() => resolvePreset('zimbra', { modified: [] })).toThrow(PresetConfigError);
     expect(() => resolvePreset('zimbra', { mail: Array.from({ length: 20 }, (_, i) => `m${i}`) })).toThrow(PresetConfigError);
     expect(() => resolvePreset('zimbra', ['ou'] as never)).toThrow(PresetConfigError);
-    expect(ATTRIBUTE_KEYS).toHaveLength(14);
+    expect(ATTRIBUTE_KEYS).toHaveLength(15);
   });
 
   it('LDAP_USER_FILTER is ANDed to the preset filter', () => {
@@ -272,7 +289,10 @@ describe('Zimbra entries', () => {
       status: 'active',
       organization: { department: 'Phòng Tổ chức cán bộ', organization: 'Sở Nội vụ', title: 'Chuyên viên' },
       groups: [],
+      groupDns: [],
       modifiedAt: new Date('2026-11-20T08:30:00Z'),
+      passwordChanged: '20261101083000Z',
+      passwordChangedAt: new Date('2026-11-01T08:30:00Z'),
     });
   });
 
@@ -372,7 +392,15 @@ describe('OpenLDAP entries', () => {
       status: 'active',
       organization: { department: 'Phòng Kế hoạch, tài chính', organization: 'Sở Tài chính' },
       groups: ['Lãnh đạo', 'Phòng IT, mạng', 'can-bo'],
+      // each group once (by DN normalisation), as the directory wrote it; not-a-DN values left out
+      groupDns: [
+        'cn=Lãnh đạo,ou=groups,dc=tinh,dc=gov,dc=vn',
+        'cn=Ph\\C3\\B2ng IT\\2C m\\E1\\BA\\A1ng,ou=groups,dc=tinh,dc=gov,dc=vn',
+        'cn=can-bo+ou=x,ou=groups,dc=tinh,dc=gov,dc=vn',
+      ],
       modifiedAt: new Date('2026-11-26T09:30:15.250Z'),
+      passwordChanged: '20261102090000Z',
+      passwordChangedAt: new Date('2026-11-02T09:00:00Z'),
     });
   });
 
@@ -448,7 +476,10 @@ describe('Active Directory entries', () => {
       status: 'active',
       organization: { department: 'Phòng Hành chính', organization: 'UBND tỉnh', employeeNumber: 'NV-00123' },
       groups: ['GG-SoNoiVu', 'VPN Users'],
+      groupDns: ['CN=GG-SoNoiVu,OU=Groups,DC=tinh,DC=local', 'CN=VPN Users,OU=Groups,DC=tinh,DC=local'],
       modifiedAt: new Date('2026-11-25T10:10:10Z'),
+      passwordChanged: '133761456000000000', // FILETIME
+      passwordChangedAt: new Date('2024-11-15T12:00:00Z'),
     });
   });
 
@@ -666,6 +697,7 @@ describe('hostile values', () => {
     const id = ok(openldapEntry({ memberOf }), openldap);
     expect(id.groups.length).toBeLessThanOrEqual(1000);
     expect(id.groups).toEqual([...new Set(id.groups)].sort());
+    expect(id.groupDns.length).toBe(id.groups.length);
   });
 
   it('never throws', () => {

@@ -7,6 +7,7 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import type { DirectoryIdentity } from '../src/directory/types.js';
 import { accountFields } from '../src/domain/account-link.js';
+import { PENDING_PASSWORD_TEXT, decidePassword, readPasswordStamp, writePasswordStamp } from '../src/domain/password-stamp.js';
 import {
   GONE_REASON,
   PENDING_MARKER_TEXT,
@@ -40,7 +41,10 @@ function identity(over: Partial<DirectoryIdentity> = {}): DirectoryIdentity {
     status: 'active',
     organization: { organization: 'Sở Nội vụ', department: 'Sở Nội vụ', title: 'Giám đốc' },
     groups: ['Lãnh đạo Sở'],
+    groupDns: ['cn=Lãnh đạo Sở,ou=groups,dc=tinh,dc=gov,dc=vn'],
     modifiedAt: new Date('2026-11-27T07:00:00Z'),
+    passwordChanged: '20261101000000Z',
+    passwordChangedAt: new Date('2026-11-01T00:00:00Z'),
     ...over,
   };
 }
@@ -48,7 +52,8 @@ function identity(over: Partial<DirectoryIdentity> = {}): DirectoryIdentity {
 /** The account a previous sync (or login) would have written for this identity. */
 function accountFor(i: DirectoryIdentity, over: Partial<AccountSnapshot> = {}): AccountSnapshot {
   const f = accountFields(i, DOMAINS);
-  return { id: 'acc-1', status: 'active', disabledAt: null, ...f, ...over };
+  const passwordStamp = writePasswordStamp({ ended: true, value: i.passwordChanged ?? null });
+  return { id: 'acc-1', status: 'active', disabledAt: null, ...f, passwordStamp, ...over };
 }
 
 describe('reconcile', () => {
@@ -100,6 +105,23 @@ describe('reconcile', () => {
     // search (the folded name, login and addresses) follows the login, mail and name
     expect(d.changed.sort()).toEqual(['aliases', 'displayName', 'dn', 'email', 'groups', 'login', 'organization', 'phoneNumber', 'search'].sort());
     expect(d.data).toMatchObject({ login: 'khai.ntm', email: 'khai.ntm@tinh.gov.vn' });
+  });
+
+  test('groups the listing cannot say (LDAP_GROUPS=search) are kept from the account; the groups the listing says replace them', () => {
+    const i = identity();
+    const a = accountFor(i);
+    const unknown = identity({ groups: [], groupDns: [], groupsKnown: false });
+    expect(reconcile(unknown, a, a, { mailDomains: DOMAINS, now: NOW })).toEqual({ action: 'unchanged', accountId: 'acc-1' });
+    expect(inStep(unknown, a, { mailDomains: DOMAINS })).toBe(true);
+    const moved = reconcile({ ...unknown, phoneNumber: null }, a, a, { mailDomains: DOMAINS, now: NOW });
+    expect(moved.action === 'update' && moved.changed).toEqual(['phoneNumber']);
+    if (moved.action === 'update') expect(JSON.parse(moved.data.attributes!)).toMatchObject({ groups: i.groups, groupDns: i.groupDns });
+    // a new account from such a listing has no groups until its first login
+    const created = reconcile(unknown, null, null, { mailDomains: DOMAINS, now: NOW });
+    expect(created.action === 'create' && JSON.parse(created.data.attributes)).toMatchObject({ groups: [], groupDns: [] });
+    // memberOf (groups known) says none: removed
+    const removed = reconcile(identity({ groups: [], groupDns: [] }), a, a, { mailDomains: DOMAINS, now: NOW });
+    expect(removed.action === 'update' && removed.changed.sort()).toEqual(['groupDns', 'groups']);
   });
 
   test('mail moved outside the province domains: email_verified changes too', () => {
@@ -209,22 +231,83 @@ describe('inStep', () => {
       displayName: fc.constantFrom('Nguyễn Thị Minh Khai', 'Nguyễn Thị Minh Khải'),
       email: fc.constantFrom('khaintm@tinh.gov.vn', 'khai@gmail.com', null),
       groups: fc.constantFrom<string[]>([], ['Lãnh đạo Sở']),
+      passwordChanged: fc.constantFrom('20261101000000Z', '20261202000000Z', null),
     });
     const account = fc.record({
       from: entry,
       status: fc.constantFrom('active', 'disabled'),
       // the marker: none, the directory's (at = disabledAt), or a stale one (IT staff disabled it since)
       marker: fc.constantFrom('none', 'directory', 'stale'),
+      // the password stamp: none yet, settled, or pending (its end of access failed)
+      stamp: fc.constantFrom('none', 'ended', 'pending'),
     });
     fc.assert(fc.property(entry, account, (e, a) => {
       const i = identity(e);
       const base = accountFor(identity(a.from));
       const attributes = a.marker === 'none' ? base.attributes : markDirectoryDisabled(base.attributes, a.marker === 'directory' ? disabledAt : NOW, 'directory: x');
-      const linked: AccountSnapshot = { ...base, status: a.status, disabledAt: a.status === 'active' ? null : disabledAt, attributes };
+      const was = readPasswordStamp(base.passwordStamp)!;
+      const passwordStamp = a.stamp === 'none' ? null : writePasswordStamp({ ...was, ended: a.stamp === 'ended' });
+      const linked: AccountSnapshot = { ...base, status: a.status, disabledAt: a.status === 'active' ? null : disabledAt, attributes, passwordStamp };
       const holder = linked.login === i.login ? linked : null;
       const unchanged = reconcile(i, linked, holder, { mailDomains: DOMAINS, now: NOW }).action === 'unchanged';
-      expect(inStep(i, linked, DOMAINS)).toBe(unchanged);
+      expect(inStep(i, linked, { mailDomains: DOMAINS })).toBe(unchanged);
     }), { numRuns: 3000 });
+  });
+});
+
+describe('a password changed in the directory', () => {
+  const later = { passwordChanged: '20261205093000Z', passwordChangedAt: new Date('2026-12-05T09:30:00Z') };
+
+  test('another value: the account stays active, its sessions end; the stamp is pending until they have', () => {
+    const i = identity();
+    const d = reconcile(identity(later), accountFor(i), null, { mailDomains: DOMAINS, now: NOW });
+    expect(d).toMatchObject({ action: 'update', changed: ['password'], passwordChanged: true });
+    if (d.action !== 'update') return;
+    expect(d.data.status).toBeUndefined();
+    expect(d.data.passwordStamp).toBe('{"ended":false,"value":"20261205093000Z"}');
+    expect(d.data.passwordStamp!.startsWith(PENDING_PASSWORD_TEXT)).toBe(true);
+  });
+
+  test('no stamp yet (the first sync after an upgrade, an account made at a login): the value is recorded, nothing ends', () => {
+    const i = identity();
+    const d = reconcile(i, accountFor(i, { passwordStamp: null }), null, { mailDomains: DOMAINS, now: NOW });
+    expect(d).toEqual(expect.objectContaining({ action: 'update', changed: ['password'] }));
+    expect(d).not.toHaveProperty('passwordChanged');
+    if (d.action === 'update') expect(readPasswordStamp(d.data.passwordStamp)).toEqual({ ended: true, value: '20261101000000Z' });
+    // ... unless a changed-only listing shows the change is recent: at or after where it starts
+    const recent = reconcile(identity(later), accountFor(i, { passwordStamp: null }), null, { mailDomains: DOMAINS, now: NOW, changedSince: new Date('2026-12-05T09:29:59Z') });
+    expect(recent).toMatchObject({ action: 'update', passwordChanged: true });
+    const old = reconcile(identity(later), accountFor(i, { passwordStamp: null }), null, { mailDomains: DOMAINS, now: NOW, changedSince: new Date('2026-12-05T09:30:01Z') });
+    expect(old).not.toHaveProperty('passwordChanged');
+  });
+
+  test('a new account records the value; nothing to end', () => {
+    const d = reconcile(identity(later), null, null, { mailDomains: DOMAINS, now: NOW, changedSince: new Date(0) });
+    expect(d.action === 'create' && readPasswordStamp(d.data.passwordStamp)).toEqual({ ended: true, value: '20261205093000Z' });
+  });
+
+  test('the same value, or none (unreadable now): nothing; a disabled account, or the setting off: the value is followed, nothing ends', () => {
+    const i = identity();
+    expect(reconcile(i, accountFor(i), null, { mailDomains: DOMAINS, now: NOW }).action).toBe('unchanged');
+    expect(reconcile(identity({ passwordChanged: null, passwordChangedAt: null }), accountFor(i), null, { mailDomains: DOMAINS, now: NOW }).action).toBe('unchanged');
+    const off = reconcile(identity(later), accountFor(i), null, { mailDomains: DOMAINS, now: NOW, endSessionsOnPasswordChange: false });
+    expect(off).toMatchObject({ action: 'update', changed: ['password'] });
+    expect(off).not.toHaveProperty('passwordChanged');
+    const disabled = reconcile(identity(later), accountFor(i, { status: 'disabled', disabledAt: NOW }), null, { mailDomains: DOMAINS, now: NOW });
+    expect(disabled.action === 'update' && readPasswordStamp(disabled.data.passwordStamp)).toEqual({ ended: true, value: '20261205093000Z' });
+    // disabled by the directory and changed at once: the disable ends everything
+    const both = reconcile(identity({ ...later, status: 'disabled', statusDetail: 'zimbraAccountStatus=closed' }), accountFor(i), null, { mailDomains: DOMAINS, now: NOW });
+    expect(both).toMatchObject({ action: 'disable', changed: ['password', 'status'] });
+  });
+
+  test('decidePassword: a pending stamp stays pending while its sessions may still be ended', () => {
+    const pending = writePasswordStamp({ ended: false, value: 'v2' });
+    const seen = { value: 'v2', at: null };
+    expect(decidePassword(pending, seen, true, { endSessions: true })).toEqual({ stamp: pending, endAccess: false });
+    expect(decidePassword(pending, seen, false, { endSessions: true })).toEqual({ stamp: writePasswordStamp({ ended: true, value: 'v2' }), endAccess: false });
+    expect(decidePassword('not json', seen, true, { endSessions: true })).toEqual({ stamp: writePasswordStamp({ ended: true, value: 'v2' }), endAccess: false });
+    // AD: pwdLastSet 0 (an administrator reset it: must change at next logon) is another value
+    expect(decidePassword(writePasswordStamp({ ended: true, value: '133000000000000000' }), { value: '0', at: null }, true, { endSessions: true }).endAccess).toBe(true);
   });
 });
 

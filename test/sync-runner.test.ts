@@ -7,7 +7,7 @@ import type { DirectoryConnector, DirectoryIdentity, EntryResult, ListOptions } 
 import { createLogger } from '../src/util/logger.js';
 import { runSync, type RunSyncOptions } from '../src/sync/run.js';
 import { accountFields } from '../src/domain/account-link.js';
-import { changedSince } from '../src/domain/reconcile.js';
+import { changedSince } from '../src/domain/sync-mark.js';
 import { HIGH_WATER_MARK, createSyncRepository, type SyncRepository } from '../src/db/repos/sync.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
@@ -40,6 +40,7 @@ function person(n: number, over: Partial<DirectoryIdentity> = {}): DirectoryIden
     status: 'active',
     organization: {},
     groups: [],
+    groupDns: [],
     modifiedAt: new Date('2026-11-27T01:00:00Z'),
     ...over,
   };
@@ -134,6 +135,60 @@ describe('sync runner', () => {
     expect((await sync(failing.connector, 'changed')).status).toBe('failed');
     expect((await p.syncState.findUnique({ where: { name: HIGH_WATER_MARK } }))?.value).toBe(before?.value);
     expect(await p.account.findFirst({ where: { login: 'user5' } })).not.toBeNull(); // applied all the same
+  });
+
+  test('changed-only: an entry listed again exactly as seen is skipped; changed within the same second, it is applied', async () => {
+    const at = new Date('2026-11-27T05:00:00Z');
+    const v1 = person(1, { modifiedAt: at, phoneNumber: '0912 000 001' });
+    expect(await sync(scripted([ok(v1)]).connector, 'changed')).toMatchObject({ seen: 1, created: 1 });
+    expect(await sync(scripted([ok(v1)]).connector, 'changed')).toMatchObject({ id: null, seen: 0, created: 0, updated: 0 });
+    // modified again within the same second: same modifyTimestamp, other content
+    const v2 = { ...v1, phoneNumber: '0912 000 002' };
+    expect(await sync(scripted([ok(v1), ok(v2)]).connector, 'changed')).toMatchObject({ seen: 1, updated: 1 });
+    expect((await t.db.prisma.account.findFirst({ where: { login: 'user1' } }))!.phoneNumber).toBe('0912 000 002');
+    // an unusable entry is reported once, not at every run that lists it again
+    const bad: EntryResult = { ok: false, dn: 'uid=x,ou=people,dc=tinh,dc=gov,dc=vn', error: 'missing zimbraId' };
+    expect(await sync(scripted([ok(v2), bad]).connector, 'changed')).toMatchObject({ status: 'partial', seen: 1, failed: 1 });
+    expect(await sync(scripted([ok(v2), bad]).connector, 'changed')).toMatchObject({ id: null, status: 'success', seen: 0, failed: 0 });
+  });
+
+  test('changed-only: an entry whose write was refused (the account changed meanwhile) is applied when listed again', async () => {
+    const v1 = person(1, { modifiedAt: new Date('2026-11-27T06:00:00Z') });
+    await sync(scripted([ok(v1)]).connector, 'changed');
+    const v2 = { ...v1, displayName: 'Người Đổi Tên' };
+    // every write finds the account changed since it was read (its guard no longer holds)
+    const refusing: SyncRepository = {
+      ...repo,
+      async openSession() {
+        const s = await repo.openSession();
+        return { ...s, accounts: { ...s.accounts, update: async () => new Set<string>() } };
+      },
+    };
+    expect(await sync(scripted([ok(v2)]).connector, 'changed', { repo: refusing })).toMatchObject({ status: 'partial', seen: 1, failed: 1, updated: 0 });
+    expect(await sync(scripted([ok(v2)]).connector, 'changed')).toMatchObject({ seen: 1, updated: 1 });
+  });
+
+  test('a password change whose end of access fails is retried by the next runs; the account stays active', async () => {
+    const v1 = person(1, { modifiedAt: new Date('2026-11-27T07:00:00Z'), passwordChanged: '20261101000000Z', passwordChangedAt: new Date('2026-11-01T00:00:00Z') });
+    await sync(scripted([ok(v1)]).connector, 'full');
+    const v2 = { ...v1, modifiedAt: new Date('2026-11-27T07:05:00Z'), passwordChanged: '20261127070500Z', passwordChangedAt: new Date('2026-11-27T07:05:00Z') };
+    const calls: string[] = [];
+    const failing = async (_id: string, reason: string) => {
+      calls.push(reason);
+      throw new Error('database unreachable');
+    };
+    const r = await sync(scripted([ok(v2)]).connector, 'changed', { endAccess: failing });
+    expect(r).toMatchObject({ status: 'partial', updated: 1 });
+    expect(r.errors).toEqual([expect.objectContaining({ kind: 'end_access', login: 'user1' })]);
+    const account = async () => (await t.db.prisma.account.findFirst({ where: { login: 'user1' } }))!;
+    expect(await account()).toMatchObject({ status: 'active', passwordStamp: '{"ended":false,"value":"20261127070500Z"}' });
+    // the next run (nothing new listed) ends the sessions and settles the stamp
+    const ended: string[] = [];
+    await sync(scripted([ok(v2)]).connector, 'changed', { endAccess: async (_id, reason) => void ended.push(reason) });
+    expect([calls, ended]).toEqual([['directory: password changed'], ['directory: password changed']]);
+    expect((await account()).passwordStamp).toBe('{"ended":true,"value":"20261127070500Z"}');
+    await sync(scripted([ok(v2)]).connector, 'changed', { endAccess: async (_id, reason) => void ended.push(reason) });
+    expect(ended).toHaveLength(1);
   });
 
   test('an account created just before or during a full listing (a first login) is not taken for gone', async () => {

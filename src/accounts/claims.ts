@@ -18,7 +18,13 @@ export interface AccountRecord {
 
 export type Claims = Record<string, unknown> & { sub: string };
 
-export function accountClaims(a: AccountRecord): Claims {
+/** What an application may be given beyond its scopes' claims (a client setting). */
+export interface ClaimOptions {
+  /** The `groups_dn` claim (scope groups): the groups' DNs, for clients registered with --release-group-dns. */
+  groupDns?: boolean | undefined;
+}
+
+export function accountClaims(a: AccountRecord, opts: ClaimOptions = {}): Claims {
   const claims: Claims = {
     sub: a.id,
     name: a.displayName,
@@ -43,12 +49,15 @@ export function accountClaims(a: AccountRecord): Claims {
   if (org.title) claims.title = org.title;
   if (org.employeeNumber) claims.employee_number = org.employeeNumber;
   if (attrs.groups) claims.groups = attrs.groups;
+  if (opts.groupDns && attrs.groupDns) claims.groups_dn = attrs.groupDns;
   return claims;
 }
 
 interface StoredAttributes {
   organization?: { organization?: string; department?: string; title?: string; employeeNumber?: string };
   groups?: string[];
+  /** The groups' DNs (memberOf, or the group search), as the directory writes them. */
+  groupDns?: string[];
   aliases?: string[];
 }
 
@@ -65,6 +74,7 @@ export function parseAttributes(json: string): StoredAttributes {
       out.organization = { organization: pick('organization'), department: pick('department'), title: pick('title'), employeeNumber: pick('employeeNumber') };
     }
     if (Array.isArray(o.groups)) out.groups = o.groups.filter((g): g is string => typeof g === 'string');
+    if (Array.isArray(o.groupDns)) out.groupDns = o.groupDns.filter((g): g is string => typeof g === 'string');
     if (Array.isArray(o.aliases)) out.aliases = o.aliases.filter((g): g is string => typeof g === 'string');
     return out;
   } catch {

@@ -8,7 +8,7 @@ import type { AccountRepository, AccountRow } from '../db/repos/accounts.js';
 import type { SessionRepository } from '../db/repos/sessions.js';
 import type { ClientRepository } from '../db/repos/clients.js';
 import { SsoError } from '../domain/errors.js';
-import { accountClaims, parseAttributes, type AccountRecord, type Claims } from './claims.js';
+import { accountClaims, parseAttributes, type AccountRecord, type ClaimOptions, type Claims } from './claims.js';
 import { loginProblem, normalizeLogin } from '../domain/login.js';
 import { foldForSearch, searchText } from '../domain/account-link.js';
 import { hashPassword, passwordProblem } from './password.js';
@@ -218,7 +218,8 @@ export function createAccountService(stores: AccountStores, deps: AccountService
     },
     /** The login of each of these accounts (an id with no account is left out). */
     loginsById: (ids: readonly string[]) => repo.loginsById(ids),
-    claims: (a: AccountRecord): Claims => accountClaims(a),
+    /** The claims of an account; `opts.groupDns` for a client registered to receive `groups_dn`. */
+    claims: (a: AccountRecord, opts?: ClaimOptions): Claims => accountClaims(a, opts),
     /** Accounts by status. */
     countByStatus: (): Promise<{ active: number; disabled: number }> => repo.countByStatus(),
     list: (filter: { status?: string | undefined; source?: string | undefined; admin?: boolean | undefined } = {}) => repo.list(filter),

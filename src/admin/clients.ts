@@ -18,6 +18,8 @@ const clientForm = z.object({
   name: text(200),
   redirect_uris: text(20_000).transform(lines),
   post_logout_redirect_uris: text(20_000).transform(lines),
+  // a checkbox: absent when unticked, so the settings form turns it off
+  release_group_dns: text(5).transform((v) => v === 'on'),
 });
 
 /** Registering one: its settings, its type and whether it is the province's own (consent implied). */
@@ -33,6 +35,7 @@ function clientInput(form: z.output<typeof clientForm>) {
     redirectUris: form.redirect_uris,
     postLogoutRedirectUris: form.post_logout_redirect_uris,
     backchannelLogoutUri: form.backchannel_logout_uri,
+    releaseGroupDns: form.release_group_dns,
   };
 }
 

@@ -50,6 +50,7 @@ export function syncRoutes(router: express.Router, deps: AdminDeps): void {
       maxDisablePercent: config.sync.maxDisablePercent,
       pageSize: config.sync.pageSize,
       endAccess: (id, reason) => s.deprovision.endAccess(id, reason),
+      endSessionsOnPasswordChange: config.sync.passwordChangeLogout,
       logger,
       holder: `console:${who(res).account.login}`,
       audit: s.audit,

@@ -157,6 +157,7 @@ function startSync(p: Parts): SyncScheduler | undefined {
     maxDisablePercent: config.sync.maxDisablePercent,
     pageSize: config.sync.pageSize,
     endAccess: (id, reason) => services.deprovision.endAccess(id, reason),
+    endSessionsOnPasswordChange: config.sync.passwordChangeLogout,
     audit: services.audit,
     logger: p.logger,
     intervalSeconds: config.sync.intervalSeconds,

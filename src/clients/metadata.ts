@@ -13,6 +13,7 @@ export function clientMetadata(row: ClientRow): Record<string, unknown> {
     client_name: row.name,
     client_type: type,
     first_party: row.firstParty,
+    release_group_dns: row.releaseGroupDns === true,
   };
   if (type === 'service') {
     return {

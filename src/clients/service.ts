@@ -17,6 +17,8 @@ export interface NewClient {
   postLogoutRedirectUris?: string[];
   backchannelLogoutUri?: string | undefined;
   firstParty?: boolean;
+  /** Release the groups' DNs (the groups_dn claim) to it. Default false. */
+  releaseGroupDns?: boolean;
   /** Chosen id; generated when absent. */
   id?: string | undefined;
 }
@@ -28,6 +30,8 @@ export interface ClientUpdate {
   postLogoutRedirectUris?: string[] | undefined;
   /** null removes it. */
   backchannelLogoutUri?: string | null | undefined;
+  /** Release the groups' DNs (the groups_dn claim) to it, or stop. */
+  releaseGroupDns?: boolean | undefined;
 }
 
 /** The client the IdP keeps for itself (ensureInternal): its fields and its secret. */
@@ -48,6 +52,8 @@ export interface ClientView {
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   backchannel_logout_uri: string | null;
+  /** The groups_dn claim (the groups' DNs) is released to it. */
+  release_group_dns: boolean;
   created_at: string;
 }
 
@@ -116,6 +122,7 @@ export function clientView(r: ClientRecord): ClientView {
     redirect_uris: parseUriList(r.redirectUris),
     post_logout_redirect_uris: parseUriList(r.postLogoutRedirectUris),
     backchannel_logout_uri: r.backchannelLogoutUri,
+    release_group_dns: r.releaseGroupDns,
     created_at: r.createdAt.toISOString(),
   };
 }
@@ -180,6 +187,7 @@ function registration(repo: ClientRepository, audit: Audit) {
           name: input.name.trim(),
           type: input.type,
           firstParty: input.firstParty ?? false,
+          releaseGroupDns: input.releaseGroupDns ?? false,
           secretHash: secret ? hashClientSecret(secret) : null,
           redirectUris: JSON.stringify(input.redirectUris),
           postLogoutRedirectUris: JSON.stringify(input.postLogoutRedirectUris ?? []),
@@ -199,13 +207,14 @@ function registration(repo: ClientRepository, audit: Audit) {
           redirect_uris: view.redirect_uris,
           post_logout_redirect_uris: view.post_logout_redirect_uris,
           backchannel_logout_uri: view.backchannel_logout_uri,
+          release_group_dns: view.release_group_dns,
           confidential: secret !== null,
         },
       });
       return { client: view, clientSecret: secret };
     },
 
-    /** Changes the name, redirect URIs, post-logout redirect URIs or back-channel logout URI. */
+    /** Changes the name, redirect URIs, post-logout redirect URIs, back-channel logout URI or the release of group DNs. */
     async update(id: string, u: ClientUpdate): Promise<ClientView> {
       notInternal(id);
       const before = await mustFind(id);
@@ -216,15 +225,19 @@ function registration(repo: ClientRepository, audit: Audit) {
         ...(u.redirectUris !== undefined ? { redirectUris: JSON.stringify(u.redirectUris) } : {}),
         ...(u.postLogoutRedirectUris !== undefined ? { postLogoutRedirectUris: JSON.stringify(u.postLogoutRedirectUris) } : {}),
         ...(u.backchannelLogoutUri !== undefined ? { backchannelLogoutUri: u.backchannelLogoutUri || null } : {}),
+        ...(u.releaseGroupDns !== undefined ? { releaseGroupDns: u.releaseGroupDns } : {}),
       };
       const view = clientView(await repo.update(id, data));
       const old = clientView(before);
-      const changed = (['name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri'] as const).filter((k) => JSON.stringify(view[k]) !== JSON.stringify(old[k]));
+      const changed = (['name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri', 'release_group_dns'] as const).filter((k) => JSON.stringify(view[k]) !== JSON.stringify(old[k]));
       await audit?.record({
         type: 'client.updated',
         outcome: 'success',
         clientId: id,
-        detail: { changed, name: view.name, redirect_uris: view.redirect_uris, post_logout_redirect_uris: view.post_logout_redirect_uris, backchannel_logout_uri: view.backchannel_logout_uri },
+        detail: {
+          changed, name: view.name, redirect_uris: view.redirect_uris, post_logout_redirect_uris: view.post_logout_redirect_uris,
+          backchannel_logout_uri: view.backchannel_logout_uri, release_group_dns: view.release_group_dns,
+        },
       });
       return view;
     },

@@ -13,6 +13,8 @@ export interface ClientRow {
   redirectUris: string;
   postLogoutRedirectUris: string;
   backchannelLogoutUri: string | null;
+  /** The groups' DNs (groups_dn) are released to it. */
+  releaseGroupDns: boolean;
   status: string;
 }
 

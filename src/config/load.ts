@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { envSchema, SECRET_SETTINGS, type Env } from './schema.js';
 import { SUPPORTED_SIGNING_ALGS } from '../domain/keys.js';
+import { escapeDnValue, normalizeDn, parseDn } from '../domain/dn.js';
 import type { ThrottleSettings } from '../domain/throttle.js';
 import { syslogTarget, type SyslogTarget } from './syslog.js';
 export type { SyslogTarget };
@@ -34,7 +35,8 @@ export interface LdapSettings {
   userFilter?: string | undefined;
   loginAttributes: string[];
   mailDomains: string[];
-  attributeMap: Record<string, string>;
+  /** LDAP_ATTRIBUTE_MAP: an attribute name, or a list of them tried in order ([] turns the field off). */
+  attributeMap: Record<string, string | string[]>;
   timeoutMs: number;
   poolSize: number;
   groups: { source: 'memberof' | 'search' | 'none'; baseDn: string; filter: string };
@@ -74,12 +76,16 @@ export interface Config {
   demo: boolean;
   defaultLocale: 'vi' | 'en';
   directory: DirectorySettings;
-  sync: { intervalSeconds: number; fullIntervalSeconds: number; maxDisablePercent: number; pageSize: number };
+  /** passwordChangeLogout: SYNC_PASSWORD_CHANGE_LOGOUT. */
+  sync: { intervalSeconds: number; fullIntervalSeconds: number; maxDisablePercent: number; pageSize: number; passwordChangeLogout: boolean };
   logoutDelivery: { attempts: number; timeoutMs: number };
   throttle: ThrottleSettings;
   /** syslog: where every audit event is forwarded (AUDIT_SYSLOG), when set. */
   audit: { retentionSeconds: number; syslog?: SyslogTarget | undefined };
-  /** Who administers the console: members of these directory groups, and accounts with the local flag. */
+  /**
+   * Who administers the console: members of these directory groups (ADMIN_GROUPS, their DNs in
+   * normal form: normalizeDn), and accounts with the local flag.
+   */
   admin: { groups: string[] };
   /** Bearer token for GET /metrics; undefined: the endpoint is open. */
   metricsToken?: string | undefined;
@@ -133,6 +139,28 @@ export const HTTPS_WITHOUT_PROXY =
   'TRUST_PROXY: must be true when ISSUER is https://. sso has no TLS of its own: run it behind a reverse proxy that terminates TLS and sets ' +
   'X-Forwarded-Proto and X-Forwarded-For (README, "Deployment"), and set TRUST_PROXY=true; for a trial without a proxy, use an http:// ISSUER';
 
+/** DEMO, or on in development. */
+function demoSetting(e: Env, problems: string[]): boolean {
+  if (e.DEMO === undefined) return e.NODE_ENV === 'development';
+  const d = e.DEMO.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(d)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(d)) return false;
+  problems.push('DEMO: must be true or false');
+  return false;
+}
+
+function throttleSettings(e: Env): ThrottleSettings {
+  return {
+    windowSeconds: e.THROTTLE_WINDOW,
+    accountDelayAfter: e.THROTTLE_ACCOUNT_DELAY_AFTER,
+    accountBlockAfter: e.THROTTLE_ACCOUNT_BLOCK_AFTER,
+    ipDelayAfter: e.THROTTLE_IP_DELAY_AFTER,
+    ipBlockAfter: e.THROTTLE_IP_BLOCK_AFTER,
+    blockSeconds: e.THROTTLE_BLOCK_DURATION,
+    maxDelayMs: e.THROTTLE_MAX_DELAY_MS,
+  };
+}
+
 /** Validated settings, before secrets are resolved. Pure. */
 export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptionSecret' | 'generatedSecrets'> & { cookieKeys?: string[]; keyEncryptionSecret?: string } {
   const parsed = envSchema.safeParse(env);
@@ -154,34 +182,24 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   if (production && !e.KEY_ENCRYPTION_SECRET) problems.push('KEY_ENCRYPTION_SECRET: required in production (or KEY_ENCRYPTION_SECRET_FILE)');
   const badAlg = e.SIGNING_ALGS.filter((a) => !(SUPPORTED_SIGNING_ALGS as readonly string[]).includes(a));
   if (badAlg.length || !e.SIGNING_ALGS.length) problems.push(`SIGNING_ALGS: use one or more of ${SUPPORTED_SIGNING_ALGS.join(', ')}`);
-  let demo = e.NODE_ENV === 'development';
-  if (e.DEMO !== undefined) {
-    const d = e.DEMO.trim().toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(d)) demo = true;
-    else if (['0', 'false', 'no', 'off', ''].includes(d)) demo = false;
-    else problems.push('DEMO: must be true or false');
-  }
+  const demo = demoSetting(e, problems);
   if (production && demo) problems.push('DEMO: the demo client and account are refused in production');
   const maxTokenLife = Math.max(e.ACCESS_TOKEN_TTL, e.ID_TOKEN_TTL, e.CLIENT_CREDENTIALS_TTL);
   if (e.KEY_ROTATION_GRACE < maxTokenLife) problems.push(`KEY_ROTATION_GRACE: must be at least the longest token lifetime (${maxTokenLife}s)`);
   const directory = directorySettings(e, production, demo, problems);
   const syslog = syslogTarget(e.AUDIT_SYSLOG, e.AUDIT_SYSLOG_CA_FILE, problems);
+  const adminGroups = adminGroupDns(e.ADMIN_GROUPS, e.LDAP_BASE_DN, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     directory,
-    sync: { intervalSeconds: e.SYNC_INTERVAL, fullIntervalSeconds: e.SYNC_FULL_INTERVAL, maxDisablePercent: e.SYNC_MAX_DISABLE_PERCENT, pageSize: e.SYNC_PAGE_SIZE },
-    logoutDelivery: { attempts: e.LOGOUT_DELIVERY_ATTEMPTS, timeoutMs: e.LOGOUT_DELIVERY_TIMEOUT_MS },
-    throttle: {
-      windowSeconds: e.THROTTLE_WINDOW,
-      accountDelayAfter: e.THROTTLE_ACCOUNT_DELAY_AFTER,
-      accountBlockAfter: e.THROTTLE_ACCOUNT_BLOCK_AFTER,
-      ipDelayAfter: e.THROTTLE_IP_DELAY_AFTER,
-      ipBlockAfter: e.THROTTLE_IP_BLOCK_AFTER,
-      blockSeconds: e.THROTTLE_BLOCK_DURATION,
-      maxDelayMs: e.THROTTLE_MAX_DELAY_MS,
+    sync: {
+      intervalSeconds: e.SYNC_INTERVAL, fullIntervalSeconds: e.SYNC_FULL_INTERVAL, maxDisablePercent: e.SYNC_MAX_DISABLE_PERCENT, pageSize: e.SYNC_PAGE_SIZE,
+      passwordChangeLogout: e.SYNC_PASSWORD_CHANGE_LOGOUT,
     },
+    logoutDelivery: { attempts: e.LOGOUT_DELIVERY_ATTEMPTS, timeoutMs: e.LOGOUT_DELIVERY_TIMEOUT_MS },
+    throttle: throttleSettings(e),
     audit: { retentionSeconds: e.AUDIT_RETENTION, syslog },
-    admin: { groups: e.ADMIN_GROUPS },
+    admin: { groups: adminGroups },
     metricsToken: e.METRICS_TOKEN,
     env: e.NODE_ENV,
     production,
@@ -214,6 +232,29 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   };
 }
 
+/**
+ * ADMIN_GROUPS -> the groups' DNs in normal form. A value that is not a DN of an entry below the
+ * root (a bare name such as "quantri-sso", or "cn=quantri-sso" alone) is refused with the DN form
+ * it should take: matching a name would let a group of that name anywhere in the tree in.
+ */
+export function adminGroupDns(values: readonly string[], baseDn: string | undefined, problems: string[]): string[] {
+  const out: string[] = [];
+  const base = baseDn?.trim() && parseDn(baseDn.trim())?.length ? baseDn.trim() : 'dc=tinh,dc=gov,dc=vn';
+  for (const v of values) {
+    const rdns = parseDn(v);
+    const normal = normalizeDn(v);
+    if (rdns !== null && normal !== null && rdns.length >= 2) {
+      out.push(normal);
+      continue;
+    }
+    const name = rdns?.length === 1 ? (rdns[0]?.[0]?.value ?? v) : v;
+    const shown = JSON.stringify(v.slice(0, 200));
+    const why = rdns === null ? 'is not a DN (a group name?)' : rdns.length === 1 ? 'names a group but not where it is in the directory' : 'is empty';
+    problems.push(`ADMIN_GROUPS: ${shown} ${why}; give each group's full DN, separated by ";", e.g. cn=${escapeDnValue(name.slice(0, 200))},ou=groups,${base}`);
+  }
+  return [...new Set(out)];
+}
+
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** LDAP_* -> DirectorySettings, adding every problem found to `problems`. Pure. */
@@ -239,14 +280,15 @@ export function directorySettings(e: Env, production: boolean, demo: boolean, pr
   if (production && e.LDAP_TLS_INSECURE) problems.push('LDAP_TLS_INSECURE: certificate verification cannot be turned off in production');
   if (e.LDAP_USER_FILTER !== undefined && !/^\(.*\)$/s.test(e.LDAP_USER_FILTER.trim())) problems.push('LDAP_USER_FILTER: must be an LDAP filter in parentheses, e.g. (!(zimbraIsSystemAccount=TRUE))');
   if (!e.LDAP_GROUP_FILTER.includes('{dn}') && e.LDAP_GROUPS === 'search') problems.push('LDAP_GROUP_FILTER: must contain {dn}');
-  let attributeMap: Record<string, string> = {};
+  let attributeMap: Record<string, string | string[]> = {};
   if (e.LDAP_ATTRIBUTE_MAP?.trim()) {
+    const names = (x: unknown) => typeof x === 'string' || (Array.isArray(x) && x.every((n) => typeof n === 'string'));
     try {
       const v: unknown = JSON.parse(e.LDAP_ATTRIBUTE_MAP);
-      if (!v || typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new Error('not an object of strings');
-      attributeMap = v as Record<string, string>;
+      if (!v || typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every(names)) throw new Error('not an object of attribute names');
+      attributeMap = v as Record<string, string | string[]>;
     } catch {
-      problems.push('LDAP_ATTRIBUTE_MAP: must be a JSON object of attribute names, e.g. {"department":"departmentNumber"}');
+      problems.push('LDAP_ATTRIBUTE_MAP: must be a JSON object of attribute names (or lists of them), e.g. {"department":"departmentNumber"}');
     }
   }
   return {

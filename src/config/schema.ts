@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { splitDnList } from '../domain/dn.js';
 
 const duration = (def: string, min = 1) =>
   z
@@ -138,6 +139,11 @@ export const envSchema = z.object({
   SYNC_FULL_INTERVAL: duration('6h', 0),
   /** A full sync that would disable more than this percentage of active accounts is refused (--force overrides). */
   SYNC_MAX_DISABLE_PERCENT: z.coerce.number().min(0).max(100).default(5),
+  /**
+   * A password changed in the directory (zimbraPasswordModifiedTime, pwdChangedTime, pwdLastSet, or
+   * LDAP_ATTRIBUTE_MAP's passwordChanged) ends the person's sessions and refresh tokens, as a disable does.
+   */
+  SYNC_PASSWORD_CHANGE_LOGOUT: bool(true),
   /** Entries per page of the directory listing (RFC 2696). */
   SYNC_PAGE_SIZE: z.coerce.number().int().min(10).max(5000).default(500),
   /** Attempts to deliver a back-channel logout token before it is marked failed. */
@@ -170,11 +176,15 @@ export const envSchema = z.object({
   AUDIT_SYSLOG_CA_FILE: z.string().optional(),
 
   // --- Admin console
-  /** Directory groups (their cn, as in the groups claim) whose members administer the console, separated by ; (group names may hold spaces and commas). */
+  /**
+   * Directory groups whose members administer the console: each group's full DN, separated by ;
+   * (e.g. cn=quantri-sso,ou=groups,dc=tinh,dc=gov,dc=vn), compared after DN normalisation. A bare
+   * group name is refused: a group of that name elsewhere in the tree would grant the console.
+   */
   ADMIN_GROUPS: z
     .string()
     .default('')
-    .transform((v) => v.split(/[;\n]/).map((g) => g.normalize('NFC').trim()).filter(Boolean)),
+    .transform((v) => splitDnList(v.normalize('NFC'))),
 
   // --- Metrics
   /** Bearer token required by GET /metrics (or METRICS_TOKEN_FILE); unset: /metrics is open (restrict it at the proxy). */

@@ -65,7 +65,7 @@ export function accountFields(identity: DirectoryIdentity, mailDomains: string[]
     phoneNumber: identity.phoneNumber,
     externalId: identity.externalId,
     source: 'directory',
-    attributes: JSON.stringify({ dn: identity.dn, aliases: identity.aliases, organization: identity.organization, groups: identity.groups }),
+    attributes: JSON.stringify({ dn: identity.dn, aliases: identity.aliases, organization: identity.organization, groups: identity.groups, groupDns: identity.groupDns }),
     search: searchText(identity),
   };
 }

@@ -37,10 +37,29 @@ export interface DirectoryIdentity {
   /** Why the status is not active (e.g. "zimbraAccountStatus=locked"), for logs. */
   statusDetail?: string | undefined;
   organization: OrganizationInfo;
-  /** Group names (cn of each group), sorted. */
+  /** Group names (cn of each group), sorted: the `groups` claim. */
   groups: string[];
+  /**
+   * The groups' DNs as the directory writes them (memberOf values, or the entries a group search
+   * found), sorted: what ADMIN_GROUPS is compared with (after DN normalisation) and the
+   * `groups_dn` claim. Two groups may share a name (cn=Quản trị in two places); never a DN.
+   */
+  groupDns: string[];
+  /**
+   * false when this identity could not say the groups (a directory listing with LDAP_GROUPS=search:
+   * groups are searched one person at a time, at login): the sync keeps what the account has.
+   */
+  groupsKnown?: boolean;
   /** Last change in the directory, when the entry says. */
   modifiedAt: Date | null;
+  /**
+   * What the entry says of its password's last change (zimbraPasswordModifiedTime, pwdChangedTime,
+   * pwdLastSet, or the attribute LDAP_ATTRIBUTE_MAP names), as text; null or absent when it says
+   * nothing (or the service account cannot read it). Compared as it is: another value is a new password.
+   */
+  passwordChanged?: string | null | undefined;
+  /** The same as a time, when it is one (GeneralizedTime, or AD's FILETIME); else null or absent. */
+  passwordChangedAt?: Date | null | undefined;
 }
 
 /** Why a login did not succeed; each maps to what the person is told. */

@@ -24,6 +24,7 @@
  */
 import type { DirectoryIdentity, DirectoryStatus } from './directory.js';
 import { accountFields, decideLink, type LinkCandidate } from './account-link.js';
+import { decidePassword, type PasswordDecision } from './password-stamp.js';
 
 /** What the sync reads of a local account. */
 export interface AccountSnapshot extends LinkCandidate {
@@ -36,27 +37,33 @@ export interface AccountSnapshot extends LinkCandidate {
   phoneNumber: string | null;
   attributes: string;
   disabledAt: Date | null;
+  /** What the sync last saw of the password's last change (domain/password-stamp.ts); null or absent: nothing yet. */
+  passwordStamp?: string | null | undefined;
 }
 
 /** Fields compared and reported as changed: the columns accountFields sets, the parts of attributes, the status. */
 export const SYNC_FIELDS = [
   'login', 'email', 'emailVerified', 'displayName', 'givenName', 'familyName', 'middleName', 'phoneNumber', 'source',
-  'dn', 'aliases', 'organization', 'groups', 'status',
+  'dn', 'aliases', 'organization', 'groups', 'groupDns', 'status', 'password',
 ] as const;
 export type SyncField = (typeof SYNC_FIELDS)[number] | Exclude<keyof ReturnType<typeof accountFields>, 'attributes' | 'externalId'>;
 
 /** The account columns an identity sets (accountFields). */
 export type IdentityFields = ReturnType<typeof accountFields>;
 
+/** The account columns the sync sets from an identity: accountFields', and the password stamp (the sync's alone). */
+export type SyncFields = IdentityFields & { passwordStamp: string };
+
 /** Account columns the sync writes. */
-export type AccountData = Partial<IdentityFields> & {
+export type AccountData = Partial<SyncFields> & {
   status?: 'active' | 'disabled';
   disabledAt?: Date | null;
 };
 
 export type ReconcileDecision =
-  | { action: 'create'; data: IdentityFields & { status: 'active' | 'disabled'; disabledAt: Date | null }; reason?: string }
-  | { action: 'update'; accountId: string; changed: SyncField[]; data: AccountData }
+  | { action: 'create'; data: SyncFields & { status: 'active' | 'disabled'; disabledAt: Date | null }; reason?: string }
+  /** passwordChanged: the directory says the password changed; the account's sessions and tokens end. */
+  | { action: 'update'; accountId: string; changed: SyncField[]; data: AccountData; passwordChanged?: true }
   | { action: 'disable'; accountId: string; changed: SyncField[]; data: AccountData & { status: 'disabled'; disabledAt: Date; attributes: string }; reason: string }
   | { action: 'enable'; accountId: string; changed: SyncField[]; data: AccountData & { status: 'active'; disabledAt: null } }
   | { action: 'unchanged'; accountId: string; note?: string }
@@ -143,7 +150,19 @@ function stable(v: unknown): string {
   return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stable(o[k])}`).join(',')}}`;
 }
 
-const ATTRIBUTE_PARTS = ['dn', 'aliases', 'organization', 'groups'] as const;
+const ATTRIBUTE_PARTS = ['dn', 'aliases', 'organization', 'groups', 'groupDns'] as const;
+
+/**
+ * The identity with its groups: as listed, or, when the listing could not say them
+ * (groupsKnown false: LDAP_GROUPS=search), those the account already has (read at its last login).
+ */
+export function withKnownGroups(identity: DirectoryIdentity, account: Pick<AccountSnapshot, 'attributes'> | null): DirectoryIdentity {
+  if (identity.groupsKnown !== false) return identity;
+  const was = account ? parseObject(account.attributes) : {};
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const { groupsKnown: _unknown, ...rest } = identity;
+  return { ...rest, groups: strings(was.groups), groupDns: strings(was.groupDns) };
+}
 
 /**
  * Which of the fields an identity sets differ from the account's: the columns (every one
@@ -173,6 +192,26 @@ export function changedFields(account: AccountSnapshot, fields: IdentityFields):
 export interface ReconcileOptions {
   mailDomains: string[];
   now: Date;
+  /** End the sessions of a password changed in the directory (SYNC_PASSWORD_CHANGE_LOGOUT). Default true. */
+  endSessionsOnPasswordChange?: boolean | undefined;
+  /** A changed-only run: where its listing starts (a password changed since then is a recent change). */
+  changedSince?: Date | undefined;
+}
+
+/** The password stamp this identity gives the account; `active`: it has (and keeps) sessions to end. */
+function passwordOf(identity: DirectoryIdentity, account: AccountSnapshot | null, active: boolean, opts: Omit<ReconcileOptions, 'now'>): PasswordDecision {
+  return decidePassword(account?.passwordStamp, { value: identity.passwordChanged ?? null, at: identity.passwordChangedAt ?? null }, active, {
+    endSessions: opts.endSessionsOnPasswordChange ?? true,
+    changedSince: opts.changedSince,
+  });
+}
+
+/** The fields that changed, the password stamp's included. */
+function changesOf(account: AccountSnapshot, fields: SyncFields): SyncField[] {
+  const { passwordStamp, ...identityFields } = fields;
+  const changed = changedFields(account, identityFields);
+  if (passwordStamp !== (account.passwordStamp ?? null)) changed.push('password');
+  return changed;
 }
 
 /**
@@ -180,15 +219,18 @@ export interface ReconcileOptions {
  * login (either may be null; they may be the same account).
  */
 export function reconcile(
-  identity: DirectoryIdentity,
+  listed: DirectoryIdentity,
   linked: AccountSnapshot | null,
   loginHolder: AccountSnapshot | null,
   opts: ReconcileOptions,
 ): ReconcileDecision {
+  const identity = withKnownGroups(listed, linked);
   const link = decideLink(identity, linked, loginHolder);
   if (link.action === 'conflict') return { action: 'conflict', accountId: link.accountId, why: link.why };
-  const fields = accountFields(identity, opts.mailDomains);
   const off = directorySaysOff(identity.status);
+  // only an account active before and after has sessions that a password change ends
+  const password = passwordOf(identity, linked, linked?.status === 'active' && !off, opts);
+  const fields: SyncFields = { ...accountFields(identity, opts.mailDomains), passwordStamp: password.stamp };
 
   if (link.action === 'create') {
     if (!off) return { action: 'create', data: { ...fields, status: 'active', disabledAt: null } };
@@ -202,7 +244,7 @@ export function reconcile(
   }
 
   const account = linked!;
-  const changed = changedFields(account, fields);
+  const changed = changesOf(account, fields);
 
   if (account.status === 'active') {
     if (off) {
@@ -216,7 +258,7 @@ export function reconcile(
       };
     }
     if (!changed.length) return { action: 'unchanged', accountId: account.id };
-    return { action: 'update', accountId: account.id, changed, data: fields };
+    return { action: 'update', accountId: account.id, changed, data: fields, ...(password.endAccess ? { passwordChanged: true as const } : {}) };
   }
 
   // The account is disabled here.
@@ -238,12 +280,15 @@ export function reconcile(
  * the accounts as they are then). Whoever holds the login does not matter here: an unchanged
  * login is held by the linked account itself (logins are unique).
  */
-export function inStep(identity: DirectoryIdentity, linked: AccountSnapshot, mailDomains: string[]): boolean {
+export function inStep(listed: DirectoryIdentity, linked: AccountSnapshot, opts: Omit<ReconcileOptions, 'now'>): boolean {
+  const identity = withKnownGroups(listed, linked);
   const off = directorySaysOff(identity.status);
   // reconcile(): an active account is disabled when the directory says off; a disabled one is
   // re-enabled when the directory says on and it was the directory that disabled it
   const statusStays = linked.status === 'active' ? !off : off || !disabledByDirectory(linked);
-  return statusStays && changedFields(linked, accountFields(identity, mailDomains)).length === 0;
+  if (!statusStays) return false;
+  const password = passwordOf(identity, linked, linked.status === 'active', opts);
+  return changesOf(linked, { ...accountFields(identity, opts.mailDomains), passwordStamp: password.stamp }).length === 0;
 }
 
 /** An active directory account whose entry is no longer listed: disable it. Others: nothing. */
@@ -321,36 +366,4 @@ export function shouldRefuse(i: RefuseInput): RefuseDecision {
     });
   }
   return { refuse: reasons.some((r) => !r.overridable || !i.force), reasons, percent };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The changed-only high-water mark
-
-/**
- * The latest modification time the directory reported (modifyTimestamp, the directory's clock,
- * never ours) among the entries a completed run applied, and how long that run took. The next
- * changed-only run lists entries modified at or after
- *   mark - max(window, overlap)
- * because an entry modified while a listing runs can be read before its change and carry a
- * time below the mark the listing ends with: such a change has a time no earlier than the start
- * of that listing, i.e. no earlier than mark - the listing's duration. Entries listed again are
- * "unchanged": re-processing is harmless.
- */
-export interface HighWaterMark {
-  /** Latest modifiedAt seen by a completed run (directory time). */
-  modifiedAt: Date;
-  /** Duration of the run that last set it, seconds, rounded up. */
-  windowSeconds: number;
-}
-
-/** Where a changed-only listing starts. Whole seconds: directories keep modification times to the second. */
-export function changedSince(hwm: HighWaterMark, overlapSeconds: number): Date {
-  const back = Math.max(hwm.windowSeconds, overlapSeconds, 0) * 1000;
-  return new Date(Math.floor((hwm.modifiedAt.getTime() - back) / 1000) * 1000);
-}
-
-/** The mark after a run: the later of the previous mark and the newest change the run saw (null: neither). */
-export function nextMark(previous: Date | null | undefined, newestSeen: Date | null): Date | null {
-  if (previous && (!newestSeen || previous > newestSeen)) return previous;
-  return newestSeen;
 }

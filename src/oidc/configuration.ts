@@ -16,7 +16,8 @@ export const CLAIMS: Record<string, string[]> = {
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
   organization: ['organization', 'department', 'title', 'employee_number'],
-  groups: ['groups'],
+  // groups_dn is in the account's claims only for clients registered with release_group_dns
+  groups: ['groups', 'groups_dn'],
 };
 
 /**
@@ -114,10 +115,12 @@ function features(deps: ProviderDeps): Configuration['features'] {
 function accountsAndGrants(deps: ProviderDeps): Pick<Configuration, 'findAccount' | 'loadExistingGrant'> {
   const { accounts } = deps;
   return {
-    async findAccount(_ctx, sub) {
+    async findAccount(ctx, sub) {
       const account = await accounts.findActive(sub);
       if (!account) return undefined;
-      return { accountId: account.id, claims: () => accounts.claims(account) };
+      // the client the claims are for (the token's at userinfo): only one registered for them gets the groups' DNs
+      const groupDns = ctx.oidc?.client?.['release_group_dns'] === true;
+      return { accountId: account.id, claims: () => accounts.claims(account, { groupDns }) };
     },
     async loadExistingGrant(ctx) {
       const { oidc } = ctx;
@@ -145,7 +148,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     enabledJWA: { idTokenSigningAlgValues: algs, userinfoSigningAlgValues: algs, introspectionSigningAlgValues: algs, authorizationSigningAlgValues: algs },
-    extraClientMetadata: { properties: ['client_type', 'first_party'] },
+    extraClientMetadata: { properties: ['client_type', 'first_party', 'release_group_dns'] },
     // ID tokens are signed with the first configured algorithm (ES256 by default).
     clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: config.signingAlgs[0] as 'ES256' },
     pkce: {

@@ -10,6 +10,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AccountUpdate } from '../db/repos/sync.js';
 import type { DirectoryIdentity } from '../directory/types.js';
 import { disabledByDirectory, readSyncMarker, reconcileGone, withSyncMarker, type AccountSnapshot } from '../domain/reconcile.js';
+import { PASSWORD_CHANGED_REASON, readPasswordStamp, writePasswordStamp } from '../domain/password-stamp.js';
 import { errMessage, type RunContext } from './context.js';
 import { batchAccounts, lastPerId, planBatch, type EntryPlan } from './decide.js';
 
@@ -34,6 +35,7 @@ export async function applyBatch(ctx: RunContext, input: DirectoryIdentity[], fi
   const rows = await ctx.session.accounts.byExternalIdOrLogin([...new Set(identities.map((i) => i.externalId))], [...new Set(identities.map((i) => i.login))]);
   const plans = planBatch(identities, batchAccounts(identities, rows), {
     mailDomains: ctx.o.mailDomains, now: new Date(), newId: randomUUID, followChanges: !ctx.dryRun,
+    endSessionsOnPasswordChange: ctx.o.endSessionsOnPasswordChange, changedSince: ctx.changedSince,
   });
   const creates: Create[] = [];
   const changes: Change[] = [];
@@ -76,6 +78,7 @@ async function writeChanges(ctx: RunContext, changes: Change[], final: boolean, 
   const accounts = ctx.session.accounts;
   const written = await accounts.update(updates, now);
   const toEnd: { accountId: string; reason: string; at: Date; attributes: string }[] = [];
+  const passwordsChanged: { accountId: string; login: string; stamp: string }[] = [];
   for (let k = 0; k < changes.length; k++) {
     const { identity, before, d } = changes[k]!;
     let ok: boolean;
@@ -91,15 +94,18 @@ async function writeChanges(ctx: RunContext, changes: Change[], final: boolean, 
     if (!ok) {
       ctx.counts.failed += 1;
       ctx.applyErrors += 1;
+      ctx.window?.unsettle(identity.externalId);
       ctx.error({ kind: 'apply', externalId: identity.externalId, login: identity.login, accountId: before.id, error: 'the account changed during the sync; the next run applies it' });
       continue;
     }
     ctx.count(d.action);
     if (d.action !== 'update') audits.push(statusChanged(ctx, before, identity, d.action === 'disable' ? d.reason : null));
     if (d.action === 'disable') toEnd.push({ accountId: before.id, reason: d.reason, at: d.data.disabledAt, attributes: d.data.attributes });
+    if (d.action === 'update' && d.passwordChanged && d.data.passwordStamp) passwordsChanged.push({ accountId: before.id, login: identity.login, stamp: d.data.passwordStamp });
     logChange(ctx, before, identity, d);
   }
   for (const e of toEnd) await endAccess(ctx, e.accountId, e.reason, e.at, e.attributes);
+  for (const p of passwordsChanged) await endPasswordAccess(ctx, p.accountId, p.login, p.stamp);
 }
 
 /** account.status_changed for a directory disable (`reason`) or re-enable (null). */
@@ -173,12 +179,44 @@ async function endAccess(ctx: RunContext, accountId: string, reason: string, at:
   if (marker) await ctx.session.accounts.setAttributesIfDisabledSince(accountId, at, withSyncMarker(attributes, { ...marker, ended: true }));
 }
 
-/** Accounts the sync disabled whose endAccess failed (marker ended: false): try again. */
+/**
+ * A password changed in the directory: the account's sessions and tokens end (endAccess; its
+ * applications are told), then its stamp says so. A failure leaves the stamp pending: the next
+ * runs try again. The account stays enabled.
+ */
+async function endPasswordAccess(ctx: RunContext, accountId: string, login: string, stamp: string): Promise<void> {
+  let ended: unknown;
+  try {
+    ended = await ctx.o.endAccess(accountId, PASSWORD_CHANGED_REASON);
+  } catch (err) {
+    ctx.applyErrors += 1;
+    ctx.error({ kind: 'end_access', accountId, login, error: `the password changed; ending its sessions failed (retried by the next run): ${errMessage(err)}` });
+    ctx.log.error({ event: 'sync.end_access_failed', account: accountId, error: errMessage(err) }, 'password changed in the directory but ending the sessions failed; retried by the next sync');
+    return;
+  }
+  const was = readPasswordStamp(stamp);
+  if (was) await ctx.session.accounts.settlePasswordStamp(accountId, stamp, writePasswordStamp({ ...was, ended: true }));
+  const counts = ended && typeof ended === 'object' ? (ended as { revoked?: unknown; queued?: unknown }) : {};
+  ctx.log.info({ event: 'account.password_changed', account: accountId, login, source: 'directory' }, 'password changed in the directory: sessions and tokens ended, applications told');
+  await ctx.audit({
+    type: 'account.password_changed', outcome: 'access_ended', subject: accountId,
+    detail: { login, source: 'directory', revoked: counts.revoked, queued: counts.queued },
+  });
+}
+
+/**
+ * Accounts the sync disabled whose endAccess failed (marker ended: false), and active accounts
+ * whose password changed but whose sessions could not be ended (stamp ended: false): try again.
+ */
 export async function retryPendingEndAccess(ctx: RunContext): Promise<void> {
   const pending = await ctx.session.accounts.pendingEndAccess(MAX_PENDING_END);
   for (const a of pending) {
     const m = readSyncMarker(a.attributes);
     if (!m || m.ended || !disabledByDirectory(a)) continue;
     await endAccess(ctx, a.id, m.reason, a.disabledAt!, a.attributes);
+  }
+  if (ctx.o.endSessionsOnPasswordChange === false) return;
+  for (const a of await ctx.session.accounts.pendingPasswordEnds(MAX_PENDING_END)) {
+    if (a.passwordStamp && readPasswordStamp(a.passwordStamp)?.ended === false) await endPasswordAccess(ctx, a.id, a.login, a.passwordStamp);
   }
 }

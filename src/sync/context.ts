@@ -6,6 +6,7 @@ import type { AuditEventInput } from '../audit/log.js';
 import type { HeldLease, SyncSession } from '../db/repos/sync.js';
 import { DirectoryUnavailableError, type DirectoryIdentity, type ListOptions } from '../directory/types.js';
 import type { Logger } from '../util/logger.js';
+import type { SeenWindow } from './window.js';
 import type { RunSyncOptions, SyncCounts, SyncErrorEntry, SyncProgress, SyncRunResult, SyncStatus } from './types.js';
 
 /** The run stops (aborted, or its lease lost): recorded as failed, converges at the next run. */
@@ -37,6 +38,10 @@ export class RunContext {
   /** The audit events of the last batch applied, being written (never rejects). */
   auditsInFlight: Promise<unknown> = Promise.resolve();
   maxModifiedAt: Date | null = null;
+  /** Changed-only runs: what earlier runs saw in the overlap (skipped), and what this one lists. */
+  window: SeenWindow | undefined;
+  /** Changed-only runs: where the listing starts (a password changed since then is a recent change). */
+  changedSince: Date | undefined;
   readonly dryRun: boolean;
   batchSize = 1;
   readonly maxErrors: number;
@@ -102,10 +107,14 @@ export class RunContext {
     }
   }
 
-  /** Streams the listing: counts every entry, records the unusable ones, hands on the rest. */
+  /**
+   * Streams the listing: counts every entry, records the unusable ones, hands on the rest. An
+   * entry an earlier run saw exactly so (window) is skipped, and not counted.
+   */
   async consume(options: ListOptions, onEntry: (identity: DirectoryIdentity) => Promise<void>): Promise<void> {
     for await (const entry of this.o.directory.list(options)) {
       this.check();
+      if (this.window && !this.window.note(entry)) continue;
       this.counts.seen += 1;
       if (!entry.ok) {
         this.counts.failed += 1;

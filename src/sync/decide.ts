@@ -8,7 +8,7 @@
  * id alone.
  */
 import type { DirectoryIdentity } from '../directory/types.js';
-import { inStep, reconcile, type AccountSnapshot, type ReconcileDecision } from '../domain/reconcile.js';
+import { inStep, reconcile, type AccountSnapshot, type ReconcileDecision, type ReconcileOptions } from '../domain/reconcile.js';
 
 /** The accounts of a batch: linked to its entries (by externalId), and holding their logins. */
 export interface BatchAccounts {
@@ -26,7 +26,7 @@ export type EntryPlan =
   | { kind: 'create'; identity: DirectoryIdentity; id: string; data: CreateDecision['data']; reason?: string | undefined }
   | { kind: 'change'; identity: DirectoryIdentity; before: AccountSnapshot; d: ChangeDecision };
 
-export interface PlanOptions {
+export interface PlanOptions extends Pick<ReconcileOptions, 'endSessionsOnPasswordChange' | 'changedSince'> {
   mailDomains: string[];
   now: Date;
   /** The id of a new account. */
@@ -59,11 +59,11 @@ export function batchAccounts(identities: readonly DirectoryIdentity[], rows: re
 }
 
 /** The entries whose linked account already says the same (nothing to decide or apply). */
-export function inStepIds(identities: readonly DirectoryIdentity[], linked: Map<string, AccountSnapshot>, mailDomains: string[]): Set<string> {
+export function inStepIds(identities: readonly DirectoryIdentity[], linked: Map<string, AccountSnapshot>, opts: Omit<ReconcileOptions, 'now'>): Set<string> {
   const out = new Set<string>();
   for (const i of identities) {
     const account = linked.get(i.externalId);
-    if (account && inStep(i, account, mailDomains)) out.add(i.externalId);
+    if (account && inStep(i, account, opts)) out.add(i.externalId);
   }
   return out;
 }
@@ -77,7 +77,9 @@ export function planBatch(identities: readonly DirectoryIdentity[], accounts: Ba
   const plans: EntryPlan[] = [];
   for (const identity of identities) {
     const before = accounts.linked.get(identity.externalId) ?? null;
-    const d = reconcile(identity, before, holders.get(identity.login) ?? null, { mailDomains: o.mailDomains, now: o.now });
+    const d = reconcile(identity, before, holders.get(identity.login) ?? null, {
+      mailDomains: o.mailDomains, now: o.now, endSessionsOnPasswordChange: o.endSessionsOnPasswordChange, changedSince: o.changedSince,
+    });
     switch (d.action) {
       case 'conflict':
         plans.push({ kind: 'conflict', identity, accountId: d.accountId, why: d.why });

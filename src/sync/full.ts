@@ -12,14 +12,18 @@
  *   3. apply: staged entries in batches (apply.ts), then the active accounts absent from the stage
  *      are disabled (not those created less than newAccountGraceMs before the listing began: a
  *      first login while the listing ran); conflicts are retried once at the end.
- *   4. the changed-only high-water mark is advanced (the run's staged rows go when it ends).
+ *   4. the changed-only high-water mark is advanced, with the newest entries seen (window.ts), so
+ *      that the changed-only runs after it skip those the overlap lists again (the run's staged
+ *      rows go when it ends).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DirectoryIdentity } from '../directory/types.js';
-import { directorySaysOff, nextMark, shouldRefuse, type RefuseDecision } from '../domain/reconcile.js';
+import { directorySaysOff, shouldRefuse, type RefuseDecision } from '../domain/reconcile.js';
+import { changedSince, nextMark } from '../domain/sync-mark.js';
 import { applyBatch, applyDeferred, disableGone } from './apply.js';
 import { SyncAborted, errMessage, listingFailure, type PhaseOutcome, type RunContext } from './context.js';
 import { batchAccounts, inStepIds } from './decide.js';
+import { SeenWindow } from './window.js';
 
 /** The database failed while staging (not the directory). */
 class StageFailed extends Error {
@@ -46,6 +50,7 @@ interface SafetyCheck {
 }
 
 export async function runFull(ctx: RunContext): Promise<PhaseOutcome> {
+  ctx.window = new SeenWindow([]);
   const listed = await listIntoStage(ctx);
   const goneCutoff = new Date(listed.start - (ctx.o.newAccountGraceMs ?? 60_000));
   if (listed.listingError !== undefined) {
@@ -73,7 +78,9 @@ export async function runFull(ctx: RunContext): Promise<PhaseOutcome> {
     // next changed-only run reaches back this long (changes made after the listing are above the mark)
     const prev = await ctx.o.repo.readHighWaterMark();
     const mark = nextMark(prev?.modifiedAt, ctx.maxModifiedAt)!;
-    await ctx.o.repo.writeHighWaterMark({ modifiedAt: mark, windowSeconds: (listed.end - listed.start) / 1000 + 1 });
+    const windowSeconds = Math.ceil((listed.end - listed.start) / 1000 + 1);
+    const seen = ctx.window.keep(changedSince({ modifiedAt: mark, windowSeconds }, ctx.o.overlapSeconds ?? 1));
+    await ctx.o.repo.writeHighWaterMark({ modifiedAt: mark, windowSeconds, seen });
   }
   const status = refusal.refuse ? 'refused' : ctx.outcome();
   const message = [refusal.refuse ? refusedMessage() : refusal.reasons.length ? `forced: ${refusal.reasons.map((r) => r.message).join('; ')}` : null, ctx.summary()]
@@ -148,7 +155,7 @@ async function stageBatch(ctx: RunContext, identities: DirectoryIdentity[]): Pro
   // run would.
   const { session } = ctx;
   const rows = await session.accounts.byExternalIdOrLogin([...unique.keys()], [...new Set(values.map((i) => i.login))]);
-  const inStep = inStepIds(values, batchAccounts(values, rows).linked, ctx.o.mailDomains);
+  const inStep = inStepIds(values, batchAccounts(values, rows).linked, { mailDomains: ctx.o.mailDomains, endSessionsOnPasswordChange: ctx.o.endSessionsOnPasswordChange });
   const got = await session.stage.add(ctx.id, values.map((i) => ({
     externalId: i.externalId,
     off: directorySaysOff(i.status),
@@ -212,7 +219,8 @@ async function applyStaged(ctx: RunContext, staged: number): Promise<void> {
 /** A staged entry (JSON text), its dates revived. */
 function parseEntry(json: string): DirectoryIdentity {
   const i = JSON.parse(json) as DirectoryIdentity;
-  return { ...i, modifiedAt: i.modifiedAt ? new Date(i.modifiedAt as unknown as string) : null };
+  const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : null);
+  return { ...i, modifiedAt: date(i.modifiedAt), passwordChangedAt: date(i.passwordChangedAt) };
 }
 
 /** Phase 3, then: the active accounts whose entry is gone, batch by batch. */

@@ -15,10 +15,14 @@
  * run lasts; a run whose lease could not be renewed stops); when another holder has it (after
  * leaseWaitMs) the result is `busy` (status refused, not recorded).
  *
- * Every other run is recorded in SyncRun: status success (all applied), partial (some entries
- * unreadable, in conflict or not applied), refused (safety check, incomplete listing) or failed
- * (directory unreachable, database error, aborted), with its counts and its first errors; and in
- * the audit trail (sync.run).
+ * Every other run worth it (src/domain/sync-mark.ts worthRecording: every full run, and every
+ * changed-only run that created, changed or disabled an account, or was not a plain success) is
+ * recorded in SyncRun: status success (all applied), partial (some entries unreadable, in conflict
+ * or not applied), refused (safety check, incomplete listing) or failed (directory unreachable,
+ * database error, aborted), with its counts and its first errors; and in the audit trail
+ * (sync.run). A full run's record is written as it starts ("running"), a changed-only run's once
+ * it has ended; a changed-only run that found nothing to do leaves no record, no audit event and
+ * only a debug log line (the server makes one every SYNC_INTERVAL).
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -27,6 +31,7 @@ import { retryPendingEndAccess } from './apply.js';
 import { runChanged } from './changed.js';
 import { RunContext, SyncAborted, errMessage, type PhaseOutcome } from './context.js';
 import { runFull } from './full.js';
+import { worthRecording } from '../domain/sync-mark.js';
 import type { RunSyncOptions, SyncRunResult } from './types.js';
 
 export type * from './types.js';
@@ -55,7 +60,7 @@ export async function runSync(o: RunSyncOptions): Promise<SyncRunResult> {
     }
     // We hold the lease: no other run is alive. Whatever a dead run left goes.
     await repo.clearInterrupted(runId, 'interrupted: the process running it stopped before it ended', new Date());
-    await repo.startRun({ id: runId, mode: o.mode, dryRun, startedAt, holder });
+    if (o.mode === 'full') await repo.startRun({ id: runId, mode: o.mode, dryRun, startedAt, holder });
     return await execute(new RunContext(o, runId, holder, lease, startedAt));
   } finally {
     await lease.release().catch((err: unknown) => logger.warn({ event: 'sync.lease_release_failed', error: errMessage(err) }, 'could not release the sync lease; it expires by itself'));
@@ -99,14 +104,36 @@ async function execute(ctx: RunContext): Promise<SyncRunResult> {
   return result;
 }
 
-/** Records how the run ended: its SyncRun row, its audit event, its progress and its log line. */
+/** Records how the run ended, when worth it: its SyncRun row, its audit event; its progress and its log line. */
 async function finish(ctx: RunContext, r: SyncRunResult, aborted: boolean): Promise<void> {
   const { status, message, finishedAt } = r;
-  await ctx.o.repo.finishRun(ctx.id, {
+  const recorded = worthRecording(r);
+  if (recorded) await record(ctx, r);
+  else r.id = null;
+  ctx.progress({ phase: 'done', done: r.seen });
+  // a run stopped on purpose (shutdown, Ctrl-C) is recorded as failed but is no error
+  const level: 'warn' | 'error' | 'info' | 'debug' = !recorded ? 'debug' : aborted ? 'warn' : status === 'failed' ? 'error' : status === 'refused' ? 'warn' : 'info';
+  ctx.log[level]({
+    event: 'sync.run', run: ctx.id, mode: r.mode, dryRun: r.dryRun, status,
+    seen: r.seen, created: r.created, updated: r.updated, enabled: r.enabled, disabled: r.disabled,
+    unchanged: r.unchanged, failed: r.failed, conflicts: r.conflicts, ms: finishedAt.getTime() - ctx.startedAt.getTime(),
+    ...(ctx.window?.repeated ? { repeated: ctx.window.repeated } : {}),
+    ...(message ? { detail: message } : {}),
+  }, `directory sync (${r.mode}${r.dryRun ? ', dry run' : ''}): ${recorded ? status : 'nothing to do'}`);
+}
+
+/** The run's SyncRun row (a full run's, written as it started, is completed) and its audit event. */
+async function record(ctx: RunContext, r: SyncRunResult): Promise<void> {
+  const { status, message, finishedAt } = r;
+  const outcome = {
     status, finishedAt, message,
     seen: r.seen, created: r.created, updated: r.updated, disabled: r.disabled, unchanged: r.unchanged, failed: r.failed, conflicts: r.conflicts,
     errors: JSON.stringify(ctx.errors),
-  }).catch((err: unknown) => ctx.log.error({ event: 'sync.record_failed', run: ctx.id, error: errMessage(err) }, 'could not record the sync run'));
+  };
+  const write = ctx.o.mode === 'full'
+    ? ctx.o.repo.finishRun(ctx.id, outcome)
+    : ctx.o.repo.recordRun({ id: ctx.id, mode: r.mode, dryRun: r.dryRun, startedAt: ctx.startedAt, holder: ctx.holder, ...outcome });
+  await write.catch((err: unknown) => ctx.log.error({ event: 'sync.record_failed', run: ctx.id, error: errMessage(err) }, 'could not record the sync run'));
   await ctx.audit({
     type: 'sync.run',
     outcome: status,
@@ -116,13 +143,4 @@ async function finish(ctx: RunContext, r: SyncRunResult, aborted: boolean): Prom
       message,
     },
   });
-  ctx.progress({ phase: 'done', done: r.seen });
-  // a run stopped on purpose (shutdown, Ctrl-C) is recorded as failed but is no error
-  const level: 'warn' | 'error' | 'info' = aborted ? 'warn' : status === 'failed' ? 'error' : status === 'refused' ? 'warn' : 'info';
-  ctx.log[level]({
-    event: 'sync.run', run: ctx.id, mode: r.mode, dryRun: r.dryRun, status,
-    seen: r.seen, created: r.created, updated: r.updated, enabled: r.enabled, disabled: r.disabled,
-    unchanged: r.unchanged, failed: r.failed, conflicts: r.conflicts, ms: finishedAt.getTime() - ctx.startedAt.getTime(),
-    ...(message ? { detail: message } : {}),
-  }, `directory sync (${r.mode}${r.dryRun ? ', dry run' : ''}): ${status}`);
 }

@@ -16,7 +16,7 @@ export type SyncStatus = 'success' | 'partial' | 'refused' | 'failed';
 export interface SyncProgress {
   mode: SyncMode;
   phase: 'listing' | 'applying' | 'disabling' | 'done';
-  /** Entries read from the directory so far. */
+  /** Entries read from the directory so far (a changed-only run leaves out those an earlier run saw exactly so). */
   seen: number;
   /** Pages (batches) read so far. */
   pages: number;
@@ -47,7 +47,7 @@ export interface SyncCounts {
 }
 
 export interface SyncRunResult extends SyncCounts {
-  /** The SyncRun id; null when not recorded (another sync was running). */
+  /** The SyncRun id; null when not recorded (another sync was running, or a changed-only run found nothing to do). */
   id: string | null;
   mode: SyncMode;
   dryRun: boolean;
@@ -82,11 +82,17 @@ export interface RunSyncOptions {
   pageSize: number;
   /** Ends every session and token of an account, and notifies its applications. */
   endAccess(accountId: string, reason: string): Promise<unknown>;
+  /**
+   * A password changed in the directory ends the person's sessions and tokens, as endAccess does
+   * (SYNC_PASSWORD_CHANGE_LOGOUT). Default true. Off: the sync still follows the value, so
+   * turning it on later ends nothing for changes made meanwhile.
+   */
+  endSessionsOnPasswordChange?: boolean | undefined;
   logger: Logger;
   /** Who runs it (recorded, and the lease holder's prefix). Default host:pid. */
   holder?: string;
   /**
-   * The audit trail: each run (sync.run), each account created (account.created) and each
+   * The audit trail: each run worth recording (sync.run), each account created (account.created) and each
    * status change (account.status_changed, with the reason) are recorded, as actor
    * "directory-sync@<holder>". Dry runs record only their sync.run.
    */

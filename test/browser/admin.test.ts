@@ -14,7 +14,7 @@ import { slapdEnv, startSlapd, type Slapd } from '../helpers/slapd.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { freePort } from '../helpers/ports.js';
 import { launchChromium, startExampleApp, type RunningApp, type TestBrowser } from '../helpers/browser-chromium.js';
-import { zimbraPeople as P } from '../fixtures/ldap/zimbra.ldif.js';
+import { ZIMBRA_FIXTURE, zimbraPeople as P } from '../fixtures/ldap/zimbra.ldif.js';
 
 let slapd: Slapd;
 let server: TestServer;
@@ -25,7 +25,7 @@ beforeAll(async () => {
   slapd = await startSlapd({ fixture: 'zimbra' });
   server = await startTestServer({
     ...slapdEnv(slapd),
-    ADMIN_GROUPS: 'Lãnh đạo Sở',
+    ADMIN_GROUPS: ZIMBRA_FIXTURE.groups.lanhDaoSo.dn, // cn=Lãnh đạo Sở,ou=groups,dc=tinh,dc=gov,dc=vn
     SYNC_MAX_DISABLE_PERCENT: '100',
   });
   const port = await freePort();

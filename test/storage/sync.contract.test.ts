@@ -8,6 +8,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { createSyncRepository, HIGH_WATER_MARK, type NewAccount, type SyncRepository, type SyncSession } from '../../src/db/repos/sync.js';
 import { accountFields } from '../../src/domain/account-link.js';
+import { PENDING_PASSWORD_TEXT } from '../../src/domain/password-stamp.js';
 import { PENDING_MARKER_TEXT, markDirectoryDisabled } from '../../src/domain/reconcile.js';
 import type { DirectoryIdentity } from '../../src/directory/types.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -59,13 +60,20 @@ function person(n: number, over: Partial<DirectoryIdentity> = {}): DirectoryIden
     status: 'active',
     organization: { department: 'Sở Y tế' },
     groups: ['Văn thư "Sở"'],
+    groupDns: ['cn=Văn thư \\"Sở\\",ou=groups,dc=tinh,dc=gov,dc=vn'],
     modifiedAt: null,
     ...over,
   };
 }
 
+/** The columns the sync writes for person n: accountFields', and a password stamp. */
+function syncFields(n: number, over: Partial<DirectoryIdentity> = {}) {
+  const p = person(n, over);
+  return { ...accountFields(p, DOMAINS), passwordStamp: `{"ended":true,"value":${JSON.stringify(p.passwordChanged ?? null)}}` };
+}
+
 function newAccount(n: number, over: Partial<DirectoryIdentity> = {}, status: 'active' | 'disabled' = 'active'): NewAccount {
-  return { id: `acc-${n}`, data: { ...accountFields(person(n, over), DOMAINS), status, disabledAt: status === 'disabled' ? at('2026-11-01T00:00:00.123Z') : null } };
+  return { id: `acc-${n}`, data: { ...syncFields(n, over), status, disabledAt: status === 'disabled' ? at('2026-11-01T00:00:00.123Z') : null } };
 }
 
 describe('sync runs', () => {
@@ -74,6 +82,13 @@ describe('sync runs', () => {
   const counts = { seen: 0, created: 0, updated: 0, disabled: 0, unchanged: 0, failed: 0, conflicts: 0 };
   const finish = (id: string, status: string, seen = 10, finishedAt = '2026-11-27T09:00:00Z') =>
     repo.finishRun(id, { ...counts, seen, status, finishedAt: at(finishedAt), message: `${status} run`, errors: '[{"kind":"entry","error":"x"}]' });
+
+  test('a run recorded once it has ended, in one write', async () => {
+    const outcome = { seen: 3, created: 1, updated: 1, disabled: 0, unchanged: 1, failed: 0, conflicts: 0, status: 'success', finishedAt: at('2026-11-27T05:00:01Z'), message: null, errors: '[]' };
+    await repo.recordRun({ id: 'c1', mode: 'changed', dryRun: false, startedAt: at('2026-11-27T05:00:00Z'), holder: 'h-c1', ...outcome });
+    expect(await repo.listRuns()).toEqual([{ id: 'c1', mode: 'changed', dryRun: false, startedAt: at('2026-11-27T05:00:00Z'), holder: 'h-c1', ...outcome }]);
+    await t.db.prisma.syncRun.deleteMany();
+  });
 
   test('a run is recorded running, then with its outcome; listed newest first, idle changed-only runs left out unless asked', async () => {
     await run('r1', '2026-11-27T01:00:00Z');
@@ -153,18 +168,22 @@ describe('sync runs', () => {
     expect((await repo.listRuns(20, { includeIdle: true })).map((r) => r.id)).toEqual(['running-90']);
   });
 
-  test('the high-water mark: none, a round trip (window rounded up), replaced, unreadable reads as none', async () => {
+  test('the high-water mark: none, a round trip (window rounded up, entries seen), replaced, unreadable reads as none', async () => {
     expect(await repo.readHighWaterMark()).toBeNull();
-    await repo.writeHighWaterMark({ modifiedAt: at('2026-11-27T01:00:07.250Z'), windowSeconds: 12.2 });
-    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-27T01:00:07.250Z'), windowSeconds: 13 });
+    const seen = [{ key: 'k1', at: at('2026-11-27T01:00:07Z').getTime() }, { key: 'k2', at: null }];
+    await repo.writeHighWaterMark({ modifiedAt: at('2026-11-27T01:00:07.250Z'), windowSeconds: 12.2, seen });
+    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-27T01:00:07.250Z'), windowSeconds: 13, seen });
     await repo.writeHighWaterMark({ modifiedAt: at('2026-11-28T00:00:00Z'), windowSeconds: 0 });
-    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-28T00:00:00Z'), windowSeconds: 0 });
+    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-28T00:00:00Z'), windowSeconds: 0, seen: [] });
     const p = t.db.prisma;
     expect(await p.syncState.count()).toBe(1);
     await p.syncState.update({ where: { name: HIGH_WATER_MARK }, data: { value: '{"modifiedAt":"yesterday"}' } });
     expect(await repo.readHighWaterMark()).toBeNull();
     await p.syncState.update({ where: { name: HIGH_WATER_MARK }, data: { value: '{"modifiedAt":"2026-11-28T00:00:00Z","windowSeconds":-4}' } });
-    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-28T00:00:00Z'), windowSeconds: 0 });
+    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-28T00:00:00Z'), windowSeconds: 0, seen: [] });
+    // a mark written before entries were kept with it, or a damaged list: read without them
+    await p.syncState.update({ where: { name: HIGH_WATER_MARK }, data: { value: '{"modifiedAt":"2026-11-28T00:00:00Z","windowSeconds":3,"seen":[["a",1],[2,3],"b",["c","x"]]}' } });
+    expect(await repo.readHighWaterMark()).toEqual({ modifiedAt: at('2026-11-28T00:00:00Z'), windowSeconds: 3, seen: [{ key: 'a', at: 1 }, { key: 'c', at: null }] });
     await p.syncState.update({ where: { name: HIGH_WATER_MARK }, data: { value: 'not json' } });
     expect(await repo.readHighWaterMark()).toBeNull();
   });
@@ -217,7 +236,7 @@ describe('sync accounts (a run session)', () => {
     const s = await session();
     const t0 = at('2026-11-27T08:00:00Z');
     await s.accounts.insert([newAccount(1), newAccount(2, {}, 'disabled'), newAccount(3, {}, 'disabled')], t0);
-    const fields = (n: number, over: Partial<DirectoryIdentity> = {}) => accountFields(person(n, over), DOMAINS);
+    const fields = syncFields;
     const t1 = at('2026-11-27T09:00:00.456Z');
     const disabledAt = at('2026-11-01T00:00:00.123Z');
     const written = await s.accounts.update([
@@ -246,7 +265,7 @@ describe('sync accounts (a run session)', () => {
     await s.accounts.insert([newAccount(1), newAccount(2), newAccount(3)], t0);
     const p = t.db.prisma;
     const before = await p.account.findMany({ orderBy: { id: 'asc' } });
-    const fields = (n: number, over: Partial<DirectoryIdentity> = {}) => accountFields(person(n, over), DOMAINS);
+    const fields = syncFields;
     const batch = [
       { id: 'acc-1', status: 'active', data: fields(1, { displayName: 'Một' }) },
       { id: 'acc-2', status: 'active', data: fields(2, { login: 'user3' }) }, // user3 is acc-3's
@@ -300,6 +319,29 @@ describe('sync accounts (a run session)', () => {
     expect(await s.accounts.pendingEndAccess(10)).toEqual([]);
     await s.accounts.setAttributesIfDisabledSince('acc-2', off, ended); // active: untouched
     expect((await p.account.findUnique({ where: { id: 'acc-2' } }))?.attributes).toBe(pending);
+  });
+
+  test('pendingPasswordEnds and settlePasswordStamp: active accounts whose password change is still to end their sessions', async () => {
+    const s = await session();
+    await s.accounts.insert([newAccount(1), newAccount(2), newAccount(3, {}, 'disabled')], at('2026-11-27T08:00:00Z'));
+    const p = t.db.prisma;
+    const pending = '{"ended":false,"value":"20261210083000Z"}';
+    const ended = '{"ended":true,"value":"20261210083000Z"}';
+    expect(pending.startsWith(PENDING_PASSWORD_TEXT)).toBe(true);
+    expect(await s.accounts.pendingPasswordEnds(10)).toEqual([]);
+    for (const id of ['acc-1', 'acc-3']) await p.account.update({ where: { id }, data: { passwordStamp: pending } });
+    // the disabled one has no sessions to end (its disable ended them)
+    const found = await s.accounts.pendingPasswordEnds(10);
+    expect(found.map((a) => [a.id, a.passwordStamp])).toEqual([['acc-1', pending]]);
+    expect(await s.accounts.pendingPasswordEnds(0)).toEqual([]);
+    // settled only from the stamp it was read with
+    expect(await s.accounts.settlePasswordStamp('acc-1', '{"ended":false,"value":"other"}', ended)).toBe(false);
+    expect(await s.accounts.settlePasswordStamp('acc-1', pending, ended)).toBe(true);
+    expect((await p.account.findUnique({ where: { id: 'acc-1' } }))?.passwordStamp).toBe(ended);
+    expect(await s.accounts.pendingPasswordEnds(10)).toEqual([]);
+    // what insert wrote, and what the run's reads give back
+    const [acc2] = await s.accounts.byExternalIdOrLogin([person(2).externalId], []);
+    expect(acc2!.passwordStamp).toBe(syncFields(2).passwordStamp);
   });
 });
 

@@ -1,6 +1,7 @@
 /** `sso client ...`: the registered applications. */
 import { Option, type Command } from 'commander';
 import { CLIENT_TYPES, type ClientType } from '../../clients/types.js';
+import { SsoError } from '../../domain/errors.js';
 import type { CliContext } from '../context.js';
 import { table } from '../table.js';
 
@@ -11,6 +12,7 @@ interface AddOptions {
   backchannelLogoutUri?: string;
   type: ClientType;
   firstParty?: boolean;
+  releaseGroupDns?: boolean;
   id?: string;
   json?: boolean;
 }
@@ -20,7 +22,23 @@ const repeatable = (v: string, acc: string[]) => [...acc, v];
 export function registerClientCommand(program: Command, ctx: CliContext): void {
   const client = program.command('client').description('registered applications');
   registerAddCommand(client, ctx);
+  registerUpdateCommand(client, ctx);
   registerManageCommands(client, ctx);
+}
+
+function registerUpdateCommand(client: Command, ctx: CliContext): void {
+  const { io } = ctx;
+  client.command('update <client_id>')
+    .description("change an application's settings")
+    .option('--release-group-dns', "release the groups' DNs (claim groups_dn, scope groups)")
+    .option('--no-release-group-dns', "stop releasing the groups' DNs")
+    .option('--json', 'print the application as one JSON object')
+    .action(async (id: string, o: { releaseGroupDns?: boolean; json?: boolean }) => {
+      if (o.releaseGroupDns === undefined) throw new SsoError('invalid_input', 'nothing to change: give --release-group-dns or --no-release-group-dns');
+      const s = await ctx.open();
+      const v = await s.clients.update(id, { releaseGroupDns: o.releaseGroupDns });
+      io.out(o.json ? JSON.stringify(v) : `updated ${v.client_id}: release_group_dns ${v.release_group_dns}`);
+    });
 }
 
 function registerAddCommand(client: Command, ctx: CliContext): void {
@@ -33,6 +51,7 @@ function registerAddCommand(client: Command, ctx: CliContext): void {
     .option('--backchannel-logout-uri <uri>', 'receives logout tokens when a session ends')
     .addOption(new Option('--type <type>', 'web (server-side, has a secret), spa, native (public, PKCE), service (client_credentials)').choices([...CLIENT_TYPES]).default('web'))
     .option('--first-party', 'a provincial application: skip the consent page')
+    .option('--release-group-dns', "also release the groups' DNs (claim groups_dn, scope groups); every application gets their names (groups)")
     .option('--id <client_id>', 'choose the client_id (default: random)')
     .option('--json', 'print exactly one JSON object with client_id and client_secret')
     .action(async (o: AddOptions) => {
@@ -45,6 +64,7 @@ function registerAddCommand(client: Command, ctx: CliContext): void {
         postLogoutRedirectUris: o.postLogoutRedirectUri,
         backchannelLogoutUri: o.backchannelLogoutUri,
         firstParty: !!o.firstParty,
+        releaseGroupDns: !!o.releaseGroupDns,
       });
       if (o.json) io.out(JSON.stringify({ client_id: r.client.client_id, client_secret: r.clientSecret, type: r.client.type }));
       else {

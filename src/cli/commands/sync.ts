@@ -298,6 +298,7 @@ async function syncOnce(ctx: SyncCommandContext, config: Config, o: SyncCliOptio
         maxDisablePercent: config.sync.maxDisablePercent,
         pageSize: config.sync.pageSize,
         endAccess: ctx.endAccess,
+        endSessionsOnPasswordChange: config.sync.passwordChangeLogout,
         audit,
         logger,
         leaseWaitMs: ctx.leaseWaitMs ?? 15_000,

@@ -14,6 +14,7 @@ export interface ClientRecord {
   redirectUris: string;
   postLogoutRedirectUris: string;
   backchannelLogoutUri: string | null;
+  releaseGroupDns: boolean;
   status: string;
   createdAt: Date;
   updatedAt: Date;

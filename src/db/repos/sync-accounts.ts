@@ -8,22 +8,23 @@
 import { Prisma } from '../generated/sqlite/client.js';
 import type { Db } from '../client.js';
 import { jsonIn, violatesUnique, type Bulk, type Column, type ColumnType, type Row, type Value } from '../bulk.js';
-import { PENDING_MARKER_TEXT, type AccountData, type AccountSnapshot, type IdentityFields } from '../../domain/reconcile.js';
+import { PENDING_MARKER_TEXT, type AccountData, type AccountSnapshot, type SyncFields } from '../../domain/reconcile.js';
+import { PENDING_PASSWORD_TEXT } from '../../domain/password-stamp.js';
 
 /** An account as the sync compares it: every column it writes (the search text included). */
 export type StoredAccount = AccountSnapshot & { search: string };
 
-/** A new account: its id and every column the decision sets (accountFields, status, disabledAt). */
+/** A new account: its id and every column the decision sets (accountFields, the password stamp, status, disabledAt). */
 export interface NewAccount {
   id: string;
-  data: IdentityFields & { status: string; disabledAt: Date | null };
+  data: SyncFields & { status: string; disabledAt: Date | null };
 }
 
 /** A change to an existing account, guarded on what the decision was made on. */
 export interface AccountUpdate {
   id: string;
-  /** Every column accountFields sets; status and disabledAt too when the decision changes them. */
-  data: AccountData & IdentityFields;
+  /** Every column accountFields sets, and the password stamp; status and disabledAt too when the decision changes them. */
+  data: AccountData & SyncFields;
   /** Updated only if the status is still this. */
   status: string;
   /** Updated only if disabledAt is still this (when given: re-enabling an account the directory disabled). */
@@ -60,22 +61,26 @@ export interface SyncAccountRepository {
   setAttributesIfDisabledSince(id: string, disabledAt: Date, attributes: string): Promise<void>;
   /** Disabled accounts whose marker says their access is still to be ended, at most `limit`. */
   pendingEndAccess(limit: number): Promise<AccountSnapshot[]>;
+  /** Active accounts whose password stamp says the sessions a password change ends are still to be ended, at most `limit`. */
+  pendingPasswordEnds(limit: number): Promise<AccountSnapshot[]>;
+  /** Replaces the password stamp if it is still `from` (the end of access done); false when it changed meanwhile. */
+  settlePasswordStamp(id: string, from: string, to: string): Promise<boolean>;
   /** Active directory accounts linked to an entry. */
   countActiveLinked(): Promise<number>;
 }
 
 /**
  * The Account columns the sync reads and writes, and their types: every column accountFields sets
- * (the compiler holds this to exactly those, so a column added there is read and compared here
- * too), the status, and the row's own.
+ * and the password stamp (the compiler holds this to exactly those, so a column added there is
+ * read and compared here too), the status, and the row's own.
  */
 const ACCOUNT_TYPES = {
   login: 'text', email: 'text', emailVerified: 'boolean', displayName: 'text', givenName: 'text', familyName: 'text',
   middleName: 'text', phoneNumber: 'text', externalId: 'text', source: 'text', attributes: 'text', search: 'text',
-  id: 'text', status: 'text', disabledAt: 'timestamp',
-} as const satisfies Record<keyof IdentityFields | 'id' | 'status' | 'disabledAt', ColumnType>;
+  passwordStamp: 'text', id: 'text', status: 'text', disabledAt: 'timestamp',
+} as const satisfies Record<keyof SyncFields | 'id' | 'status' | 'disabledAt', ColumnType>;
 
-type FieldName = keyof IdentityFields;
+type FieldName = keyof SyncFields;
 const FIELD_NAMES = Object.keys(ACCOUNT_TYPES).filter((k) => k !== 'id' && k !== 'status' && k !== 'disabledAt') as FieldName[];
 const SNAPSHOT_COLUMNS: Column[] = Object.entries(ACCOUNT_TYPES);
 const SNAPSHOT_LIST = Prisma.raw(SNAPSHOT_COLUMNS.map(([n]) => `a."${n}"`).join(', '));
@@ -160,6 +165,15 @@ export function createSyncAccountRepository(db: Db, bulk: Bulk): SyncAccountRepo
 
     pendingEndAccess(limit) {
       return db.account.findMany({ where: { status: 'disabled', attributes: { contains: PENDING_MARKER_TEXT } }, take: limit });
+    },
+
+    pendingPasswordEnds(limit) {
+      return db.account.findMany({ where: { status: 'active', passwordStamp: { startsWith: PENDING_PASSWORD_TEXT } }, take: limit });
+    },
+
+    async settlePasswordStamp(id, from, to) {
+      const { count } = await db.account.updateMany({ where: { id, passwordStamp: from }, data: { passwordStamp: to } });
+      return count > 0;
     },
 
     countActiveLinked() {

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../client.js';
 import { currentLease, holdLease, type HeldLease, type HoldOptions, type LeaseInfo } from '../lease.js';
-import type { HighWaterMark } from '../../domain/reconcile.js';
+import type { HighWaterMark, SeenEntry } from '../../domain/sync-mark.js';
 
 export type { HeldLease, HighWaterMark, HoldOptions, LeaseInfo };
 
@@ -79,9 +79,12 @@ export interface SyncRunRepository {
   startRun(run: NewSyncRun): Promise<void>;
   /** Records how a run ended. */
   finishRun(id: string, outcome: SyncRunOutcome): Promise<void>;
+  /** Records a run once it has ended, in one write (a changed-only run is recorded only when worth it). */
+  recordRun(run: NewSyncRun & SyncRunOutcome): Promise<void>;
   /**
    * The latest runs, newest first (limit 1 to 10,000; default 20). Idle runs (changed-only,
-   * nothing listed, success: the server makes one every few seconds) are left out unless includeIdle.
+   * nothing listed, success: earlier versions recorded one every few seconds; no longer recorded)
+   * are left out unless includeIdle.
    */
   listRuns(limit?: number, opts?: { includeIdle?: boolean }): Promise<SyncRunRow[]>;
   /** Entries the last completed full run saw (a progress bar's total), or null. */
@@ -90,24 +93,52 @@ export interface SyncRunRepository {
   lastFullRun(): Promise<{ startedAt: Date; status: string } | null>;
   /** Deletes old runs (idle ones sooner); returns how many. Running ones are kept. */
   pruneRuns(opts?: PruneOptions): Promise<number>;
-  /** The changed-only high-water mark; null when there is none or it cannot be read. */
-  readHighWaterMark(): Promise<HighWaterMark | null>;
-  /** Stores the mark (window rounded up to whole seconds). */
+  /** The changed-only high-water mark, with the entries seen in its overlap ([] when none); null when there is none or it cannot be read. */
+  readHighWaterMark(): Promise<(HighWaterMark & { seen: SeenEntry[] }) | null>;
+  /** Stores the mark (window rounded up to whole seconds) and the entries seen in its overlap. */
   writeHighWaterMark(hwm: HighWaterMark): Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
 
-function parseMark(value: string): HighWaterMark | null {
+/** The seen entries as stored: [key, at] pairs (at null when unknown); anything else is left out. */
+function parseSeen(v: unknown): SeenEntry[] {
+  if (!Array.isArray(v)) return [];
+  const out: SeenEntry[] = [];
+  for (const x of v as unknown[]) {
+    if (!Array.isArray(x) || typeof x[0] !== 'string') continue;
+    const at = x[1];
+    out.push({ key: x[0], at: typeof at === 'number' && Number.isFinite(at) ? at : null });
+  }
+  return out;
+}
+
+function parseMark(value: string): (HighWaterMark & { seen: SeenEntry[] }) | null {
   try {
-    const v = JSON.parse(value) as { modifiedAt?: unknown; windowSeconds?: unknown };
+    const v = JSON.parse(value) as { modifiedAt?: unknown; windowSeconds?: unknown; seen?: unknown };
     const d = typeof v.modifiedAt === 'string' ? new Date(v.modifiedAt) : null;
     if (!d || Number.isNaN(d.getTime())) return null;
     const w = typeof v.windowSeconds === 'number' && Number.isFinite(v.windowSeconds) && v.windowSeconds >= 0 ? v.windowSeconds : 0;
-    return { modifiedAt: d, windowSeconds: w };
+    return { modifiedAt: d, windowSeconds: w, seen: parseSeen(v.seen) };
   } catch {
     return null;
   }
+}
+
+/** The changed-only high-water mark, one SyncState row. */
+function highWaterMark(db: Db): Pick<SyncRunRepository, 'readHighWaterMark' | 'writeHighWaterMark'> {
+  return {
+    async readHighWaterMark() {
+      const row = await db.syncState.findUnique({ where: { name: HIGH_WATER_MARK } });
+      return row ? parseMark(row.value) : null;
+    },
+
+    async writeHighWaterMark(hwm) {
+      const seen = (hwm.seen ?? []).map((e) => [e.key, e.at]);
+      const value = JSON.stringify({ modifiedAt: hwm.modifiedAt.toISOString(), windowSeconds: Math.ceil(hwm.windowSeconds), ...(seen.length ? { seen } : {}) });
+      await db.syncState.upsert({ where: { name: HIGH_WATER_MARK }, create: { name: HIGH_WATER_MARK, value }, update: { value } });
+    },
+  };
 }
 
 export function createSyncRunRepository(db: Db): SyncRunRepository {
@@ -132,6 +163,16 @@ export function createSyncRunRepository(db: Db): SyncRunRepository {
           seen: o.seen, created: o.created, updated: o.updated, disabled: o.disabled,
           unchanged: o.unchanged, failed: o.failed, conflicts: o.conflicts,
           errors: o.errors,
+        },
+      });
+    },
+
+    async recordRun(r) {
+      await db.syncRun.create({
+        data: {
+          id: r.id, mode: r.mode, dryRun: r.dryRun, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, holder: r.holder, message: r.message,
+          seen: r.seen, created: r.created, updated: r.updated, disabled: r.disabled, unchanged: r.unchanged, failed: r.failed, conflicts: r.conflicts,
+          errors: r.errors,
         },
       });
     },
@@ -170,14 +211,6 @@ export function createSyncRunRepository(db: Db): SyncRunRepository {
       return idle.count + old.count;
     },
 
-    async readHighWaterMark() {
-      const row = await db.syncState.findUnique({ where: { name: HIGH_WATER_MARK } });
-      return row ? parseMark(row.value) : null;
-    },
-
-    async writeHighWaterMark(hwm) {
-      const value = JSON.stringify({ modifiedAt: hwm.modifiedAt.toISOString(), windowSeconds: Math.ceil(hwm.windowSeconds) });
-      await db.syncState.upsert({ where: { name: HIGH_WATER_MARK }, create: { name: HIGH_WATER_MARK, value }, update: { value } });
-    },
+    ...highWaterMark(db),
   };
 }

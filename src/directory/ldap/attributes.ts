@@ -9,7 +9,7 @@
  * skipped.
  */
 import { cleanText, MAX_TEXT } from './text.js';
-import { decodeUtf8, wellFormed } from './utf8.js';
+import { decodeUtf8, wellFormed } from '../../domain/utf8.js';
 
 /** Values of one attribute looked at (memberOf of a very large membership is cut here). */
 const MAX_VALUES = 2000;

@@ -21,6 +21,7 @@ import { isConnectionFailure, LdapConnections, message, type LdapConnectionsOpti
 import { and, eq, escapeFilterValue, loginFilter } from './filter.js';
 import { changedSinceFilter, resolvePreset, searchAttributes, type Preset } from './presets.js';
 import { entryToIdentity } from './entry.js';
+import { groupsFromDns } from './organization.js';
 import { uuidToObjectGuid } from './attributes.js';
 import { adBindFailure } from './ad-errors.js';
 
@@ -61,13 +62,27 @@ export class LdapConnector implements DirectoryConnector {
     return searchEntries;
   }
 
+  /** The identity with its groups as LDAP_GROUPS says: from memberOf (as read), a group search, or none. */
   private async withGroups(identity: DirectoryIdentity): Promise<DirectoryIdentity> {
-    if (this.s.groups.source === 'none') return { ...identity, groups: [] };
+    if (this.s.groups.source === 'none') return { ...identity, groups: [], groupDns: [] };
     if (this.s.groups.source === 'memberof') return identity;
     const filter = this.s.groups.filter.split('{dn}').join(escapeFilterValue(identity.dn));
     const { searchEntries } = await this.conns.withService((c) => c.search(this.s.groups.baseDn, { scope: 'sub', filter, attributes: ['cn'], sizeLimit: 1000 }));
-    const groups = [...new Set(searchEntries.map((e) => (Array.isArray(e.cn) ? e.cn[0] : e.cn)).filter((v): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256))].sort();
-    return { ...identity, groups };
+    const names = searchEntries.map((e) => (Array.isArray(e.cn) ? e.cn[0] : e.cn)).filter((v): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256);
+    const groupDns = groupsFromDns(searchEntries.map((e) => e.dn)).dns;
+    return { ...identity, groups: [...new Set(names)].sort(), groupDns };
+  }
+
+  /**
+   * An entry of a listing: its groups from memberOf, none (LDAP_GROUPS=none), or unknown
+   * (LDAP_GROUPS=search: one search per person would multiply a full listing's cost; groups are
+   * searched at login, and the sync keeps what the account has).
+   */
+  private listed(entry: Entry): EntryResult {
+    const r = entryToIdentity(entry as Entry & { dn: string }, this.preset, { mailDomains: this.s.mailDomains, now: this.now() });
+    if (!r.ok || this.s.groups.source === 'memberof') return r;
+    const known = this.s.groups.source === 'none';
+    return { ok: true, identity: { ...r.identity, groups: [], groupDns: [], ...(known ? {} : { groupsKnown: false }) } };
   }
 
   /** Binds as the person on a fresh connection (never reused for the service identity). */
@@ -177,7 +192,7 @@ export class LdapConnector implements DirectoryConnector {
         if (page.done) break;
         next = pages.next();
         next.catch(() => undefined); // a failure is thrown by the await above, on the next round
-        for (const entry of page.value.searchEntries) yield entryToIdentity(entry as Entry & { dn: string }, this.preset, { mailDomains: this.s.mailDomains, now: this.now() });
+        for (const entry of page.value.searchEntries) yield this.listed(entry);
       }
     } catch (err) {
       if (isConnectionFailure(err)) {

@@ -17,13 +17,13 @@
 import type { DirectoryIdentity, EntryResult } from '../../domain/directory.js';
 import { splitVietnameseName } from '../names.js';
 import { Attributes, decodeValue, firstParsed, firstText, objectGuidToUuid } from './attributes.js';
-import { MAX_DN } from './dn.js';
+import { MAX_DN } from '../../domain/dn.js';
 import { groupsOf, readOrganization } from './organization.js';
 import type { Preset } from './presets.js';
 import { readStatus, type StatusOptions } from './status.js';
 import { cleanIdentifier, cleanText, normalizeEmail, normalizePhone } from './text.js';
-import { parseGeneralizedTime } from './time.js';
-import { wellFormed } from './utf8.js';
+import { fileTimeToDate, parseGeneralizedTime } from './time.js';
+import { wellFormed } from '../../domain/utf8.js';
 
 export interface EntryOptions extends StatusOptions {
   /** The province's mail domains: among several primary-address values, one here is preferred. */
@@ -63,6 +63,7 @@ function mapEntry(entry: Record<string, unknown> & { dn: string }, preset: Prese
   const organization = readOrganization(a, preset, dn);
   const groups = groupsOf(a, map.memberOf);
   const modifiedAt = firstParsed(a, map.modified, (v) => parseGeneralizedTime(v.trim()));
+  const passwordChanged = firstText(a, map.passwordChanged, 64);
   const st = readStatus(preset, a, opts);
 
   const identity: DirectoryIdentity = {
@@ -78,11 +79,23 @@ function mapEntry(entry: Record<string, unknown> & { dn: string }, preset: Prese
     phoneNumber,
     status: st.status,
     organization,
-    groups,
+    groups: groups.names,
+    groupDns: groups.dns,
     modifiedAt,
+    passwordChanged,
+    passwordChangedAt: passwordChanged === null ? null : passwordTime(passwordChanged),
   };
   if (st.detail !== undefined) identity.statusDetail = st.detail;
   return identity;
+}
+
+/**
+ * When the password was changed, if the value is a time: GeneralizedTime (Zimbra, ppolicy), or a
+ * FILETIME after 1970 (AD's pwdLastSet; a smaller number, such as Unix seconds, is not read as one).
+ */
+function passwordTime(v: string): Date | null {
+  const t = parseGeneralizedTime(v) ?? fileTimeToDate(v);
+  return t !== null && t.getTime() >= 0 ? t : null;
 }
 
 /** The entry's DN, checked (and the clock the entry is judged against). */

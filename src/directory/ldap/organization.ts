@@ -1,5 +1,6 @@
 /**
- * Where a person sits: department, organisation, title, employee number, and group names. Pure.
+ * Where a person sits: department, organisation, title, employee number, and groups (their names
+ * and their DNs). Pure.
  *
  * Department: the first value of the department attributes (ou, AD's department); else, where
  * the preset allows it (not Zimbra, whose accounts all sit under ou=people), the nearest ou=
@@ -10,7 +11,7 @@
  */
 import type { OrganizationInfo } from '../../domain/directory.js';
 import { firstText, type Attributes } from './attributes.js';
-import { parseDn, rdnValue, type Rdn } from './dn.js';
+import { normalizeDn, parseDn, rdnValue, type Rdn } from '../../domain/dn.js';
 import type { Preset } from './presets.js';
 import { cleanText } from './text.js';
 
@@ -58,18 +59,39 @@ function organizationFromDn(rdns: Rdn[] | null): string | null {
   return null;
 }
 
-/** Group names from memberOf DNs: the first RDN's value (its cn when multi-valued), sorted, unique. */
-export function groupsOf(a: Attributes, names: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const n of names) {
-    for (const v of a.strings(n)) {
-      if (out.size >= MAX_GROUPS) break;
-      const rdns = parseDn(v.trim());
-      const first = rdns?.[0];
-      if (!first) continue;
-      const g = cleanText(rdnValue(first, 'cn') ?? '');
-      if (g.length > 0) out.add(g);
-    }
+/** A person's groups: their names (as the `groups` claim gives them) and their DNs. */
+export interface Groups {
+  /** The first RDN's value of each group (its cn when multi-valued), sorted, unique. */
+  names: string[];
+  /** Each group's DN as the directory wrote it, one per entry (DN normalisation), sorted. */
+  dns: string[];
+}
+
+const byCodeUnits = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
+/**
+ * The groups of these group DNs (memberOf values, or the DNs a group search returned). A value
+ * that is not a DN is skipped. At most MAX_GROUPS groups.
+ */
+export function groupsFromDns(values: Iterable<string>): Groups {
+  const names = new Set<string>();
+  const dns = new Map<string, string>();
+  for (const v of values) {
+    if (dns.size >= MAX_GROUPS) break;
+    const dn = v.trim();
+    const rdns = parseDn(dn);
+    const first = rdns?.[0];
+    const key = first ? normalizeDn(dn) : null;
+    if (!first || key === null || dns.has(key)) continue;
+    const g = cleanText(rdnValue(first, 'cn') ?? '');
+    if (g.length === 0) continue;
+    names.add(g);
+    dns.set(key, dn);
   }
-  return [...out].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  return { names: [...names].sort(byCodeUnits), dns: [...dns.values()].sort(byCodeUnits) };
+}
+
+/** The groups of the memberOf attributes. */
+export function groupsOf(a: Attributes, attributeNames: readonly string[]): Groups {
+  return groupsFromDns(attributeNames.flatMap((n) => a.strings(n)));
 }

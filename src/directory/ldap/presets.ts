@@ -36,12 +36,19 @@ export interface AttributeMap {
   memberOf: string[];
   /** Last change, GeneralizedTime. */
   modified: string[];
+  /**
+   * When the password was last changed (Zimbra zimbraPasswordModifiedTime, ppolicy pwdChangedTime,
+   * AD pwdLastSet): any other value than the one the sync recorded means a new password, and the
+   * person's sessions end. Read as an opaque value; as a time too when it is a GeneralizedTime or
+   * a FILETIME.
+   */
+  passwordChanged: string[];
 }
 
 export type AttributeKey = keyof AttributeMap;
 export const ATTRIBUTE_KEYS: readonly AttributeKey[] = [
   'id', 'login', 'mail', 'aliases', 'displayName', 'givenName', 'familyName', 'phone',
-  'department', 'organization', 'title', 'employeeNumber', 'memberOf', 'modified',
+  'department', 'organization', 'title', 'employeeNumber', 'memberOf', 'modified', 'passwordChanged',
 ];
 
 /** LDAP_ATTRIBUTE_MAP: each key names one attribute or a list of them. */
@@ -116,6 +123,7 @@ function zimbra(): Preset {
       organization: ['o', 'company'],
       employeeNumber: ['employeeNumber'],
       modified: ['modifyTimestamp'],
+      passwordChanged: ['zimbraPasswordModifiedTime'],
     },
     statusModel: 'zimbra',
     statusAttributes: ['zimbraAccountStatus', 'zimbraPasswordLockoutLockedTime'],
@@ -145,6 +153,8 @@ function openldap(): Preset {
       organization: ['o'],
       employeeNumber: ['employeeNumber'],
       modified: ['modifyTimestamp'],
+      // operational: returned only when asked for by name (searchAttributes does)
+      passwordChanged: ['pwdChangedTime'],
     },
     statusModel: 'ppolicy',
     statusAttributes: ['pwdAccountLockedTime', 'pwdEndTime'],
@@ -173,6 +183,7 @@ function activeDirectory(): Preset {
       organization: ['company', 'o'],
       employeeNumber: ['employeeNumber', 'employeeID'],
       modified: ['whenChanged'],
+      passwordChanged: ['pwdLastSet'],
     },
     statusModel: 'activedirectory',
     statusAttributes: ['userAccountControl', 'msDS-User-Account-Control-Computed', 'lockoutTime', 'accountExpires'],
@@ -315,7 +326,7 @@ export function searchAttributes(preset: Preset): string[] {
   const a = preset.attributes;
   const names = [
     a.id, a.login, ...a.mail, ...a.aliases, ...a.displayName, ...a.givenName, ...a.familyName, ...a.phone,
-    ...a.department, ...a.organization, ...a.title, ...a.employeeNumber, ...a.memberOf, ...a.modified,
+    ...a.department, ...a.organization, ...a.title, ...a.employeeNumber, ...a.memberOf, ...a.modified, ...a.passwordChanged,
     ...preset.loginAttributes, ...preset.statusAttributes, ...preset.extraAttributes,
   ];
   for (const n of names) assertAttributeName(n);

@@ -2,7 +2,7 @@
  * Text values of an entry, normalised: free text as shown to people, identifiers, e-mail
  * addresses and phone numbers. Pure.
  */
-import { toWellFormed } from './utf8.js';
+import { toWellFormed } from '../../domain/utf8.js';
 
 /** Longest free text kept (display name, department, ...), in characters. */
 export const MAX_TEXT = 256;

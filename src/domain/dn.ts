@@ -88,6 +88,33 @@ function byCodeUnits(x: string, y: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** An attribute value escaped for a DN (RFC 4514 section 2.4), e.g. to show a DN built from a name. */
+export function escapeDnValue(value: string): string {
+  return escapeValue(value);
+}
+
+/**
+ * A list of DNs as an operator writes one setting (ADMIN_GROUPS): separated by ";" or new lines
+ * (a ";" escaped as "\;" stays inside its DN), each trimmed, empty ones dropped. The old ";"
+ * between the RDNs of one DN cannot be used there: write ",".
+ */
+export function splitDnList(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i] as string;
+    if (c === '\\' && i + 1 < text.length) {
+      cur += c + (text[i + 1] as string);
+      i += 1;
+    } else if (c === ';' || c === '\n' || c === '\r') {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out.map((d) => d.trim()).filter(Boolean);
+}
+
 /** A value escaped as RFC 4514 section 2.4 asks, no more: readDn gives the same value back. */
 function escapeValue(v: string): string {
   let out = '';

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Client" ADD COLUMN "releaseGroupDns" BOOLEAN NOT NULL DEFAULT false;
