@@ -21,7 +21,7 @@ const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** The warning lines `sso serve` logged at start, parsed. */
-const warnings = (logs: string[]) => logs.map((l) => JSON.parse(l) as { event?: string; level: number; paths?: { path: string; mode: string }[] }).filter((l) => l.event === 'storage.permissions_open');
+const warnings = (logs: string[]) => logs.map((l) => JSON.parse(l) as { event?: string; level: string; paths?: { path: string; mode: string }[] }).filter((l) => l.event === 'storage.permissions_open');
 
 describe('file modes on SQLite', () => {
   test('a new database: directory 700, database, WAL and SHM 600; no warning', async () => {
@@ -45,7 +45,7 @@ describe('file modes on SQLite', () => {
     try {
       const [w, ...more] = warnings(server.logs);
       expect(more).toEqual([]);
-      expect(w!.level).toBe(40);
+      expect(w!.level).toBe('warn');
       expect(w!.paths).toEqual(expect.arrayContaining([{ path: join(dataDir, 'db'), mode: '755' }, { path: dbFile, mode: '644' }]));
       for (const p of w!.paths!) expect(p.mode).toBe(mode(p.path));
       expect((await fetch(`${server.issuer}/healthz`)).status).toBe(200);
