@@ -683,6 +683,54 @@ describe(`sso CLI on ${backend}`, () => {
       expect(r.out).toEqual(['database is up to date']);
     });
 
+    it('status reads without changing anything: exit 1 with every migration pending on an empty database, exit 0 once migrated', async () => {
+      const e = await freshEmptyDb();
+      const denv = envFor(e.url);
+      const names = readMigrations(migrationsDir(backend)).map((m) => m.name);
+      const before = await sso(denv, ['db', 'status', '--json']);
+      expect(before.code).toBe(1);
+      expect(JSON.parse(before.out[0]!)).toEqual({ provider: backend, state: 'behind', applied: [], pending: names, unknown: [], changed: [], problem: expect.stringContaining('run `sso db migrate`') });
+      const text = await sso(denv, ['db', 'status']);
+      expect(text.code).toBe(1);
+      expect(text.stdout).toContain(`pending (${names.length}), applied by sso db migrate:\n  ${names[0]}`);
+      // status changed nothing: still all pending
+      expect((await sso(denv, ['db', 'status', '--json'])).code).toBe(1);
+      ok(await sso(denv, ['db', 'migrate']));
+      const after = ok(await sso(denv, ['db', 'status']));
+      expect(after.out[0]!.split('\n')[0]).toBe(`database: ${backend}; schema up to date`);
+      expect(after.stdout).toContain(`applied (${names.length}):`);
+    });
+
+    it('every other command refuses a schema that is behind, says to run sso db migrate, and changes nothing', async () => {
+      const e = await freshEmptyDb();
+      const denv = envFor(e.url);
+      for (const args of [['client', 'list', '--json'], ['account', 'list'], ['keys', 'list'], ['db', 'gc'], ['audit', 'list'], ['client', 'add', '--name', 'X', '--redirect-uri', 'https://x.example.vn/cb']]) {
+        const r = await sso(denv, args);
+        expect({ args, code: r.code, out: r.out }).toEqual({ args, code: 1, out: [] });
+        expect(r.stderr).toMatch(/^sso: the database schema is behind this version of sso \(\d+ migrations not applied: .*\): run `sso db migrate`/);
+      }
+      const status = await sso(denv, ['db', 'status', '--json']);
+      expect(JSON.parse(status.out[0]!)).toMatchObject({ state: 'behind', applied: [] });
+    });
+
+    it('a database migrated by a newer version is refused by every command, sso db migrate included', async () => {
+      const g = await freshDb();
+      const genv = envFor(g.url);
+      const applied = await g.db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>('SELECT COUNT(*) AS n FROM _prisma_migrations');
+      const newer = '20991231000000_from_a_newer_version';
+      await g.db.prisma.$executeRawUnsafe(`INSERT INTO _prisma_migrations (id, checksum, migration_name, finished_at, applied_steps_count) VALUES ('${randomUUID()}', '${'0'.repeat(64)}', '${newer}', CURRENT_TIMESTAMP, 1)`);
+      for (const args of [['client', 'list'], ['db', 'migrate'], ['db', 'gc']]) {
+        const r = await sso(genv, args);
+        expect({ args, code: r.code, out: r.out }).toEqual({ args, code: 1, out: [] });
+        expect(r.stderr).toContain(`the database was migrated by a newer version of sso (${newer} unknown to this one)`);
+      }
+      const status = await sso(genv, ['db', 'status']);
+      expect(status.code).toBe(1);
+      expect(status.stdout).toContain(`applied by a newer version, unknown to this one (1):\n  ${newer}`);
+      const after = await g.db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>('SELECT COUNT(*) AS n FROM _prisma_migrations');
+      expect(Number(after[0]!.n)).toBe(Number(applied[0]!.n) + 1);
+    });
+
     it('gc removes expired rows, keeps live ones and retires keys past retire_after', async () => {
       const g = await freshDb();
       const p = g.db.prisma;
@@ -793,7 +841,7 @@ describe(`sso CLI on ${backend}`, () => {
 
   describe('bin/sso.js as a subprocess', () => {
     it('client add --json prints exactly one line of JSON; --help exits 0 and lists the commands', async () => {
-      const e = await freshEmptyDb();
+      const e = await freshDb();
       const childEnv: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
         HOME: process.env.HOME,

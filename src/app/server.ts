@@ -153,7 +153,7 @@ function startSync(p: Parts): SyncScheduler | undefined {
 
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const metrics = createMetrics({ ldapServers: config.directory.kind === 'ldap' ? config.directory.urls : [] });
-  const services = await openServices(config, { logger, metrics });
+  const services = await openServices(config, { logger, metrics, migrate: config.migrate });
   const demo = await prepare(config, services, logger);
   const directory = await openDirectory(config.directory, logger, { metrics });
   const parts: Parts = { config, services, directory, logger, metrics };

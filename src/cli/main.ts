@@ -52,7 +52,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     io,
     terminal: io === defaultIO,
     getConfig: () => (config ??= loadConfig(io.env)),
-    open: async () => (services ??= await openServices(ctx.getConfig())),
+    // commands never change the schema (only `sso db migrate` and `sso serve` do): a schema that is behind or ahead is refused
+    open: async () => (services ??= await openServices(ctx.getConfig(), { migrate: false })),
   };
   const program = new Command('sso')
     .description('Single sign-on for the province: OpenID Connect provider federating the official mail directory')

@@ -49,6 +49,8 @@ export interface Config {
   issuer: string;
   databaseUrl: string;
   databasePoolSize: number;
+  /** `sso serve` migrates the database at start (MIGRATE); when false it only checks that the schema is current. */
+  migrate: boolean;
   trustProxy: boolean;
   dataDir: string;
   cookieKeys: string[];
@@ -175,6 +177,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     issuer,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    migrate: e.MIGRATE,
     trustProxy: e.TRUST_PROXY,
     dataDir: e.DATA_DIR,
     cookieKeys,

@@ -50,6 +50,8 @@ export const envSchema = z.object({
   ISSUER: z.string().optional(),
   /** file:./path.db selects SQLite (the embedded default); postgresql://... selects PostgreSQL. */
   DATABASE_URL: z.string().min(1).default('file:./data/sso.db'),
+  /** `sso serve` applies pending migrations at start; false: it only checks the schema and refuses to start when it is behind (run `sso db migrate`). */
+  MIGRATE: bool(true),
   /** PostgreSQL connections per instance. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Trust X-Forwarded-* headers (set only behind a TLS-terminating proxy you control). */

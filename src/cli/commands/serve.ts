@@ -8,11 +8,13 @@ import { shutdownSignals } from '../signals.js';
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {
   const { io, getConfig } = ctx;
-  program.command('serve').description('run the identity provider').action(async () => {
+  const noMigrate = 'do not change the schema: refuse to start unless it is up to date (run sso db migrate first); also MIGRATE=false';
+  program.command('serve').description('run the identity provider (applies pending migrations first)').option('--no-migrate', noMigrate).action(async (o: { migrate: boolean }) => {
     const { startServer } = await import('../../app/server.js');
     const shutdown = shutdownSignals();
     const logger = createLogger(getConfig().logLevel);
-    const running = await startServer(getConfig(), logger);
+    const config = o.migrate ? getConfig() : { ...getConfig(), migrate: false };
+    const running = await startServer(config, logger);
     for (const lines of demoNotes(running, getConfig())) io.out(lines.join('\n'));
     await shutdown.drain(running, logger);
   });
