@@ -43,8 +43,8 @@ async function prepare(config: Config, services: Services, logger: Logger): Prom
   const created = await services.keys.ensure();
   if (created.length) logger.info({ kids: created }, 'signing keys generated');
   const demo = config.demo ? await seedDemo(services) : undefined;
-  // the console's own client (its secret derived from COOKIE_KEYS, so every instance agrees)
-  await services.clients.ensureInternal(consoleClient(config.issuer, config.cookieKeys));
+  // the console's own client (its secret derived from KEY_ENCRYPTION_SECRET, so every instance agrees, whatever their COOKIE_KEYS)
+  await services.clients.ensureInternal(consoleClient(config.issuer, config.keyEncryptionSecret));
   const filled = await services.accounts.fillSearch();
   if (filled) logger.info({ accounts: filled }, 'search text filled in for accounts written without it');
   return demo;

@@ -58,7 +58,7 @@ export const envSchema = z.object({
   TRUST_PROXY: bool(false),
   /** Folder for development secrets and the default SQLite file. */
   DATA_DIR: z.string().min(1).default('./data'),
-  /** Cookie signing keys, comma separated, newest first; each at least 32 characters. Required in production. */
+  /** Cookie signing keys, comma separated; the first signs, all are accepted (rotation: README); each at least 32 characters. Required in production. */
   COOKIE_KEYS: list('').optional(),
   /** Secret (at least 32 characters) that encrypts signing keys at rest. Required in production. */
   KEY_ENCRYPTION_SECRET: z.string().optional(),

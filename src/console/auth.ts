@@ -196,7 +196,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
     },
 
     checkCsrf(req, signedIn) {
-      return verifyCsrf(keys[0]!, binding(signedIn.session), signedIn.session.nonce, presentedCsrf(req.body));
+      return verifyCsrf(keys, binding(signedIn.session), signedIn.session.nonce, presentedCsrf(req.body));
     },
 
     forget(res) {

@@ -19,7 +19,7 @@ export interface ConsoleRelyingParty {
 
 /** `selfUrl`: this instance's own listening address (http://127.0.0.1:PORT), known once it listens. */
 export function consoleRelyingParty(config: Config, selfUrl: () => string): ConsoleRelyingParty {
-  const keys = config.cookieKeys;
+  const secret = consoleClientSecret(config.keyEncryptionSecret);
   const secure = config.issuer.startsWith('https:');
   let discovered: Promise<oidc.Configuration> | undefined;
 
@@ -45,7 +45,7 @@ export function consoleRelyingParty(config: Config, selfUrl: () => string): Cons
 
   function configuration(): Promise<oidc.Configuration> {
     discovered ??= oidc
-      .discovery(new URL(config.issuer), CONSOLE_CLIENT_ID, { client_secret: consoleClientSecret(keys) }, oidc.ClientSecretBasic(consoleClientSecret(keys)), {
+      .discovery(new URL(config.issuer), CONSOLE_CLIENT_ID, { client_secret: secret }, oidc.ClientSecretBasic(secret), {
         [oidc.customFetch]: toSelf,
         ...(secure ? {} : { execute: [oidc.allowInsecureRequests] }),
         timeout: 10,
