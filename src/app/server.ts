@@ -40,6 +40,7 @@ async function prepare(config: Config, services: Services, logger: Logger): Prom
     logger.warn({ generated: config.generatedSecrets, dataDir: config.dataDir },
       'DEVELOPMENT SECRETS IN USE: generated and stored in DATA_DIR/dev-secrets.json. Set COOKIE_KEYS and KEY_ENCRYPTION_SECRET for any real deployment.');
   }
+  for (const problem of config.unknownSettings) logger.warn({ event: 'config.unknown_setting', name: problem.split(' ')[0] }, problem);
   const created = await services.keys.ensure();
   if (created.length) logger.info({ kids: created }, 'signing keys generated');
   const demo = config.demo ? await seedDemo(services) : undefined;

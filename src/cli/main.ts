@@ -13,6 +13,7 @@ import { openServices, type Services } from '../app/container.js';
 import type { CliContext, CliIO } from './context.js';
 import { EXIT, reportError } from './errors.js';
 import { readSecret } from './prompt.js';
+import { lineWriter } from './output.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerDbCommand } from './commands/db.js';
 import { registerKeysCommand } from './commands/keys.js';
@@ -26,7 +27,8 @@ export { EXIT } from './errors.js';
 export type { CliIO } from './context.js';
 
 const defaultIO: CliIO = {
-  out: (l) => process.stdout.write(l + '\n'),
+  // `sso audit export | head`: the reader going away ends the command quietly (output.ts)
+  out: lineWriter(process.stdout),
   err: (l) => process.stderr.write(l + '\n'),
   env: process.env,
   readSecret,
@@ -53,7 +55,12 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     terminal: io === defaultIO,
     getConfig: () => (config ??= loadConfig(io.env)),
     // commands never change the schema (only `sso db migrate` and `sso serve` do): a schema that is behind or ahead is refused
-    open: async () => (services ??= await openServices(ctx.getConfig(), { migrate: false })),
+    open: async () => {
+      if (services) return services;
+      // a misspelt setting is otherwise silently ignored (`sso serve` logs it instead)
+      for (const problem of ctx.getConfig().unknownSettings) io.err(`sso: warning: ${problem}`);
+      return (services = await openServices(ctx.getConfig(), { migrate: false }));
+    },
   };
   const program = new Command('sso')
     .description('Single sign-on for the province: OpenID Connect provider federating the official mail directory')

@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { envSchema, SECRET_SETTINGS, type Env } from './schema.js';
+import { unknownSettings } from './unknown.js';
 import { SUPPORTED_SIGNING_ALGS } from '../domain/keys.js';
 import type { ThrottleSettings } from '../domain/throttle.js';
 
@@ -57,6 +58,8 @@ export interface Config {
   keyEncryptionSecret: string;
   /** Names of the secrets generated for development (empty in production). */
   generatedSecrets: string[];
+  /** SSO_/LDAP_/THROTTLE_ variables that are no setting (a misspelling, most likely): reported at start. */
+  unknownSettings: string[];
   signingAlgs: string[];
   keys: { graceSeconds: number; activationDelaySeconds: number; refreshIntervalSeconds: number };
   ttl: {
@@ -123,7 +126,7 @@ export function issuerProblem(issuer: string, production: boolean): string | nul
 }
 
 /** Validated settings, before secrets are resolved. Pure. */
-export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptionSecret' | 'generatedSecrets'> & { cookieKeys?: string[]; keyEncryptionSecret?: string } {
+export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptionSecret' | 'generatedSecrets' | 'unknownSettings'> & { cookieKeys?: string[]; keyEncryptionSecret?: string } {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
@@ -282,5 +285,5 @@ export function loadConfig(env: RawEnv = process.env): Config {
     if (!cookieKeys) { cookieKeys = dev.cookieKeys; generatedSecrets.push('COOKIE_KEYS'); }
     if (!keyEncryptionSecret) { keyEncryptionSecret = dev.keyEncryptionSecret; generatedSecrets.push('KEY_ENCRYPTION_SECRET'); }
   }
-  return { ...base, cookieKeys, keyEncryptionSecret, generatedSecrets };
+  return { ...base, cookieKeys, keyEncryptionSecret, generatedSecrets, unknownSettings: unknownSettings(env) };
 }
