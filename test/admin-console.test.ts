@@ -251,7 +251,7 @@ describe('the console over HTTP', () => {
   });
 
   it('never logs a secret or a cookie', () => {
-    secrets.push(consoleClientSecret(server.config.cookieKeys));
+    secrets.push(consoleClientSecret(server.config.keyEncryptionSecret));
     const logs = server.logs.join('\n');
     expect(secrets.filter((x) => x.length >= 16).length).toBeGreaterThan(5);
     for (const x of secrets.filter((v) => v.length >= 16)) expect(logs).not.toContain(x);

@@ -118,7 +118,10 @@ const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 interface ClientOut { client_id: string; client_secret: string | null; type: string }
 interface ClientListRow { client_id: string; name: string; type: string; status: string; first_party: boolean; redirect_uris: string[] }
 interface AccountListRow { id: string; login: string; name: string; email: string | null; status: string; source: string }
-interface KeyListRow { kid: string; alg: string; status: string; signing: boolean; published: boolean; activated_at: string | null; retire_after: string | null }
+interface KeyListRow {
+  kid: string; alg: string; state: string; signing: boolean; published: boolean; signs_until: string | null; published_until: string | null; since: string | null;
+  status: string; activated_at: string | null; retire_after: string | null;
+}
 interface RotateOut { created: { kid: string; alg: string }[]; retiring: string[]; activate_at: string; retire_after: string }
 
 /** The shared database most tests use (each with unique names). */
@@ -281,14 +284,14 @@ describe(`sso CLI on ${backend}`, () => {
       const c = json<ClientOut>(ok(await sso(env, ['client', 'add', '--name', unique('Văn bản'), '--redirect-uri', 'https://vb.example.vn/cb', '--release-group-dns', '--json'])));
       const listed = async () => json<(ClientListRow & { release_group_dns: boolean })[]>(ok(await sso(env, ['client', 'list', '--json']))).find((x) => x.client_id === c.client_id)!;
       expect((await listed()).release_group_dns).toBe(true);
-      expect(ok(await sso(env, ['client', 'update', c.client_id, '--no-release-group-dns'])).stdout).toBe(`updated ${c.client_id}: release_group_dns false`);
+      expect(ok(await sso(env, ['client', 'update', c.client_id, '--no-release-group-dns'])).stdout).toMatch(new RegExp(`^updated ${c.client_id}: .*; release_group_dns false$`));
       expect((await prisma.client.findUnique({ where: { id: c.client_id } }))!.releaseGroupDns).toBe(false);
       expect(json<{ release_group_dns: boolean }>(ok(await sso(env, ['client', 'update', c.client_id, '--release-group-dns', '--json']))).release_group_dns).toBe(true);
       expect((await listed()).release_group_dns).toBe(true);
       // nothing to change, or no such client: a clear message, nothing written
       const none = await sso(env, ['client', 'update', c.client_id]);
       expect(none.code).toBe(2);
-      expect(none.stderr).toMatch(/nothing to change: give --release-group-dns or --no-release-group-dns/);
+      expect(none.stderr).toMatch(/nothing to change: give .*--release-group-dns or --no-release-group-dns/);
       const missing = await sso(env, ['client', 'update', 'no-such-client', '--release-group-dns']);
       expect(missing.code).not.toBe(0);
       expect(missing.stderr).toMatch(/no client with id "no-such-client"/);
@@ -632,8 +635,12 @@ describe(`sso CLI on ${backend}`, () => {
       expect(current.jwks.every((j) => typeof j.d === 'string')).toBe(true);
 
       const text = ok(await sso(kenv, ['keys', 'list']));
-      expect(text.stdout.split('\n')[0]).toMatch(/^KID\s+ALG\s+STATUS\s+SIGNING\s+PUBLISHED\s+ACTIVATED_AT\s+RETIRE_AFTER$/);
-      expect(text.stdout.split('\n')).toHaveLength(5);
+      const lines = text.stdout.split('\n');
+      expect(lines[0]).toMatch(/^KID\s+ALG\s+STATE\s+UNTIL$/);
+      expect(lines).toHaveLength(5);
+      const retireAfter = rot.retire_after.replace(/\.\d+Z$/, 'Z');
+      for (const kid of newKids) expect(lines.find((l) => l.startsWith(kid))).toMatch(/\ssigning now\s+signs until the next rotation; published until the next rotation$/);
+      for (const kid of oldKids) expect(lines.find((l) => l.startsWith(kid))).toMatch(new RegExp(`\\spublished only\\s+published until ${retireAfter} \\(verifies tokens it signed; signs nothing\\)$`));
     });
 
     it('rotate without --immediate: the new keys are published but sign only after KEY_ACTIVATION_DELAY', async () => {
@@ -669,8 +676,57 @@ describe(`sso CLI on ${backend}`, () => {
       const later = await store.current(new Date(activateAt + 1000));
       expect([...later.set.signing.values()].map((x) => x.kid).sort()).toEqual([...newKids].sort());
 
+      // in words: the old keys sign until the new ones take over; the new ones are next
+      const words = ok(await sso(kenv, ['keys', 'list'])).stdout.split('\n');
+      const short = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
+      for (const kid of oldKids) expect(words.find((l) => l.startsWith(kid))).toMatch(new RegExp(`\\ssigning now\\s+signs until ${short(rot.activate_at)}; published until ${short(rot.retire_after)}$`));
+      for (const kid of newKids) expect(words.find((l) => l.startsWith(kid))).toMatch(new RegExp(`\\snext\\s+signs from ${short(rot.activate_at)}; published until the next rotation$`));
+      for (const kid of oldKids) expect(list.find((x) => x.kid === kid)).toMatchObject({ state: 'signing', signs_until: rot.activate_at, published_until: rot.retire_after });
+      for (const kid of newKids) expect(list.find((x) => x.kid === kid)).toMatchObject({ state: 'next', signs_until: null, published_until: null });
+
       const text = ok(await sso(kenv, ['keys', 'rotate', '--immediate']));
       expect(text.stdout).toMatch(/^new keys .+ \(ES256\), .+ \(RS256\) sign from \S+; old keys published until \S+$/);
+    });
+
+    it('revoke: the key is neither published nor signing at once, a new key signs in its place, the list says REVOKED and when; again changes nothing', async () => {
+      const k = await freshDb();
+      const kenv = envFor(k.url, { KEY_REFRESH_INTERVAL: '20s' });
+      const store = createKeyStore(createSigningKeyRepository(k.db.prisma), { secret: TEST_SECRETS.KEY_ENCRYPTION_SECRET, algs: ['ES256', 'RS256'] });
+      const [es] = await store.ensure();
+      const es256 = (await store.list()).find((x) => x.kid === es)!;
+      expect(es256.alg).toBe('ES256');
+
+      const t0 = Date.now();
+      const r = json<{ kid: string; alg: string; revoked_at: string; already_revoked: boolean; replacement: { kid: string; alg: string }; servers_by: string }>(
+        ok(await sso(kenv, ['keys', 'revoke', es256.kid, '--reason', 'khóa bị lộ', '--json'])),
+      );
+      expect(r).toMatchObject({ kid: es256.kid, alg: 'ES256', already_revoked: false, replacement: { alg: 'ES256' } });
+      expect(Date.parse(r.servers_by) - Date.parse(r.revoked_at)).toBe(20_000);
+      expect(Date.parse(r.revoked_at)).toBeGreaterThanOrEqual(t0);
+
+      const now = await store.current();
+      expect(now.set.published.map((x) => x.kid)).not.toContain(es256.kid);
+      expect(now.set.signing.get('ES256')!.kid).toBe(r.replacement.kid);
+      const list = json<KeyListRow[]>(ok(await sso(kenv, ['keys', 'list', '--json'])));
+      expect(list.find((x) => x.kid === es256.kid)).toMatchObject({ state: 'revoked', status: 'revoked', signing: false, published: false, since: r.revoked_at });
+      expect(list.find((x) => x.kid === r.replacement.kid)).toMatchObject({ state: 'signing', published: true });
+      const text = ok(await sso(kenv, ['keys', 'list'])).stdout.split('\n');
+      expect(text.find((l) => l.startsWith(es256.kid))).toMatch(/\sREVOKED\s+revoked at \S+Z: not published, not trusted$/);
+
+      const audited = await k.db.prisma.auditEvent.findMany({ where: { type: 'keys.revoked' } });
+      expect(audited).toHaveLength(1);
+      expect(JSON.parse(audited[0]!.detail)).toMatchObject({ kid: es256.kid, alg: 'ES256', reason: 'khóa bị lộ', replacement: r.replacement, previous_status: 'active' });
+
+      const words = ok(await sso(kenv, ['keys', 'revoke', r.replacement.kid]));
+      expect(words.out[0]).toMatch(new RegExp(`^revoked ${r.replacement.kid} \\(ES256\\) at \\S+; new key \\S+ \\(ES256\\) signs in its place$`));
+      expect(words.out[1]).toMatch(/^running servers stop publishing and trusting it at their next key refresh, by \S+ \(KEY_REFRESH_INTERVAL 20 s\)\.$/);
+      const again = ok(await sso(kenv, ['keys', 'revoke', es256.kid]));
+      expect(again.out).toEqual([`key ${es256.kid} (ES256) was already revoked at ${r.revoked_at.replace(/\.\d+Z$/, 'Z')}; nothing changed`]);
+      expect(await k.db.prisma.auditEvent.count({ where: { type: 'keys.revoked' } })).toBe(2);
+
+      const unknown = await sso(kenv, ['keys', 'revoke', 'no-such-kid']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toBe('sso: no signing key with kid "no-such-kid" (sso keys list shows them)');
     });
 
     it('KEY_ACTIVATION_DELAY and KEY_ROTATION_GRACE from the environment are honoured', async () => {
@@ -700,6 +756,54 @@ describe(`sso CLI on ${backend}`, () => {
     it('migrate on the already-migrated shared database says it is up to date', async () => {
       const r = ok(await sso(env, ['db', 'migrate']));
       expect(r.out).toEqual(['database is up to date']);
+    });
+
+    it('status reads without changing anything: exit 1 with every migration pending on an empty database, exit 0 once migrated', async () => {
+      const e = await freshEmptyDb();
+      const denv = envFor(e.url);
+      const names = readMigrations(migrationsDir(backend)).map((m) => m.name);
+      const before = await sso(denv, ['db', 'status', '--json']);
+      expect(before.code).toBe(1);
+      expect(JSON.parse(before.out[0]!)).toEqual({ provider: backend, state: 'behind', applied: [], pending: names, unknown: [], changed: [], problem: expect.stringContaining('run `sso db migrate`') });
+      const text = await sso(denv, ['db', 'status']);
+      expect(text.code).toBe(1);
+      expect(text.stdout).toContain(`pending (${names.length}), applied by sso db migrate:\n  ${names[0]}`);
+      // status changed nothing: still all pending
+      expect((await sso(denv, ['db', 'status', '--json'])).code).toBe(1);
+      ok(await sso(denv, ['db', 'migrate']));
+      const after = ok(await sso(denv, ['db', 'status']));
+      expect(after.out[0]!.split('\n')[0]).toBe(`database: ${backend}; schema up to date`);
+      expect(after.stdout).toContain(`applied (${names.length}):`);
+    });
+
+    it('every other command refuses a schema that is behind, says to run sso db migrate, and changes nothing', async () => {
+      const e = await freshEmptyDb();
+      const denv = envFor(e.url);
+      for (const args of [['client', 'list', '--json'], ['account', 'list'], ['keys', 'list'], ['db', 'gc'], ['audit', 'list'], ['client', 'add', '--name', 'X', '--redirect-uri', 'https://x.example.vn/cb']]) {
+        const r = await sso(denv, args);
+        expect({ args, code: r.code, out: r.out }).toEqual({ args, code: 1, out: [] });
+        expect(r.stderr).toMatch(/^sso: the database schema is behind this version of sso \(\d+ migrations not applied: .*\): run `sso db migrate`/);
+      }
+      const status = await sso(denv, ['db', 'status', '--json']);
+      expect(JSON.parse(status.out[0]!)).toMatchObject({ state: 'behind', applied: [] });
+    });
+
+    it('a database migrated by a newer version is refused by every command, sso db migrate included', async () => {
+      const g = await freshDb();
+      const genv = envFor(g.url);
+      const applied = await g.db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>('SELECT COUNT(*) AS n FROM _prisma_migrations');
+      const newer = '20991231000000_from_a_newer_version';
+      await g.db.prisma.$executeRawUnsafe(`INSERT INTO _prisma_migrations (id, checksum, migration_name, finished_at, applied_steps_count) VALUES ('${randomUUID()}', '${'0'.repeat(64)}', '${newer}', CURRENT_TIMESTAMP, 1)`);
+      for (const args of [['client', 'list'], ['db', 'migrate'], ['db', 'gc']]) {
+        const r = await sso(genv, args);
+        expect({ args, code: r.code, out: r.out }).toEqual({ args, code: 1, out: [] });
+        expect(r.stderr).toContain(`the database was migrated by a newer version of sso (${newer} unknown to this one)`);
+      }
+      const status = await sso(genv, ['db', 'status']);
+      expect(status.code).toBe(1);
+      expect(status.stdout).toContain(`applied by a newer version, unknown to this one (1):\n  ${newer}`);
+      const after = await g.db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>('SELECT COUNT(*) AS n FROM _prisma_migrations');
+      expect(Number(after[0]!.n)).toBe(Number(applied[0]!.n) + 1);
     });
 
     it('gc removes expired rows, keeps live ones and retires keys past retire_after', async () => {
@@ -812,7 +916,7 @@ describe(`sso CLI on ${backend}`, () => {
 
   describe('bin/sso.js as a subprocess', () => {
     it('client add --json prints exactly one line of JSON; --help exits 0 and lists the commands', async () => {
-      const e = await freshEmptyDb();
+      const e = await freshDb();
       const childEnv: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
         HOME: process.env.HOME,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, expandFileSettings, issuerProblem, loadConfig, parseEnv, type RawEnv } from '../src/config/load.js';
 import { parseDuration } from '../src/config/duration.js';
+import { KNOWN_SETTINGS, nearestSetting, unknownSettings } from '../src/config/unknown.js';
 
 const KEY32 = 'c'.repeat(32);
 const KEY32B = 'd'.repeat(40);
@@ -346,6 +347,32 @@ describe('loadConfig', () => {
     const d = loadConfig({ DATA_DIR: dataDir, COOKIE_KEYS: KEY32, KEY_ENCRYPTION_SECRET: SECRET32 });
     expect(d.generatedSecrets).toEqual([]);
     expect(d.keyEncryptionSecret).toBe(SECRET32);
+  });
+});
+
+describe('unknown SSO_, LDAP_ and THROTTLE_ variables', () => {
+  it('names each one, in order, with the setting meant when one is near; other prefixes and real settings pass', () => {
+    expect(unknownSettings({ LDAP_URL: 'ldap://x', LDAP_BIND_PASSWORD_FILE: '/run/x', THROTTLE_WINDOW: '1h', SSO_CONFIG: '/etc/sso.env', PATH: '/bin', LDAPTLS_CACERT: '/x', THROTTLE_BLOCK_DURATON: '1m', LDAP_BSAE_DN: 'x', SSO_LOG: 'x' })).toEqual([
+      'LDAP_BSAE_DN is not a setting of sso and is ignored: did you mean LDAP_BASE_DN?',
+      'SSO_LOG is not a setting of sso and is ignored',
+      'THROTTLE_BLOCK_DURATON is not a setting of sso and is ignored: did you mean THROTTLE_BLOCK_DURATION?',
+    ]);
+  });
+
+  it('suggests the same words in another order, and nothing when nothing is near', () => {
+    expect(nearestSetting('LDAP_DN_BASE')).toBe('LDAP_BASE_DN');
+    expect(nearestSetting('LDAP_STARTLS')).toBe('LDAP_STARTTLS');
+    expect(nearestSetting('SSO_SOMETHING_ELSE_ENTIRELY')).toBeUndefined();
+  });
+
+  it('knows every setting of the schema and the _FILE form of each secret', () => {
+    for (const n of ['LDAP_URL', 'THROTTLE_MAX_DELAY_MS', 'COOKIE_KEYS_FILE', 'LDAP_BIND_PASSWORD_FILE', 'MIGRATE']) expect(KNOWN_SETTINGS).toContain(n);
+  });
+
+  it('loadConfig reports them and still loads', () => {
+    const c = loadConfig({ ...PROD, LDAP_BSAE_DN: 'x' });
+    expect(c.unknownSettings).toEqual(['LDAP_BSAE_DN is not a setting of sso and is ignored: did you mean LDAP_BASE_DN?']);
+    expect(loadConfig(PROD).unknownSettings).toEqual([]);
   });
 });
 

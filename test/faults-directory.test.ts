@@ -118,7 +118,7 @@ test('the first directory server is killed mid-stream: every login succeeds on t
   throw new Error('logins never moved back to the first server after it returned');
 });
 
-test('a directory server that accepts connections and never answers: /readyz still answers, 503, within its bound', async () => {
+test('a directory server that accepts connections and never answers: /readyz still answers within its bound, ready but degraded; ?strict=1 says 503', async () => {
   const sockets = new Set<Socket>();
   const silent = createServer((socket) => {
     sockets.add(socket);
@@ -129,9 +129,13 @@ test('a directory server that accepts connections and never answers: /readyz sti
   // every LDAP operation may wait 30 s: readiness must not
   const s = await startTestServer(slapdEnv(first, { LDAP_URL: url, LDAP_TIMEOUT_MS: '30000' }));
   try {
+    // only the database decides readiness: sessions, refresh tokens and local accounts still work
     const ready = await fetch(`${s.issuer}/readyz`, { signal: AbortSignal.timeout(10_000) });
-    expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ status: 'unavailable', database: 'ok', directory: 'unreachable' });
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'degraded', database: 'ok', directory: 'unreachable', strict: false });
+    const strict = await fetch(`${s.issuer}/readyz?strict=1`, { signal: AbortSignal.timeout(10_000) });
+    expect(strict.status).toBe(503);
+    expect(await strict.json()).toEqual({ status: 'unavailable', database: 'ok', directory: 'unreachable', strict: true });
     expect((await fetch(`${s.issuer}/healthz`)).status).toBe(200);
   } finally {
     for (const c of sockets) c.destroy();

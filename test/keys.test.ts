@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPrivateKey, createPublicKey, sign, verify, type JsonWebKey } from 'node:crypto';
 import { open, seal } from '../src/keys/envelope.js';
-import { isPublished, isSigning, keySchedule, keySetVersion, type KeyRecord } from '../src/domain/keys.js';
+import { isPublished, isSigning, keySchedule, keySetVersion, keyState, type KeyRecord } from '../src/domain/keys.js';
 import { createKeyStore, generateJwk, type PrivateJwk } from '../src/keys/store.js';
 import { createSigningKeyRepository } from '../src/db/repos/signing-keys.js';
 import { createTestDatabase, testBackend, type TestDatabase } from './helpers/db.js';
@@ -143,6 +143,46 @@ describe('keySchedule (pure)', () => {
     expect(set.signing.size).toBe(0);
     expect(isPublished(retired, T(5))).toBe(false);
     expect(isSigning(retired, T(5))).toBe(false);
+  });
+
+  it('a revoked key is never published nor signing, even an active one inside its dates', () => {
+    const revoked = key('stolen', { status: 'revoked', activatedAt: T(0), retireAfter: T(1000) });
+    const other = key('other', { activatedAt: T(-10), createdAt: T(-10) });
+    const set = keySchedule([revoked, other], T(5), ['ES256']);
+    expect(kids(set.published)).toEqual(['other']);
+    expect(set.signing.get('ES256')).toBe(other);
+    expect(isPublished(revoked, T(5))).toBe(false);
+  });
+
+  describe('keyState: what sso keys list says', () => {
+    const old = key('old', { status: 'retiring', activatedAt: T(0), createdAt: T(0), retireAfter: T(72) });
+    const next = key('new', { activatedAt: T(12), createdAt: T(10) });
+    const state = (k: KeyRecord, keys: KeyRecord[], at: number) => keyState(k, keys, T(at), ['ES256']);
+
+    it('before the activation: the old key signs until the new one takes over; the new one is next', () => {
+      expect(state(old, [old, next], 11)).toEqual({ state: 'signing', signsUntil: T(12), publishedUntil: T(72), signsFrom: null, since: null });
+      expect(state(next, [old, next], 11)).toEqual({ state: 'next', signsFrom: T(12), publishedUntil: null, signsUntil: null, since: null });
+    });
+
+    it('after it: the new key signs until the next rotation; the old one is published only, until its retireAfter', () => {
+      expect(state(next, [old, next], 13)).toMatchObject({ state: 'signing', signsUntil: null, publishedUntil: null });
+      expect(state(old, [old, next], 13)).toMatchObject({ state: 'published', publishedUntil: T(72) });
+    });
+
+    it('retired (by status or past retireAfter) and revoked, with since when', () => {
+      expect(state(old, [old, next], 73)).toMatchObject({ state: 'retired', since: T(72) });
+      const retired = { ...key('r', { status: 'retired', retireAfter: T(5) }), retiredAt: T(6) };
+      expect(keyState(retired, [retired], T(7), ['ES256'])).toMatchObject({ state: 'retired', since: T(6) });
+      const revoked = { ...key('x', { status: 'revoked', retireAfter: T(1000) }), retiredAt: T(3) };
+      expect(keyState(revoked, [revoked], T(4), ['ES256'])).toEqual({ state: 'revoked', since: T(3), signsFrom: null, signsUntil: null, publishedUntil: null });
+    });
+
+    it('an activated key that does not sign (a newer one of its algorithm does) is published only', () => {
+      const older = key('older', { activatedAt: T(0), createdAt: T(0) });
+      const newer = key('newer', { activatedAt: T(1), createdAt: T(1) });
+      expect(state(older, [older, newer], 5)).toMatchObject({ state: 'published', publishedUntil: null });
+      expect(state(newer, [older, newer], 5)).toMatchObject({ state: 'signing' });
+    });
   });
 
   it('a key without an activation time is published but never signs', () => {
@@ -349,5 +389,34 @@ describe(`key store on ${testBackend()}`, () => {
     const c = await store.current(new Date(at.getTime() + 1000));
     expect(c.set.signing.get('RS256')?.kid).toBe(rsBefore);
     expect(c.set.signing.get('ES256')?.kid).toBe(r.created[0]!.kid);
+  });
+
+  it('revoke: a replacement only when its algorithm would have no key signing now', async () => {
+    const prisma = t.db.prisma;
+    await prisma.signingKey.deleteMany({});
+    const store = createKeyStore(createSigningKeyRepository(prisma), { secret: SECRET, algs: ['ES256', 'RS256'] });
+    const t0 = new Date(Date.now() - 60 * 60_000);
+    await store.ensure(t0);
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    // a rotation scheduled for later: the old ES256 key signs, the new one is next
+    const rot = await store.rotate({ now: at(1), activateAt: new Date(Date.now() + 3_600_000), graceSeconds: 7200, algs: ['ES256'] });
+    const next = rot.created[0]!.kid;
+    const signer = rot.retiring[0]!;
+
+    // the next key revoked: the signer still signs, nothing made
+    expect(await store.revoke(next, { now: at(2) })).toMatchObject({ kid: next, replacement: null, already: false });
+    // the signer revoked: no other ES256 key signs now, so a replacement signs at once
+    const r = await store.revoke(signer, { now: at(3) });
+    expect(r.replacement).toMatchObject({ alg: 'ES256' });
+    const c = await store.current(at(4));
+    expect(c.set.signing.get('ES256')?.kid).toBe(r.replacement!.kid);
+    expect(c.jwks.map((j) => j.kid)).not.toContain(signer);
+    expect(c.jwks.map((j) => j.kid)).not.toContain(next);
+    // the RS256 signer is untouched
+    expect(c.set.signing.get('RS256')).toBeDefined();
+    // revoking again changes nothing; an unknown kid is not_found
+    expect(await store.revoke(signer, { now: at(5) })).toMatchObject({ already: true, revokedAt: at(3), replacement: null });
+    await expect(store.revoke('nope')).rejects.toMatchObject({ code: 'not_found' });
+    expect((await store.list()).filter((k) => k.status === 'revoked').map((k) => k.kid).sort()).toEqual([next, signer].sort());
   });
 });

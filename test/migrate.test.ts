@@ -6,14 +6,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { migrate, migrationsDir, planMigrations, readMigrations, VACUUM_AFTER, type Migration } from '../src/db/migrate.js';
+import { compareSchema, migrate, migrationsDir, planMigrations, readMigrations, schemaProblem, schemaStatus, SchemaMismatchError, VACUUM_AFTER, type Migration } from '../src/db/migrate.js';
 import { dbProviderOf, sqlitePathOf } from '../src/db/provider.js';
 import { createEmptyTestDatabase, testBackend, type EmptyTestDatabase } from './helpers/db.js';
 
@@ -121,6 +121,40 @@ describe('planMigrations (pure)', () => {
   it('ignores applied names that no longer exist on disk', () => {
     const applied = new Map([['000_gone', 'x'], ['001_a', all[0]!.checksum]]);
     expect(planMigrations(all, applied).map((m) => m.name)).toEqual(['002_b', '003_c']);
+  });
+});
+
+describe('compareSchema and schemaProblem (pure)', () => {
+  const all = [mig('001_a'), mig('002_b')];
+  const at = new Date('2026-11-27T00:00:00Z');
+  const applied = (...ms: Migration[]) => ms.map((m) => ({ name: m.name, checksum: m.checksum, appliedAt: at }));
+
+  it('current: every migration applied; no problem', () => {
+    const s = compareSchema(all, applied(...all));
+    expect(s).toEqual({ applied: [{ name: '001_a', appliedAt: at }, { name: '002_b', appliedAt: at }], pending: [], unknown: [], changed: [], state: 'current' });
+    expect(schemaProblem(s)).toBeNull();
+  });
+
+  it('behind: pending ones named, and the command that applies them', () => {
+    const s = compareSchema(all, applied(all[0]!));
+    expect(s).toMatchObject({ pending: ['002_b'], state: 'behind' });
+    expect(schemaProblem(s)).toMatch(/behind this version.*002_b.*run `sso db migrate`/);
+  });
+
+  it('ahead: a migration applied by a newer version is named; no downgrade is offered', () => {
+    const s = compareSchema(all, applied(...all, mig('003_newer')));
+    expect(s).toMatchObject({ unknown: [{ name: '003_newer', appliedAt: at }], state: 'ahead' });
+    expect(schemaProblem(s)).toMatch(/migrated by a newer version of sso \(003_newer unknown to this one\).*never downgrades/);
+  });
+
+  it('ahead wins over behind (an older version that also lacks one of its own migrations)', () => {
+    expect(compareSchema(all, applied(all[0]!, mig('003_newer'))).state).toBe('ahead');
+  });
+
+  it('changed: an applied migration whose file differs', () => {
+    const s = compareSchema(all, [...applied(all[0]!), { name: '002_b', checksum: sha256('other'), appliedAt: at }]);
+    expect(s).toMatchObject({ changed: ['002_b'], state: 'changed' });
+    expect(schemaProblem(s)).toMatch(/002_b.*checksum mismatch/);
   });
 });
 
@@ -265,6 +299,33 @@ describe(`migrate() on ${backend}`, () => {
     await expect(migrate(url, dir)).rejects.toThrow(/20261127000000_init.*checksum mismatch/);
     expect(await migrationRows(url)).toEqual(before);
     expect(await tableNames(url)).not.toContain('Extra');
+  });
+
+  it('schemaStatus only reads: on an empty database everything is pending and nothing is created', async () => {
+    const { url } = await fresh();
+    const s = await schemaStatus(url);
+    expect(s).toEqual({ applied: [], pending: COMMITTED, unknown: [], changed: [], state: 'behind' });
+    if (backend === 'sqlite') expect(existsSync(sqlitePathOf(url))).toBe(false);
+    else expect(await tableNames(url)).toEqual([]);
+    await migrate(url);
+    const after = await schemaStatus(url);
+    expect(after.state).toBe('current');
+    expect(after.applied.map((m) => m.name)).toEqual(COMMITTED);
+    for (const m of after.applied) expect(Math.abs(m.appliedAt!.getTime() - Date.now())).toBeLessThan(120_000);
+  });
+
+  it('refuses a database migrated by a newer version (a migration it does not know), and changes nothing', async () => {
+    const { url } = await fresh();
+    const newer = migrationsCopy();
+    addMigration(newer, '20991231000000_newer', 'CREATE TABLE "Newer" ("id" TEXT NOT NULL PRIMARY KEY);\n');
+    await migrate(url, newer);
+    const before = await migrationRows(url);
+    // this version's migrations (the committed ones) against that database
+    const outcome = await migrate(url).then(() => 'migrated', (err: Error) => err);
+    expect(outcome).toBeInstanceOf(SchemaMismatchError);
+    expect((outcome as SchemaMismatchError).message).toMatch(/migrated by a newer version of sso \(20991231000000_newer unknown to this one\)/);
+    expect(await migrationRows(url)).toEqual(before);
+    expect((await schemaStatus(url)).state).toBe('ahead');
   });
 
   it('a failing migration is rolled back and not recorded; fixing it lets it apply', async () => {

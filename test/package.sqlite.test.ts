@@ -78,6 +78,8 @@ const sso = (args, input) => execFileSync(app + '/bin/sso.js', args, { input, en
 const report = {};
 try { writeFileSync(app + '/probe', ''); report.installWrite = 'written'; } catch (err) { report.installWrite = err.code; }
 report.version = sso(['--version']).trim();
+// as docs/operations.md installs it: the schema first (only sso db migrate and sso serve change it)
+report.migrated = sso(['--config', envFile, 'db', 'migrate']).trim();
 report.added = JSON.parse(sso(['--config', envFile, 'account', 'add-local', '--login', 'canbo', '--name', 'Cán bộ', '--password-stdin', '--json'], 'mật khẩu dài 2026\\n'));
 const child = spawn(app + '/bin/sso.js', ['serve', '--config', envFile], { stdio: ['ignore', 'pipe', 'pipe'] });
 let out = '';

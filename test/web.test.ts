@@ -9,7 +9,8 @@ import { errors } from 'oidc-provider';
 import { SsoError } from '../src/domain/errors.js';
 import { failureOf } from '../src/web/errors.js';
 import { lines, parseForm, parseQuery, queryText, text } from '../src/web/forms.js';
-import { presentedCsrf } from '../src/web/csrf.js';
+import { csrfToken, presentedCsrf, verifyCsrf } from '../src/web/csrf.js';
+import { consoleClientSecret } from '../src/console/internal-client.js';
 import { consentImplied } from '../src/domain/consent.js';
 import { createConsentUseCase, type ConsentGrant } from '../src/consent/grant.js';
 import { createLogger } from '../src/util/logger.js';
@@ -100,6 +101,36 @@ describe('forms', () => {
   it('reads the CSRF field, anything unexpected as none', () => {
     expect(presentedCsrf({ csrf: 'tok' })).toBe('tok');
     for (const body of [undefined, {}, { csrf: ['a', 'b'] }, { csrf: 'x'.repeat(101) }, 'csrf=x']) expect(presentedCsrf(body)).toBe('');
+  });
+});
+
+describe('during a COOKIE_KEYS rotation', () => {
+  const OLD = 'old-cookie-key-0123456789abcdefghijklmnop';
+  const NEW = 'new-cookie-key-9876543210zyxwvutsrqponmlk';
+
+  it('a form drawn by an instance whose first key differs verifies on the other, either way; a wrong key or binding does not', () => {
+    const byOld = csrfToken(OLD, 'uid-1', 'nonce-1');
+    const byNew = csrfToken(NEW, 'uid-1', 'nonce-1');
+    // phase 1 (OLD,NEW) and phase 2 (NEW,OLD) instances accept each other's forms
+    for (const keys of [[OLD, NEW], [NEW, OLD]]) {
+      expect(verifyCsrf(keys, 'uid-1', 'nonce-1', byOld)).toBe(true);
+      expect(verifyCsrf(keys, 'uid-1', 'nonce-1', byNew)).toBe(true);
+    }
+    // phase 3 (NEW only): a form drawn under OLD is no longer accepted
+    expect(verifyCsrf([NEW], 'uid-1', 'nonce-1', byOld)).toBe(false);
+    expect(verifyCsrf([OLD, NEW], 'uid-2', 'nonce-1', byOld)).toBe(false);
+    expect(verifyCsrf([OLD, NEW], 'uid-1', 'nonce-2', byOld)).toBe(false);
+    expect(verifyCsrf([OLD, NEW], 'uid-1', undefined, byOld)).toBe(false);
+    expect(verifyCsrf([OLD, NEW], 'uid-1', 'nonce-1', '')).toBe(false);
+  });
+
+  it("the console client's secret does not depend on COOKIE_KEYS: it comes from KEY_ENCRYPTION_SECRET, with a label of its own", () => {
+    const secret = consoleClientSecret('test-key-encryption-secret-0123456789abcdef');
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(consoleClientSecret('test-key-encryption-secret-0123456789abcdef')).toBe(secret);
+    expect(consoleClientSecret('another-key-encryption-secret-0123456789ab')).not.toBe(secret);
+    // not the secret itself, nor the signing keys' envelope key
+    expect(secret).not.toContain('test-key-encryption-secret');
   });
 });
 

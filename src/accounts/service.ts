@@ -124,6 +124,19 @@ function stateChanges(repo: AccountRepository, mustFind: Find, audit: Audit) {
       return updated;
     },
 
+    /**
+     * Removes a local account for good (its sessions and tokens must have been ended first:
+     * deprovision/account-access.ts deleteAccount). A directory account is never removed here:
+     * the directory is its source, and the sync would only find it again.
+     */
+    async removeLocal(login: string) {
+      const a = await mustFind(login);
+      if (a.source !== 'local') throw new SsoError('not_local', `"${a.login}" is a directory account: it is disabled, not deleted`);
+      if (!(await repo.remove(a.id))) throw new SsoError('not_found', `no account with login "${a.login}"`);
+      await audit?.record({ type: 'account.deleted', outcome: 'success', subject: a.id, detail: { login: a.login, display_name: a.displayName, admin: a.admin } });
+      return a;
+    },
+
     /** Grants or revokes the console's administrator flag (directory administrators come from ADMIN_GROUPS). */
     async setAdmin(login: string, admin: boolean) {
       const a = await mustFind(login);

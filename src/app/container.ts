@@ -5,7 +5,8 @@
  */
 import type { Config } from '../config/load.js';
 import { openDatabase, type Database } from '../db/client.js';
-import { migrate, type MigrateResult } from '../db/migrate.js';
+import { migrate, requireCurrentSchema, schemaProblem, schemaStatus, type MigrateResult, type SchemaStatus } from '../db/migrate.js';
+import { dbProviderOf, type DbProvider } from '../db/provider.js';
 import { createAccountService, type AccountService } from '../accounts/service.js';
 import { createAccountRepository, type AccountRepository } from '../db/repos/accounts.js';
 import { createThrottle, type LoginThrottle } from '../db/repos/throttle.js';
@@ -63,9 +64,15 @@ export interface Services {
   close(): Promise<void>;
 }
 
-/** Applies the pending migrations (openServices does it too): `sso db migrate`. */
+/** Applies the pending migrations (`sso serve` does it too, unless MIGRATE=false): `sso db migrate`. */
 export function migrateDatabase(config: Pick<Config, 'databaseUrl'>): Promise<MigrateResult> {
   return migrate(config.databaseUrl);
+}
+
+/** Applied and pending migrations, read only, and what is wrong when the schema is not current: `sso db status`. */
+export async function databaseSchemaStatus(config: Pick<Config, 'databaseUrl'>): Promise<SchemaStatus & { provider: DbProvider; problem: string | null }> {
+  const status = await schemaStatus(config.databaseUrl);
+  return { ...status, provider: dbProviderOf(config.databaseUrl), problem: schemaProblem(status) };
 }
 
 /**
@@ -81,6 +88,11 @@ export async function runMaintenance(s: Pick<Services, 'oidcPayloads' | 'keys' |
 }
 
 export interface OpenServicesOptions {
+  /**
+   * Apply pending migrations first (the server, unless MIGRATE=false; tests). false: change
+   * nothing, and refuse a schema that is behind or ahead of this version (every CLI command but
+   * `sso db migrate`), naming the command that fixes it.
+   */
   migrate?: boolean;
   logger?: Logger;
   /** Who the services' changes are recorded as (default: the OS user and host of this process). */
@@ -107,7 +119,12 @@ function repositories(config: Config, db: Database) {
 }
 
 export async function openServices(config: Config, opts: OpenServicesOptions = {}): Promise<Services> {
-  if (opts.migrate !== false) await migrate(config.databaseUrl);
+  if (opts.migrate !== false) {
+    const { applied } = await migrate(config.databaseUrl);
+    if (applied.length) opts.logger?.info({ event: 'db.migrated', applied }, `database migrated: ${applied.length} migration${applied.length === 1 ? '' : 's'} applied`);
+  } else {
+    await requireCurrentSchema(config.databaseUrl);
+  }
   const db = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   const repos = repositories(config, db);
   // the CLI passes no logger: an audit event it cannot write still goes to stderr, at error level

@@ -25,7 +25,12 @@ import { setSecurityHeaders } from '../web/security-headers.js';
 import { ADDRESS_PATHS, isMisdirected, misdirectedBody, pinToIssuer } from '../web/host.js';
 import type { Config } from '../config/load.js';
 
-/** What /readyz asks: the database answers; the directory, when there is one, answers its ping. */
+/**
+ * What /readyz asks: the database answers; the directory, when there is one, answers its ping.
+ * Only the database decides readiness: without the directory, sessions, refresh tokens and local
+ * accounts still work, and taking every instance out of the load balancer would turn a directory
+ * outage into a full one. `?strict=1` counts the directory too.
+ */
 export interface Readiness {
   database(): Promise<unknown>;
   directory?: (() => Promise<boolean>) | undefined;
@@ -62,16 +67,22 @@ function probe(check: () => Promise<unknown>, ms: number): Promise<'ok' | 'unrea
 
 const publicDir = join(PROJECT_ROOT, 'public');
 
-/** GET /readyz: 200 when the database (and the directory, when configured) answer in time, else 503. */
+/**
+ * GET /readyz: 200 when the database answers in time, else 503. The body says the directory's
+ * state too (`degraded` when it is unreachable); `?strict=1` answers 503 for the directory as well.
+ */
 function readyz(readiness: Readiness): express.RequestHandler {
-  return async (_req, res) => {
+  return async (req, res) => {
+    const strict = ['1', 'true', 'yes'].includes(String(req.query.strict ?? '').toLowerCase());
     const dir = readiness.directory;
     const [database, directory] = await Promise.all([
       probe(() => readiness.database(), READY_TIMEOUT_MS),
       dir ? probe(() => dir(), READY_TIMEOUT_MS) : Promise.resolve('not configured' as const),
     ]);
-    const ready = database === 'ok' && directory !== 'unreachable';
-    res.status(ready ? 200 : 503).set('Cache-Control', 'no-store').json({ status: ready ? 'ready' : 'unavailable', database, directory });
+    const directoryDown = directory === 'unreachable';
+    const ready = database === 'ok' && !(strict && directoryDown);
+    const status = !ready ? 'unavailable' : directoryDown ? 'degraded' : 'ready';
+    res.status(ready ? 200 : 503).set('Cache-Control', 'no-store').json({ status, database, directory, strict });
   };
 }
 

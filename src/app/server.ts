@@ -54,11 +54,12 @@ async function prepare(config: Config, services: Services, logger: Logger): Prom
     logger.warn({ event: 'config.dev_secrets', generated: config.generatedSecrets, dataDir: config.dataDir },
       'DEVELOPMENT SECRETS IN USE: generated and stored in DATA_DIR/dev-secrets.json. Set COOKIE_KEYS and KEY_ENCRYPTION_SECRET for any real deployment.');
   }
+  for (const problem of config.unknownSettings) logger.warn({ event: 'config.unknown_setting', name: problem.split(' ')[0] }, problem);
   const created = await services.keys.ensure();
   if (created.length) logger.info({ event: 'keys.created', kids: created }, 'signing keys generated');
   const demo = config.demo ? await seedDemo(services) : undefined;
-  // the console's own client (its secret derived from COOKIE_KEYS, so every instance agrees)
-  await services.clients.ensureInternal(consoleClient(config.issuer, config.cookieKeys));
+  // the console's own client (its secret derived from KEY_ENCRYPTION_SECRET, so every instance agrees, whatever their COOKIE_KEYS)
+  await services.clients.ensureInternal(consoleClient(config.issuer, config.keyEncryptionSecret));
   const filled = await services.accounts.fillSearch();
   if (filled) logger.info({ event: 'accounts.search_filled', accounts: filled }, 'search text filled in for accounts written without it');
   return demo;
@@ -173,7 +174,7 @@ export interface StartOptions {
 
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), opts: StartOptions = {}): Promise<RunningServer> {
   const metrics = createMetrics({ ldapServers: config.directory.kind === 'ldap' ? config.directory.urls : [] });
-  const services = await openServices(config, { logger, metrics });
+  const services = await openServices(config, { logger, metrics, migrate: config.migrate });
   const demo = await prepare(config, services, logger);
   const directory = await openDirectory(config.directory, logger, { metrics });
   const parts: Parts = { config, services, directory, logger, metrics };

@@ -25,14 +25,17 @@ export const AUDIT_EVENT_TYPES = [
   'account.admin_changed', // outcome "granted" | "revoked"; detail: { login }
   'account.session_ended', // one session ended (console, my account); detail: { reason, session, revoked, queued }
   'account.application_revoked', // an application's grants and tokens for an account; clientId; detail: { reason, revoked, queued }
+  'account.deleted', // a local account removed (`sso account delete`); detail: { login, revoked, queued }
   // applications (src/clients/service.ts)
   'client.created', // detail: { name, type, first_party, redirect_uris, ... , has_secret }
   'client.secret_rotated',
   'client.status_changed', // outcome: the new status; detail: { from, to }
-  'client.updated', // detail: { changed, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri }
+  'client.updated', // detail: { changed, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, first_party }
+  'client.deleted', // detail: { name, type, revoked } (its tokens, codes, grants and sessions' entries removed)
   // signing keys (src/keys/store.ts)
   'keys.created', // keys generated because none signed (first start, new algorithm)
   'keys.rotated', // detail: { created, retiring, activate_at, retire_after }
+  'keys.revoked', // a compromised key withdrawn (`sso keys revoke`); detail: { kid, alg, reason, replacement, previous_status }
   // directory sync (src/sync/)
   'sync.run', // outcome: the run's status; detail: { run_id, mode, dry_run, seen, created, ... }
   // the trail itself

@@ -5,6 +5,7 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { SsoError, type ErrorCode } from '../domain/errors.js';
+import { OutputClosed } from './output.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -32,6 +33,8 @@ const EXIT_OF: Readonly<Record<ErrorCode, number>> = {
 
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CommandExit) return err.exitCode;
+  // the reader of standard output went away (`| head`): it had what it wanted
+  if (err instanceof OutputClosed) return err.quiet ? EXIT.ok : EXIT.failed;
   // commander has written its message (or the help, exit 0) already
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (err instanceof ConfigError) return EXIT.usage;
@@ -41,6 +44,7 @@ export function exitCodeOf(err: unknown): number {
 
 /** Prints what went wrong (`sso: <message>` on stderr), unless it was written already, and returns the exit code. */
 export function reportError(err: unknown, io: { err(line: string): void }): number {
+  if (err instanceof OutputClosed && err.quiet) return exitCodeOf(err);
   if (!(err instanceof CommandExit || err instanceof CommanderError)) io.err(`sso: ${(err as Error).message}`);
   return exitCodeOf(err);
 }

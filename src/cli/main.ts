@@ -16,6 +16,7 @@ import { EXIT, reportError } from './errors.js';
 import { readSecret } from './prompt.js';
 import { actorNameProblem, operatorActor } from '../audit/actor.js';
 import { SsoError } from '../domain/errors.js';
+import { lineWriter } from './output.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerDbCommand } from './commands/db.js';
 import { registerKeysCommand } from './commands/keys.js';
@@ -29,7 +30,8 @@ export { EXIT } from './errors.js';
 export type { CliIO } from './context.js';
 
 const defaultIO: CliIO = {
-  out: (l) => process.stdout.write(l + '\n'),
+  // `sso audit export | head`: the reader going away ends the command quietly (output.ts)
+  out: lineWriter(process.stdout),
   err: (l) => process.stderr.write(l + '\n'),
   env: process.env,
   readSecret,
@@ -67,7 +69,13 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       const { dev, config: file } = program.opts<{ dev?: boolean; config?: string }>();
       return (config ??= loadRunConfig(io.env, { dev, config: file, cwd: process.cwd(), implicitDotenv: io === defaultIO }));
     },
-    open: async () => (services ??= await openServices(ctx.getConfig(), { actor: actor ?? operatorActor(undefined, io.env) })),
+    // commands never change the schema (only `sso db migrate` and `sso serve` do): a schema that is behind or ahead is refused
+    open: async () => {
+      if (services) return services;
+      // a misspelt setting is otherwise silently ignored (`sso serve` logs it instead)
+      for (const problem of ctx.getConfig().unknownSettings) io.err(`sso: warning: ${problem}`);
+      return (services = await openServices(ctx.getConfig(), { migrate: false, actor: actor ?? operatorActor(undefined, io.env) }));
+    },
   };
   const program: Command = new Command('sso')
     .description('Single sign-on for the province: OpenID Connect provider federating the official mail directory')

@@ -32,6 +32,8 @@ export interface ClientUpdate {
   backchannelLogoutUri?: string | null | undefined;
   /** Release the groups' DNs (the groups_dn claim) to it, or stop. */
   releaseGroupDns?: boolean | undefined;
+  /** A provincial application: no consent page. */
+  firstParty?: boolean | undefined;
 }
 
 /** The client the IdP keeps for itself (ensureInternal): its fields and its secret. */
@@ -226,17 +228,18 @@ function registration(repo: ClientRepository, audit: Audit) {
         ...(u.postLogoutRedirectUris !== undefined ? { postLogoutRedirectUris: JSON.stringify(u.postLogoutRedirectUris) } : {}),
         ...(u.backchannelLogoutUri !== undefined ? { backchannelLogoutUri: u.backchannelLogoutUri || null } : {}),
         ...(u.releaseGroupDns !== undefined ? { releaseGroupDns: u.releaseGroupDns } : {}),
+        ...(u.firstParty !== undefined ? { firstParty: u.firstParty } : {}),
       };
       const view = clientView(await repo.update(id, data));
       const old = clientView(before);
-      const changed = (['name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri', 'release_group_dns'] as const).filter((k) => JSON.stringify(view[k]) !== JSON.stringify(old[k]));
+      const changed = (['name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri', 'release_group_dns', 'first_party'] as const).filter((k) => JSON.stringify(view[k]) !== JSON.stringify(old[k]));
       await audit?.record({
         type: 'client.updated',
         outcome: 'success',
         clientId: id,
         detail: {
           changed, name: view.name, redirect_uris: view.redirect_uris, post_logout_redirect_uris: view.post_logout_redirect_uris,
-          backchannel_logout_uri: view.backchannel_logout_uri, release_group_dns: view.release_group_dns,
+          backchannel_logout_uri: view.backchannel_logout_uri, release_group_dns: view.release_group_dns, first_party: view.first_party,
         },
       });
       return view;
@@ -294,6 +297,20 @@ function credentialsAndStatus(repo: ClientRepository, audit: Audit) {
       await repo.update(id, { secretHash: hashClientSecret(secret), secretRotatedAt: new Date() });
       await audit?.record({ type: 'client.secret_rotated', outcome: 'success', clientId: id, detail: { name: r.name, previous_rotation: r.secretRotatedAt } });
       return secret;
+    },
+
+    /**
+     * Deletes an application: its tokens, codes, grants and sessions' entries go with it, at once
+     * (running servers stop accepting it within their client cache, 5 s). Its secret cannot be
+     * recovered: registering it again gives a new one. Returns how many issued rows were removed.
+     */
+    async remove(id: string): Promise<{ client: ClientView; revoked: number }> {
+      notInternal(id);
+      const before = await mustFind(id);
+      const revoked = await repo.remove(id);
+      if (revoked === null) throw new SsoError('not_found', `no client with id "${id}"`);
+      await audit?.record({ type: 'client.deleted', outcome: 'success', clientId: id, detail: { name: before.name, type: before.type, revoked } });
+      return { client: clientView(before), revoked };
     },
 
     async setStatus(id: string, status: 'active' | 'disabled'): Promise<ClientView> {

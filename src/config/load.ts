@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { envSchema, SECRET_SETTINGS, type Env } from './schema.js';
+import { unknownSettings } from './unknown.js';
 import { SUPPORTED_SIGNING_ALGS } from '../domain/keys.js';
 import { escapeDnValue, normalizeDn, parseDn } from '../domain/dn.js';
 import type { ThrottleSettings } from '../domain/throttle.js';
@@ -53,12 +54,16 @@ export interface Config {
   issuer: string;
   databaseUrl: string;
   databasePoolSize: number;
+  /** `sso serve` migrates the database at start (MIGRATE); when false it only checks that the schema is current. */
+  migrate: boolean;
   trustProxy: boolean;
   dataDir: string;
   cookieKeys: string[];
   keyEncryptionSecret: string;
   /** Names of the secrets generated for development (empty in production). */
   generatedSecrets: string[];
+  /** SSO_/LDAP_/THROTTLE_ variables that are no setting (a misspelling, most likely): reported at start. */
+  unknownSettings: string[];
   signingAlgs: string[];
   keys: { graceSeconds: number; activationDelaySeconds: number; refreshIntervalSeconds: number };
   ttl: {
@@ -162,7 +167,7 @@ function throttleSettings(e: Env): ThrottleSettings {
 }
 
 /** Validated settings, before secrets are resolved. Pure. */
-export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptionSecret' | 'generatedSecrets'> & { cookieKeys?: string[]; keyEncryptionSecret?: string } {
+export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptionSecret' | 'generatedSecrets' | 'unknownSettings'> & { cookieKeys?: string[]; keyEncryptionSecret?: string } {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
@@ -209,6 +214,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     issuer,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    migrate: e.MIGRATE,
     trustProxy: e.TRUST_PROXY,
     dataDir: e.DATA_DIR,
     cookieKeys,
@@ -337,5 +343,5 @@ export function loadConfig(env: RawEnv = process.env): Config {
     if (!cookieKeys) { cookieKeys = dev.cookieKeys; generatedSecrets.push('COOKIE_KEYS'); }
     if (!keyEncryptionSecret) { keyEncryptionSecret = dev.keyEncryptionSecret; generatedSecrets.push('KEY_ENCRYPTION_SECRET'); }
   }
-  return { ...base, cookieKeys, keyEncryptionSecret, generatedSecrets };
+  return { ...base, cookieKeys, keyEncryptionSecret, generatedSecrets, unknownSettings: unknownSettings(env) };
 }

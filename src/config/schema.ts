@@ -51,13 +51,15 @@ export const envSchema = z.object({
   ISSUER: z.string().optional(),
   /** file:./path.db selects SQLite (the embedded default); postgresql://... selects PostgreSQL. */
   DATABASE_URL: z.string().min(1).default('file:./data/sso.db'),
+  /** `sso serve` applies pending migrations at start; false: it only checks the schema and refuses to start when it is behind (run `sso db migrate`). */
+  MIGRATE: bool(true),
   /** PostgreSQL connections per instance. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Trust X-Forwarded-* headers (set only behind a TLS-terminating proxy you control). */
   TRUST_PROXY: bool(false),
   /** Folder for development secrets and the default SQLite file. */
   DATA_DIR: z.string().min(1).default('./data'),
-  /** Cookie signing keys, comma separated, newest first; each at least 32 characters. Required in production. */
+  /** Cookie signing keys, comma separated; the first signs, all are accepted (rotation: README); each at least 32 characters. Required in production. */
   COOKIE_KEYS: list('').optional(),
   /** Secret (at least 32 characters) that encrypts signing keys at rest. Required in production. */
   KEY_ENCRYPTION_SECRET: z.string().optional(),

@@ -120,6 +120,8 @@ function signInCallback(c: { config: Config; logger: Logger; cookieBase: CookieB
       });
     } catch (err) {
       const e = err as { error?: string; code?: string; message?: string };
+      // the IdP's storage out of reach (its authorization or token endpoint said so): the 503 page
+      if (e.error === 'temporarily_unavailable') throw new SsoError('unavailable', 'console sign-in: the IdP is temporarily unavailable');
       logger.info({ event: 'console.signin_failed', ...clientFields(req), outcome: e.error ?? e.code ?? e.message }, 'console sign-in refused');
       return renderFailure(res, 400);
     }
@@ -196,7 +198,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
     },
 
     checkCsrf(req, signedIn) {
-      return verifyCsrf(keys[0]!, binding(signedIn.session), signedIn.session.nonce, presentedCsrf(req.body));
+      return verifyCsrf(keys, binding(signedIn.session), signedIn.session.nonce, presentedCsrf(req.body));
     },
 
     forget(res) {

@@ -55,7 +55,7 @@ export async function fetchAt(self: URL, host: string, url: string, options: oid
 
 /** `selfUrl`: this instance's own listening address (http://127.0.0.1:PORT), known once it listens. */
 export function consoleRelyingParty(config: Config, selfUrl: () => string): ConsoleRelyingParty {
-  const keys = config.cookieKeys;
+  const secret = consoleClientSecret(config.keyEncryptionSecret);
   const secure = config.issuer.startsWith('https:');
   const issuerHost = new URL(config.issuer).host;
   let discovered: Promise<oidc.Configuration> | undefined;
@@ -71,7 +71,7 @@ export function consoleRelyingParty(config: Config, selfUrl: () => string): Cons
 
   function configuration(): Promise<oidc.Configuration> {
     discovered ??= oidc
-      .discovery(new URL(config.issuer), CONSOLE_CLIENT_ID, { client_secret: consoleClientSecret(keys) }, oidc.ClientSecretBasic(consoleClientSecret(keys)), {
+      .discovery(new URL(config.issuer), CONSOLE_CLIENT_ID, { client_secret: secret }, oidc.ClientSecretBasic(secret), {
         [oidc.customFetch]: toSelf,
         ...(secure ? {} : { execute: [oidc.allowInsecureRequests] }),
         timeout: 10,

@@ -1,20 +1,32 @@
 /**
- * Is this error the database being out of reach (server down, restarting, connection cut,
- * pool timed out), as opposed to a bad query or a constraint? Such a request can be answered
- * "temporarily unavailable" (503) and retried; the pool reconnects by itself when the server is
- * back. Pure: looks at the error, its Prisma code, its driver-adapter cause and the PostgreSQL
- * SQLSTATE, at any depth of `cause`.
+ * Is this error the database being out of reach (server down, restarting, refusing connections,
+ * connection cut, pool timed out, SQLite busy past its timeout), as opposed to a bad query or a
+ * constraint? Such a request can be answered "temporarily unavailable" (503) and retried; the
+ * pool reconnects by itself when the server is back. The one place that decides it: the web's
+ * error pages, the provider's storage and the background work all ask here. Pure: looks at the
+ * error, its Prisma code, its driver-adapter cause (kind, SQLSTATE, SQLite code) and the message,
+ * at any depth of `cause`.
  */
 
-/** Prisma: can't reach (P1001), timed out (P1002, P1008), connection closed (P1017), no connection from the pool in time (P2024). */
-const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/**
+ * Prisma: can't reach (P1001), timed out (P1002; P1008, which Prisma 7's SQLite adapter also
+ * gives for SQLITE_BUSY past the busy timeout), connection closed (P1017), no connection from the
+ * pool in time (P2024), too many connections (P2037).
+ */
+const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
 /** Node's socket errors. */
 const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EAI_AGAIN']);
 /**
- * PostgreSQL SQLSTATE: class 08 (connection exception), 57P01 admin shutdown, 57P02 crash
- * shutdown, 57P03 cannot connect now (starting up, shutting down), 53300 too many connections.
+ * PostgreSQL SQLSTATE: class 08 (connection exception), class 53 (insufficient resources: too
+ * many connections, out of memory, disk full), 55000 (object not in prerequisite state: "database
+ * is not currently accepting connections"), 57P01 admin shutdown, 57P02 crash shutdown, 57P03
+ * cannot connect now (starting up, shutting down, in recovery).
  */
-const PG_STATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+const PG_STATE = /^(08[0-9A-Z]{3}|53[0-9A-Z]{3}|55000|57P0[123])$/;
+/** SQLite: the database file is locked by another connection (after the busy timeout: the retry budget). */
+const SQLITE_CODE = /^SQLITE_(BUSY|LOCKED)/;
+/** What Prisma's driver adapters call an outage (their DriverAdapterError's cause.kind). */
+const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 /** What pg, the adapter and Prisma say when the server is gone, in words. */
 const MESSAGES = [
   /can't reach database server/i,
@@ -22,20 +34,42 @@ const MESSAGES = [
   /server has closed the connection/i,
   /timeout exceeded when trying to connect/i,
   /timed out fetching a new connection/i,
+  /unable to start a transaction in the given time/i,
   /the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/i,
   /terminating connection due to (administrator command|crash of another server process)/i,
-  /Code: `(08[0-9A-Z]{3}|57P0[123]|53300)`/,
+  /is not currently accepting connections/i,
+  /too many (database )?connections/i,
+  /Code: `(08[0-9A-Z]{3}|53[0-9A-Z]{3}|55000|57P0[123]|SQLITE_BUSY|SQLITE_LOCKED)`/,
   /Client has encountered a connection error and is not queryable/i,
 ];
 
+type Inspected = {
+  code?: unknown;
+  originalCode?: unknown;
+  kind?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: unknown; code?: unknown };
+};
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** One level: its own code, the adapter's original code and kind, the message. */
+function saysUnavailable(e: Inspected): boolean {
+  const code = str(e.code);
+  if (code && (PRISMA_CODES.has(code) || NET_CODES.has(code) || PG_STATE.test(code) || SQLITE_CODE.test(code))) return true;
+  const original = str(e.originalCode) ?? str(e.meta?.code);
+  if (original && (PG_STATE.test(original) || SQLITE_CODE.test(original))) return true;
+  const kind = str(e.kind);
+  if (kind && ADAPTER_KINDS.has(kind)) return true;
+  const message = str(e.message);
+  return !!message && MESSAGES.some((m) => m.test(message));
+}
+
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 6) return false;
-  const e = err as { code?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown; code?: unknown } };
-  const code = typeof e.code === 'string' ? e.code : undefined;
-  if (code && (PRISMA_CODES.has(code) || NET_CODES.has(code) || PG_STATE.test(code))) return true;
-  const metaCode = typeof e.meta?.code === 'string' ? e.meta.code : undefined;
-  if (metaCode && PG_STATE.test(metaCode)) return true;
-  if (typeof e.message === 'string' && MESSAGES.some((m) => m.test(e.message as string))) return true;
+  const e = err as Inspected;
+  if (saysUnavailable(e)) return true;
   return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1);
 }
 

@@ -47,6 +47,7 @@ const cookies = (req: Request): Record<string, string | undefined> => parseCooki
 
 export function interactionFlow(deps: Pick<InteractionDeps, 'config' | 'host'>): InteractionFlow {
   const { config, host } = deps;
+  // forms are signed with the first cookie key and checked against every one (a rotation in progress)
   const csrfKey = config.cookieKeys[0]!;
   const secure = config.issuer.startsWith('https:');
 
@@ -67,7 +68,7 @@ export function interactionFlow(deps: Pick<InteractionDeps, 'config' | 'host'>):
     },
 
     checkCsrf(req, uid) {
-      if (!verifyCsrf(csrfKey, uid, cookies(req)[CSRF_COOKIE], presentedCsrf(req.body))) throw new SsoError('csrf', 'csrf token missing or wrong');
+      if (!verifyCsrf(config.cookieKeys, uid, cookies(req)[CSRF_COOKIE], presentedCsrf(req.body))) throw new SsoError('csrf', 'csrf token missing or wrong');
     },
 
     async clientName(clientId) {

@@ -1,11 +1,13 @@
 /**
  * Signing keys: generated on first start, private parts sealed with KEY_ENCRYPTION_SECRET,
- * rotated by `sso keys rotate`. Every instance on the same database derives the same key set
- * from the same rows (domain/keys.ts); the rows are read and written through the repository.
+ * rotated by `sso keys rotate`, revoked by `sso keys revoke` (a compromised key). Every instance
+ * on the same database derives the same key set from the same rows (domain/keys.ts); the rows
+ * are read and written through the repository.
  */
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { open, seal } from './envelope.js';
 import { keySchedule, type KeySet } from '../domain/keys.js';
+import { SsoError } from '../domain/errors.js';
 import type { AuditRecorder } from '../audit/log.js';
 import type { NewKey, SigningKeyRepository, StoredKey } from '../db/repos/signing-keys.js';
 
@@ -42,7 +44,6 @@ export function createKeyStore(repo: SigningKeyRepository, { secret, algs, audit
 
   return {
     list,
-
     /**
      * Creates a key for every configured algorithm that has none signing now. Returns the new kids.
      * One instance at a time (a lease): instances starting together on a fresh database would
@@ -102,6 +103,8 @@ export function createKeyStore(repo: SigningKeyRepository, { secret, algs, audit
       return { created, retiring, activateAt: opts.activateAt, retireAfter };
     },
 
+    /** Revokes a compromised key (revokeKey). */
+    revoke: (kid: string, opts: { now?: Date; reason?: string } = {}) => revokeKey({ repo, algs, audit, sealed }, kid, opts),
     /** Marks keys past their retireAfter as retired (kept for the record, never published). */
     retireExpired(now = new Date()): Promise<number> {
       return repo.retireExpired(now);
@@ -117,3 +120,40 @@ export function createKeyStore(repo: SigningKeyRepository, { secret, algs, audit
 }
 
 export type KeyStore = ReturnType<typeof createKeyStore>;
+
+export interface RevokedKey {
+  kid: string;
+  alg: string;
+  revokedAt: Date;
+  /** The key made to sign in its place, when its algorithm had no other key signing. */
+  replacement: { kid: string; alg: string } | null;
+  /** It was revoked already (nothing changed). */
+  already: boolean;
+}
+
+interface RevokeDeps {
+  repo: SigningKeyRepository;
+  algs: readonly string[];
+  audit?: AuditRecorder | undefined;
+  sealed(jwk: PrivateJwk, activatedAt: Date): NewKey;
+}
+
+/**
+ * Revokes a key (compromised): from now on it is neither published nor signing, and the provider
+ * no longer verifies anything with it (an id_token_hint it signed is refused). When that leaves
+ * one of the configured algorithms with no key signing now, a new one is made that signs at once.
+ * Running servers drop the key at their next key refresh (KEY_REFRESH_INTERVAL).
+ */
+async function revokeKey(d: RevokeDeps, kid: string, opts: { now?: Date; reason?: string }): Promise<RevokedKey> {
+  const now = opts.now ?? new Date();
+  const keys = await d.repo.list();
+  const key = keys.find((k) => k.kid === kid);
+  if (!key) throw new SsoError('not_found', `no signing key with kid "${kid}" (sso keys list shows them)`);
+  if (key.status === 'revoked') return { kid, alg: key.alg, revokedAt: key.retiredAt ?? now, replacement: null, already: true };
+  const rest = keySchedule(keys.filter((k) => k.kid !== kid), now, d.algs);
+  const replacement = d.algs.includes(key.alg) && !rest.signing.has(key.alg) ? generateJwk(key.alg) : undefined;
+  if (!(await d.repo.revoke(kid, now, replacement ? d.sealed(replacement, now) : undefined))) throw new SsoError('not_found', `no signing key with kid "${kid}"`);
+  const made = replacement ? { kid: replacement.kid, alg: replacement.alg } : null;
+  await d.audit?.record({ type: 'keys.revoked', outcome: 'success', detail: { kid, alg: key.alg, reason: opts.reason ?? null, replacement: made, previous_status: key.status } });
+  return { kid, alg: key.alg, revokedAt: now, replacement: made, already: false };
+}

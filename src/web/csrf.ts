@@ -27,9 +27,16 @@ export function csrfToken(key: string, uid: string, nonce: string): string {
   return createHmac('sha256', key).update(`csrf\0${uid}\0${nonce}`).digest('base64url');
 }
 
-export function verifyCsrf(key: string, uid: string, nonce: unknown, presented: unknown): boolean {
+/**
+ * Does the presented token match, under any of `keys` (COOKIE_KEYS)? A form is made with the first
+ * key of the instance that drew it and may be posted to another instance: during a key rotation
+ * the two may have different first keys, so every configured key is tried.
+ */
+export function verifyCsrf(keys: readonly string[], uid: string, nonce: unknown, presented: unknown): boolean {
   if (typeof nonce !== 'string' || typeof presented !== 'string' || !nonce || presented.length > 100) return false;
-  const want = Buffer.from(csrfToken(key, uid, nonce));
   const got = Buffer.from(presented);
-  return want.length === got.length && timingSafeEqual(want, got);
+  return keys.some((key) => {
+    const want = Buffer.from(csrfToken(key, uid, nonce));
+    return want.length === got.length && timingSafeEqual(want, got);
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * Storage contract of the account repository (db/repos/accounts.ts), on SQLite and PostgreSQL:
  * lookups by id, canonical login and directory id; create and update; unique logins and
- * directory ids; text as written (Vietnamese, long values).
+ * directory ids; text as written (Vietnamese, long values); removal.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -77,5 +77,14 @@ describe('account repository: lists and search', () => {
     await repo.fillSearch('s-3', 'overwritten?');
     expect((await repo.byId('s-3'))!.search).toBe('pham d');
     expect((await repo.withoutSearch(10)).map((r) => r.id)).toEqual(['id-1']);
+  });
+
+  test('remove: the row is gone (its login free again); a second time, or an unknown id, is false', async () => {
+    await repo.create('gone-1', { login: 'tam.thoi', displayName: 'Tạm Thời', source: 'local' });
+    expect(await repo.remove('gone-1')).toBe(true);
+    expect(await repo.byId('gone-1')).toBeNull();
+    expect(await repo.remove('gone-1')).toBe(false);
+    expect(await repo.remove('nope')).toBe(false);
+    expect((await repo.create('gone-2', { login: 'tam.thoi', displayName: 'Người khác', source: 'local' })).login).toBe('tam.thoi');
   });
 });

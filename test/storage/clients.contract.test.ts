@@ -1,7 +1,7 @@
 /**
  * Storage contract of the client repository (db/repos/clients.ts), on SQLite and PostgreSQL:
  * create (a taken id is refused without an error), find, list oldest first, names of several,
- * update, and revoking what was issued to a client.
+ * update, revoking what was issued to a client, and removing a client with what was issued to it.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -49,5 +49,19 @@ describe('client repository', () => {
     expect(await repo.revokeIssued('bao-cao')).toBe(2);
     expect(await repo.revokeIssued('bao-cao')).toBe(0);
     expect((await p.findMany()).map((r) => r.id)).toEqual(['a3']);
+  });
+
+  test('remove takes the client and what was issued to it, nothing of others; an unknown id removes nothing', async () => {
+    const p = db.db.prisma.oidcPayload;
+    await repo.create('tam-thoi', { ...fields, name: 'Tạm thời' });
+    for (const [id, clientId] of [['r1', 'tam-thoi'], ['r2', 'tam-thoi']] as const) await p.create({ data: { type: 'Grant', id, payload: '{}', clientId } });
+    expect(await repo.remove('tam-thoi')).toBe(2);
+    expect(await repo.byId('tam-thoi')).toBeNull();
+    expect((await p.findMany()).map((r) => r.id)).toEqual(['a3']);
+    // unknown: null, and its issued rows (left over from a client deleted by hand) stay, rolled back
+    await p.create({ data: { type: 'Grant', id: 'orphan', payload: '{}', clientId: 'gone' } });
+    expect(await repo.remove('gone')).toBeNull();
+    expect((await p.findMany()).map((r) => r.id).sort()).toEqual(['a3', 'orphan']);
+    expect((await repo.list()).map((c) => c.id)).toEqual(['mot-cua', 'bao-cao']);
   });
 });

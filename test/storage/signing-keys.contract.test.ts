@@ -1,6 +1,7 @@
 /**
  * Storage contract of the signing-key repository (db/repos/signing-keys.ts), on SQLite and
- * PostgreSQL: keys listed oldest first, a rotation stored whole, retirement by the clock, and the
+ * PostgreSQL: keys listed oldest first, a rotation stored whole, retirement by the clock, a
+ * revocation (with its replacement) stored whole and never undone by retirement, and the
  * key-creation lease held by one holder at a time.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -43,6 +44,21 @@ describe('signing-key repository', () => {
     const k1 = (await repo.list()).find((k) => k.kid === 'k1')!;
     expect(k1).toMatchObject({ status: 'retired', retiredAt: t(3600) });
     expect(await repo.retireExpired(t(9999))).toBe(0);
+  });
+
+  test('revoke marks the key revoked at that time and stores the replacement with it; retirement leaves it revoked', async () => {
+    await repo.insert({ kid: 'k5', alg: 'EdDSA', activatedAt: t(0), encryptedJwk: 'sealed-5' });
+    await repo.rotate([], ['k5'], t(5000));
+    expect(await repo.revoke('k5', t(4000), { kid: 'k6', alg: 'EdDSA', activatedAt: t(4000), encryptedJwk: 'sealed-6' })).toBe(true);
+    const keys = new Map((await repo.list()).map((k) => [k.kid, k]));
+    expect(keys.get('k5')).toMatchObject({ status: 'revoked', retiredAt: t(4000), retireAfter: t(5000) });
+    expect(keys.get('k6')).toMatchObject({ status: 'active', activatedAt: t(4000), encryptedJwk: 'sealed-6' });
+    // past its retireAfter, a revoked key is not turned into a retired one
+    expect(await repo.retireExpired(t(9999))).toBe(0);
+    expect((await repo.list()).find((k) => k.kid === 'k5')).toMatchObject({ status: 'revoked', retiredAt: t(4000) });
+    // an unknown kid: nothing stored, not even the replacement
+    expect(await repo.revoke('missing', t(4000), { kid: 'k7', alg: 'EdDSA', activatedAt: t(4000), encryptedJwk: 'sealed-7' })).toBe(false);
+    expect((await repo.list()).some((k) => k.kid === 'k7')).toBe(false);
   });
 
   test('the lease is one holder at a time; released, the next holder gets it', async () => {

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { SsoError } from '../../domain/errors.js';
 import type { Services } from '../../app/container.js';
-import { disableAccount, logoutEverywhere } from '../../deprovision/account-access.js';
+import { deleteAccount, disableAccount, logoutEverywhere } from '../../deprovision/account-access.js';
 import type { CliContext } from '../context.js';
 import { table } from '../table.js';
 
@@ -71,6 +71,18 @@ function registerStateCommands(account: Command, ctx: CliContext): void {
     const a = await s.accounts.setStatus(login, 'active');
     io.out(`enabled ${a.login}`);
   });
+  account.command('delete <login>')
+    .description('delete a local account, ending its sessions and tokens first; a directory account is disabled instead (the directory is its source)')
+    .option('--json', 'machine-readable output')
+    .action(async (login: string, o: { json?: boolean }) => {
+      const s = await ctx.open();
+      const r = await deleteAccount(s, login, 'sso account delete');
+      if (o.json) io.out(JSON.stringify({ login: r.account.login, id: r.account.id, source: r.account.source, deleted: r.deleted, disabled: !r.deleted, revoked: r.revoked, queued: r.queued }));
+      else if (r.deleted) io.out(`deleted local account ${r.account.login}; revoked ${r.revoked} sessions, grants and tokens`);
+      else io.out(`${r.account.login} is a directory account: disabled, not deleted (the mail directory is its source; close it there). Revoked ${r.revoked} sessions, grants and tokens`);
+      if (!o.json) await deliverNow(ctx, s, r.queued);
+      else if (r.queued) await s.deprovision.deliverDue();
+    });
   account.command('logout <login>').description('end all sessions and tokens of an account (it stays enabled)').action(async (login: string) => {
     const s = await ctx.open();
     const { account: a, revoked, queued } = await logoutEverywhere(s, login, 'sso account logout');

@@ -19,25 +19,74 @@ interface AddOptions {
 
 const repeatable = (v: string, acc: string[]) => [...acc, v];
 
+interface UpdateOptions {
+  name?: string;
+  redirectUri: string[];
+  postLogoutRedirectUri: string[];
+  clearPostLogoutRedirectUris?: boolean;
+  backchannelLogoutUri?: string;
+  clearBackchannelLogoutUri?: boolean;
+  firstParty?: boolean;
+  releaseGroupDns?: boolean;
+  json?: boolean;
+}
+
 export function registerClientCommand(program: Command, ctx: CliContext): void {
   const client = program.command('client').description('registered applications');
   registerAddCommand(client, ctx);
-  registerUpdateCommand(client, ctx);
   registerManageCommands(client, ctx);
+  registerUpdateCommand(client, ctx);
+  registerDeleteCommand(client, ctx);
+}
+
+/** The options given -> the change; a usage error when they contradict each other or change nothing. */
+function updateOf(o: UpdateOptions) {
+  if (o.clearPostLogoutRedirectUris && o.postLogoutRedirectUri.length) throw new SsoError('invalid_input', '--post-logout-redirect-uri and --clear-post-logout-redirect-uris contradict each other');
+  if (o.clearBackchannelLogoutUri && o.backchannelLogoutUri !== undefined) throw new SsoError('invalid_input', '--backchannel-logout-uri and --clear-backchannel-logout-uri contradict each other');
+  const u = {
+    ...(o.name !== undefined ? { name: o.name } : {}),
+    ...(o.redirectUri.length ? { redirectUris: o.redirectUri } : {}),
+    ...(o.postLogoutRedirectUri.length || o.clearPostLogoutRedirectUris ? { postLogoutRedirectUris: o.postLogoutRedirectUri } : {}),
+    ...(o.backchannelLogoutUri !== undefined || o.clearBackchannelLogoutUri ? { backchannelLogoutUri: o.backchannelLogoutUri ?? null } : {}),
+    ...(o.firstParty !== undefined ? { firstParty: o.firstParty } : {}),
+    ...(o.releaseGroupDns !== undefined ? { releaseGroupDns: o.releaseGroupDns } : {}),
+  };
+  if (!Object.keys(u).length) throw new SsoError('invalid_input', 'nothing to change: give --name, --redirect-uri, --post-logout-redirect-uri, --backchannel-logout-uri, --first-party or --no-first-party, --release-group-dns or --no-release-group-dns (or a --clear-... option)');
+  return u;
 }
 
 function registerUpdateCommand(client: Command, ctx: CliContext): void {
-  const { io } = ctx;
   client.command('update <client_id>')
-    .description("change an application's settings")
+    .description('change an application: its name, redirect URIs, logout URIs, first-party flag (a list given replaces the whole list)')
+    .option('--name <name>', 'application name shown to people')
+    .option('--redirect-uri <uri>', 'redirect URI, exact match (repeatable; replaces them all)', repeatable, [] as string[])
+    .option('--post-logout-redirect-uri <uri>', 'where to send people after logout (repeatable; replaces them all)', repeatable, [] as string[])
+    .option('--clear-post-logout-redirect-uris', 'remove every post-logout redirect URI')
+    .option('--backchannel-logout-uri <uri>', 'receives logout tokens when a session ends')
+    .option('--clear-backchannel-logout-uri', 'stop sending it logout tokens')
+    .option('--first-party', 'a provincial application: skip the consent page')
+    .option('--no-first-party', 'ask for consent again')
     .option('--release-group-dns', "release the groups' DNs (claim groups_dn, scope groups)")
     .option('--no-release-group-dns', "stop releasing the groups' DNs")
-    .option('--json', 'print the application as one JSON object')
-    .action(async (id: string, o: { releaseGroupDns?: boolean; json?: boolean }) => {
-      if (o.releaseGroupDns === undefined) throw new SsoError('invalid_input', 'nothing to change: give --release-group-dns or --no-release-group-dns');
+    .option('--json', 'print the application as it now is, as one JSON object')
+    .action(async (id: string, o: UpdateOptions) => {
+      const change = updateOf(o);
       const s = await ctx.open();
-      const v = await s.clients.update(id, { releaseGroupDns: o.releaseGroupDns });
-      io.out(o.json ? JSON.stringify(v) : `updated ${v.client_id}: release_group_dns ${v.release_group_dns}`);
+      const view = await s.clients.update(id, change);
+      if (o.json) ctx.io.out(JSON.stringify(view));
+      else ctx.io.out(`updated ${view.client_id}: ${view.name}; redirect URIs ${view.redirect_uris.join(' ') || '(none)'}; post-logout ${view.post_logout_redirect_uris.join(' ') || '(none)'}; back-channel logout ${view.backchannel_logout_uri ?? '(none)'}; ${view.first_party ? 'first party (no consent page)' : 'asks for consent'}; release_group_dns ${view.release_group_dns}`);
+    });
+}
+
+function registerDeleteCommand(client: Command, ctx: CliContext): void {
+  client.command('delete <client_id>')
+    .description('delete an application for good, revoking its tokens, codes and grants (sso client disable keeps it)')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const s = await ctx.open();
+      const r = await s.clients.remove(id);
+      if (o.json) ctx.io.out(JSON.stringify({ client_id: r.client.client_id, name: r.client.name, revoked: r.revoked }));
+      else ctx.io.out(`deleted ${r.client.client_id} (${r.client.name}); revoked ${r.revoked} tokens, codes, grants and session entries`);
     });
 }
 

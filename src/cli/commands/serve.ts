@@ -21,9 +21,12 @@ import { shutdownSignals } from '../signals.js';
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {
   const { io } = ctx;
-  program.command('serve').description('run the identity provider').action(async () => {
+  const noMigrate = 'do not change the schema: refuse to start unless it is up to date (run sso db migrate first); also MIGRATE=false';
+  program.command('serve').description('run the identity provider (applies pending migrations first)').option('--no-migrate', noMigrate).action(async (o: { migrate: boolean }) => {
     const shutdown = shutdownSignals();
-    const { config, logger } = configured(ctx);
+    const configuredNow = configured(ctx);
+    const logger = configuredNow.logger;
+    const config = o.migrate ? configuredNow.config : { ...configuredNow.config, migrate: false };
     logger.info({ event: 'sso.starting', version: VERSION, mode: config.env, configFile: config.configFile ?? null, host: config.host, port: config.port },
       `sso ${VERSION} starting in ${config.env} mode${config.configFile ? ` with ${config.configFile}` : ' (no environment file)'}`);
     if (ctx.terminal) {

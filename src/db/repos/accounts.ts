@@ -40,6 +40,8 @@ export interface AccountRepository {
   byExternalId(externalId: string): Promise<AccountRow | null>;
   create(id: string, data: AccountData & Pick<AccountRow, 'login' | 'displayName' | 'source'>): Promise<AccountRow>;
   update(id: string, data: AccountData): Promise<AccountRow>;
+  /** Removes the account row; false when there was none. */
+  remove(id: string): Promise<boolean>;
   /** Accounts whose search text holds every word, optionally of one status, by login, a page at a time. */
   search(words: readonly string[], status: string | undefined, page: { skip: number; take: number }): Promise<{ total: number; rows: AccountRow[] }>;
   /** Accounts by status: active, and every other status together. */
@@ -61,6 +63,9 @@ export function createAccountRepository(prisma: Db): AccountRepository {
     byExternalId: (externalId) => accounts.findUnique({ where: { externalId } }),
     create: (id, data) => accounts.create({ data: { id, ...data } }),
     update: (id, data) => accounts.update({ where: { id }, data }),
+    async remove(id) {
+      return (await accounts.deleteMany({ where: { id } })).count > 0;
+    },
     async search(words, status, page) {
       // every word a LIKE '%word%' (callers strip LIKE's wildcards from the words)
       const where = { ...(status ? { status } : {}), ...(words.length ? { AND: words.map((w) => ({ search: { contains: w } })) } : {}) };

@@ -35,7 +35,12 @@ export interface ClientRepository {
   update(id: string, data: ClientData): Promise<ClientRecord>;
   /** Removes every stored token, code, grant and session entry issued to the client; returns how many. */
   revokeIssued(id: string): Promise<number>;
+  /** In one transaction: what revokeIssued removes, then the client itself. Returns how many issued rows went; null when there was no such client. */
+  remove(id: string): Promise<number | null>;
 }
+
+/** Rolls back a removal that found no client (nothing issued to an unknown id is deleted either). */
+class NoSuchClient extends Error {}
 
 export function createClientRepository(prisma: Db): ClientRepository {
   const clients = prisma.client;
@@ -58,6 +63,17 @@ export function createClientRepository(prisma: Db): ClientRepository {
     update: (id, data) => clients.update({ where: { id }, data }),
     async revokeIssued(id) {
       return (await prisma.oidcPayload.deleteMany({ where: { clientId: id } })).count;
+    },
+    async remove(id) {
+      return prisma.$transaction(async (tx) => {
+        const revoked = (await tx.oidcPayload.deleteMany({ where: { clientId: id } })).count;
+        const { count } = await tx.client.deleteMany({ where: { id } });
+        if (!count) throw new NoSuchClient();
+        return revoked;
+      }).catch((err: unknown) => {
+        if (err instanceof NoSuchClient) return null;
+        throw err;
+      });
     },
   };
 }

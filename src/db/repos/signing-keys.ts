@@ -30,8 +30,13 @@ export interface SigningKeyRepository {
   insert(key: NewKey): Promise<void>;
   /** In one transaction: the new keys stored active, the keys they replace retiring until `retireAfter`. */
   rotate(created: readonly NewKey[], retiring: readonly string[], retireAfter: Date): Promise<void>;
-  /** Keys past their retireAfter marked retired; returns how many. */
+  /** Keys past their retireAfter marked retired (revoked ones stay revoked); returns how many. */
   retireExpired(now: Date): Promise<number>;
+  /**
+   * In one transaction: the key marked revoked at `at` (never published or signing again), and
+   * `replacement`, when given, stored signing from its activation time. False when no such key.
+   */
+  revoke(kid: string, at: Date, replacement?: NewKey): Promise<boolean>;
   /** Waits for and takes the named lease (one key creation at a time across instances). */
   lease(name: string, holder: string, opts: AwaitOptions): Promise<HeldLease>;
 }
@@ -50,8 +55,15 @@ export function createSigningKeyRepository(prisma: Db): SigningKeyRepository {
       });
     },
     async retireExpired(now) {
-      const { count } = await prisma.signingKey.updateMany({ where: { status: { not: 'retired' }, retireAfter: { lte: now } }, data: { status: 'retired', retiredAt: now } });
+      const { count } = await prisma.signingKey.updateMany({ where: { status: { in: ['active', 'retiring'] }, retireAfter: { lte: now } }, data: { status: 'retired', retiredAt: now } });
       return count;
+    },
+    async revoke(kid, at, replacement) {
+      return prisma.$transaction(async (tx) => {
+        const { count } = await tx.signingKey.updateMany({ where: { kid }, data: { status: 'revoked', retiredAt: at } });
+        if (count && replacement) await tx.signingKey.create({ data: row(replacement) });
+        return count > 0;
+      });
     },
     lease: (name, holder, opts) => awaitLease(prisma, name, holder, opts),
   };
