@@ -9,6 +9,9 @@ import { join, resolve } from 'node:path';
 import { envSchema, SECRET_SETTINGS, type Env } from './schema.js';
 import { SUPPORTED_SIGNING_ALGS } from '../domain/keys.js';
 import type { ThrottleSettings } from '../domain/throttle.js';
+import { loginSettings, throttleSettings, type LoginSettings } from './login.js';
+
+export type { LoginSettings } from './login.js';
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -75,6 +78,8 @@ export interface Config {
   sync: { intervalSeconds: number; fullIntervalSeconds: number; maxDisablePercent: number; pageSize: number };
   logoutDelivery: { attempts: number; timeoutMs: number };
   throttle: ThrottleSettings;
+  /** The login page: failure floor, helpdesk contact, session cookie, known devices (config/login.ts). */
+  login: LoginSettings;
   audit: { retentionSeconds: number };
   /** Who administers the console: members of these directory groups, and accounts with the local flag. */
   admin: { groups: string[] };
@@ -151,20 +156,15 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const maxTokenLife = Math.max(e.ACCESS_TOKEN_TTL, e.ID_TOKEN_TTL, e.CLIENT_CREDENTIALS_TTL);
   if (e.KEY_ROTATION_GRACE < maxTokenLife) problems.push(`KEY_ROTATION_GRACE: must be at least the longest token lifetime (${maxTokenLife}s)`);
   const directory = directorySettings(e, production, demo, problems);
+  const throttle = throttleSettings(e, directory.kind, problems);
+  const login = loginSettings(e, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     directory,
     sync: { intervalSeconds: e.SYNC_INTERVAL, fullIntervalSeconds: e.SYNC_FULL_INTERVAL, maxDisablePercent: e.SYNC_MAX_DISABLE_PERCENT, pageSize: e.SYNC_PAGE_SIZE },
     logoutDelivery: { attempts: e.LOGOUT_DELIVERY_ATTEMPTS, timeoutMs: e.LOGOUT_DELIVERY_TIMEOUT_MS },
-    throttle: {
-      windowSeconds: e.THROTTLE_WINDOW,
-      accountDelayAfter: e.THROTTLE_ACCOUNT_DELAY_AFTER,
-      accountBlockAfter: e.THROTTLE_ACCOUNT_BLOCK_AFTER,
-      ipDelayAfter: e.THROTTLE_IP_DELAY_AFTER,
-      ipBlockAfter: e.THROTTLE_IP_BLOCK_AFTER,
-      blockSeconds: e.THROTTLE_BLOCK_DURATION,
-      maxDelayMs: e.THROTTLE_MAX_DELAY_MS,
-    },
+    throttle,
+    login,
     audit: { retentionSeconds: e.AUDIT_RETENTION },
     admin: { groups: e.ADMIN_GROUPS },
     metricsToken: e.METRICS_TOKEN,

@@ -126,7 +126,9 @@ function signInCallback(c: { config: Config; logger: Logger; cookieBase: CookieB
     const sid = typeof claims?.sid === 'string' ? claims.sid : await sidOfToken(tokens.access_token);
     if (!claims?.sub || !sid) return renderFailure(res, 400);
     const session: ConsoleSession = { accountId: claims.sub, sid, exp: now() + config.ttl.session, nonce: newCsrfNonce() };
-    res.cookie(SESSION_COOKIE, seal(keys, SESSION_PURPOSE, { ...session }), { ...cookieBase, path: '/', maxAge: config.ttl.session * 1000 });
+    // SESSION_COOKIE=browser: ends with the browser, as the IdP's session cookie (the sealed exp bounds it either way)
+    const lifetime = config.login.sessionCookie === 'persistent' ? { maxAge: config.ttl.session * 1000 } : {};
+    res.cookie(SESSION_COOKIE, seal(keys, SESSION_PURPOSE, { ...session }), { ...cookieBase, path: '/', ...lifetime });
     logger.info({ event: 'console.signin', account: claims.sub }, 'signed in to the console');
     res.redirect(303, safeReturnPath(login.returnTo));
   };
