@@ -23,6 +23,8 @@ import { directoryBudget } from '../src/domain/throttle-budget.js';
 import { networkContains, parseAddress, parseNetwork, parseNetworkList } from '../src/domain/networks.js';
 import { ConfigError, parseEnv } from '../src/config/load.js';
 import { Login } from '../src/domain/login.js';
+import { messages, throttleConsoleMessages, translator } from '../src/web/i18n/index.js';
+import { BLOCKED_PAGES } from '../src/interaction/login.js';
 
 const S: ThrottleSettings = {
   windowSeconds: 3600,
@@ -184,5 +186,29 @@ describe('the directory lockout arithmetic', () => {
     expect(c.throttle.trustedNetworks!.map((n) => n.text)).toEqual(['10.1.0.0/16']);
     expect(c.login).toMatchObject({ helpdeskContact: 'Phòng CNTT – 0228 3xxx xxx', sessionCookie: 'browser', directoryLockoutAfter: 10 });
     expect(c.throttle).toMatchObject({ accountAddressBlockAfter: 3, deviceBlockAfter: 3, knownDevicesBlockAfter: 4, trustedFactor: 20 });
+  });
+});
+
+describe('texts', () => {
+  const placeholders = (t: string) => [...t.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]).sort();
+
+  test('the console page\'s texts: both languages, the same placeholders, none empty', () => {
+    const { vi, en } = throttleConsoleMessages;
+    expect(Object.keys(en).sort()).toEqual(Object.keys(vi).sort());
+    for (const k of Object.keys(vi) as (keyof typeof vi)[]) {
+      expect(vi[k].trim() && en[k].trim()).toBeTruthy();
+      expect(placeholders(en[k])).toEqual(placeholders(vi[k]));
+    }
+  });
+
+  test('one blocked sentence per kind of limit, distinct, each saying when to try again, none accusing', () => {
+    for (const locale of ['vi', 'en'] as const) {
+      const t = translator(locale);
+      const sentences = Object.values(BLOCKED_PAGES).map((k) => t(k, { minutes: 7 }));
+      expect(new Set(sentences).size).toBe(4);
+      for (const s of sentences) expect(s).toContain(locale === 'vi' ? 'Vui lòng thử lại sau 7 phút' : 'Please wait 7 min and try again');
+      for (const s of sentences) expect(s).not.toMatch(/Bạn đã đăng nhập sai|You have entered|too many failed sign-in attempts/i);
+    }
+    expect(messages.vi['error.cannotSignIn']).toBe('Không đăng nhập được. Nếu bạn chắc chắn mật khẩu đúng, hãy liên hệ bộ phận hỗ trợ.');
   });
 });

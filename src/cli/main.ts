@@ -21,6 +21,7 @@ import { registerLogoutDeliveriesCommand } from './commands/logout-deliveries.js
 import { registerClientCommand } from './commands/client.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerSync } from './commands/sync.js';
+import { registerThrottleCommand } from './commands/throttle.js';
 
 export { EXIT } from './errors.js';
 export type { CliIO } from './context.js';
@@ -42,6 +43,7 @@ const COMMANDS: ((program: Command, ctx: CliContext) => unknown)[] = [
   registerClientCommand,
   registerAuditCommand,
   registerSync,
+  registerThrottleCommand,
 ];
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
