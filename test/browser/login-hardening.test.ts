@@ -1,7 +1,7 @@
 /**
  * In Chromium, against the real server: the session cookie ends with the browser by default
  * (SESSION_COOKIE=browser: no expiry), and with SESSION_COOKIE=persistent only when the person
- * ticks "Ghi nhớ đăng nhập trên máy tính này"; the known-device cookie (long-lived, HttpOnly,
+ * ticks "Ghi nhớ đăng nhập trên máy tính này" (the console's cookie follows); the known-device cookie (long-lived, HttpOnly,
  * SameSite=Lax) lets the person in while their account is blocked for unknown devices; the
  * blocked page and the console's login blocks page (list, unblock) pass axe. Screenshots in
  * test-results/screenshots.
@@ -106,6 +106,8 @@ describe('SESSION_COOKIE=browser (the default)', () => {
     await page.waitForSelector('#password');
     await signIn(page, ADMIN);
     await page.locator('h1', { hasText: 'Chặn đăng nhập sai nhiều lần' }).waitFor();
+    // the console's own cookie ends with the browser too
+    expect(await cookie(ctx, 'sso_console')).toMatchObject({ expires: -1, httpOnly: true });
     expect(await page.locator('table').textContent()).toContain('198.51.100.1');
     await b.check(page, '02-console-blocks');
     await page.getByRole('button', { name: `Gỡ chặn tài khoản ${PERSON.login}` }).first().click();
