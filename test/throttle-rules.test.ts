@@ -61,7 +61,8 @@ describe('keys', () => {
     expect(limitsFor('device:x|a', s).blockAfter).toBe(2);
     expect(limitsFor('known:a', s).blockAfter).toBe(4);
     expect(limitsFor('ip:1.2.3.4', s)).toEqual({ delayAfter: 20, blockAfter: 100 });
-    // unset: one address of an account gets 3, never more than the account itself
+    // unset: one address of an account gets 4, never more than the account itself
+    expect(limitsFor('pair:1.2.3.4|a', S).blockAfter).toBe(4);
     expect(limitsFor('pair:1.2.3.4|a', { ...S, accountBlockAfter: 2 }).blockAfter).toBe(2);
   });
 });
@@ -143,7 +144,7 @@ describe('trusted networks', () => {
     expect(isTrustedAddressKey(addressKey('2001:db8:2::1'), s)).toBe(false);
     expect(isTrustedAddressKey(addressKey(undefined), s)).toBe(false);
     // the per-person keys of a trusted address keep their own limits
-    expect(limitsFor(pairKey('a', '10.1.2.3'), s).blockAfter).toBe(3);
+    expect(limitsFor(pairKey('a', '10.1.2.3'), s).blockAfter).toBe(4);
   });
 });
 
@@ -185,7 +186,7 @@ describe('the directory lockout arithmetic', () => {
     const c = parseEnv(env({ THROTTLE_TRUSTED_NETWORKS: '10.1.0.0/16', HELPDESK_CONTACT: ' Phòng CNTT – 0228 3xxx xxx ' }));
     expect(c.throttle.trustedNetworks!.map((n) => n.text)).toEqual(['10.1.0.0/16']);
     expect(c.login).toMatchObject({ helpdeskContact: 'Phòng CNTT – 0228 3xxx xxx', sessionCookie: 'browser', directoryLockoutAfter: 10 });
-    expect(c.throttle).toMatchObject({ accountAddressBlockAfter: 3, deviceBlockAfter: 3, knownDevicesBlockAfter: 4, trustedFactor: 20 });
+    expect(c.throttle).toMatchObject({ accountAddressBlockAfter: 4, deviceBlockAfter: 3, knownDevicesBlockAfter: 4, trustedFactor: 20 });
   });
 });
 

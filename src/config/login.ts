@@ -4,7 +4,7 @@
  * Pure: every problem found is added to `problems` (start-up then stops, naming each).
  */
 import type { Env } from './schema.js';
-import type { ThrottleSettings } from '../domain/throttle.js';
+import { DEFAULT_ACCOUNT_ADDRESS_BLOCK_AFTER, type ThrottleSettings } from '../domain/throttle.js';
 import { directoryBudget } from '../domain/throttle-budget.js';
 import { parseNetworkList, type IpNetwork } from '../domain/networks.js';
 
@@ -47,7 +47,7 @@ export function throttleSettings(e: Env, directory: 'ldap' | 'demo' | 'none', pr
     ipBlockAfter: e.THROTTLE_IP_BLOCK_AFTER,
     blockSeconds: e.THROTTLE_BLOCK_DURATION,
     maxDelayMs: e.THROTTLE_MAX_DELAY_MS,
-    accountAddressBlockAfter: e.THROTTLE_ACCOUNT_ADDRESS_BLOCK_AFTER ?? Math.min(3, e.THROTTLE_ACCOUNT_BLOCK_AFTER),
+    accountAddressBlockAfter: e.THROTTLE_ACCOUNT_ADDRESS_BLOCK_AFTER ?? Math.min(DEFAULT_ACCOUNT_ADDRESS_BLOCK_AFTER, e.THROTTLE_ACCOUNT_BLOCK_AFTER),
     deviceBlockAfter: e.THROTTLE_DEVICE_BLOCK_AFTER,
     knownDevicesBlockAfter: e.THROTTLE_KNOWN_DEVICES_BLOCK_AFTER,
     trustedNetworks: trustedNetworks(e.THROTTLE_TRUSTED_NETWORKS, problems),

@@ -169,7 +169,7 @@ export const envSchema = z.object({
   THROTTLE_BLOCK_DURATION: duration('15m', 1),
   /** The longest progressive delay, in milliseconds. */
   THROTTLE_MAX_DELAY_MS: z.coerce.number().int().min(0).max(30_000).default(4000),
-  /** Failures for one login from one client address (unknown devices) before that address is blocked for that login; default 3 (at most THROTTLE_ACCOUNT_BLOCK_AFTER). */
+  /** Failures for one login from one client address (unknown devices) before that address is blocked for that login; default 4 (at most THROTTLE_ACCOUNT_BLOCK_AFTER). */
   THROTTLE_ACCOUNT_ADDRESS_BLOCK_AFTER: optionalInt(1, 1000),
   /** Failures for one login on one known device (a browser where it logged in before) before that device is blocked for it. */
   THROTTLE_DEVICE_BLOCK_AFTER: z.coerce.number().int().min(1).max(1000).default(3),

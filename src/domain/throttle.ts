@@ -58,7 +58,7 @@ export interface ThrottleSettings {
   maxDelayMs: number;
   /** The first delay, doubled for each further failure; capped at maxDelayMs. Default 500 ms. */
   baseDelayMs?: number | undefined;
-  /** Failures of one person from one address (unknown devices). Default: 3, at most accountBlockAfter. */
+  /** Failures of one person from one address (unknown devices). Default: 4, at most accountBlockAfter. */
   accountAddressBlockAfter?: number | undefined;
   /** Failures of one person on one known device. Default 3. */
   deviceBlockAfter?: number | undefined;
@@ -71,7 +71,7 @@ export interface ThrottleSettings {
 }
 
 export const DEFAULT_BASE_DELAY_MS = 500;
-export const DEFAULT_ACCOUNT_ADDRESS_BLOCK_AFTER = 3;
+export const DEFAULT_ACCOUNT_ADDRESS_BLOCK_AFTER = 4;
 export const DEFAULT_DEVICE_BLOCK_AFTER = 3;
 export const DEFAULT_KNOWN_DEVICES_BLOCK_AFTER = 4;
 export const DEFAULT_TRUSTED_FACTOR = 20;
