@@ -190,8 +190,8 @@ describe('login page: a person, one address of it, addresses, known devices (beh
     const blocked = await post('nguyen.van.a', PASSWORD, xff('198.51.100.1'));
     expect(blocked.status).toBe(429);
     const retryAfter = Number(blocked.headers.get('retry-after'));
-    // a person's block lasts a window (30 min) after the last failure
-    expect(retryAfter).toBeGreaterThan(1790);
+    // a person's block lasts a window (30 min) after the last failure (a minute's margin for a slow machine)
+    expect(retryAfter).toBeGreaterThan(1740);
     expect(retryAfter).toBeLessThanOrEqual(1800);
     expect(blocked.headers.get('cache-control')).toContain('no-store');
     expect(alert(blocked.html)).toContain('tài khoản này từ địa chỉ mạng bạn đang dùng');
