@@ -177,10 +177,10 @@ describe('account states (zimbraAccountStatus)', () => {
     expect(alert(after.html)).toMatch(/khóa|ngừng/);
   });
 
-  test('lockout (temporary): refused with the "temporarily locked" page, without another bind', async () => {
+  test('lockout (temporary): refused without another bind, with the neutral sentence and the wrong-password status (the password could not be checked)', async () => {
     const { after } = await tryLogin(P.minh.login, P.minh.password);
-    expect(after.status).toBe(403);
-    expect(alert(after.html)).toMatch(/tạm khóa/);
+    expect(after.status).toBe(401);
+    expect(alert(after.html)).toMatch(/^Không đăng nhập được\. Nếu bạn chắc chắn mật khẩu đúng, hãy liên hệ bộ phận hỗ trợ\./);
   });
 
   test('a directory account disabled after its first login is disabled here, its sessions ended', async () => {
@@ -193,9 +193,9 @@ describe('account states (zimbraAccountStatus)', () => {
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
-  test('an entry without its stable id is refused, not half-linked', async () => {
+  test('an entry without its stable id is refused (never bound: the neutral answer), not half-linked', async () => {
     const { after } = await tryLogin(P.thao.login, P.thao.password);
-    expect(after.status).toBe(403);
+    expect(after.status).toBe(401);
     expect(await server.services.accounts.byLogin(P.thao.login)).toBeNull();
   });
 });

@@ -53,12 +53,13 @@ test('the account is linked by entryUUID; groups come from a group search', asyn
   expect(info.email_verified).toBe(true);
 });
 
-test('ppolicy: a permanently locked account (pwdAccountLockedTime 000001010000Z) is told it is disabled, never "wrong password"', async () => {
+test('ppolicy: a permanently locked account (pwdAccountLockedTime 000001010000Z) refuses any bind: the neutral sentence, never "wrong password", never its state', async () => {
   const browser = new Browser(server.issuer);
   const page = await browser.go((await startAuth(config, REDIRECT, 'openid')).url.toString());
   const after = await submitLogin(browser, page.html, P.tuan.login, P.tuan.password);
-  expect(after.status).toBe(403);
-  expect(after.html).toMatch(/bị khóa hoặc ngừng sử dụng/);
+  expect(after.status).toBe(401);
+  expect(after.html).toMatch(/Không đăng nhập được\. Nếu bạn chắc chắn mật khẩu đúng/);
+  expect(after.html).not.toMatch(/bị khóa hoặc ngừng sử dụng|không đúng/);
   expect(server.logs.some((l) => l.includes('login.failure') && l.includes('"reason":"disabled"') && l.includes('tuandm'))).toBe(true);
 });
 
@@ -68,12 +69,12 @@ test('a person without a mail address still logs in; no email claim', async () =
   expect(info.email).toBeUndefined();
 });
 
-test('ppolicy: a temporary lock is told "temporarily locked"', async () => {
+test('ppolicy: a temporary lock is not told (never bound): the neutral sentence', async () => {
   const now = new Date().toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
   await slapd.ldapModify(`dn: ${P.lan.dn}\nchangetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: ${now}\n`);
   const browser = new Browser(server.issuer);
   const page = await browser.go((await startAuth(config, REDIRECT, 'openid')).url.toString());
   const after = await submitLogin(browser, page.html, P.lan.login, P.lan.password);
-  expect(after.status).toBe(403);
-  expect(after.html).toMatch(/tạm khóa/);
+  expect(after.status).toBe(401);
+  expect(after.html).toMatch(/Không đăng nhập được\. Nếu bạn chắc chắn mật khẩu đúng/);
 });

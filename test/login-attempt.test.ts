@@ -31,7 +31,9 @@ function scriptedThrottle(decisions: Record<string, Decision> = {}) {
       return counted(keys);
     },
     undoFailure: async (c, only) => void calls.push(`undo ${(only ?? c.keys.map((k) => k.key)).join(',')}`),
-    recordSuccess: async (key) => void calls.push(`clear ${key}`),
+    recordSuccess: async (keys) => void calls.push(`clear ${([] as string[]).concat(keys).join(',')}`),
+    listBlocks: async () => [],
+    clearBlocks: async () => 0,
     gc: async () => 0,
   };
   return { throttle, calls };
@@ -71,9 +73,9 @@ describe('attempt', () => {
     const { throttle, calls } = scriptedThrottle({ 'ip:203.0.113.9': { action: 'block', until } });
     let checked = 0;
     const out = await useCase(throttle, async () => (checked++, { ok: true, account })).attempt({ login: 'An@tinh.gov.vn', password: 'pw' }, ctx);
-    expect(out).toEqual({ kind: 'throttled', until });
+    expect(out).toEqual({ kind: 'throttled', until, keyType: 'address' });
     expect(checked).toBe(0);
-    expect(calls).toEqual(['count login:an,ip:203.0.113.9', 'undo login:an,ip:203.0.113.9']);
+    expect(calls).toEqual(['count login:an,pair:203.0.113.9|an,ip:203.0.113.9', 'undo login:an,pair:203.0.113.9|an,ip:203.0.113.9']);
   });
 
   test('a delay is waited out, then the password is checked; a success clears the person and takes the address count back', async () => {
@@ -86,7 +88,7 @@ describe('attempt', () => {
     const out = await useCase(throttle, authenticate, slept).attempt({ login: 'an', password: 'pw' }, ctx);
     expect(out).toEqual({ kind: 'success', account, amr: ['pwd'] });
     expect(slept).toEqual([700]);
-    expect(calls).toEqual(['count login:an,ip:203.0.113.9', 'count entry:zimbra-1', 'clear login:an', 'clear entry:zimbra-1', 'undo ip:203.0.113.9']);
+    expect(calls).toEqual(['count login:an,pair:203.0.113.9|an,ip:203.0.113.9', 'count entry:zimbra-1', 'clear login:an,pair:203.0.113.9|an,entry:zimbra-1,known:zimbra-1', 'undo ip:203.0.113.9']);
   });
 
   test('the entry blocked: refused before the bind', async () => {
@@ -97,18 +99,18 @@ describe('attempt', () => {
       bound = true;
       return { ok: true, account };
     };
-    expect(await useCase(throttle, authenticate).attempt({ login: 'an', password: 'pw' }, ctx)).toEqual({ kind: 'throttled', until });
+    expect(await useCase(throttle, authenticate).attempt({ login: 'an', password: 'pw' }, ctx)).toEqual({ kind: 'throttled', until, keyType: 'account' });
     expect(bound).toBe(false);
-    expect(calls).toEqual(['count login:an,ip:203.0.113.9', 'count entry:zimbra-1']);
+    expect(calls).toEqual(['count login:an,pair:203.0.113.9|an,ip:203.0.113.9', 'count entry:zimbra-1']);
   });
 
   test('a wrong password stays counted; an unreachable directory is taken back', async () => {
     const wrong = scriptedThrottle();
     expect(await useCase(wrong.throttle, async () => ({ ok: false, reason: 'invalid_credentials', detail: 'wrong password' })).attempt({ login: 'an', password: 'pw' }, ctx)).toEqual({ kind: 'failure', reason: 'invalid_credentials' });
-    expect(wrong.calls).toEqual(['count login:an,ip:203.0.113.9']);
+    expect(wrong.calls).toEqual(['count login:an,pair:203.0.113.9|an,ip:203.0.113.9']);
     const down = scriptedThrottle();
     expect(await useCase(down.throttle, async () => ({ ok: false, reason: 'unavailable', detail: 'down' })).attempt({ login: 'an', password: 'pw' }, ctx)).toEqual({ kind: 'failure', reason: 'unavailable' });
-    expect(down.calls).toEqual(['count login:an,ip:203.0.113.9', 'undo login:an,ip:203.0.113.9']);
+    expect(down.calls).toEqual(['count login:an,pair:203.0.113.9|an,ip:203.0.113.9', 'undo login:an,pair:203.0.113.9|an,ip:203.0.113.9']);
   });
 
   test('an error in the password check takes every count back and is thrown on', async () => {
@@ -118,6 +120,6 @@ describe('attempt', () => {
       throw new Error('database gone');
     };
     await expect(useCase(throttle, authenticate).attempt({ login: 'an', password: 'pw' }, ctx)).rejects.toThrow('database gone');
-    expect(calls).toEqual(['count login:an,ip:203.0.113.9', 'count entry:zimbra-1', 'undo login:an,ip:203.0.113.9', 'undo entry:zimbra-1']);
+    expect(calls).toEqual(['count login:an,pair:203.0.113.9|an,ip:203.0.113.9', 'count entry:zimbra-1', 'undo login:an,pair:203.0.113.9|an,ip:203.0.113.9', 'undo entry:zimbra-1']);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The IT staff's console at /admin: dashboard, accounts, applications, directory sync, audit.
+ * The IT staff's console at /admin: dashboard, accounts, applications, directory sync, login
+ * blocks, audit.
  * Only administrators (src/admin/policy.ts) get past the door; every form is a CSRF-checked POST
  * and every change goes through the same services as the `sso` command, recorded in the audit
  * trail with the administrator as the actor. GET never changes anything.
@@ -12,6 +13,7 @@ import { accountRoutes } from './accounts.js';
 import { clientRoutes } from './clients.js';
 import { syncRoutes } from './sync.js';
 import { auditRoutes } from './audit.js';
+import { throttleRoutes } from './throttle.js';
 
 export type { AdminDeps, AdminServices } from './section.js';
 
@@ -23,6 +25,7 @@ export function adminRouter(deps: AdminDeps): express.Router {
   accountRoutes(router, deps);
   clientRoutes(router, deps);
   syncRoutes(router, deps);
+  throttleRoutes(router, deps);
   auditRoutes(router, deps);
   router.use(pages.errorHandler());
   return router;

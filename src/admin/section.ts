@@ -12,6 +12,7 @@ import type { AuditQuery } from '../audit/query.js';
 import type { SyncRepository } from '../db/repos/sync.js';
 import type { Logger } from '../util/logger.js';
 import type { DirectoryConnector } from '../directory/types.js';
+import type { ThrottleBlocks } from '../login/blocks.js';
 import { SsoError } from '../domain/errors.js';
 import type { ConsolePages } from '../console/pages.js';
 import { parseQuery, queryText } from '../web/forms.js';
@@ -26,6 +27,8 @@ export interface AdminServices {
   audit: Pick<AuditLog, 'verify' | 'record'>;
   auditQuery: AuditQuery;
   syncRepo: SyncRepository;
+  /** The throttle's active blocks (login/blocks.ts). */
+  throttleBlocks: ThrottleBlocks;
 }
 
 export interface AdminDeps {

@@ -27,6 +27,7 @@ import { createAuditForwardRepository, type AuditForwardRepository } from '../db
 import { createAuditQuery, type AuditQuery } from '../audit/query.js';
 import { actorAware, processActor } from '../audit/actor.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { createThrottleBlocks, type ThrottleBlocks } from '../login/blocks.js';
 
 export interface Services {
   config: Config;
@@ -61,6 +62,8 @@ export interface Services {
   accountRepo: AccountRepository;
   /** The password-guessing counters, shared by every instance. */
   throttle: LoginThrottle;
+  /** The throttle's active blocks, listed and lifted (`sso throttle`, the console), audited. */
+  throttleBlocks: ThrottleBlocks;
   close(): Promise<void>;
 }
 
@@ -168,6 +171,13 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     syncRepo: repos.sync,
     accountRepo: repos.accounts,
     throttle: repos.throttle,
+    throttleBlocks: createThrottleBlocks({
+      throttle: repos.throttle,
+      accounts: repos.accounts,
+      mailDomains: config.directory.kind === 'none' ? [] : config.directory.mailDomains,
+      directoryLockoutAfter: config.login.directoryLockoutAfter,
+      audit,
+    }),
     close: async () => {
       await deprovision.stop();
       await audit.flush();

@@ -18,6 +18,7 @@ import { createConsoleAuth, ownAddress } from '../console/auth.js';
 import { openDirectory, type OpenDirectory } from '../directory/open.js';
 import { createAuthenticator } from '../login/authenticate.js';
 import { createLoginUseCase } from '../login/attempt.js';
+import { createKnownDevices } from '../login/known-device.js';
 import { startSyncScheduler, type SyncScheduler } from '../sync/scheduler.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { openToOthers, storagePaths } from '../db/files.js';
@@ -80,6 +81,8 @@ function loginUseCase(services: Services, directory: OpenDirectory, logger: Logg
     logger,
     audit: services.audit,
     metrics,
+    devices: createKnownDevices(services.config.cookieKeys, services.config.login.knownDeviceTtlSeconds),
+    failureFloorMs: services.config.login.failureFloorMs,
   });
 }
 

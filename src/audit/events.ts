@@ -38,6 +38,8 @@ export const AUDIT_EVENT_TYPES = [
   'keys.revoked', // a compromised key withdrawn (`sso keys revoke`); detail: { kid, alg, reason, replacement, previous_status }
   // directory sync (src/sync/)
   'sync.run', // outcome: the run's status; detail: { run_id, mode, dry_run, seen, created, ... }
+  // the password-guessing throttle (src/login/blocks.ts)
+  'throttle.unblocked', // outcome "unblocked"; actor: the operator or console user; detail: { login? , address?, keys, lifted }
   // the trail itself
   'audit.pruned', // detail: { from_seq, through_seq, removed, before, anchor_hash, retention_seconds }
 ] as const;

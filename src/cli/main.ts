@@ -25,6 +25,7 @@ import { registerLogoutDeliveriesCommand } from './commands/logout-deliveries.js
 import { registerClientCommand } from './commands/client.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerSync } from './commands/sync.js';
+import { registerThrottleCommand } from './commands/throttle.js';
 
 export { EXIT } from './errors.js';
 export type { CliIO } from './context.js';
@@ -47,6 +48,7 @@ const COMMANDS: ((program: Command, ctx: CliContext) => unknown)[] = [
   registerClientCommand,
   registerAuditCommand,
   registerSync,
+  registerThrottleCommand,
 ];
 
 /** The operator named by --actor, else SSO_ACTOR (an empty SSO_ACTOR is unset), as the audit trail records them. */

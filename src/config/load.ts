@@ -13,6 +13,9 @@ import { escapeDnValue, normalizeDn, parseDn } from '../domain/dn.js';
 import type { ThrottleSettings } from '../domain/throttle.js';
 import { syslogTarget, type SyslogTarget } from './syslog.js';
 export type { SyslogTarget };
+import { loginSettings, throttleSettings, type LoginSettings } from './login.js';
+
+export type { LoginSettings } from './login.js';
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -85,6 +88,8 @@ export interface Config {
   sync: { intervalSeconds: number; fullIntervalSeconds: number; maxDisablePercent: number; pageSize: number; passwordChangeLogout: boolean };
   logoutDelivery: { attempts: number; timeoutMs: number };
   throttle: ThrottleSettings;
+  /** The login page: failure floor, helpdesk contact, session cookie, known devices (config/login.ts). */
+  login: LoginSettings;
   /** syslog: where every audit event is forwarded (AUDIT_SYSLOG), when set. */
   audit: { retentionSeconds: number; syslog?: SyslogTarget | undefined };
   /**
@@ -154,18 +159,6 @@ function demoSetting(e: Env, problems: string[]): boolean {
   return false;
 }
 
-function throttleSettings(e: Env): ThrottleSettings {
-  return {
-    windowSeconds: e.THROTTLE_WINDOW,
-    accountDelayAfter: e.THROTTLE_ACCOUNT_DELAY_AFTER,
-    accountBlockAfter: e.THROTTLE_ACCOUNT_BLOCK_AFTER,
-    ipDelayAfter: e.THROTTLE_IP_DELAY_AFTER,
-    ipBlockAfter: e.THROTTLE_IP_BLOCK_AFTER,
-    blockSeconds: e.THROTTLE_BLOCK_DURATION,
-    maxDelayMs: e.THROTTLE_MAX_DELAY_MS,
-  };
-}
-
 /** Validated settings, before secrets are resolved. Pure. */
 export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptionSecret' | 'generatedSecrets' | 'unknownSettings'> & { cookieKeys?: string[]; keyEncryptionSecret?: string } {
   const parsed = envSchema.safeParse(env);
@@ -194,6 +187,8 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const directory = directorySettings(e, production, demo, problems);
   const syslog = syslogTarget(e.AUDIT_SYSLOG, e.AUDIT_SYSLOG_CA_FILE, problems);
   const adminGroups = adminGroupDns(e.ADMIN_GROUPS, e.LDAP_BASE_DN, problems);
+  const throttle = throttleSettings(e, directory.kind, problems);
+  const login = loginSettings(e, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     directory,
@@ -202,7 +197,8 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
       passwordChangeLogout: e.SYNC_PASSWORD_CHANGE_LOGOUT,
     },
     logoutDelivery: { attempts: e.LOGOUT_DELIVERY_ATTEMPTS, timeoutMs: e.LOGOUT_DELIVERY_TIMEOUT_MS },
-    throttle: throttleSettings(e),
+    throttle,
+    login,
     audit: { retentionSeconds: e.AUDIT_RETENTION, syslog },
     admin: { groups: adminGroups },
     metricsToken: e.METRICS_TOKEN,

@@ -33,6 +33,13 @@ const bool = (def: boolean) =>
       return z.NEVER;
     });
 
+/** An optional whole number; empty reads as unset. */
+const optionalInt = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(min).max(max).optional());
+
+/** LOGIN_FAILURE_FLOOR_MS's default: see the README's throttle section for the measurements. */
+const FLOOR_DEFAULT = 400;
+
 const list = (def: string) =>
   z
     .string()
@@ -83,6 +90,8 @@ export const envSchema = z.object({
   CLIENT_CREDENTIALS_TTL: duration('10m', 30),
   /** Single sign-on session lifetime. */
   SESSION_TTL: duration('10h', 60),
+  /** browser: the session cookie ends when the browser closes (shared office PCs); persistent: the login page offers "remember me on this computer". */
+  SESSION_COOKIE: z.enum(['browser', 'persistent']).default('browser'),
   /** How long a login or consent page stays valid. */
   INTERACTION_TTL: duration('15m', 60),
   /** How long remembered consent lasts. */
@@ -154,20 +163,40 @@ export const envSchema = z.object({
   LOGOUT_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
 
   // --- Password-guessing throttle (checked before any directory bind)
-  /** Failed logins are counted over this window. */
+  /** Failed logins are counted over this window (at least the directory's own failure-counting period). */
   THROTTLE_WINDOW: duration('1h', 10),
   /** Failures for one login before each further attempt is delayed (progressively). */
   THROTTLE_ACCOUNT_DELAY_AFTER: z.coerce.number().int().min(1).max(1000).default(3),
-  /** Failures for one login before it is blocked for THROTTLE_BLOCK_DURATION (below the mail system's own lockout). */
+  /** Failures for one person from unknown devices, all addresses together, before unknown devices are blocked for that person until THROTTLE_WINDOW has passed. */
   THROTTLE_ACCOUNT_BLOCK_AFTER: z.coerce.number().int().min(1).max(1000).default(5),
   /** Failures from one client address before its attempts are delayed. */
   THROTTLE_IP_DELAY_AFTER: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Failures from one client address before it is blocked. */
   THROTTLE_IP_BLOCK_AFTER: z.coerce.number().int().min(1).max(100_000).default(100),
-  /** How long a block lasts. */
+  /** How long an address block lasts (blocks of a person last until THROTTLE_WINDOW has passed since their last failure). */
   THROTTLE_BLOCK_DURATION: duration('15m', 1),
   /** The longest progressive delay, in milliseconds. */
   THROTTLE_MAX_DELAY_MS: z.coerce.number().int().min(0).max(30_000).default(4000),
+  /** Failures for one login from one client address (unknown devices) before that address is blocked for that login; default 4 (at most THROTTLE_ACCOUNT_BLOCK_AFTER). */
+  THROTTLE_ACCOUNT_ADDRESS_BLOCK_AFTER: optionalInt(1, 1000),
+  /** Failures for one login on one known device (a browser where it logged in before) before that device is blocked for it. */
+  THROTTLE_DEVICE_BLOCK_AFTER: z.coerce.number().int().min(1).max(1000).default(3),
+  /** Failures for one person from all their known devices together before known devices are blocked for them too. */
+  THROTTLE_KNOWN_DEVICES_BLOCK_AFTER: z.coerce.number().int().min(1).max(1000).default(4),
+  /** How long a browser stays a known device after its last successful login. */
+  THROTTLE_KNOWN_DEVICE_TTL: duration('180d', 3600),
+  /** The province's networks (CIDR, IPv4 and IPv6, comma or space separated), whose per-address limits are multiplied by THROTTLE_TRUSTED_FACTOR. */
+  THROTTLE_TRUSTED_NETWORKS: z.string().default(''),
+  /** The multiplier of the per-address limits for THROTTLE_TRUSTED_NETWORKS. */
+  THROTTLE_TRUSTED_FACTOR: z.coerce.number().int().min(1).max(1000).default(20),
+  /** The directory's own lockout: wrong passwords that lock a person (Zimbra: 10 an hour). Start-up refuses throttle settings that let this many reach it; 0: the directory has none. */
+  DIRECTORY_LOCKOUT_AFTER: z.coerce.number().int().min(0).max(1000).default(10),
+
+  // --- The login page
+  /** Every failed login is answered no sooner than this many milliseconds after it began (waiting, not computing), so timing does not tell local, directory and unknown logins apart. */
+  LOGIN_FAILURE_FLOOR_MS: z.coerce.number().int().min(0).max(10_000).default(FLOOR_DEFAULT),
+  /** Who to contact when a login cannot go on, shown on the login page (free text, e.g. "Phòng CNTT – 0228 3xxx xxx, hotro@tinh.gov.vn"). */
+  HELPDESK_CONTACT: z.string().max(300, 'must be at most 300 characters').optional(),
 
   // --- Audit trail
   /** How long audit events are kept; 0 keeps them forever. */

@@ -129,7 +129,9 @@ function signInCallback(c: { config: Config; logger: Logger; cookieBase: CookieB
     const sid = typeof claims?.sid === 'string' ? claims.sid : await sidOfToken(tokens.access_token);
     if (!claims?.sub || !sid) return renderFailure(res, 400);
     const session: ConsoleSession = { accountId: claims.sub, sid, exp: now() + config.ttl.session, nonce: newCsrfNonce() };
-    res.cookie(SESSION_COOKIE, seal(keys, SESSION_PURPOSE, { ...session }), { ...cookieBase, path: '/', maxAge: config.ttl.session * 1000 });
+    // SESSION_COOKIE=browser: ends with the browser, as the IdP's session cookie (the sealed exp bounds it either way)
+    const lifetime = config.login.sessionCookie === 'persistent' ? { maxAge: config.ttl.session * 1000 } : {};
+    res.cookie(SESSION_COOKIE, seal(keys, SESSION_PURPOSE, { ...session }), { ...cookieBase, path: '/', ...lifetime });
     const who = typeof claims.preferred_username === 'string' ? claims.preferred_username : undefined;
     logger.info({ event: 'console.signin', account: claims.sub, login: who, ...clientFields(req), client: CONSOLE_CLIENT_ID, outcome: 'success' }, 'signed in to the console');
     res.redirect(303, safeReturnPath(login.returnTo));

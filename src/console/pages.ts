@@ -15,7 +15,7 @@ import { errorPageHandler } from '../web/errors.js';
 import type { ConsoleKey } from '../web/i18n/index.js';
 import type { ConsoleAuth, SignedIn } from './auth.js';
 
-export type NavItem = 'dashboard' | 'accounts' | 'clients' | 'sync' | 'audit' | 'account';
+export type NavItem = 'dashboard' | 'accounts' | 'clients' | 'sync' | 'throttle' | 'audit' | 'account';
 
 export interface ConsolePageDeps {
   config: Config;

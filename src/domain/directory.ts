@@ -74,7 +74,14 @@ export type AuthFailure =
 
 export type AuthOutcome =
   | { ok: true; identity: DirectoryIdentity }
-  | { ok: false; reason: AuthFailure; /** for logs only, never shown */ detail: string };
+  | {
+    ok: false;
+    reason: AuthFailure;
+    /** for logs only, never shown */
+    detail: string;
+    /** The password could not be checked (never bound, or refused whatever the password): the reason must not be told. */
+    unverified?: boolean | undefined;
+  };
 
 /** The result of reading one entry during a listing: a person, or why the entry was skipped. */
 export type EntryResult = { ok: true; identity: DirectoryIdentity } | { ok: false; dn: string; error: string };

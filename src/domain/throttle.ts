@@ -1,39 +1,87 @@
 /**
  * Password-guessing throttle, the pure part: what a failure counter means for the next attempt
- * (allow, delay, block), what one more failure does to it, and which keys an attempt counts
- * against. No I/O; the repository (db/repos/throttle.ts) applies the same rules atomically in the database.
+ * (allow, delay, block), what one more failure does to it, the limits of each key (keys:
+ * ./throttle-keys.ts), and how many guesses the settings let reach the directory. No I/O; the
+ * repository (db/repos/throttle.ts) applies the same rules atomically in the database.
  *
- * Rules, per key:
- *   - A counter counts failures within a window of `windowSeconds` from its first failure. A
- *     window that has elapsed (and no block running) counts as zero: the next failure starts a new one.
- *   - From `delayAfter` failures on, each attempt waits base * 2^(failures - delayAfter) ms,
- *     capped at `maxDelayMs` (0: no delays).
- *   - The failure that reaches `blockAfter` blocks the key until now + `blockSeconds`. While
- *     blocked, attempts are refused before any password check.
- *   - When a block ends inside the same window, the count is kept: the next attempt is let
- *     through, and a failure blocks the key again at once (one guess per block period).
+ * Two kinds of counter:
+ *
+ *   - Per person (login:, entry:, pair:, device:, known:), "window-long": a counter keeps
+ *     counting while each failure comes within `windowSeconds` of the one before; it counts as
+ *     zero once `windowSeconds` have passed since its last failure (and no block runs). The
+ *     failure that reaches the key's limit blocks it until `windowSeconds` after that failure:
+ *     so in ANY period of `windowSeconds`, at most `blockAfter` guesses of that key go on to the
+ *     password check (two failures inside one period are less than a period apart, so no reset
+ *     falls between them; the block outlasts the period).
+ *   - Per address (ip:), "fixed window": failures count within a window of `windowSeconds`
+ *     from its first failure; the failure that reaches the limit blocks the address for
+ *     `blockSeconds`; a block that ends inside the window keeps the count (the next attempt is
+ *     let through and a failure blocks again at once: one guess per block period).
+ *
+ * From `delayAfter` failures on, each attempt waits base * 2^(failures - delayAfter) ms, capped
+ * at `maxDelayMs` (0: no delays). While blocked, attempts are refused before any password check.
  */
 
-import { escapeControls, Login } from './login.js';
+import type { IpNetwork } from './networks.js';
+import { networksContainBlock, parseAddress } from './networks.js';
+import { ADDRESS_PREFIX, DEVICE_PREFIX, KNOWN_PREFIX, PAIR_PREFIX } from './throttle-keys.js';
+
+export {
+  ACCOUNT_PREFIX,
+  ADDRESS_PREFIX,
+  DEVICE_PREFIX,
+  ENTRY_PREFIX,
+  KNOWN_PREFIX,
+  PAIR_PREFIX,
+  accountKey,
+  addressKey,
+  addressText,
+  deviceKey,
+  entryKey,
+  keyType,
+  knownDevicesKey,
+  pairKey,
+  parseKey,
+  type KeyParts,
+  type KeyType,
+} from './throttle-keys.js';
 
 export interface ThrottleSettings {
   windowSeconds: number;
   accountDelayAfter: number;
+  /** Failures of one person from unknown devices, all addresses together (login: and entry:). */
   accountBlockAfter: number;
   ipDelayAfter: number;
   ipBlockAfter: number;
+  /** How long an address block lasts (per-person blocks last a window: see above). */
   blockSeconds: number;
   maxDelayMs: number;
   /** The first delay, doubled for each further failure; capped at maxDelayMs. Default 500 ms. */
   baseDelayMs?: number | undefined;
+  /** Failures of one person from one address (unknown devices). Default: 4, at most accountBlockAfter. */
+  accountAddressBlockAfter?: number | undefined;
+  /** Failures of one person on one known device. Default 3. */
+  deviceBlockAfter?: number | undefined;
+  /** Failures of one person's known devices together (per directory entry). Default 4. */
+  knownDevicesBlockAfter?: number | undefined;
+  /** Networks whose addresses get trustedFactor times the per-address limits (the province's offices). */
+  trustedNetworks?: readonly IpNetwork[] | undefined;
+  /** Default 20. */
+  trustedFactor?: number | undefined;
 }
 
 export const DEFAULT_BASE_DELAY_MS = 500;
+export const DEFAULT_ACCOUNT_ADDRESS_BLOCK_AFTER = 4;
+export const DEFAULT_DEVICE_BLOCK_AFTER = 3;
+export const DEFAULT_KNOWN_DEVICES_BLOCK_AFTER = 4;
+export const DEFAULT_TRUSTED_FACTOR = 20;
 
 export interface Counter {
   failures: number;
   windowStart: Date;
   blockedUntil: Date | null;
+  /** The last failure counted (window-long keys); null or absent: windowStart. */
+  lastFailureAt?: Date | null | undefined;
 }
 
 export type Decision = { action: 'allow' } | { action: 'delay'; ms: number } | { action: 'block'; until: Date };
@@ -41,42 +89,58 @@ export type Decision = { action: 'allow' } | { action: 'delay'; ms: number } | {
 export interface Limits {
   delayAfter: number;
   blockAfter: number;
+  /** A per-person key: counts while failures keep coming, blocks for a window (see above). */
+  windowLong?: boolean | undefined;
 }
 
-export type KeyType = 'account' | 'address';
+/** Is this address key's address in a trusted network? (An IPv6 /64 when the whole /64 is.) */
+export function isTrustedAddressKey(key: string, s: Pick<ThrottleSettings, 'trustedNetworks'>): boolean {
+  const nets = s.trustedNetworks;
+  if (!nets?.length || !key.startsWith(ADDRESS_PREFIX)) return false;
+  const text = key.slice(ADDRESS_PREFIX.length);
+  const v6 = text.endsWith('::/64');
+  const addr = parseAddress(v6 ? text.slice(0, -3) : text);
+  return addr !== null && networksContainBlock(nets, addr, v6 ? 64 : addr.family === 4 ? 32 : 128);
+}
 
-export const ACCOUNT_PREFIX = 'login:';
-export const ADDRESS_PREFIX = 'ip:';
-/** A directory entry, by its stable id: every login and alias of one person counts here too. */
-export const ENTRY_PREFIX = 'entry:';
-
-export function keyType(key: string): KeyType {
-  return key.startsWith(ADDRESS_PREFIX) ? 'address' : 'account';
+/** The effective per-person limits (defaults filled in). */
+export function personLimits(s: ThrottleSettings) {
+  return {
+    account: s.accountBlockAfter,
+    accountAddress: s.accountAddressBlockAfter ?? Math.min(DEFAULT_ACCOUNT_ADDRESS_BLOCK_AFTER, s.accountBlockAfter),
+    device: s.deviceBlockAfter ?? DEFAULT_DEVICE_BLOCK_AFTER,
+    knownDevices: s.knownDevicesBlockAfter ?? DEFAULT_KNOWN_DEVICES_BLOCK_AFTER,
+  };
 }
 
 export function limitsFor(key: string, s: ThrottleSettings): Limits {
-  return keyType(key) === 'address'
-    ? { delayAfter: s.ipDelayAfter, blockAfter: s.ipBlockAfter }
-    : { delayAfter: s.accountDelayAfter, blockAfter: s.accountBlockAfter };
+  if (key.startsWith(ADDRESS_PREFIX)) {
+    const f = isTrustedAddressKey(key, s) ? (s.trustedFactor ?? DEFAULT_TRUSTED_FACTOR) : 1;
+    return { delayAfter: s.ipDelayAfter * f, blockAfter: s.ipBlockAfter * f };
+  }
+  const p = personLimits(s);
+  const blockAfter = key.startsWith(PAIR_PREFIX) ? p.accountAddress : key.startsWith(DEVICE_PREFIX) ? p.device : key.startsWith(KNOWN_PREFIX) ? p.knownDevices : p.account;
+  return { delayAfter: s.accountDelayAfter, blockAfter, windowLong: true };
 }
 
 export function isBlocked(c: Counter, now: Date): boolean {
   return c.blockedUntil !== null && c.blockedUntil.getTime() > now.getTime();
 }
 
-/** The window began at or before this instant has elapsed. */
+/** A window (or, for a window-long key, the last failure) at or before this instant is over. */
 export function windowCutoff(now: Date, s: ThrottleSettings): Date {
   return new Date(now.getTime() - s.windowSeconds * 1000);
 }
 
-/** The counter's window has elapsed and no block is running: it counts as zero. */
-export function isStale(c: Counter, now: Date, s: ThrottleSettings): boolean {
-  return !isBlocked(c, now) && c.windowStart.getTime() <= windowCutoff(now, s).getTime();
+/** The counter no longer counts (its window, or the period since its last failure, is over) and no block runs. */
+export function isStale(c: Counter, now: Date, s: ThrottleSettings, windowLong = false): boolean {
+  const since = windowLong ? (c.lastFailureAt ?? c.windowStart) : c.windowStart;
+  return !isBlocked(c, now) && since.getTime() <= windowCutoff(now, s).getTime();
 }
 
 /** Failures that still count at `now`. */
-export function liveFailures(c: Counter | null, now: Date, s: ThrottleSettings): number {
-  return !c || isStale(c, now, s) ? 0 : c.failures;
+export function liveFailures(c: Counter | null, now: Date, s: ThrottleSettings, windowLong = false): number {
+  return !c || isStale(c, now, s, windowLong) ? 0 : c.failures;
 }
 
 /** How long an attempt waits after `failures` failures (0: no wait). */
@@ -87,23 +151,31 @@ export function delayMs(failures: number, limits: Limits, s: ThrottleSettings): 
   return Math.min(s.maxDelayMs, base * 2 ** exp);
 }
 
+/** How long the block a key's limit sets lasts: a window for a per-person key, blockSeconds for an address. */
+export function blockSecondsFor(limits: Limits, s: ThrottleSettings): number {
+  return limits.windowLong ? s.windowSeconds : s.blockSeconds;
+}
+
 /** What the next attempt against this counter gets. */
 export function decide(c: Counter | null, now: Date, limits: Limits, s: ThrottleSettings): Decision {
   if (c && isBlocked(c, now)) return { action: 'block', until: c.blockedUntil! };
-  const ms = delayMs(liveFailures(c, now, s), limits, s);
+  const ms = delayMs(liveFailures(c, now, s, limits.windowLong), limits, s);
   return ms > 0 ? { action: 'delay', ms } : { action: 'allow' };
 }
 
 /** The counter after one more failure at `now` (the store does the same in the database). */
 export function afterFailure(c: Counter | null, now: Date, limits: Limits, s: ThrottleSettings): Counter {
-  const fresh = !c || isStale(c, now, s);
+  const fresh = !c || isStale(c, now, s, limits.windowLong);
   const failures = fresh ? 1 : c.failures + 1;
   const windowStart = fresh ? now : c.windowStart;
   let blockedUntil = fresh ? null : c.blockedUntil;
-  if (failures >= limits.blockAfter && !(blockedUntil && blockedUntil.getTime() > now.getTime())) {
-    blockedUntil = new Date(now.getTime() + s.blockSeconds * 1000);
+  const running = blockedUntil !== null && blockedUntil.getTime() > now.getTime();
+  const lastFailureAt = fresh || !running ? now : (c.lastFailureAt ?? c.windowStart);
+  if (failures >= limits.blockAfter && !running) {
+    blockedUntil = new Date(now.getTime() + blockSecondsFor(limits, s) * 1000);
   }
-  return { failures, windowStart, blockedUntil };
+  const out: Counter = { failures, windowStart, blockedUntil };
+  return limits.windowLong ? { ...out, lastFailureAt } : out;
 }
 
 /** The strictest of several decisions: the latest block, else the longest delay, else allow. */
@@ -127,53 +199,4 @@ export function retryAfterSeconds(until: Date, now: Date): number {
 /** Whole minutes until `until` (at least 1), for the person. */
 export function retryAfterMinutes(until: Date, now: Date): number {
   return Math.max(1, Math.ceil(retryAfterSeconds(until, now) / 60));
-}
-
-/**
- * The account key of a typed login: the person it names (Login.person: NFC, trimmed, lower
- * case, "name@<one of our mail domains>" folded to "name", since the directory finds the same
- * person by either). Unknown logins get a key too: guessing is throttled whether or not the
- * login exists.
- */
-export function accountKey(login: Login | string, mailDomains: readonly string[] = []): string {
-  const l = typeof login === 'string' ? Login.of(login, mailDomains) : login;
-  return ACCOUNT_PREFIX + escapeControls(l.person);
-}
-
-/** The key of the directory entry a login resolved to (its stable id): limits as an account's. */
-export function entryKey(externalId: string): string {
-  return ENTRY_PREFIX + escapeControls(externalId);
-}
-
-/**
- * The address key of a client address (Express req.ip, which honours TRUST_PROXY). IPv4-mapped
- * IPv6 is read as IPv4; other IPv6 addresses are grouped by /64, the block one subscriber gets.
- */
-export function addressKey(ip: string | undefined): string {
-  let a = (ip ?? '').trim().toLowerCase();
-  if (!a) return `${ADDRESS_PREFIX}unknown`;
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(a);
-  if (mapped) a = mapped[1]!;
-  else if (a.includes(':')) a = ipv6Prefix64(a.replace(/%.*$/, '')) ?? a;
-  return ADDRESS_PREFIX + escapeControls(a);
-}
-
-/** "2001:db8:1:2:3:4:5:6" -> "2001:db8:1:2::/64"; null when not an IPv6 address. */
-function ipv6Prefix64(a: string): string | null {
-  let groups: string[];
-  if (a.includes('::')) {
-    const [head, tail, ...rest] = a.split('::');
-    if (rest.length) return null;
-    const h = head ? head.split(':') : [];
-    const t = tail ? tail.split(':') : [];
-    if (t.length && t[t.length - 1]!.includes('.')) t.splice(t.length - 1, 1, '0', '0'); // embedded IPv4: outside the /64 anyway
-    const fill = 8 - h.length - t.length;
-    if (fill < 1) return null;
-    groups = [...h, ...Array<string>(fill).fill('0'), ...t];
-  } else {
-    groups = a.split(':');
-    if (groups.length === 7 && groups[6]!.includes('.')) groups.splice(6, 1, '0', '0');
-  }
-  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return null;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

@@ -3,10 +3,13 @@
  * use case, and each outcome's page.
  */
 import type { Request, Response } from 'express';
+import { parse as parseCookie } from 'cookie';
 import { z } from 'zod';
-import type { LoginFailure } from '../login/types.js';
-import { retryAfterMinutes, retryAfterSeconds } from '../domain/throttle.js';
+import type { LoginFailure, LoginOutcome } from '../login/types.js';
+import { KNOWN_DEVICE_COOKIE } from '../login/known-device.js';
+import { retryAfterMinutes, retryAfterSeconds, type KeyType } from '../domain/throttle.js';
 import { SsoError } from '../domain/errors.js';
+import { userAgentOf } from '../util/log-fields.js';
 import { expressLocale } from '../web/locale.js';
 import { parseForm } from '../web/forms.js';
 import type { MessageKey } from '../web/i18n/index.js';
@@ -14,11 +17,18 @@ import type { Interaction, InteractionDeps, InteractionFlow } from './flow.js';
 
 export const FIELD_LIMITS = { login: 254, password: 256 } as const;
 
-/** What the person reads, and the status, for each reason a login fails. */
+/**
+ * What the person reads, and the status, for each reason a login fails once the password was
+ * found right (or, for invalid_credentials and unavailable, whatever it was). A state the
+ * password could not be checked against (`unverified`: never bound, or refused whatever the
+ * password) is told as UNVERIFIED_PAGE instead, with the wrong-password status: the response
+ * to a wrong password never says whether an account is locked, disabled or expired. A lock is
+ * always such a state (a locked entry is never bound; AD says 775 whatever the password).
+ */
 export const LOGIN_FAILURE_PAGES: Record<LoginFailure, readonly [MessageKey, number]> = {
   invalid_credentials: ['error.invalidCredentials', 401],
   disabled: ['error.accountDisabled', 403],
-  locked: ['error.accountLocked', 403],
+  locked: ['error.cannotSignIn', 401],
   expired: ['error.accountExpired', 403],
   password_expired: ['error.passwordExpired', 403],
   must_change_password: ['error.mustChangePassword', 403],
@@ -26,11 +36,22 @@ export const LOGIN_FAILURE_PAGES: Record<LoginFailure, readonly [MessageKey, num
   unavailable: ['error.directoryUnavailable', 503],
 };
 
+export const UNVERIFIED_PAGE: readonly [MessageKey, number] = ['error.cannotSignIn', 401];
+
+/** What the person reads when a limit refuses the attempt: whose limit it is, without accusing anyone. */
+export const BLOCKED_PAGES: Record<KeyType, MessageKey> = {
+  account: 'error.blockedAccount',
+  account_address: 'error.blockedAccountAddress',
+  address: 'error.blockedAddress',
+  device: 'error.blockedDevice',
+};
+
 /** The login form's fields: bounded strings, anything else read as empty (then refused as a bad request). */
 const loginForm = z.object({
   login: z.string().max(FIELD_LIMITS.login).catch(''),
   password: z.string().max(FIELD_LIMITS.password).catch(''),
-}).catch({ login: '', password: '' });
+  remember: z.string().max(5).catch('').transform((v) => v === '1' || v === 'on'),
+}).catch({ login: '', password: '', remember: false });
 
 /** Reasons that mean "the person must type the password again", even with a live session. */
 const REAUTH_REASONS = new Set(['login_prompt', 'max_age', 'id_token_hint', 'claims_id_token_sub_value']);
@@ -40,10 +61,25 @@ export interface LoginPageOptions {
   errorParams?: Record<string, string | number>;
   status?: number;
   login?: string;
+  /** Show HELPDESK_CONTACT with the error (when the person cannot go on alone). */
+  helpdesk?: boolean;
+}
+
+/** The page of a failed or refused attempt. */
+function failurePage(outcome: LoginOutcome & { kind: 'failure' | 'throttled' }, now: Date): LoginPageOptions {
+  if (outcome.kind === 'throttled') {
+    const key = outcome.keyType ? BLOCKED_PAGES[outcome.keyType] : 'error.tooManyAttempts';
+    return { error: key, errorParams: { minutes: retryAfterMinutes(outcome.until, now) }, status: 429, helpdesk: true };
+  }
+  const [error, status] = outcome.unverified ? UNVERIFIED_PAGE : LOGIN_FAILURE_PAGES[outcome.reason];
+  // the plain wrong password is the person's to retry; anything else may need the helpdesk
+  return { error, status, helpdesk: error !== 'error.invalidCredentials' };
 }
 
 export function loginHandlers(deps: InteractionDeps, flow: InteractionFlow) {
   const { config, render } = deps;
+  const secure = config.issuer.startsWith('https:');
+  const rememberOffered = config.login.sessionCookie === 'persistent';
 
   async function showLogin(req: Request, res: Response, d: Interaction, opts: LoginPageOptions = {}) {
     const l = expressLocale(req, res, config);
@@ -60,6 +96,8 @@ export function loginHandlers(deps: InteractionDeps, flow: InteractionFlow) {
         csrfToken: flow.csrfFor(req, res, d.uid),
         login: opts.login ?? (forceReauth && sessionAccount ? sessionAccount.login : hint),
         error: opts.error ? l.t(opts.error, opts.errorParams) : undefined,
+        helpdesk: opts.error && opts.helpdesk && config.login.helpdeskContact ? l.t('error.helpdeskContact', { contact: config.login.helpdeskContact }) : undefined,
+        rememberOffered,
         client: { name: await flow.clientName(d.params.client_id) },
         session: sessionAccount ? { login: sessionAccount.login, displayName: sessionAccount.displayName } : undefined,
         forceReauth,
@@ -74,22 +112,26 @@ export function loginHandlers(deps: InteractionDeps, flow: InteractionFlow) {
     flow.checkCsrf(req, d.uid);
     if (d.prompt.name !== 'login' && d.prompt.name !== 'select_account') throw new SsoError('invalid_input', 'login posted to a non-login prompt');
     const form = parseForm(loginForm, req.body);
-    const outcome = await deps.login.attempt(form, { ip: req.ip, clientId: String(d.params.client_id) });
+    const device = parseCookie(req.headers.cookie ?? '')[KNOWN_DEVICE_COOKIE];
+    const outcome = await deps.login.attempt(form, { ip: req.ip, clientId: String(d.params.client_id), device, userAgent: userAgentOf(req.headers['user-agent']) });
     switch (outcome.kind) {
-      case 'success':
+      case 'success': {
+        if (outcome.device) {
+          // this browser is now a known device for the person (login/known-device.ts)
+          res.cookie(KNOWN_DEVICE_COOKIE, outcome.device, { httpOnly: true, sameSite: 'lax', secure, path: '/interaction', maxAge: config.login.knownDeviceTtlSeconds * 1000 });
+        }
+        // browser (the default): the session cookie ends with the browser; persistent: as the person chose
+        const remember = rememberOffered && form.remember;
         // Another account than the session's: the old session is replaced by oidc-provider.
-        return flow.finish(req, res, { login: { accountId: outcome.account.id, amr: outcome.amr }, ...(d.prompt.name === 'select_account' ? { select_account: {} } : {}) });
+        return flow.finish(req, res, { login: { accountId: outcome.account.id, amr: outcome.amr, remember }, ...(d.prompt.name === 'select_account' ? { select_account: {} } : {}) });
+      }
       case 'bad_request':
         return showLogin(req, res, d, { error: 'error.invalidCredentials', status: 400, login: form.login });
-      case 'throttled': {
-        const now = new Date();
-        res.set('Retry-After', String(retryAfterSeconds(outcome.until, now)));
-        return showLogin(req, res, d, { error: 'error.tooManyAttempts', errorParams: { minutes: retryAfterMinutes(outcome.until, now) }, status: 429, login: form.login });
-      }
-      case 'failure': {
-        const [key, status] = LOGIN_FAILURE_PAGES[outcome.reason];
-        return showLogin(req, res, d, { error: key, status, login: form.login });
-      }
+      case 'throttled':
+        res.set('Retry-After', String(retryAfterSeconds(outcome.until, new Date())));
+        return showLogin(req, res, d, { ...failurePage(outcome, new Date()), login: form.login });
+      case 'failure':
+        return showLogin(req, res, d, { ...failurePage(outcome, new Date()), login: form.login });
     }
   }
 

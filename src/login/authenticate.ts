@@ -89,7 +89,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
     }
     const r = await directory.authenticate(login.typed, password, guard);
     if (r.ok) return linkIdentity(r.identity, { login: login.canonical, row: local });
-    await reflectDirectoryState(login, r.reason).catch((err: Error) => logger.warn({ error: err.message }, 'could not reflect directory state'));
+    await reflectDirectoryState(login, r.reason).catch((err: Error) => logger.warn({ event: 'account.reflect_failed', login: login.forLog, error: err.message }, 'could not reflect directory state'));
     return r;
   };
 }

@@ -55,7 +55,8 @@ export type DeliveryResult = (typeof DELIVERY_RESULTS)[number];
 
 export const THROTTLE_ACTIONS = ['delayed', 'blocked'] as const;
 export type ThrottleAction = (typeof THROTTLE_ACTIONS)[number];
-export const THROTTLE_KEY_TYPES = ['account', 'address'] as const;
+/** domain/throttle-keys.ts KeyType: the account (unknown devices), the account from one address, one address, the account on known devices. */
+export const THROTTLE_KEY_TYPES = ['account', 'account_address', 'address', 'device'] as const;
 
 /** The value if it is one of `allowed`, else "other": label sets stay bounded whatever comes in. */
 export function bounded<T extends string>(value: unknown, allowed: readonly T[]): T | 'other' {

@@ -135,19 +135,15 @@ export class LdapConnector implements DirectoryConnector {
     }
     if (entries.length > 1) return { ok: false, reason: 'invalid_credentials', detail: `login matches ${entries.length} entries` };
     const result = entryToIdentity(entries[0] as Entry & { dn: string }, this.preset, { mailDomains: this.s.mailDomains, now: this.now() });
-    if (!result.ok) return { ok: false, reason: 'disabled', detail: `directory entry unusable: ${result.error}` };
+    // An entry that cannot be used is not bound (it has no stable id to count guesses against):
+    // the password is not checked, so the person is not told why (status.ts: unverified).
+    if (!result.ok) return { ok: false, reason: 'disabled', detail: `directory entry unusable: ${result.error}`, unverified: true };
     const identity = result.identity;
     // A temporarily locked account is not bound again: every failed bind would extend the lockout.
-    if (identity.status === 'locked') return { ok: false, reason: 'locked', detail: identity.statusDetail ?? 'locked in the directory' };
+    if (identity.status === 'locked') return { ok: false, reason: 'locked', detail: identity.statusDetail ?? 'locked in the directory', unverified: true };
     await guard?.(identity);
     const bound = await this.userBind(identity.dn, password);
-    if (bound !== 'ok') {
-      // ppolicy refuses a locked account's bind as "invalid credentials": the entry says why
-      if (bound.reason === 'invalid_credentials' && identity.status !== 'active') {
-        return { ok: false, reason: identity.status === 'expired' ? 'expired' : 'disabled', detail: `${identity.statusDetail ?? identity.status}; bind refused` };
-      }
-      return { ok: false, ...bound };
-    }
+    if (bound !== 'ok') return this.refusedBind(identity, bound);
     if (identity.status !== 'active') return { ok: false, reason: identity.status === 'expired' ? 'expired' : 'disabled', detail: identity.statusDetail ?? identity.status };
     try {
       return { ok: true, identity: await this.withGroups(identity) };
@@ -155,6 +151,21 @@ export class LdapConnector implements DirectoryConnector {
       if (err instanceof DirectoryUnavailableError) return { ok: false, reason: 'unavailable', detail: err.message };
       throw err;
     }
+  }
+
+  /**
+   * A refused bind, told only as far as it is known: the state of the account is said only
+   * after the password was found right (AD's data codes 530-773 come only then). ppolicy refuses
+   * any bind of a locked or expired entry, right password or not: the password was not checked
+   * (unverified). AD's 775 (locked) comes whatever the password: unverified too. Zimbra's
+   * directory binds closed and locked accounts alike, so a refused bind there is a wrong password.
+   */
+  private refusedBind(identity: DirectoryIdentity, bound: { reason: AuthFailure; detail: string }): AuthOutcome {
+    if (bound.reason === 'invalid_credentials' && identity.status !== 'active' && this.preset.statusModel === 'ppolicy') {
+      return { ok: false, reason: identity.status === 'expired' ? 'expired' : 'disabled', detail: `${identity.statusDetail ?? identity.status}; bind refused whatever the password`, unverified: true };
+    }
+    if (bound.reason === 'locked') return { ok: false, ...bound, unverified: true };
+    return { ok: false, ...bound };
   }
 
   async lookup(externalId: string): Promise<DirectoryIdentity | null> {
