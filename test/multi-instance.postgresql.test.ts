@@ -24,7 +24,7 @@ import { submitLogin } from './helpers/rp.js';
 import { createEmptyTestDatabase, type EmptyTestDatabase } from './helpers/db.js';
 import { startSlapd, type Slapd } from './helpers/slapd.js';
 import { zimbraPeople as P } from './fixtures/ldap/zimbra.ldif.js';
-import { MAIL_DOMAIN } from './fixtures/ldap/generate.js';
+import { ldifLine, MAIL_DOMAIN } from './fixtures/ldap/generate.js';
 import { startIdp, type ServerProcess } from '../bench/lib/processes.js';
 import { withServices } from '../bench/lib/setup.js';
 import { openDatabase, type Database } from '../src/db/client.js';
@@ -190,7 +190,15 @@ describe('two instances on one PostgreSQL database', () => {
     const since = new Date();
     const until = Date.now() + 8_000;
     let maxRunning = 0;
+    // a change in the directory every second, so that each changed-only run has something to do
+    // and is recorded (a run that finds nothing new leaves no SyncRun row)
+    let change = 0;
+    let nextChange = 0;
     while (Date.now() < until) {
+      if (Date.now() >= nextChange) {
+        nextChange = Date.now() + 1_000;
+        await slapd.ldapModify([ldifLine('dn', P.lan.dn), 'changetype: modify', 'replace: title', `title: Chuyên viên ${++change}`, '-', ''].join('\n'));
+      }
       const running = await db.prisma.syncRun.count({ where: { finishedAt: null } });
       const leases = await db.prisma.lease.findMany({ where: { name: 'sync', expiresAt: { gt: new Date() } } });
       expect(leases.length).toBeLessThanOrEqual(1);

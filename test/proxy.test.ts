@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import * as oidc from 'openid-client';
+import { until } from './helpers/until.js';
 import { freePort, startTestServer, testServerEnv, type TestServer } from './helpers/server.js';
 import { startNginx, type Nginx } from './helpers/nginx.js';
 import { Browser, inputValue } from './helpers/browser.js';
@@ -153,8 +154,13 @@ describe('behind nginx (TRUST_PROXY=true)', () => {
     const done = await browser.go(action!, { form: { xsrf: inputValue(confirm.html, 'xsrf')!, logout: 'yes' } });
     expect(done.leftTo).toBe(AFTER_LOGOUT);
 
-    await server.services.audit.flush();
-    const events = await server.services.audit.list({ limit: 100 });
+    // the logout is recorded after its account's login is read, once the page has been answered: wait for it
+    let events = await server.services.audit.list({ limit: 100 });
+    await until('the logout audit event', async () => {
+      await server.services.audit.flush();
+      events = await server.services.audit.list({ limit: 100 });
+      return events.some((e) => e.type === 'logout') || null;
+    });
     const byType = (t: string) => events.filter((e) => e.type === t);
     for (const t of ['login.success', 'consent', 'logout']) {
       expect({ t, ips: byType(t).map((e) => e.ip) }).toEqual({ t, ips: ['127.0.0.1'] });
