@@ -29,6 +29,8 @@ test('login failure and success, consent and logout are audited, chained, and ho
   const action = /action="([^"]*)"/.exec(end.html)![1]!;
   await browser.go(action, { form: { xsrf: inputValue(end.html, 'xsrf')!, logout: 'yes' } });
 
+  // the logout's record is written once its account's login is read, after the page was answered
+  await server.host.settled();
   await server.services.audit.flush();
   const rows = await server.services.db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
   const types = rows.map((r) => `${r.type}:${r.outcome}`);

@@ -225,6 +225,7 @@ describe('logout', () => {
     // logged and audited: who, from which address, with which browser, from which application
     const line = await until('the logout is logged', () => server.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'logout.success' && l.client === web.id));
     expect(line).toMatchObject({ level: 'info', account: accountId, login: expect.stringMatching(/^nguyen\.van\.a$/i), ip: expect.stringMatching(/127\.0\.0\.1/), userAgent: expect.any(String), outcome: 'success' });
+    await server.host.settled();
     await server.services.audit.flush();
     const [ev] = await server.services.audit.list({ type: 'logout', limit: 1 });
     expect(ev).toMatchObject({ actor: line.login, subject: accountId, clientId: web.id });

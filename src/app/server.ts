@@ -209,6 +209,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         clearInterval(gc);
         host.close();
         await closeServer(server);
+        // a logout answered just before: its audit record is written before the trail is closed
+        await host.settled();
         await scheduler?.stop();
         await forwarder?.stop();
         await services.deprovision.stop();

@@ -59,6 +59,8 @@ export interface ProviderHost {
   /** Re-reads the key set; rebuilds the provider if it changed. Returns true when it did. */
   refresh(): Promise<boolean>;
   close(): void;
+  /** Resolves when the work the provider's events started (a logout's audit record) is done. */
+  settled(): Promise<void>;
 }
 
 /** A database outage as the provider answers it: 503 temporarily_unavailable, protocol-shaped, no detail. */
@@ -92,7 +94,10 @@ function guardAdapters(factory: AdapterFactory, report: Report): AdapterFactory 
   };
 }
 
-function build(deps: ProviderHostDeps, jwks: JWK[], report: Report): Provider {
+/** Work an event of the provider started after its response (the logout's audit record): waited for by settled(). */
+type Track = (work: Promise<unknown>) => void;
+
+function build(deps: ProviderHostDeps, jwks: JWK[], report: Report, track: Track): Provider {
   const remembered = (accountId: string, clientId: string) => deps.storage.sessions.rememberedGrantId(accountId, clientId, new Date());
   const provider = new Provider(
     deps.config.issuer,
@@ -140,7 +145,7 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report): Provider {
     if (!queueLogout) metrics?.logoutDelivery('delivered');
     log.info({ event: queueLogout ? 'logout.queued' : 'logout.delivered', client: client.clientId }, queueLogout ? 'back-channel logout queued' : 'back-channel logout delivered');
   });
-  provider.on('end_session.success', (ctx) => void loggedOut(deps, ctx));
+  provider.on('end_session.success', (ctx) => track(loggedOut(deps, ctx)));
   provider.on('end_session.error', (ctx, err) => {
     log.info({ event: 'logout.failure', ...koaClient(ctx), client: ctx.oidc?.client?.clientId, outcome: (err as { error?: string }).error ?? err.name }, 'logout refused');
   });
@@ -176,7 +181,12 @@ export async function createProviderHost(deps: ProviderHostDeps): Promise<Provid
   const first = await deps.keys.current();
   let version = keySetVersion(first.set);
   const report = outageReporter(deps.logger);
-  let provider = build(deps, first.jwks as unknown as JWK[], report);
+  const pending = new Set<Promise<unknown>>();
+  const track: Track = (work) => {
+    const p = work.catch(() => undefined).finally(() => pending.delete(p));
+    pending.add(p);
+  };
+  let provider = build(deps, first.jwks as unknown as JWK[], report, track);
   let handler = provider.callback() as RequestHandler;
   let timer: NodeJS.Timeout | undefined;
 
@@ -184,7 +194,7 @@ export async function createProviderHost(deps: ProviderHostDeps): Promise<Provid
     const next = await deps.keys.current();
     const v = keySetVersion(next.set);
     if (v === version) return false;
-    provider = build(deps, next.jwks as unknown as JWK[], report);
+    provider = build(deps, next.jwks as unknown as JWK[], report, track);
     handler = provider.callback() as RequestHandler;
     version = v;
     deps.logger.info({ event: 'keys.reloaded', keys: v }, 'signing key set changed; provider rebuilt');
@@ -202,5 +212,8 @@ export async function createProviderHost(deps: ProviderHostDeps): Promise<Provid
     handle: (req, res) => handler(req, res),
     refresh,
     close() { if (timer) clearInterval(timer); timer = undefined; },
+    async settled() {
+      while (pending.size) await Promise.allSettled([...pending]);
+    },
   };
 }
