@@ -9,6 +9,7 @@ import type { JWK, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../util/logger.js';
 import { userAgentOf } from '../util/log-fields.js';
+import { serialized } from '../util/serialized.js';
 import type { AccountService } from '../accounts/service.js';
 import { verifyClientSecret } from '../clients/secret.js';
 import { createAdapterFactory } from './adapter/payload-adapter.js';
@@ -190,7 +191,9 @@ export async function createProviderHost(deps: ProviderHostDeps): Promise<Provid
   let handler = provider.callback() as RequestHandler;
   let timer: NodeJS.Timeout | undefined;
 
-  async function refresh(): Promise<boolean> {
+  // refreshes run one after another: a slow read of the key set (a timer's, started before a
+  // rotation) must never finish after a newer one and put the older key set back
+  const refresh = serialized(async (): Promise<boolean> => {
     const next = await deps.keys.current();
     const v = keySetVersion(next.set);
     if (v === version) return false;
@@ -199,7 +202,7 @@ export async function createProviderHost(deps: ProviderHostDeps): Promise<Provid
     version = v;
     deps.logger.info({ event: 'keys.reloaded', keys: v }, 'signing key set changed; provider rebuilt');
     return true;
-  }
+  });
 
   timer = setInterval(() => {
     refresh().catch((err: Error) => deps.logger.warn({ event: 'keys.refresh_failed', error: err.message }, 'key set refresh failed; keeping the current keys'));
