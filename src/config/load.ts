@@ -14,6 +14,7 @@ import type { ThrottleSettings } from '../domain/throttle.js';
 import { syslogTarget, type SyslogTarget } from './syslog.js';
 export type { SyslogTarget };
 import { loginSettings, throttleSettings, type LoginSettings } from './login.js';
+import { brandSettings, type BrandSettings } from './brand.js';
 
 export type { LoginSettings } from './login.js';
 
@@ -96,7 +97,9 @@ export interface Config {
    * Who administers the console: members of these directory groups (ADMIN_GROUPS, their DNs in
    * normal form: normalizeDn), and accounts with the local flag.
    */
-  admin: { groups: string[] };
+  admin: { groups: string[]; helpdeskGroups: string[] };
+  /** The province's own name, logo, colour and footer, and the password help link (config/brand.ts). */
+  brand: BrandSettings;
   /** Bearer token for GET /metrics; undefined: the endpoint is open. */
   metricsToken?: string | undefined;
   /** The environment file the settings were read from (`--config`, `SSO_CONFIG` or ./.env), if any. */
@@ -187,6 +190,8 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const directory = directorySettings(e, production, demo, problems);
   const syslog = syslogTarget(e.AUDIT_SYSLOG, e.AUDIT_SYSLOG_CA_FILE, problems);
   const adminGroups = adminGroupDns(e.ADMIN_GROUPS, e.LDAP_BASE_DN, problems);
+  const helpdeskGroups = adminGroupDns(e.HELPDESK_GROUPS, e.LDAP_BASE_DN, problems, 'HELPDESK_GROUPS');
+  const brand = brandSettings(e, problems);
   const throttle = throttleSettings(e, directory.kind, problems);
   const login = loginSettings(e, problems);
   if (problems.length) throw new ConfigError(problems);
@@ -200,7 +205,8 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     throttle,
     login,
     audit: { retentionSeconds: e.AUDIT_RETENTION, syslog },
-    admin: { groups: adminGroups },
+    admin: { groups: adminGroups, helpdeskGroups },
+    brand,
     metricsToken: e.METRICS_TOKEN,
     env: e.NODE_ENV,
     production,
@@ -235,11 +241,11 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
 }
 
 /**
- * ADMIN_GROUPS -> the groups' DNs in normal form. A value that is not a DN of an entry below the
+ * ADMIN_GROUPS (or HELPDESK_GROUPS) -> the groups' DNs in normal form. A value that is not a DN of an entry below the
  * root (a bare name such as "quantri-sso", or "cn=quantri-sso" alone) is refused with the DN form
  * it should take: matching a name would let a group of that name anywhere in the tree in.
  */
-export function adminGroupDns(values: readonly string[], baseDn: string | undefined, problems: string[]): string[] {
+export function adminGroupDns(values: readonly string[], baseDn: string | undefined, problems: string[], setting = 'ADMIN_GROUPS'): string[] {
   const out: string[] = [];
   const base = baseDn?.trim() && parseDn(baseDn.trim())?.length ? baseDn.trim() : 'dc=tinh,dc=gov,dc=vn';
   for (const v of values) {
@@ -252,7 +258,7 @@ export function adminGroupDns(values: readonly string[], baseDn: string | undefi
     const name = rdns?.length === 1 ? (rdns[0]?.[0]?.value ?? v) : v;
     const shown = JSON.stringify(v.slice(0, 200));
     const why = rdns === null ? 'is not a DN (a group name?)' : rdns.length === 1 ? 'names a group but not where it is in the directory' : 'is empty';
-    problems.push(`ADMIN_GROUPS: ${shown} ${why}; give each group's full DN, separated by ";", e.g. cn=${escapeDnValue(name.slice(0, 200))},ou=groups,${base}`);
+    problems.push(`${setting}: ${shown} ${why}; give each group's full DN, separated by ";", e.g. cn=${escapeDnValue(name.slice(0, 200))},ou=groups,${base}`);
   }
   return [...new Set(out)];
 }

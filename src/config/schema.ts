@@ -198,6 +198,18 @@ export const envSchema = z.object({
   /** Who to contact when a login cannot go on, shown on the login page (free text, e.g. "Phòng CNTT – 0228 3xxx xxx, hotro@tinh.gov.vn"). */
   HELPDESK_CONTACT: z.string().max(300, 'must be at most 300 characters').optional(),
 
+  // --- The province's own name (config/brand.ts)
+  /** The product's name on every page, e.g. "Hệ thống đăng nhập một lần – UBND tỉnh Nam Định"; default the catalogue's "Đăng nhập một lần". */
+  BRAND_NAME: z.string().max(120, 'must be at most 120 characters').optional(),
+  /** A PNG or JPEG logo file shown in the header of every page (at most 256 KiB). */
+  BRAND_LOGO_FILE: z.string().optional(),
+  /** The main colour (#rrggbb) of buttons and the header; refused below 4.5:1 against white (WCAG AA). */
+  BRAND_PRIMARY_COLOR: z.string().optional(),
+  /** One line at the foot of every page: the office's address, a hotline. */
+  BRAND_FOOTER: z.string().max(300, 'must be at most 300 characters').optional(),
+  /** Where a person changes or recovers the mail password (the mail system's page); https:. */
+  PASSWORD_HELP_URL: z.string().max(2000).optional(),
+
   // --- Audit trail
   /** How long audit events are kept; 0 keeps them forever. */
   AUDIT_RETENTION: duration('365d', 0),
@@ -213,6 +225,15 @@ export const envSchema = z.object({
    * group name is refused: a group of that name elsewhere in the tree would grant the console.
    */
   ADMIN_GROUPS: z
+    .string()
+    .default('')
+    .transform((v) => splitDnList(v.normalize('NFC'))),
+
+  /**
+   * Directory groups whose members are the helpdesk (find a person, unblock, log out everywhere):
+   * each group's full DN, separated by ;, as ADMIN_GROUPS. Administrators can do all of it too.
+   */
+  HELPDESK_GROUPS: z
     .string()
     .default('')
     .transform((v) => splitDnList(v.normalize('NFC'))),
