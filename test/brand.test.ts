@@ -8,11 +8,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { Browser } from './helpers/browser.js';
+import { Browser, inputValue } from './helpers/browser.js';
 import { submitLogin } from './helpers/rp.js';
 import { ConfigError } from '../src/config/load.js';
 import { logoType, MAX_LOGO_BYTES, readBrandLogo } from '../src/app/brand-logo.js';
 import { brandStylesheet } from '../src/web/brand.js';
+import express from 'express';
+import { SsoError } from '../src/domain/errors.js';
+import { errorPages } from '../src/web/errors.js';
+import { createRenderer, DEFAULT_VIEWS_DIR } from '../src/web/render.js';
+import { createLogger } from '../src/util/logger.js';
+import { listen, closeServer } from '../src/app/http.js';
+import { createServer } from 'node:http';
+import { applicationHome, nextStep } from '../src/web/ways-on.js';
 
 /** An 8×8 PNG of the brand colour. */
 export const LOGO_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGNYLCuLFTEMLQkAuIM3QTEwCvYAAAAASUVORK5CYII=', 'base64');
@@ -149,6 +157,129 @@ describe('a branded server', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await res.text()).toContain('--brand-primary: #a31d1d;');
     expect(res.headers.get('content-security-policy')).toContain("style-src 'self'");
+  });
+});
+
+describe('the ways on, decided', () => {
+  it('goes back only to a known application\'s registered home, or the origin of a web redirect URI it registered', () => {
+    expect(applicationHome({ clientId: 'vb', clientName: 'Văn bản', clientUri: 'https://vanban.tinh.gov.vn/trang-chu', redirectUris: ['https://x.tinh.gov.vn/cb'] })).toEqual({ url: 'https://vanban.tinh.gov.vn/trang-chu', name: 'Văn bản' });
+    expect(applicationHome({ clientId: 'vb', redirectUris: ['vn.gov.tinh.app:/cb', 'https://vanban.tinh.gov.vn/oidc/cb?x=1'] })).toEqual({ url: 'https://vanban.tinh.gov.vn/', name: 'vb' });
+    expect(applicationHome({ clientId: 'app', redirectUris: ['vn.gov.tinh.app:/cb'], clientUri: 'javascript:alert(1)' })).toBeUndefined();
+    expect(applicationHome({ clientId: 'sso-console', redirectUris: ['https://sso.tinh.gov.vn/console/callback'] })).toBeUndefined();
+    expect(applicationHome(undefined)).toBeUndefined();
+  });
+
+  it('says what to do by what happened', () => {
+    expect(nextStep(400, 'error.sessionExpired')).toBe('next.expired');
+    expect(nextStep(403, 'error.csrf')).toBe('next.expired');
+    expect(nextStep(400, undefined, 'invalid_redirect_uri')).toBe('next.badClient');
+    expect(nextStep(400, undefined, 'invalid_client')).toBe('next.badClient');
+    expect([nextStep(404), nextStep(403), nextStep(429), nextStep(503), nextStep(500), nextStep(413)]).toEqual(['next.notFound', 'next.forbidden', 'next.tooMany', 'next.unavailable', 'next.unavailable', 'next.badRequest']);
+  });
+});
+
+/** A way on: "sign in again", and the helpdesk; `back`: the way back to that address. */
+function expectWaysOn(html: string, back?: string) {
+  expect(html).toContain('<h2 class="ways-on__title" id="ways-on-title">Bạn có thể làm gì</h2>');
+  expect(html).toMatch(/<a class="button button--(primary|secondary) button--block" href="\/account">Đăng nhập lại<\/a>/);
+  expect(html).toContain(`Bộ phận hỗ trợ: ${BRAND.HELPDESK_CONTACT}`);
+  if (back) expect(html).toMatch(new RegExp(`<a class="button button--primary button--block" href="${back.replace(/[.?/]/g, '\\$&')}" rel="noreferrer">Quay lại `));
+  else expect(html).not.toContain('Quay lại ');
+}
+
+describe('no dead ends: every error page has a way on', () => {
+  let server: TestServer;
+  let clientId: string;
+  const HOME = 'https://vanban.tinh.gov.vn/';
+  const REDIRECT = 'https://vanban.tinh.gov.vn/oidc/callback';
+
+  beforeAll(async () => {
+    server = await startTestServer({ HELPDESK_CONTACT: BRAND.HELPDESK_CONTACT });
+    clientId = (await server.services.clients.add({ name: 'Quản lý văn bản', type: 'web', redirectUris: [REDIRECT], firstParty: true })).client.client_id;
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const auth = (params: Record<string, string>) => `/auth?${new URLSearchParams({ response_type: 'code', scope: 'openid', ...params })}`;
+
+  it('404: what happened, what to do, sign in again, the helpdesk', async () => {
+    const page = await new Browser(server.issuer).go('/no-such-page');
+    expect(page.status).toBe(404);
+    expect(page.html).toContain('Hãy kiểm tra lại địa chỉ trang');
+    expectWaysOn(page.html);
+  });
+
+  it('an expired login page (the interaction gone): sign in again', async () => {
+    const page = await new Browser(server.issuer).go('/interaction/no-such-interaction');
+    expect(page.status).toBe(400);
+    expect(page.html).toContain('Trang đăng nhập đã hết hạn');
+    expect(page.html).toContain('Hãy đăng nhập lại.');
+    expectWaysOn(page.html);
+  });
+
+  it('403 (a form without its token) on a live login page: back to the application it was for', async () => {
+    const browser = new Browser(server.issuer);
+    const login = await browser.go(auth({ client_id: clientId, redirect_uri: REDIRECT }));
+    expect(login.html).toMatch(/name="password"/);
+    const action = /action="(\/interaction\/[^"]+\/login)"/.exec(login.html)![1]!;
+    const page = await browser.go(action, { form: { csrf: 'wrong', login: 'x', password: 'y' } });
+    expect(page.status).toBe(403);
+    expectWaysOn(page.html, HOME);
+    expect(page.html).toContain('Quay lại Quản lý văn bản');
+  });
+
+  it('an unknown application: no way back (nothing known to send you to), sign in again', async () => {
+    const page = await new Browser(server.issuer).go(auth({ client_id: 'no-such-app', redirect_uri: 'https://evil.example/cb' }));
+    expect(page.status).toBe(400);
+    expect(page.html).toContain('invalid_client');
+    expect(page.html).toContain('Đây không phải lỗi của bạn');
+    expect(page.html).not.toContain('evil.example');
+    expectWaysOn(page.html);
+  });
+
+  it('a redirect_uri the application did not register: back to its registered address, never the one asked for', async () => {
+    const page = await new Browser(server.issuer).go(auth({ client_id: clientId, redirect_uri: 'https://evil.example/cb' }));
+    expect(page.status).toBe(400);
+    expect(page.html).toContain('redirect_uri');
+    expect(page.html).not.toContain('href="https://evil.example');
+    expectWaysOn(page.html, HOME);
+  });
+
+  it('the logged-out page: sign in again, the helpdesk; back to the application when it is named', async () => {
+    const browser = new Browser(server.issuer);
+    const confirm = await browser.go(`/session/end?client_id=${clientId}`);
+    const xsrf = inputValue(confirm.html, 'xsrf')!;
+    const page = await browser.go('/session/end/confirm', { form: { xsrf, logout: 'yes' } });
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('Bạn đã đăng xuất');
+    expect(page.html).toContain('Để tiếp tục làm việc, hãy đăng nhập lại.');
+    // oidc-provider names the application on its success page only when the person stayed signed in
+    expectWaysOn(page.html);
+    expectWaysOn((await browser.go(`/session/end/success?client_id=${clientId}`)).html, HOME);
+  });
+
+  it('400, 403, 429, 503 and 500 from the one error mapper: each with its next step and the ways on', async () => {
+    const render = createRenderer(DEFAULT_VIEWS_DIR, { helpdeskContact: BRAND.HELPDESK_CONTACT });
+    const pages = errorPages({ config: server.config, render, logger: createLogger('silent') });
+    const app = express();
+    const codes = { 400: 'invalid_input', 403: 'csrf', 429: 'too_many_attempts', 503: 'unavailable' } as const;
+    for (const [status, code] of Object.entries(codes)) app.get(`/${status}`, () => { throw new SsoError(code, 'x', { params: { minutes: 5 } }); });
+    app.get('/500', () => { throw new Error('boom'); });
+    app.use(pages.handler);
+    const http = createServer(app);
+    const address = await listen(http, 0, '127.0.0.1');
+    try {
+      const expected: Record<string, string> = { 400: 'Hãy quay lại ứng dụng', 403: 'Hãy đăng nhập lại.', 429: 'Hãy chờ vài phút rồi đăng nhập lại.', 503: 'Hãy chờ vài phút rồi thử lại.', 500: 'Hãy chờ vài phút rồi thử lại.' };
+      for (const [status, todo] of Object.entries(expected)) {
+        const res = await fetch(`http://127.0.0.1:${address.port}/${status}`, { headers: { 'accept-language': 'vi' } });
+        const html = await res.text();
+        expect([res.status, html.includes(todo)]).toEqual([Number(status), true]);
+        expectWaysOn(html);
+      }
+    } finally {
+      await closeServer(http);
+    }
   });
 });
 

@@ -15,6 +15,7 @@ import { PROJECT_ROOT } from '../paths.js';
 import { Eta } from 'eta';
 import type { Locale, Translator } from './i18n/index.js';
 import { pageBrand, type BrandSetup } from './brand.js';
+import type { WaysOn } from './ways-on.js';
 
 /** The admin console's and "my account"'s pages (views/admin, views/account). */
 export const CONSOLE_VIEW_NAMES = [
@@ -74,12 +75,16 @@ export interface LogoutView extends BaseView {
 
 export interface LoggedOutView extends BaseView {
   client?: { name: string } | undefined;
+  /** Back to the application, sign in again, the helpdesk. */
+  next?: WaysOn | undefined;
 }
 
 export interface ErrorView extends BaseView {
   /** Already-translated, user-facing message. Never pass stack traces or internal error text. */
   message: string;
   status: number;
+  /** What to do next and the ways on (no dead ends). */
+  next?: WaysOn | undefined;
   requestId?: string | undefined;
 }
 
