@@ -22,6 +22,7 @@ import { adminRouter, type AdminServices } from '../admin/routes.js';
 import { myAccountRouter } from '../my-account/routes.js';
 import { errorPages } from '../web/errors.js';
 import { setSecurityHeaders } from '../web/security-headers.js';
+import { brandAssets, type BrandSetup } from '../web/brand.js';
 import { ADDRESS_PATHS, isMisdirected, misdirectedBody, pinToIssuer } from '../web/host.js';
 import type { Config } from '../config/load.js';
 
@@ -38,6 +39,8 @@ export interface Readiness {
 
 export interface AppDeps extends Omit<InteractionDeps, 'consent'> {
   readiness: Readiness;
+  /** The logo and colour served under /assets (the renderer shows the rest of the brand). */
+  brand?: Pick<BrandSetup, 'logo' | 'primaryColor'> | undefined;
   /** The audit trail: consent. */
   audit?: Pick<AuditLog, 'record'> | undefined;
   /** Served at GET /metrics when given. */
@@ -91,6 +94,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   // One hop: the address our own proxy saw (it appends to X-Forwarded-For); earlier entries are the client's word.
   app.set('trust proxy', deps.config.trustProxy ? 1 : false);
+  app.use(brandAssets(deps.brand ?? {}));
   app.use('/assets', express.static(publicDir, { index: false, maxAge: '1h', fallthrough: false }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

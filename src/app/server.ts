@@ -10,7 +10,9 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { openServices, type Services } from './container.js';
 import { createProviderHost, type ProviderHost } from '../oidc/provider.js';
 import { providerPages } from '../interaction/pages.js';
-import { createRenderer } from '../web/render.js';
+import { createRenderer, DEFAULT_VIEWS_DIR } from '../web/render.js';
+import type { BrandSetup } from '../web/brand.js';
+import { readBrandLogo } from './brand-logo.js';
 import { closeServer, createApp, createDispatcher, listen } from './http.js';
 import { seedDemo, type DemoCredentials } from './demo.js';
 import { consoleClient } from '../console/internal-client.js';
@@ -88,6 +90,8 @@ function loginUseCase(services: Services, directory: OpenDirectory, logger: Logg
 
 interface Parts {
   config: Config;
+  /** The brand every page shows (the logo read and checked at start). */
+  brand: BrandSetup;
   services: Services;
   directory: OpenDirectory;
   logger: Logger;
@@ -97,7 +101,7 @@ interface Parts {
 /** The provider host and the HTTP server in front of it (not listening yet). */
 async function buildHttp(p: Parts, selfUrl: () => string) {
   const { config, services, directory, logger, metrics } = p;
-  const render = createRenderer();
+  const render = createRenderer(DEFAULT_VIEWS_DIR, p.brand);
   const connector = directory.connector;
   const host = await createProviderHost({
     config,
@@ -117,6 +121,7 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
     accounts: services.accounts,
     login: loginUseCase(services, directory, logger, metrics),
     render,
+    brand: p.brand,
     logger,
     readiness: { database: () => services.db.ping(), directory: connector ? () => connector.ping() : undefined },
     audit: services.audit,
@@ -175,12 +180,18 @@ export interface StartOptions {
   forwarder?: ForwarderTuning;
 }
 
+/** The brand from the configuration; a bad BRAND_LOGO_FILE throws ConfigError (before anything is opened). */
+function brandOf(config: Config): BrandSetup {
+  return { ...config.brand, logo: readBrandLogo(config.brand.logoFile), helpdeskContact: config.login.helpdeskContact };
+}
+
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), opts: StartOptions = {}): Promise<RunningServer> {
+  const brand = brandOf(config);
   const metrics = createMetrics({ ldapServers: config.directory.kind === 'ldap' ? config.directory.urls : [] });
   const services = await openServices(config, { logger, metrics, migrate: config.migrate });
   const demo = await prepare(config, services, logger);
   const directory = await openDirectory(config.directory, logger, { metrics });
-  const parts: Parts = { config, services, directory, logger, metrics };
+  const parts: Parts = { config, brand, services, directory, logger, metrics };
   let selfUrl = '';
   const { host, server } = await buildHttp(parts, () => selfUrl);
   // before listening: an unreadable AUDIT_SYSLOG_CA_FILE stops the start

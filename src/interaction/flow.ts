@@ -15,6 +15,7 @@ import type { ProviderHost } from '../oidc/provider.js';
 import { SsoError } from '../domain/errors.js';
 import { CSRF_COOKIE, csrfToken, newCsrfNonce, presentedCsrf, verifyCsrf } from '../web/csrf.js';
 import type { Renderer } from '../web/render.js';
+import { INTERACTION_CLIENT } from '../web/errors.js';
 
 export interface InteractionDeps {
   config: Config;
@@ -55,6 +56,9 @@ export function interactionFlow(deps: Pick<InteractionDeps, 'config' | 'host'>):
     async details(req, res) {
       const d = await host.provider.interactionDetails(req, res);
       if (d.uid !== req.params.uid) throw new SsoError('session_expired', 'interaction uid does not match the cookie');
+      // the application this interaction is for: an error page on the way offers the way back to it
+      const clientId = d.params.client_id;
+      if (typeof clientId === 'string') res.locals[INTERACTION_CLIENT] = await host.provider.Client.find(clientId).catch(() => undefined);
       return d;
     },
 

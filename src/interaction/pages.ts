@@ -8,6 +8,7 @@ import type { ProviderDeps } from '../oidc/configuration.js';
 import { koaLocale } from '../web/locale.js';
 import { protocolErrorPage } from '../web/errors.js';
 import type { Renderer } from '../web/render.js';
+import { waysOn } from '../web/ways-on.js';
 
 export function providerPages(render: Renderer, config: Config, logger: Logger): ProviderDeps['pages'] {
   const errorPage = protocolErrorPage({ config, render, logger });
@@ -26,9 +27,14 @@ export function providerPages(render: Renderer, config: Config, logger: Logger):
     },
     async loggedOut(ctx) {
       const l = koaLocale(ctx, config);
-      const clientName = ctx.oidc.client?.clientName;
+      const client = ctx.oidc.client;
       ctx.type = 'html';
-      ctx.body = render.render('logged-out', { ...l, title: l.t('title.loggedOut'), client: clientName ? { name: clientName } : undefined });
+      ctx.body = render.render('logged-out', {
+        ...l,
+        title: l.t('title.loggedOut'),
+        client: client?.clientName ? { name: client.clientName } : undefined,
+        next: { ...waysOn({ status: 200 }, client), todo: 'next.loggedOut' },
+      });
     },
     async error(ctx, out, error) {
       errorPage(ctx, out, error);

@@ -18,6 +18,10 @@ import { clientFields } from '../util/log-fields.js';
 import type { TextKey } from './i18n/index.js';
 import { expressLocale, koaLocale, type LocaleConfig } from './locale.js';
 import type { Renderer } from './render.js';
+import { waysOn, type KnownClient } from './ways-on.js';
+
+/** Where an interaction page leaves the application it is for (res.locals), for an error page's way back. */
+export const INTERACTION_CLIENT = 'interactionClient';
 
 /** Whose sentences a page speaks with: the login pages' or the console's. */
 export type Texts = 'login' | 'console';
@@ -142,14 +146,15 @@ export function errorPages(deps: ErrorPagesDeps) {
       log: { where: 'interaction', failed: 'interaction failed', refused: 'interaction refused' },
       draw(req, res, f, requestId) {
         const l = expressLocale(req, res, config);
+        const client = res.locals[INTERACTION_CLIENT] as KnownClient | undefined;
         res.status(f.status).type('html').set('Cache-Control', 'no-store').send(
-          render.render('error', { ...l, title: l.t('title.error'), status: f.status, message: l.t(f.messageKey, f.params), requestId }),
+          render.render('error', { ...l, title: l.t('title.error'), status: f.status, message: l.t(f.messageKey, f.params), next: waysOn(f, client), requestId }),
         );
       },
     }),
     notFound(req: Request, res: Response): void {
       const l = expressLocale(req, res, config);
-      res.status(404).type('html').send(render.render('error', { ...l, title: l.t('title.error'), status: 404, message: l.t('error.notFound') }));
+      res.status(404).type('html').send(render.render('error', { ...l, title: l.t('title.error'), status: 404, message: l.t('error.notFound'), next: waysOn({ status: 404 }) }));
     },
   };
 }
@@ -162,7 +167,11 @@ function protocolSentence(error: string | undefined): TextKey {
   return 'error.invalidRequest';
 }
 
-/** oidc-provider's own error page (renderError, Koa): the sentence for its code, then the code, and a 4xx's description. */
+/**
+ * oidc-provider's own error page (renderError, Koa): the sentence for its code, then the code, and
+ * a 4xx's description; the way back to the application when oidc-provider knows the client (a
+ * wrong redirect_uri: its registered address, never the one asked for).
+ */
 export function protocolErrorPage(deps: ErrorPagesDeps) {
   return (ctx: KoaContextWithOIDC, out: Record<string, string>, error: Error): void => {
     const l = koaLocale(ctx, deps.config);
@@ -175,6 +184,7 @@ export function protocolErrorPage(deps: ErrorPagesDeps) {
       title: l.t('title.error'),
       status,
       message: `${l.t(protocolSentence(out.error))} (${out.error ?? 'error'}${out.error_description && status < 500 ? `: ${out.error_description}` : ''})`,
+      next: waysOn({ status, protocolError: out.error }, ctx.oidc?.client),
     });
   };
 }

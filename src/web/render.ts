@@ -6,11 +6,16 @@
  * the layout body and `LogoutView.formHtml`, which must be the trusted form
  * produced by oidc-provider. Templates contain no inline script or style so they
  * work under a strict Content-Security-Policy.
+ *
+ * Every page gets `it.brand` (./brand.ts) from the renderer itself: the province's name, logo,
+ * colour, footer and helpdesk, in every layout, without each route passing them.
  */
 import path from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
 import { Eta } from 'eta';
 import type { Locale, Translator } from './i18n/index.js';
+import { pageBrand, type BrandSetup } from './brand.js';
+import type { WaysOn } from './ways-on.js';
 
 /** The admin console's and "my account"'s pages (views/admin, views/account). */
 export const CONSOLE_VIEW_NAMES = [
@@ -70,12 +75,16 @@ export interface LogoutView extends BaseView {
 
 export interface LoggedOutView extends BaseView {
   client?: { name: string } | undefined;
+  /** Back to the application, sign in again, the helpdesk. */
+  next?: WaysOn | undefined;
 }
 
 export interface ErrorView extends BaseView {
   /** Already-translated, user-facing message. Never pass stack traces or internal error text. */
   message: string;
   status: number;
+  /** What to do next and the ways on (no dead ends). */
+  next?: WaysOn | undefined;
   requestId?: string | undefined;
 }
 
@@ -106,13 +115,14 @@ function safeLangSwitchUrl(value: unknown, locale: unknown): string {
   return locale === 'en' ? '?lang=vi' : '?lang=en';
 }
 
-export function createRenderer(viewsDir: string = DEFAULT_VIEWS_DIR): Renderer {
+export function createRenderer(viewsDir: string = DEFAULT_VIEWS_DIR, brand: BrandSetup = {}): Renderer {
   const eta = new Eta({ views: path.resolve(viewsDir), autoEscape: true, cache: true });
   return {
     render(name: ViewName, data: object): string {
       if (!VIEW_NAMES.has(name)) throw new Error(`Unknown view: ${String(name)}`);
       const d = data as Partial<BaseView>;
-      return eta.render(name, { ...data, langSwitchUrl: safeLangSwitchUrl(d.langSwitchUrl, d.locale) });
+      const productName = typeof d.t === 'function' ? d.t('app.name') : '';
+      return eta.render(name, { ...data, brand: pageBrand(brand, productName), langSwitchUrl: safeLangSwitchUrl(d.langSwitchUrl, d.locale) });
     },
   };
 }
