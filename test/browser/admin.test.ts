@@ -218,7 +218,7 @@ test('a civil servant manages their applications and sessions on "my account", a
   await page.goto(`${server.issuer}/account`);
   const sessionRows = page.locator('table', { hasText: 'Hoạt động gần nhất' }).locator('tbody tr');
   expect(await sessionRows.count()).toBe(2);
-  await sessionRows.filter({ hasNotText: 'Thiết bị này' }).getByRole('button', { name: /^Đăng xuất phiên trên / }).click();
+  await sessionRows.filter({ hasNotText: 'Thiết bị này' }).getByRole('button', { name: /^Đăng xuất phiên này / }).click();
   expect(await status(page)).toContain('Đã kết thúc phiên');
   expect(await sessionRows.count()).toBe(1);
   await other.goto(`${server.issuer}/account`);
