@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountRepository, AccountRow } from '../db/repos/accounts.js';
 import type { SessionRepository } from '../db/repos/sessions.js';
+import type { SessionSeen } from '../db/repos/oidc-payloads.js';
 import type { ClientRepository } from '../db/repos/clients.js';
 import { SsoError } from '../domain/errors.js';
 import { accountClaims, parseAttributes, type AccountRecord, type ClaimOptions, type Claims } from './claims.js';
@@ -41,6 +42,10 @@ export interface SessionView {
   expiresAt: Date | null;
   /** The applications signed in through it, with the sid each was given. */
   applications: { clientId: string; name: string; sid: string | null }[];
+  /** The browser (User-Agent) and address it was last used from, and when; null when not known. */
+  userAgent: string | null;
+  address: string | null;
+  lastSeenAt: Date | null;
 }
 
 /** An application an account has granted access to (its consent), all grants of it together. */
@@ -61,7 +66,7 @@ export interface AccountServiceDeps {
 /** What the account service reads and writes. */
 export interface AccountStores {
   accounts: AccountRepository;
-  sessions: Pick<SessionRepository, 'liveSessions' | 'applications'>;
+  sessions: Pick<SessionRepository, 'liveSessions' | 'applications' | 'noteSeen'>;
   clients: Pick<ClientRepository, 'names'>;
 }
 
@@ -195,8 +200,14 @@ function pageViews(stores: AccountStores) {
         loginAt: s.loginAt,
         expiresAt: s.expiresAt,
         applications: s.authorizations.map((a) => ({ clientId: a.clientId, name: names.get(a.clientId)?.name ?? a.clientId, sid: a.sid })),
+        userAgent: s.userAgent,
+        address: s.address,
+        lastSeenAt: s.lastSeenAt,
       }));
     },
+
+    /** The person was seen using this session (at most one write a minute: SessionRepository.noteSeen). */
+    noteSeen: (uid: string, seen: SessionSeen): Promise<boolean> => stores.sessions.noteSeen(uid, seen),
 
     /** The applications the account has granted access to (live grants), by name. */
     async applications(accountId: string, o: { exclude?: readonly string[] } = {}): Promise<ApplicationView[]> {

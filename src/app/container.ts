@@ -25,6 +25,8 @@ import { createAuditLog, type AuditLog } from '../audit/log.js';
 import { createAuditRepository } from '../db/repos/audit.js';
 import { createAuditForwardRepository, type AuditForwardRepository } from '../db/repos/audit-forward.js';
 import { createAuditQuery, type AuditQuery } from '../audit/query.js';
+import { createLoginActivityRepository } from '../db/repos/login-activity.js';
+import { createSignInActivity, type SignInActivity } from '../my-account/activity.js';
 import { actorAware, processActor } from '../audit/actor.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createThrottleBlocks, type ThrottleBlocks } from '../login/blocks.js';
@@ -52,6 +54,8 @@ export interface Services {
   auditForward: AuditForwardRepository;
   /** The console's view of the trail: filters, pages, exports. */
   auditQuery: AuditQuery;
+  /** A person's recent sign-ins, from the trail ("My account"). */
+  signIns: SignInActivity;
   /** What oidc-provider stores (sessions, tokens, codes, grants). */
   oidcPayloads: OidcPayloadRepository;
   /** Active clients' metadata from the database (the provider reads it through clientCache). */
@@ -166,6 +170,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     audit,
     auditForward: repos.auditForward,
     auditQuery: createAuditQuery(repos.audit),
+    signIns: createSignInActivity({ activity: createLoginActivityRepository(db.prisma), clients: repos.clients, mailDomains: config.directory.kind === 'none' ? [] : config.directory.mailDomains }),
     oidcPayloads: repos.oidcPayloads,
     loadClient: activeClientLoader(repos.clients),
     syncRepo: repos.sync,

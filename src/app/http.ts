@@ -19,7 +19,7 @@ import { interactionRouter, type InteractionDeps } from '../interaction/routes.j
 import type { ConsoleAuth } from '../console/auth.js';
 import { consolePages } from '../console/pages.js';
 import { adminRouter, type AdminServices } from '../admin/routes.js';
-import { myAccountRouter } from '../my-account/routes.js';
+import { myAccountRouter, type MyAccountServices } from '../my-account/routes.js';
 import { errorPages } from '../web/errors.js';
 import { setSecurityHeaders } from '../web/security-headers.js';
 import { brandAssets, type BrandSetup } from '../web/brand.js';
@@ -48,7 +48,7 @@ export interface AppDeps extends Omit<InteractionDeps, 'consent'> {
   /** The admin console (/admin) and "my account" (/account), signed in through the IdP itself. */
   console?: {
     auth: ConsoleAuth;
-    services: AdminServices;
+    services: AdminServices & MyAccountServices;
     directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;
   } | undefined;
 }
@@ -116,7 +116,8 @@ export function createApp(deps: AppDeps): express.Express {
     const pages = consolePages({ config: deps.config, render: deps.render, logger: deps.logger, auth: c.auth });
     app.use(c.auth.router(), pages.errorHandler());
     app.use('/admin', adminRouter({ config: deps.config, services: c.services, pages, logger: deps.logger, directory: c.directory }));
-    app.use('/account', myAccountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups }));
+    const help = { passwordHelpUrl: deps.config.brand.passwordHelpUrl, helpdeskContact: deps.config.login.helpdeskContact };
+    app.use('/account', myAccountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups, help }));
   }
   app.use(errors.notFound);
   app.use(errors.handler);

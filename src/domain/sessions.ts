@@ -11,6 +11,14 @@
  *   AccessToken  { accountId, clientId, grantId, sessionUid, ... }
  */
 
+/** A session's "last active" is written at most this often (a minute): no write per request. */
+export const SEEN_INTERVAL_MS = 60_000;
+
+/** Is a session last seen at `lastSeenAt` due to be noted as seen at `now`? Pure. */
+export function seenIsDue(lastSeenAt: Date | null, now: Date): boolean {
+  return !lastSeenAt || now.getTime() - lastSeenAt.getTime() >= SEEN_INTERVAL_MS;
+}
+
 /** One application a session signed in to: the sid it was given and the grant it used. */
 export interface SessionAuthorization {
   clientId: string;

@@ -1,11 +1,13 @@
 /**
- * "My account" at /account, for every civil servant with a session: the applications they have
- * given access to (revoke one) and their sign-in sessions (end one, or all of them everywhere).
+ * "My account" at /account, for every civil servant with a session: their profile as the directory
+ * holds it, the applications they have given access to (revoke one), their sign-in sessions told
+ * apart by device (end one, or all of them everywhere), and their recent sign-ins, with "This was
+ * not me" (/account/not-me) leading to signing out everywhere and the helpdesk.
  * The same services as the console and the `sso` command; the person is the audit actor.
  */
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AccountService } from '../accounts/service.js';
+import type { AccountService, SessionView } from '../accounts/service.js';
 import type { Deprovisioner } from '../deprovision/service.js';
 import { logoutEverywhere } from '../deprovision/account-access.js';
 import { SsoError } from '../domain/errors.js';
@@ -15,12 +17,25 @@ import type { ConsoleAuth } from '../console/auth.js';
 import { isAdministrator } from '../admin/policy.js';
 import { scopeDescription } from '../web/i18n/index.js';
 import { parseForm, parseQuery, queryText, text } from '../web/forms.js';
+import { clientFields } from '../util/log-fields.js';
+import { seenIsDue } from '../domain/sessions.js';
+import type { SignInActivity } from './activity.js';
+import { profileOf, sessionRows, signInRows } from './views.js';
+
+/** What "My account" calls (the composition root's services). */
+export interface MyAccountServices {
+  accounts: AccountService;
+  deprovision: Deprovisioner;
+  signIns: SignInActivity;
+}
 
 export interface MyAccountDeps {
-  services: { accounts: AccountService; deprovision: Deprovisioner };
+  services: MyAccountServices;
   pages: ConsolePages;
   auth: ConsoleAuth;
   adminGroups: readonly string[];
+  /** PASSWORD_HELP_URL and HELPDESK_CONTACT, when configured. */
+  help: { passwordHelpUrl?: string | undefined; helpdeskContact?: string | undefined };
 }
 
 const DONE = ['sessionEnded', 'revoked'] as const;
@@ -29,29 +44,62 @@ const homeQuery = z.object({ done: queryText(20).transform((d) => ((DONE as read
 const revokeForm = z.object({ client_id: text(100) });
 const endSessionForm = z.object({ session: text(100) });
 
+/** My account's page: profile, applications, sessions told apart, recent sign-ins. */
+function homePage(deps: MyAccountDeps) {
+  const { services: s, pages } = deps;
+  return async function home(req: Request, res: Response) {
+    const me = who(res);
+    const [stored, applications, signIns] = await Promise.all([
+      s.accounts.sessions(me.account.id),
+      s.accounts.applications(me.account.id, { exclude: [CONSOLE_CLIENT_ID] }),
+      s.signIns.recent(me.account),
+    ]);
+    const { done } = parseQuery(homeQuery, req.query);
+    const l = pages.locale(req, res);
+    const now = new Date();
+    const sessions = stored.map((x) => ({
+      ...x,
+      current: x.applications.some((a) => a.clientId === CONSOLE_CLIENT_ID && a.sid === me.session.sid),
+      applications: x.applications.filter((a) => a.clientId !== CONSOLE_CLIENT_ID),
+    }));
+    const current = sessions.find((x) => x.current);
+    if (current) await noteThisDevice(s.accounts, current, req, now);
+    pages.page(req, res, 'account/home', {
+      title: 'me.title',
+      nav: 'account',
+      profile: profileOf(me.account),
+      help: deps.help,
+      sessions: sessionRows(sessions, l.t, l.locale, now),
+      signIns: signInRows(signIns, l.t, l.locale, now),
+      // what each application receives, in words
+      applications: applications.map((a) => ({ ...a, scopes: a.scopes.filter((sc) => sc !== 'openid').map((sc) => scopeDescription(l.t, sc)) })),
+      done,
+    });
+  };
+}
+
+/** This device was seen now: noted at most once a minute (never a write per request), and shown so. */
+async function noteThisDevice(accounts: AccountService, session: SessionView, req: Request, now: Date): Promise<void> {
+  if (!seenIsDue(session.lastSeenAt, now)) return;
+  const { ip, userAgent } = clientFields(req);
+  const seen = { userAgent: userAgent ?? null, address: ip ?? null, at: now };
+  if (!(await accounts.noteSeen(session.uid, seen))) return;
+  session.lastSeenAt = now;
+  if (seen.userAgent) session.userAgent = seen.userAgent;
+  if (seen.address) session.address = seen.address;
+}
+
 export function myAccountRouter(deps: MyAccountDeps): express.Router {
   const { services: s, pages, auth } = deps;
   const router = express.Router();
   // everyone with a session may come in; administrators see the console's menu too
   router.use(pages.form, pages.signedIn({ isAdmin: (x) => isAdministrator(x.account, deps.adminGroups), requireAdmin: false }));
 
-  async function home(req: Request, res: Response) {
-    const me = who(res);
-    const [sessions, applications] = await Promise.all([s.accounts.sessions(me.account.id), s.accounts.applications(me.account.id, { exclude: [CONSOLE_CLIENT_ID] })]);
-    const { done } = parseQuery(homeQuery, req.query);
-    const l = pages.locale(req, res);
-    pages.page(req, res, 'account/home', {
-      title: 'me.title',
-      nav: 'account',
-      sessions: sessions.map((x) => ({
-        ...x,
-        current: x.applications.some((a) => a.clientId === CONSOLE_CLIENT_ID && a.sid === me.session.sid),
-        applications: x.applications.filter((a) => a.clientId !== CONSOLE_CLIENT_ID),
-      })),
-      // what each application receives, in words
-      applications: applications.map((a) => ({ ...a, scopes: a.scopes.filter((sc) => sc !== 'openid').map((sc) => scopeDescription(l.t, sc)) })),
-      done,
-    });
+  const home = homePage(deps);
+
+  /** "This was not me": sign out everywhere, change the mail password, call the helpdesk. */
+  function notMe(req: Request, res: Response) {
+    pages.page(req, res, 'account/not-me', { title: 'me.notMe.title', nav: 'account', help: deps.help, local: who(res).account.source === 'local' });
   }
 
   async function revokeApplication(req: Request, res: Response) {
@@ -84,6 +132,7 @@ export function myAccountRouter(deps: MyAccountDeps): express.Router {
   }
 
   router.get('/', home);
+  router.get('/not-me', notMe);
   router.post('/applications/revoke', revokeApplication);
   router.post('/sessions/end', endSession);
   router.post('/logout-everywhere', logoutAll);

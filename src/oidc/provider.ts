@@ -13,7 +13,7 @@ import { serialized } from '../util/serialized.js';
 import type { AccountService } from '../accounts/service.js';
 import { verifyClientSecret } from '../clients/secret.js';
 import { createAdapterFactory } from './adapter/payload-adapter.js';
-import type { OidcPayloadRepository } from '../db/repos/oidc-payloads.js';
+import type { OidcPayloadRepository, SessionSeen } from '../db/repos/oidc-payloads.js';
 import type { SessionRepository } from '../db/repos/sessions.js';
 import type { ClientMetadataRecord } from '../clients/cache.js';
 import type { ClientCache } from '../clients/cache.js';
@@ -95,6 +95,13 @@ function guardAdapters(factory: AdapterFactory, report: Report): AdapterFactory 
   };
 }
 
+/** The browser and address of the provider request under way (oidc-provider keeps its context per request), if any. */
+function sessionSeen(): SessionSeen | undefined {
+  const ctx = (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx;
+  if (!ctx) return undefined;
+  return { userAgent: userAgentOf(ctx.get('user-agent')) ?? null, address: ctx.ip || null, at: new Date() };
+}
+
 /** Work an event of the provider started after its response (the logout's audit record): waited for by settled(). */
 type Track = (work: Promise<unknown>) => void;
 
@@ -104,7 +111,7 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report, track: Track
     deps.config.issuer,
     providerConfiguration({
       config: deps.config,
-      adapter: guardAdapters(createAdapterFactory(deps.storage.payloads, { loadClient: deps.storage.loadClient, clientCache: deps.clientCache }), report),
+      adapter: guardAdapters(createAdapterFactory(deps.storage.payloads, { loadClient: deps.storage.loadClient, clientCache: deps.clientCache, sessionSeen }), report),
       accounts: { ...deps.accounts, findActive: (id) => guarded(() => deps.accounts.findActive(id), report, 'oidc.findAccount') },
       jwks,
       findRememberedGrantId: (accountId, clientId) => guarded(() => remembered(accountId, clientId), report, 'oidc.grant'),

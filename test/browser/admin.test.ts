@@ -190,7 +190,7 @@ test('a civil servant manages their applications and sessions on "my account", a
   expect(await page.textContent('h1')).toBe('Tài khoản của tôi');
   const applications = page.locator('table', { hasText: 'Các ứng dụng được phép truy cập' });
   expect(await applications.textContent()).toContain('Cổng dịch vụ công');
-  expect(await page.locator('.badge', { hasText: 'Phiên hiện tại' }).count()).toBe(1);
+  expect(await page.locator('.badge', { hasText: 'Thiết bị này' }).count()).toBe(1);
   await b.check(page, '14-my-account');
 
   await page.goto(`${server.issuer}/admin`);
@@ -216,9 +216,9 @@ test('a civil servant manages their applications and sessions on "my account", a
   await login(other, P.an);
   await other.waitForURL(`${server.issuer}/account`);
   await page.goto(`${server.issuer}/account`);
-  const sessionRows = page.locator('table', { hasText: 'Đăng nhập lúc' }).locator('tbody tr');
+  const sessionRows = page.locator('table', { hasText: 'Hoạt động gần nhất' }).locator('tbody tr');
   expect(await sessionRows.count()).toBe(2);
-  await sessionRows.filter({ hasNotText: 'Phiên hiện tại' }).getByRole('button', { name: 'Kết thúc phiên' }).click();
+  await sessionRows.filter({ hasNotText: 'Thiết bị này' }).getByRole('button', { name: /^Đăng xuất phiên này / }).click();
   expect(await status(page)).toContain('Đã kết thúc phiên');
   expect(await sessionRows.count()).toBe(1);
   await other.goto(`${server.issuer}/account`);

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../src/db/client.js';
 import { createSessionRepository, type SessionRepository } from '../../src/db/repos/sessions.js';
 import { createLogoutDeliveryRepository } from '../../src/db/repos/logout-deliveries.js';
+import { createOidcPayloadRepository } from '../../src/db/repos/oidc-payloads.js';
 import { isBearerModel, storedId } from '../../src/domain/bearer-values.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -102,6 +103,9 @@ describe('the read model', () => {
       loginAt: new Date((sec(NOW) - 10) * 1000),
       expiresAt: null,
       authorizations: [{ clientId: 'vpdt', sid: 'sid-2', grantId: 'g-2' }, { clientId: 'motcua', sid: 'sid-3', grantId: null }],
+      userAgent: null,
+      address: null,
+      lastSeenAt: null,
     });
     expect(live[1]!.expiresAt).toEqual(inMs(HOUR));
     expect(live[2]).toMatchObject({ loginAt: null, authorizations: [] });
@@ -184,6 +188,27 @@ describe('the read model', () => {
     expect(await repo.rememberedGrantId(a, 'vpdt', NOW)).toBe(newest);
     expect(await repo.rememberedGrantId(a, 'baocao', NOW)).toBeUndefined();
     expect(await repo.rememberedGrantId(await account(), 'vpdt', NOW)).toBeUndefined();
+  });
+
+  test('noteSeen: the browser, address and time, at most once a minute; the provider\'s save keeps what it does not know', async () => {
+    const a = await account();
+    const id = await session(a, { vpdt: { sid: 's' } });
+    const uid = await uidOf(id);
+    const at = new Date(Math.floor(NOW.getTime() / 1000) * 1000);
+    expect(await repo.noteSeen(uid, { userAgent: 'UA-1', address: '10.0.0.1', at })).toBe(true);
+    expect(await repo.noteSeen(uid, { userAgent: 'UA-2', address: '10.0.0.2', at: new Date(at.getTime() + 59_000) })).toBe(false);
+    expect((await repo.liveSessions(a, NOW))[0]).toMatchObject({ userAgent: 'UA-1', address: '10.0.0.1', lastSeenAt: at });
+    expect(await repo.noteSeen(uid, { userAgent: null, address: '10.0.0.3', at: new Date(at.getTime() + 60_000) })).toBe(true);
+    expect((await repo.liveSessions(a, NOW))[0]).toMatchObject({ userAgent: 'UA-1', address: '10.0.0.3', lastSeenAt: new Date(at.getTime() + 60_000) });
+    expect(await repo.noteSeen('no-such-uid', { userAgent: null, address: null, at })).toBe(false);
+    // the provider saving the session again with no request behind it keeps what was seen
+    const row = (await db.oidcPayload.findUnique({ where: { type_id: { type: 'Session', id: rowOf(id) } } }))!;
+    const payloads = createOidcPayloadRepository(db);
+    await payloads.upsert([{ type: 'Session', id, payload: row.payload, grantId: null, userCode: null, uid, accountId: a, clientId: null, expiresAt: null }]);
+    expect((await repo.liveSessions(a, NOW))[0]).toMatchObject({ userAgent: 'UA-1', address: '10.0.0.3' });
+    const later = new Date(at.getTime() + 120_000);
+    await payloads.upsert([{ type: 'Session', id, payload: row.payload, grantId: null, userCode: null, uid, accountId: a, clientId: null, expiresAt: null, seen: { userAgent: 'UA-3', address: null, at: later } }]);
+    expect((await repo.liveSessions(a, NOW))[0]).toMatchObject({ userAgent: 'UA-3', address: '10.0.0.3', lastSeenAt: later });
   });
 
   test('refuseSessionsBefore marks the account; an unknown account is no error', async () => {

@@ -26,6 +26,13 @@ export interface SessionRecord extends PayloadRecord {
   notBefore: Date | null;
 }
 
+/** Where a session was last used from (the request that saved it): its browser and address, and when. */
+export interface SessionSeen {
+  userAgent: string | null;
+  address: string | null;
+  at: Date;
+}
+
 /** A row to write; the indexed columns come from the payload. */
 export interface PayloadRow {
   type: string;
@@ -39,6 +46,8 @@ export interface PayloadRow {
   accountId: string | null;
   clientId: string | null;
   expiresAt: Date | null;
+  /** Sessions only: the request that saved it (a browser and address not known keep the ones stored). */
+  seen?: SessionSeen | undefined;
 }
 
 export interface OidcPayloadRepository {
@@ -90,11 +99,13 @@ export function createOidcPayloadRepository(prisma: Db): OidcPayloadRepository {
         return [`${r.type}\u0000${id}`, { ...r, id }];
       }));
       const now = new Date();
-      const values = [...byKey.values()].map((r) => Prisma.sql`(${r.type}, ${r.id}, ${r.payload}, ${r.grantId}, ${r.userCode}, ${r.uid}, ${r.accountId}, ${r.clientId}, ${r.expiresAt}, ${now})`);
-      await prisma.$executeRaw`INSERT INTO "OidcPayload" ("type", "id", "payload", "grantId", "userCode", "uid", "accountId", "clientId", "expiresAt", "createdAt")
+      const values = [...byKey.values()].map((r) => Prisma.sql`(${r.type}, ${r.id}, ${r.payload}, ${r.grantId}, ${r.userCode}, ${r.uid}, ${r.accountId}, ${r.clientId}, ${r.expiresAt}, ${now}, ${r.seen?.userAgent ?? null}, ${r.seen?.address ?? null}, ${r.seen?.at ?? null})`);
+      await prisma.$executeRaw`INSERT INTO "OidcPayload" ("type", "id", "payload", "grantId", "userCode", "uid", "accountId", "clientId", "expiresAt", "createdAt", "userAgent", "address", "lastSeenAt")
         VALUES ${Prisma.join(values)}
         ON CONFLICT ("type", "id") DO UPDATE SET "payload" = excluded."payload", "grantId" = excluded."grantId", "userCode" = excluded."userCode",
-          "uid" = excluded."uid", "accountId" = excluded."accountId", "clientId" = excluded."clientId", "expiresAt" = excluded."expiresAt"`;
+          "uid" = excluded."uid", "accountId" = excluded."accountId", "clientId" = excluded."clientId", "expiresAt" = excluded."expiresAt",
+          "userAgent" = COALESCE(excluded."userAgent", "OidcPayload"."userAgent"), "address" = COALESCE(excluded."address", "OidcPayload"."address"),
+          "lastSeenAt" = COALESCE(excluded."lastSeenAt", "OidcPayload"."lastSeenAt")`;
     },
     async consume(type, id, at) {
       await prisma.$executeRaw`UPDATE "OidcPayload" SET "consumedAt" = ${at} WHERE "type" = ${type} AND "id" = ${storedId(type, id)} AND "consumedAt" IS NULL`;

@@ -7,7 +7,9 @@
 import type { Db } from '../client.js';
 import { applicationsOf, grantScopes, sessionFacts, sidOf, tokenSessionUid, type GrantedApplication, type SessionAuthorization } from '../../domain/sessions.js';
 import { storedId } from '../../domain/bearer-values.js';
+import { SEEN_INTERVAL_MS } from '../../domain/sessions.js';
 import { logoutQueueIn, type DbTx, type LogoutDeliveryRepository } from './logout-deliveries.js';
+import type { SessionSeen } from './oidc-payloads.js';
 
 /** A stored session, its payload read. */
 export interface StoredSession {
@@ -18,6 +20,10 @@ export interface StoredSession {
   loginAt: Date | null;
   expiresAt: Date | null;
   authorizations: SessionAuthorization[];
+  /** The browser (User-Agent) and address it was last used from, and when; null when not known. */
+  userAgent: string | null;
+  address: string | null;
+  lastSeenAt: Date | null;
 }
 
 /** The reads and deletes of ending access, inside one transaction. */
@@ -59,17 +65,26 @@ export interface SessionRepository {
   rememberedGrantId(accountId: string, clientId: string, now: Date): Promise<string | undefined>;
   /** Sessions of the account that began before `at` (loginTs, whole seconds) are refused from now on, wherever they are saved again. */
   refuseSessionsBefore(accountId: string, at: Date): Promise<void>;
+  /**
+   * Notes that the session with this uid was used at `seen.at` from this browser and address,
+   * unless it was noted less than a minute before (SEEN_INTERVAL_MS): at most one write a minute
+   * per session, never one per request. Returns whether it wrote.
+   */
+  noteSeen(uid: string, seen: SessionSeen): Promise<boolean>;
   /** Runs `fn` in one transaction: its reads, deletes and queued logout tokens happen together or not at all. */
   ending<T>(fn: (tx: SessionEnding) => Promise<T>): Promise<T>;
 }
 
-type SessionRow = { id: string; uid: string | null; payload: string; expiresAt: Date | null };
-const SESSION_COLUMNS = { id: true, uid: true, payload: true, expiresAt: true } as const;
+type SessionRow = { id: string; uid: string | null; payload: string; expiresAt: Date | null; userAgent: string | null; address: string | null; lastSeenAt: Date | null };
+const SESSION_COLUMNS = { id: true, uid: true, payload: true, expiresAt: true, userAgent: true, address: true, lastSeenAt: true } as const;
 const liveAt = (now: Date) => ({ OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] });
 
 function stored(row: SessionRow): StoredSession {
   const facts = sessionFacts(row.payload);
-  return { id: row.id, uid: row.uid, expiresAt: row.expiresAt, loginAt: facts.loginAt, authorizations: facts.authorizations };
+  return {
+    id: row.id, uid: row.uid, expiresAt: row.expiresAt, loginAt: facts.loginAt, authorizations: facts.authorizations,
+    userAgent: row.userAgent, address: row.address, lastSeenAt: row.lastSeenAt,
+  };
 }
 
 /** Ending access on one transaction's client. */
@@ -179,6 +194,15 @@ class PrismaSessionRepository implements SessionRepository {
 
   async refuseSessionsBefore(accountId: string, at: Date): Promise<void> {
     await this.db.account.updateMany({ where: { id: accountId }, data: { sessionsNotBefore: at } });
+  }
+
+  async noteSeen(uid: string, seen: SessionSeen): Promise<boolean> {
+    const before = new Date(seen.at.getTime() - SEEN_INTERVAL_MS);
+    const { count } = await this.db.oidcPayload.updateMany({
+      where: { type: 'Session', uid, OR: [{ lastSeenAt: null }, { lastSeenAt: { lte: before } }] },
+      data: { lastSeenAt: seen.at, ...(seen.userAgent ? { userAgent: seen.userAgent } : {}), ...(seen.address ? { address: seen.address } : {}) },
+    });
+    return count > 0;
   }
 
   ending<T>(fn: (tx: SessionEnding) => Promise<T>): Promise<T> {

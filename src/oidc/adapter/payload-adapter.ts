@@ -17,7 +17,7 @@ import type { ClientCache, ClientMetadataRecord } from '../../clients/cache.js';
 import { InsertBatcher } from './insert-batcher.js';
 import { isStorableKey } from '../../db/text.js';
 import { payloadAtRest, restoredPayload } from '../../domain/bearer-values.js';
-import type { OidcPayloadRepository, PayloadRecord, PayloadRow } from '../../db/repos/oidc-payloads.js';
+import type { OidcPayloadRepository, PayloadRecord, PayloadRow, SessionSeen } from '../../db/repos/oidc-payloads.js';
 
 export type AdapterFactory = (model: string) => Adapter;
 
@@ -34,11 +34,13 @@ export interface AdapterFactoryOptions {
   /** Active clients' metadata by id (the Client model); through the cache when one is given. */
   loadClient(id: string): Promise<ClientMetadataRecord | undefined>;
   clientCache?: ClientCache | undefined;
+  /** The browser and address of the request saving a session, when there is one (My account tells sessions apart by them). */
+  sessionSeen?: (() => SessionSeen | undefined) | undefined;
 }
 
 export function createAdapterFactory(repo: OidcPayloadRepository, opts: AdapterFactoryOptions): AdapterFactory {
   const client = new ClientAdapter(opts.clientCache ? (id) => opts.clientCache!.get(id) : opts.loadClient);
-  return (model: string) => (model === 'Client' ? client : new PayloadAdapter(repo, model));
+  return (model: string) => (model === 'Client' ? client : new PayloadAdapter(repo, model, model === 'Session' ? opts.sessionSeen : undefined));
 }
 
 /** A row as oidc-provider reads it; `jti` from the id it was found by (none when found by uid or user code). */
@@ -65,7 +67,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
 export class PayloadAdapter implements Adapter {
   private readonly batcher?: InsertBatcher<PayloadRow>;
 
-  constructor(private readonly repo: OidcPayloadRepository, private readonly type: string) {
+  constructor(private readonly repo: OidcPayloadRepository, private readonly type: string, private readonly seen?: () => SessionSeen | undefined) {
     if (BATCHED_MODELS.has(type)) this.batcher = new InsertBatcher<PayloadRow>({ write: (rows) => repo.upsert(rows) });
   }
 
@@ -80,6 +82,7 @@ export class PayloadAdapter implements Adapter {
       accountId: str(payload.accountId),
       clientId: str(payload.clientId),
       expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+      seen: this.seen?.(),
     };
     if (this.batcher) await this.batcher.add(row);
     else await this.repo.upsert([row]);

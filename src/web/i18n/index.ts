@@ -1,11 +1,12 @@
 /**
  * The one lookup over every page's texts: the login pages' catalogues (./messages.ts, ./brand-pages.ts) and the
- * console's and "my account"'s (./console.ts, ./console-throttle.ts), whose keys never overlap. Vietnamese first,
+ * console's and "my account"'s (./console.ts, ./console-throttle.ts, ./my-account.ts), whose keys never overlap. Vietnamese first,
  * English second; a key unknown to the type system reads as itself.
  */
 import { consoleMessages, type ConsoleKey as BaseConsoleKey } from './console.js';
 import { throttleConsoleMessages, type ThrottleConsoleKey } from './console-throttle.js';
 import { brandPagesMessages, type BrandPagesKey } from './brand-pages.js';
+import { myAccountMessages, type MyAccountKey } from './my-account.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -14,9 +15,10 @@ export { messages, type MessageKey } from './messages.js';
 export { consoleMessages } from './console.js';
 export { throttleConsoleMessages, type ThrottleConsoleKey } from './console-throttle.js';
 export { brandPagesMessages, type BrandPagesKey } from './brand-pages.js';
+export { myAccountMessages, type MyAccountKey } from './my-account.js';
 
 /** The console's and "my account"'s keys (./console.ts, and its pages in files of their own). */
-export type ConsoleKey = BaseConsoleKey | ThrottleConsoleKey;
+export type ConsoleKey = BaseConsoleKey | ThrottleConsoleKey | MyAccountKey;
 
 /** Any page's text: the login pages' keys (./messages.ts, ./brand-pages.ts) and the console's. */
 export type TextKey = MessageKey | BrandPagesKey | ConsoleKey;
@@ -24,8 +26,8 @@ export type TextKey = MessageKey | BrandPagesKey | ConsoleKey;
 export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
 
 const catalogue: Readonly<Record<Locale, Readonly<Record<TextKey, string>>>> = Object.freeze({
-  vi: Object.freeze({ ...messages.vi, ...brandPagesMessages.vi, ...consoleMessages.vi, ...throttleConsoleMessages.vi }),
-  en: Object.freeze({ ...messages.en, ...brandPagesMessages.en, ...consoleMessages.en, ...throttleConsoleMessages.en }),
+  vi: Object.freeze({ ...messages.vi, ...brandPagesMessages.vi, ...consoleMessages.vi, ...throttleConsoleMessages.vi, ...myAccountMessages.vi }),
+  en: Object.freeze({ ...messages.en, ...brandPagesMessages.en, ...consoleMessages.en, ...throttleConsoleMessages.en, ...myAccountMessages.en }),
 });
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
