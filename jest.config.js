@@ -7,6 +7,8 @@ export default {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testTimeout: 30000,
+  // a bound for a hung test, not a speed target: on a loaded 2-core machine a whole-server test
+  // can take several times its usual time
+  testTimeout: 90000,
   maxWorkers: 2,
 };

@@ -212,6 +212,11 @@ describe('without a proxy (TRUST_PROXY=false)', () => {
     expect((await raw(port, '/healthz', { host: 'evil.example' })).status).toBe(200);
   });
 
+  test('an idle kept-alive connection outlives the proxy\'s 60 s, so a reused one is never reset', async () => {
+    const r = await raw(port, '/healthz', { host: `127.0.0.1:${port}`, connection: 'keep-alive' });
+    expect(r.headers['keep-alive']).toBe('timeout=65');
+  });
+
   test('outside production an open /metrics is not warned about', () => {
     expect(server.logs.filter((l) => l.includes('metrics.unprotected'))).toEqual([]);
   });

@@ -38,7 +38,7 @@ const endAccess = async (accountId: string, reason: string) => {
 function ldapSettings(s: Slapd, over: Partial<LdapSettings> = {}): LdapSettings {
   return {
     kind: 'ldap', urls: [s.url], startTls: false, tlsInsecure: false, bindDn: s.bindDn, bindPassword: s.bindPassword, baseDn: s.baseDn,
-    preset: 'zimbra', loginAttributes: [], mailDomains: ['tinh.gov.vn'], attributeMap: {}, timeoutMs: 3000, poolSize: 2,
+    preset: 'zimbra', loginAttributes: [], mailDomains: ['tinh.gov.vn'], attributeMap: {}, timeoutMs: 30_000, poolSize: 2,
     groups: { source: 'memberof', baseDn: s.baseDn, filter: '' }, ...over,
   };
 }

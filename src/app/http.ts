@@ -134,7 +134,7 @@ export function createDispatcher(host: ProviderHost, app: express.Express, confi
   const issuer = new URL(config.issuer);
   const https = issuer.protocol === 'https:';
   const misdirected = misdirectedBody(config.issuer);
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     setSecurityHeaders(res, https);
     const q = req.url?.indexOf('?') ?? -1;
     const path = q === -1 ? (req.url ?? '/') : req.url!.slice(0, q);
@@ -148,7 +148,16 @@ export function createDispatcher(host: ProviderHost, app: express.Express, confi
     if (isProtocolPath(path)) host.handle(req, res);
     else app(req, res);
   });
+  // an idle kept-alive connection outlives the proxy's (nginx's upstream keepalive_timeout is 60 s):
+  // with Node's 5 s, the proxy or a client could send on a connection the server was closing at
+  // that moment and get a reset (a 502 at the proxy). Shutdown closes idle connections at once.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
+  return server;
 }
+
+/** How long an idle kept-alive connection stays open: longer than a proxy's own idle timeout. */
+export const KEEP_ALIVE_MS = 65_000;
 
 export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
