@@ -24,6 +24,8 @@ import { errorPages } from '../web/errors.js';
 import { setSecurityHeaders } from '../web/security-headers.js';
 import { ADDRESS_PATHS, isMisdirected, misdirectedBody, pinToIssuer } from '../web/host.js';
 import type { Config } from '../config/load.js';
+import type { Launcher } from '../launcher/apps.js';
+import { logoHandler } from '../launcher/logo-route.js';
 
 /**
  * What /readyz asks: the database answers; the directory, when there is one, answers its ping.
@@ -45,7 +47,7 @@ export interface AppDeps extends Omit<InteractionDeps, 'consent'> {
   /** The admin console (/admin) and "my account" (/account), signed in through the IdP itself. */
   console?: {
     auth: ConsoleAuth;
-    services: AdminServices;
+    services: AdminServices & { launcher: Launcher };
     directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;
   } | undefined;
 }
@@ -109,6 +111,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/interaction', interactionRouter({ ...deps, consent }), errors.handler);
   if (deps.console) {
     const c = deps.console;
+    app.get('/apps/:id/logo', logoHandler(c.services.launcher));
     const pages = consolePages({ config: deps.config, render: deps.render, logger: deps.logger, auth: c.auth });
     app.use(c.auth.router(), pages.errorHandler());
     app.use('/admin', adminRouter({ config: deps.config, services: c.services, pages, logger: deps.logger, directory: c.directory }));
