@@ -26,6 +26,7 @@ import { ADDRESS_PATHS, isMisdirected, misdirectedBody, pinToIssuer } from '../w
 import type { Config } from '../config/load.js';
 import type { Launcher } from '../launcher/apps.js';
 import { logoHandler } from '../launcher/logo-route.js';
+import { launcherRouter } from '../launcher/routes.js';
 
 /**
  * What /readyz asks: the database answers; the directory, when there is one, answers its ping.
@@ -102,9 +103,6 @@ export function createApp(deps: AppDeps): express.Express {
     app.get('/metrics', metricsHandler(deps.metrics, deps.config.metricsToken, deps.logger));
     warnIfMetricsOpen(deps.config.production, deps.config.metricsToken, deps.logger);
   }
-  app.get('/', (_req, res) => {
-    res.redirect(302, '/.well-known/openid-configuration');
-  });
   // the interaction pages' errors get their own pages (and a database outage its 503) before any later handler
   const errors = errorPages(deps);
   const consent = createConsentUseCase({ grants: () => deps.host.provider.Grant, logger: deps.logger, audit: deps.audit });
@@ -112,6 +110,8 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.console) {
     const c = deps.console;
     app.get('/apps/:id/logo', logoHandler(c.services.launcher));
+    // the app launcher at / (signed out: the product's name and "sign in")
+    app.use(launcherRouter({ config: deps.config, render: deps.render, auth: c.auth, launcher: c.services.launcher }), errors.handler);
     const pages = consolePages({ config: deps.config, render: deps.render, logger: deps.logger, auth: c.auth });
     app.use(c.auth.router(), pages.errorHandler());
     app.use('/admin', adminRouter({ config: deps.config, services: c.services, pages, logger: deps.logger, directory: c.directory }));
