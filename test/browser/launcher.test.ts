@@ -2,17 +2,23 @@
  * The app launcher at / in Chromium, in Vietnamese and English, on a phone (375 px) and a
  * desktop (1280 px): signed out, the product's name and "sign in"; signed in, who, sign-out,
  * My account, and one tile per application with a home URL (its logo shown); and the console's
- * settings form uploading a logo. Every page passes axe and is saved as a screenshot.
+ * settings form uploading a logo. Every page passes axe and is saved as a screenshot. With
+ * UPDATE_DOCS_SCREENSHOTS=1 the launcher's Vietnamese screenshots are copied to
+ * docs/screenshots/ for the README.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { launchChromium, type TestBrowser } from '../helpers/browser-chromium.js';
+import { launchChromium, SCREENSHOTS, type TestBrowser } from '../helpers/browser-chromium.js';
+import { testBackend } from '../helpers/db.js';
 import { pngSquare } from '../helpers/images.js';
 
 const ADMIN = { login: 'quantri', password: 'mat-khau-quan-tri-1', name: 'Quản Trị Viên' };
 const PERSON = { login: 'annv', password: 'mat-khau-an-2024-x', name: 'Nguyễn Văn An' };
 const WIDTHS = [375, 1280] as const;
+const DOCS = resolve('docs', 'screenshots');
 
 let server: TestServer;
 let b: TestBrowser;
@@ -85,6 +91,10 @@ test.each([
   expect(box.height).toBeGreaterThanOrEqual(48);
   expect(box.width).toBeGreaterThan(300);
   await atEachWidth(page, `${locale}-02-launcher`);
+  if (locale === 'vi' && process.env.UPDATE_DOCS_SCREENSHOTS === '1') {
+    mkdirSync(DOCS, { recursive: true });
+    for (const width of WIDTHS) copyFileSync(join(SCREENSHOTS, `${testBackend()}-launcher-${locale}-02-launcher-${width}.png`), join(DOCS, `launcher-${locale}-${width}.png`));
+  }
 
   await page.getByRole('link', { name: myAccount, exact: true }).click();
   await page.waitForURL(`${server.issuer}/account`);
