@@ -9,6 +9,7 @@ import { CLIENT_TYPES, isInternalClient } from '../clients/types.js';
 import { SsoError } from '../domain/errors.js';
 import { lines, parseForm, text } from '../web/forms.js';
 import { done, idParam, type AdminDeps } from './section.js';
+import { displayFields, displayInput, logoFields } from './client-logo.js';
 
 const DONE = ['updated', 'disabled', 'enabled'] as const;
 
@@ -20,6 +21,7 @@ const clientForm = z.object({
   post_logout_redirect_uris: text(20_000).transform(lines),
   // a checkbox: absent when unticked, so the settings form turns it off
   release_group_dns: text(5).transform((v) => v === 'on'),
+  ...displayFields,
 });
 
 /** Registering one: its settings, its type and whether it is the province's own (consent implied). */
@@ -36,6 +38,7 @@ function clientInput(form: z.output<typeof clientForm>) {
     postLogoutRedirectUris: form.post_logout_redirect_uris,
     backchannelLogoutUri: form.backchannel_logout_uri,
     releaseGroupDns: form.release_group_dns,
+    ...displayInput(form),
   };
 }
 
@@ -70,7 +73,8 @@ export function clientRoutes(router: express.Router, deps: AdminDeps): void {
 
   async function updateClient(req: Request, res: Response) {
     const c = await clientOr404(req);
-    await s.clients.update(c.client_id, clientInput(parseForm(clientForm, req.body)));
+    const form = parseForm(clientForm.extend(logoFields), req.body);
+    await s.clients.update(c.client_id, { ...clientInput(form), ...displayInput(form, req) });
     res.redirect(303, `/admin/clients/${encodeURIComponent(c.client_id)}?done=updated`);
   }
 

@@ -14,13 +14,15 @@ import { clientRoutes } from './clients.js';
 import { syncRoutes } from './sync.js';
 import { auditRoutes } from './audit.js';
 import { throttleRoutes } from './throttle.js';
+import { logoUpload } from './client-logo.js';
 
 export type { AdminDeps, AdminServices } from './section.js';
 
 export function adminRouter(deps: AdminDeps): express.Router {
   const { config, pages } = deps;
   const router = express.Router();
-  router.use(pages.form, pages.signedIn({ isAdmin: (x) => isAdministrator(x.account, config.admin.groups), requireAdmin: true }));
+  // a multipart form (an application's settings with its logo) is read before the CSRF check
+  router.use(pages.form, logoUpload(), pages.signedIn({ isAdmin: (x) => isAdministrator(x.account, config.admin.groups), requireAdmin: true }));
   dashboardRoutes(router, deps);
   accountRoutes(router, deps);
   clientRoutes(router, deps);

@@ -30,12 +30,15 @@ import { createSignInActivity, type SignInActivity } from '../my-account/activit
 import { actorAware, processActor } from '../audit/actor.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createThrottleBlocks, type ThrottleBlocks } from '../login/blocks.js';
+import { createLauncher, type Launcher } from '../launcher/apps.js';
 
 export interface Services {
   config: Config;
   db: Database;
   accounts: AccountService;
   clients: ClientService;
+  /** The app launcher at / (which applications a person may open, their logos). */
+  launcher: Launcher;
   /** Client metadata the provider reads on every request, kept a few seconds; the client service drops what it changes. */
   clientCache: ClientCache;
   keys: KeyStore;
@@ -162,6 +165,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     db,
     accounts: createAccountService({ accounts: repos.accounts, sessions: repos.sessions, clients: repos.clients }, { audit }),
     clients: createClientService(repos.clients, { audit, cache: clientCache }),
+    launcher: createLauncher(repos.clients),
     clientCache,
     keys,
     deprovision,

@@ -25,6 +25,9 @@ import { setSecurityHeaders } from '../web/security-headers.js';
 import { brandAssets, type BrandSetup } from '../web/brand.js';
 import { ADDRESS_PATHS, isMisdirected, misdirectedBody, pinToIssuer } from '../web/host.js';
 import type { Config } from '../config/load.js';
+import type { Launcher } from '../launcher/apps.js';
+import { logoHandler } from '../launcher/logo-route.js';
+import { launcherRouter } from '../launcher/routes.js';
 
 /**
  * What /readyz asks: the database answers; the directory, when there is one, answers its ping.
@@ -48,7 +51,7 @@ export interface AppDeps extends Omit<InteractionDeps, 'consent'> {
   /** The admin console (/admin) and "my account" (/account), signed in through the IdP itself. */
   console?: {
     auth: ConsoleAuth;
-    services: AdminServices & MyAccountServices;
+    services: AdminServices & MyAccountServices & { launcher: Launcher };
     directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;
   } | undefined;
 }
@@ -104,15 +107,15 @@ export function createApp(deps: AppDeps): express.Express {
     app.get('/metrics', metricsHandler(deps.metrics, deps.config.metricsToken, deps.logger));
     warnIfMetricsOpen(deps.config.production, deps.config.metricsToken, deps.logger);
   }
-  app.get('/', (_req, res) => {
-    res.redirect(302, '/.well-known/openid-configuration');
-  });
   // the interaction pages' errors get their own pages (and a database outage its 503) before any later handler
   const errors = errorPages(deps);
   const consent = createConsentUseCase({ grants: () => deps.host.provider.Grant, logger: deps.logger, audit: deps.audit });
   app.use('/interaction', interactionRouter({ ...deps, consent }), errors.handler);
   if (deps.console) {
     const c = deps.console;
+    app.get('/apps/:id/logo', logoHandler(c.services.launcher));
+    // the app launcher at / (signed out: the product's name and "sign in")
+    app.use(launcherRouter({ config: deps.config, render: deps.render, auth: c.auth, launcher: c.services.launcher }), errors.handler);
     const pages = consolePages({ config: deps.config, render: deps.render, logger: deps.logger, auth: c.auth });
     app.use(c.auth.router(), pages.errorHandler());
     app.use('/admin', adminRouter({ config: deps.config, services: c.services, pages, logger: deps.logger, directory: c.directory }));

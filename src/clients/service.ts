@@ -8,9 +8,10 @@ import { CLIENT_TYPES, isInternalClient, isPublicType, type ClientType } from '.
 import { parseUriList } from './metadata.js';
 import type { AuditRecorder } from '../audit/log.js';
 import type { ClientCache } from './cache.js';
+import { checkDisplay, displayColumns, logoPath, logoRecord, type DisplayUpdate } from './display.js';
 
 
-export interface NewClient {
+export interface NewClient extends DisplayUpdate {
   name: string;
   type: ClientType;
   redirectUris: string[];
@@ -24,7 +25,7 @@ export interface NewClient {
 }
 
 /** What an update may change; absent fields stay as they are. */
-export interface ClientUpdate {
+export interface ClientUpdate extends DisplayUpdate {
   name?: string | undefined;
   redirectUris?: string[] | undefined;
   postLogoutRedirectUris?: string[] | undefined;
@@ -56,6 +57,11 @@ export interface ClientView {
   backchannel_logout_uri: string | null;
   /** The groups_dn claim (the groups' DNs) is released to it. */
   release_group_dns: boolean;
+  /** The app launcher's link; null: not listed there. */
+  home_url: string | null;
+  description: string | null;
+  /** Where its logo is served (with its version), or null. */
+  logo_url: string | null;
   created_at: string;
 }
 
@@ -125,6 +131,9 @@ export function clientView(r: ClientRecord): ClientView {
     post_logout_redirect_uris: parseUriList(r.postLogoutRedirectUris),
     backchannel_logout_uri: r.backchannelLogoutUri,
     release_group_dns: r.releaseGroupDns,
+    home_url: r.homeUrl,
+    description: r.description,
+    logo_url: logoPath(r.id, r.logoEtag),
     created_at: r.createdAt.toISOString(),
   };
 }
@@ -158,6 +167,22 @@ function droppingCache<T extends object>(service: T, cache: Pick<ClientCache, 'i
 
 type Audit = AuditRecorder | undefined;
 
+/** What the audit keeps of a new client (never its secret). Pure. */
+function createdDetail(view: ClientView, logo: { contentType: string; data: Uint8Array } | null, confidential: boolean) {
+  const { name, type, first_party, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, release_group_dns, home_url, description } = view;
+  return {
+    name, type, first_party, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, release_group_dns, home_url, description,
+    logo: logo ? { type: logo.contentType, bytes: logo.data.length } : null,
+    confidential,
+  };
+}
+
+/** The fields an update changed, as the audit names them. Pure. */
+function changedFields(old: ClientView, view: ClientView): string[] {
+  return (['name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri', 'release_group_dns', 'first_party', 'home_url', 'description', 'logo_url'] as const)
+    .filter((k) => JSON.stringify(view[k]) !== JSON.stringify(old[k])).map((k) => (k === 'logo_url' ? 'logo' : k));
+}
+
 /** The checks every change of a client shares. */
 function guards(repo: ClientRepository) {
   return {
@@ -181,6 +206,8 @@ function registration(repo: ClientRepository, audit: Audit) {
       if (input.id !== undefined) notInternal(input.id);
       const problems = newClientProblems(input);
       if (problems.length) throw new SsoError('invalid_input', problems.join('; '));
+      checkDisplay(input);
+      const logo = input.logo ? logoRecord(input.logo) : null;
       const id = input.id ?? newClientId();
       const exists = () => new SsoError('exists', `a client with id "${id}" already exists`);
       if (await repo.byId(id)) throw exists();
@@ -195,23 +222,15 @@ function registration(repo: ClientRepository, audit: Audit) {
           postLogoutRedirectUris: JSON.stringify(input.postLogoutRedirectUris ?? []),
           backchannelLogoutUri: input.backchannelLogoutUri ?? null,
           secretRotatedAt: secret ? new Date() : null,
+          ...displayColumns(input),
       });
       if (!row) throw exists();
-      const view = clientView(row);
+      const view = clientView(logo ? await repo.setLogo(id, logo) : row);
       await audit?.record({
         type: 'client.created',
         outcome: 'success',
         clientId: view.client_id,
-        detail: {
-          name: view.name,
-          type: view.type,
-          first_party: view.first_party,
-          redirect_uris: view.redirect_uris,
-          post_logout_redirect_uris: view.post_logout_redirect_uris,
-          backchannel_logout_uri: view.backchannel_logout_uri,
-          release_group_dns: view.release_group_dns,
-          confidential: secret !== null,
-        },
+        detail: createdDetail(view, logo, secret !== null),
       });
       return { client: view, clientSecret: secret };
     },
@@ -222,7 +241,10 @@ function registration(repo: ClientRepository, audit: Audit) {
       const before = await mustFind(id);
       const problems = clientUpdateProblems(before.type as ClientType, u);
       if (problems.length) throw new SsoError('invalid_input', problems.join('; '));
+      checkDisplay(u);
+      const logo = u.logo ? logoRecord(u.logo) : null;
       const data = {
+        ...displayColumns(u),
         ...(u.name !== undefined ? { name: u.name.trim() } : {}),
         ...(u.redirectUris !== undefined ? { redirectUris: JSON.stringify(u.redirectUris) } : {}),
         ...(u.postLogoutRedirectUris !== undefined ? { postLogoutRedirectUris: JSON.stringify(u.postLogoutRedirectUris) } : {}),
@@ -230,9 +252,10 @@ function registration(repo: ClientRepository, audit: Audit) {
         ...(u.releaseGroupDns !== undefined ? { releaseGroupDns: u.releaseGroupDns } : {}),
         ...(u.firstParty !== undefined ? { firstParty: u.firstParty } : {}),
       };
-      const view = clientView(await repo.update(id, data));
-      const old = clientView(before);
-      const changed = (['name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri', 'release_group_dns', 'first_party'] as const).filter((k) => JSON.stringify(view[k]) !== JSON.stringify(old[k]));
+      let row = await repo.update(id, data);
+      if (u.logo !== undefined && (logo?.etag ?? null) !== before.logoEtag) row = await repo.setLogo(id, logo);
+      const view = clientView(row);
+      const changed = changedFields(clientView(before), view);
       await audit?.record({
         type: 'client.updated',
         outcome: 'success',
@@ -240,6 +263,7 @@ function registration(repo: ClientRepository, audit: Audit) {
         detail: {
           changed, name: view.name, redirect_uris: view.redirect_uris, post_logout_redirect_uris: view.post_logout_redirect_uris,
           backchannel_logout_uri: view.backchannel_logout_uri, release_group_dns: view.release_group_dns, first_party: view.first_party,
+          home_url: view.home_url, description: view.description, ...(changed.includes('logo') ? { logo: logo ? { type: logo.contentType, bytes: logo.data.length } : null } : {}),
         },
       });
       return view;

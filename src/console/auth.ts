@@ -51,10 +51,11 @@ export interface SignedIn {
 }
 
 /**
- * Where a sign-in may return: a path of the console or of "my account" on this site, nothing
- * else (never an open redirect). Pure.
+ * Where a sign-in may return: the app launcher (/), a path of the console or of "my account" on
+ * this site, nothing else (never an open redirect). Pure.
  */
 export function safeReturnPath(value: unknown): string {
+  if (value === '/') return value;
   if (typeof value !== 'string' || value.length > 500) return '/account';
   if (!/^\/(admin|account)(?:[/?]|$)/.test(value)) return '/account';
   if (/[\\\s\u0000-\u001f\u007f]|\/\/|%2f|%5c/i.test(value)) return '/account';

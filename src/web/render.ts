@@ -24,9 +24,12 @@ export const CONSOLE_VIEW_NAMES = [
 ] as const;
 export type ConsoleViewName = (typeof CONSOLE_VIEW_NAMES)[number];
 
-export type ViewName = 'login' | 'consent' | 'logout' | 'logged-out' | 'error' | ConsoleViewName;
+/** The app launcher at / (views/launcher): signed in, and signed out. */
+export const LAUNCHER_VIEW_NAMES = ['launcher/home', 'launcher/welcome'] as const;
 
-const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES]);
+export type ViewName = 'login' | 'consent' | 'logout' | 'logged-out' | 'error' | ConsoleViewName | (typeof LAUNCHER_VIEW_NAMES)[number];
+
+const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES, ...LAUNCHER_VIEW_NAMES]);
 
 export interface BaseView {
   /** Translator for `locale` (from `translator(locale)`). */

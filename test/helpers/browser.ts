@@ -44,17 +44,17 @@ export class Browser {
   }
 
   /** One request, no redirect following. */
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(url: string, init: { method?: string; form?: Record<string, string>; multipart?: FormData; headers?: Record<string, string> } = {}): Promise<Response> {
     const u = new URL(url, this.origin);
     const headers: Record<string, string> = { 'accept-language': this.acceptLanguage, ...this.headers, ...(init.headers ?? {}) };
     const cookie = this.cookieHeader(u);
     if (cookie) headers.cookie = cookie;
-    let body: string | undefined;
+    let body: string | FormData | undefined = init.multipart;
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const res = await fetch(u, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const res = await fetch(u, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     this.store(u, res);
     return res;
   }

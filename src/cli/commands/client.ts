@@ -4,8 +4,9 @@ import { CLIENT_TYPES, type ClientType } from '../../clients/types.js';
 import { SsoError } from '../../domain/errors.js';
 import type { CliContext } from '../context.js';
 import { table } from '../table.js';
+import { displayOf, displayOptions, touchesDisplay, type DisplayOptions } from './client-display.js';
 
-interface AddOptions {
+interface AddOptions extends DisplayOptions {
   name: string;
   redirectUri: string[];
   postLogoutRedirectUri: string[];
@@ -19,7 +20,7 @@ interface AddOptions {
 
 const repeatable = (v: string, acc: string[]) => [...acc, v];
 
-interface UpdateOptions {
+interface UpdateOptions extends DisplayOptions {
   name?: string;
   redirectUri: string[];
   postLogoutRedirectUri: string[];
@@ -51,12 +52,12 @@ function updateOf(o: UpdateOptions) {
     ...(o.firstParty !== undefined ? { firstParty: o.firstParty } : {}),
     ...(o.releaseGroupDns !== undefined ? { releaseGroupDns: o.releaseGroupDns } : {}),
   };
-  if (!Object.keys(u).length) throw new SsoError('invalid_input', 'nothing to change: give --name, --redirect-uri, --post-logout-redirect-uri, --backchannel-logout-uri, --first-party or --no-first-party, --release-group-dns or --no-release-group-dns (or a --clear-... option)');
+  if (!Object.keys(u).length && !touchesDisplay(o)) throw new SsoError('invalid_input', 'nothing to change: give --name, --redirect-uri, --post-logout-redirect-uri, --backchannel-logout-uri, --first-party or --no-first-party, --release-group-dns or --no-release-group-dns, --home-url, --description, --logo-file or --no-logo (or a --clear-... option)');
   return u;
 }
 
 function registerUpdateCommand(client: Command, ctx: CliContext): void {
-  client.command('update <client_id>')
+  displayOptions(client.command('update <client_id>'), true)
     .description('change an application: its name, redirect URIs, logout URIs, first-party flag (a list given replaces the whole list)')
     .option('--name <name>', 'application name shown to people')
     .option('--redirect-uri <uri>', 'redirect URI, exact match (repeatable; replaces them all)', repeatable, [] as string[])
@@ -70,11 +71,11 @@ function registerUpdateCommand(client: Command, ctx: CliContext): void {
     .option('--no-release-group-dns', "stop releasing the groups' DNs")
     .option('--json', 'print the application as it now is, as one JSON object')
     .action(async (id: string, o: UpdateOptions) => {
-      const change = updateOf(o);
+      const change = { ...updateOf(o), ...(await displayOf(o)) };
       const s = await ctx.open();
       const view = await s.clients.update(id, change);
       if (o.json) ctx.io.out(JSON.stringify(view));
-      else ctx.io.out(`updated ${view.client_id}: ${view.name}; redirect URIs ${view.redirect_uris.join(' ') || '(none)'}; post-logout ${view.post_logout_redirect_uris.join(' ') || '(none)'}; back-channel logout ${view.backchannel_logout_uri ?? '(none)'}; ${view.first_party ? 'first party (no consent page)' : 'asks for consent'}; release_group_dns ${view.release_group_dns}`);
+      else ctx.io.out(`updated ${view.client_id}: ${view.name}; redirect URIs ${view.redirect_uris.join(' ') || '(none)'}; post-logout ${view.post_logout_redirect_uris.join(' ') || '(none)'}; back-channel logout ${view.backchannel_logout_uri ?? '(none)'}; ${view.first_party ? 'first party (no consent page)' : 'asks for consent'}; release_group_dns ${view.release_group_dns}; home URL ${view.home_url ?? '(none)'}; logo ${view.logo_url ? 'yes' : '(none)'}`);
     });
 }
 
@@ -92,7 +93,7 @@ function registerDeleteCommand(client: Command, ctx: CliContext): void {
 
 function registerAddCommand(client: Command, ctx: CliContext): void {
   const { io } = ctx;
-  client.command('add')
+  displayOptions(client.command('add'), false)
     .description('register an application; prints its client_id and, for web and service clients, a secret shown only once')
     .requiredOption('--name <name>', 'application name shown to people')
     .option('--redirect-uri <uri>', 'redirect URI, exact match (repeatable)', repeatable, [] as string[])
@@ -104,6 +105,7 @@ function registerAddCommand(client: Command, ctx: CliContext): void {
     .option('--id <client_id>', 'choose the client_id (default: random)')
     .option('--json', 'print exactly one JSON object with client_id and client_secret')
     .action(async (o: AddOptions) => {
+      const display = await displayOf(o);
       const s = await ctx.open();
       const r = await s.clients.add({
         id: o.id,
@@ -114,6 +116,7 @@ function registerAddCommand(client: Command, ctx: CliContext): void {
         backchannelLogoutUri: o.backchannelLogoutUri,
         firstParty: !!o.firstParty,
         releaseGroupDns: !!o.releaseGroupDns,
+        ...display,
       });
       if (o.json) io.out(JSON.stringify({ client_id: r.client.client_id, client_secret: r.clientSecret, type: r.client.type }));
       else {

@@ -19,6 +19,18 @@ export interface ClientRecord {
   createdAt: Date;
   updatedAt: Date;
   secretRotatedAt: Date | null;
+  /** Where the application lives (the app launcher's link), or null: not listed there. */
+  homeUrl: string | null;
+  description: string | null;
+  /** The ETag of its logo (ClientLogo), or null when it has none. */
+  logoEtag: string | null;
+}
+
+/** An application's logo as stored. */
+export interface ClientLogoRecord {
+  contentType: string;
+  data: Uint8Array;
+  etag: string;
 }
 
 /** The columns a write may set. */
@@ -33,6 +45,12 @@ export interface ClientRepository {
   /** Stores a new client; false when the id is taken (by another instance at the same moment too). */
   create(id: string, data: ClientData & Pick<ClientRecord, 'name' | 'type' | 'redirectUris'>): Promise<ClientRecord | null>;
   update(id: string, data: ClientData): Promise<ClientRecord>;
+  /** Active clients with a home URL (what the app launcher may list), by name. */
+  launchable(): Promise<ClientRecord[]>;
+  /** The client's logo, or null. */
+  logo(id: string): Promise<ClientLogoRecord | null>;
+  /** In one transaction: stores (or, with null, removes) the logo and sets the client's logoEtag to match. */
+  setLogo(id: string, logo: ClientLogoRecord | null): Promise<ClientRecord>;
   /** Removes every stored token, code, grant and session entry issued to the client; returns how many. */
   revokeIssued(id: string): Promise<number>;
   /** In one transaction: what revokeIssued removes, then the client itself. Returns how many issued rows went; null when there was no such client. */
@@ -61,12 +79,27 @@ export function createClientRepository(prisma: Db): ClientRepository {
       }
     },
     update: (id, data) => clients.update({ where: { id }, data }),
+    launchable: () => clients.findMany({ where: { status: 'active', homeUrl: { not: null } }, orderBy: [{ name: 'asc' }, { id: 'asc' }] }),
+    async logo(id) {
+      const r = await prisma.clientLogo.findUnique({ where: { clientId: id }, select: { contentType: true, data: true, etag: true } });
+      return r ? { contentType: r.contentType, data: new Uint8Array(r.data), etag: r.etag } : null;
+    },
+    setLogo(id, logo) {
+      return prisma.$transaction(async (tx) => {
+        if (logo) {
+          const data = { contentType: logo.contentType, data: new Uint8Array(logo.data), etag: logo.etag };
+          await tx.clientLogo.upsert({ where: { clientId: id }, create: { clientId: id, ...data }, update: data });
+        } else await tx.clientLogo.deleteMany({ where: { clientId: id } });
+        return tx.client.update({ where: { id }, data: { logoEtag: logo?.etag ?? null } });
+      });
+    },
     async revokeIssued(id) {
       return (await prisma.oidcPayload.deleteMany({ where: { clientId: id } })).count;
     },
     async remove(id) {
       return prisma.$transaction(async (tx) => {
         const revoked = (await tx.oidcPayload.deleteMany({ where: { clientId: id } })).count;
+        await tx.clientLogo.deleteMany({ where: { clientId: id } });
         const { count } = await tx.client.deleteMany({ where: { id } });
         if (!count) throw new NoSuchClient();
         return revoked;

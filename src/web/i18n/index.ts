@@ -7,6 +7,7 @@ import { consoleMessages, type ConsoleKey as BaseConsoleKey } from './console.js
 import { throttleConsoleMessages, type ThrottleConsoleKey } from './console-throttle.js';
 import { brandPagesMessages, type BrandPagesKey } from './brand-pages.js';
 import { myAccountMessages, type MyAccountKey } from './my-account.js';
+import { launcherMessages, type LauncherKey } from './launcher.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -16,19 +17,37 @@ export { consoleMessages } from './console.js';
 export { throttleConsoleMessages, type ThrottleConsoleKey } from './console-throttle.js';
 export { brandPagesMessages, type BrandPagesKey } from './brand-pages.js';
 export { myAccountMessages, type MyAccountKey } from './my-account.js';
+export { launcherMessages, type LauncherKey } from './launcher.js';
 
 /** The console's and "my account"'s keys (./console.ts, and its pages in files of their own). */
-export type ConsoleKey = BaseConsoleKey | ThrottleConsoleKey | MyAccountKey;
+export type ConsoleKey =
+  | BaseConsoleKey
+  | ThrottleConsoleKey
+  | MyAccountKey
+  | LauncherKey;
 
 /** Any page's text: the login pages' keys (./messages.ts, ./brand-pages.ts) and the console's. */
-export type TextKey = MessageKey | BrandPagesKey | ConsoleKey;
+export type TextKey =
+  | MessageKey
+  | BrandPagesKey
+  | ConsoleKey;
 
 export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
 
-const catalogue: Readonly<Record<Locale, Readonly<Record<TextKey, string>>>> = Object.freeze({
-  vi: Object.freeze({ ...messages.vi, ...brandPagesMessages.vi, ...consoleMessages.vi, ...throttleConsoleMessages.vi, ...myAccountMessages.vi }),
-  en: Object.freeze({ ...messages.en, ...brandPagesMessages.en, ...consoleMessages.en, ...throttleConsoleMessages.en, ...myAccountMessages.en }),
-});
+/** Every catalogue, one a line; a key belongs to one catalogue only. */
+const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>[] = [
+  messages,
+  brandPagesMessages,
+  consoleMessages,
+  throttleConsoleMessages,
+  myAccountMessages,
+  launcherMessages,
+];
+
+const catalogue = Object.freeze({
+  vi: Object.freeze(Object.assign({}, ...PARTS.map((p) => p.vi))),
+  en: Object.freeze(Object.assign({}, ...PARTS.map((p) => p.en))),
+}) as Readonly<Record<Locale, Readonly<Record<TextKey, string>>>>;
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
 
