@@ -112,7 +112,7 @@ export function createApp(deps: AppDeps): express.Express {
     const pages = consolePages({ config: deps.config, render: deps.render, logger: deps.logger, auth: c.auth });
     app.use(c.auth.router(), pages.errorHandler());
     app.use('/admin', adminRouter({ config: deps.config, services: c.services, pages, logger: deps.logger, directory: c.directory }));
-    app.use('/account', myAccountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups }));
+    app.use('/account', myAccountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups, helpdeskGroups: deps.config.admin.helpdeskGroups }));
   }
   app.use(errors.notFound);
   app.use(errors.handler);

@@ -12,7 +12,7 @@ import { SsoError } from '../domain/errors.js';
 import { CONSOLE_CLIENT_ID } from '../console/internal-client.js';
 import { who, type ConsolePages } from '../console/pages.js';
 import type { ConsoleAuth } from '../console/auth.js';
-import { isAdministrator } from '../admin/policy.js';
+import { consoleRole, isAdministrator } from '../admin/policy.js';
 import { scopeDescription } from '../web/i18n/index.js';
 import { parseForm, parseQuery, queryText, text } from '../web/forms.js';
 
@@ -21,6 +21,8 @@ export interface MyAccountDeps {
   pages: ConsolePages;
   auth: ConsoleAuth;
   adminGroups: readonly string[];
+  /** HELPDESK_GROUPS: their members see the console's helpdesk section in the menu. */
+  helpdeskGroups?: readonly string[] | undefined;
 }
 
 const DONE = ['sessionEnded', 'revoked'] as const;
@@ -32,8 +34,9 @@ const endSessionForm = z.object({ session: text(100) });
 export function myAccountRouter(deps: MyAccountDeps): express.Router {
   const { services: s, pages, auth } = deps;
   const router = express.Router();
-  // everyone with a session may come in; administrators see the console's menu too
-  router.use(pages.form, pages.signedIn({ isAdmin: (x) => isAdministrator(x.account, deps.adminGroups), requireAdmin: false }));
+  // everyone with a session may come in; administrators and the helpdesk see the console's menu too
+  const groups = { groups: deps.adminGroups, helpdeskGroups: deps.helpdeskGroups ?? [] };
+  router.use(pages.form, pages.signedIn({ isAdmin: (x) => isAdministrator(x.account, deps.adminGroups), role: (x) => consoleRole(x.account, groups), requireAdmin: false }));
 
   async function home(req: Request, res: Response) {
     const me = who(res);
