@@ -101,6 +101,11 @@ describe('the pages', () => {
     expect(rowsOf((await browser.go('/admin/audit?type=sync.run&all=1')).html)).toHaveLength(2);
     expect((await browser.go('/admin/audit')).html).not.toContain('token.issued');
     expect((await browser.go('/admin/audit?all=1')).html).toContain('token.issued');
+    // the export follows the same switch
+    const exported = async (q: string) => (await (await browser.request(`/admin/audit/export?${q}format=jsonl`)).text()).trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    expect(await exported('')).not.toContain('token.issued');
+    expect((await exported('')).filter((t) => t === 'sync.run')).toHaveLength(1);
+    expect(await exported('all=1&')).toContain('token.issued');
   });
 
   it('filters by person, application, event type and dates, and the pager keeps the filters', async () => {

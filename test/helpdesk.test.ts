@@ -148,6 +148,8 @@ describe('on the real server', () => {
       // only the helpdesk section (and My account) in the menu
       expect(page.html).not.toContain('href="/admin/clients"');
       expect(page.html).not.toContain('href="/admin/audit"');
+      // and My account leads back to it
+      expect((await browser.go('/account')).html).toContain('href="/admin/helpdesk"');
 
       const found = await browser.go('/admin/helpdesk?q=nguyen%20van%20an');
       expect(found.html).toContain(`/admin/helpdesk/people/${an.id}`);
@@ -225,6 +227,11 @@ describe('on the real server', () => {
     for (const path of ['/admin/clients', '/admin/accounts', '/admin/sync', '/admin/throttle', '/admin/audit', '/admin/helpdesk?q=an']) expect([path, (await browser.request(path)).status]).toEqual([path, 200]);
     const an = (await server.services.accounts.byLogin(P.an.login))!;
     expect((await browser.request(`/admin/helpdesk/people/${an.id}`)).status).toBe(200);
+    // an account's page says whether and why it is a helpdesk officer
+    const lan = (await server.services.accounts.byLogin(P.lan.login))!;
+    expect((await browser.go(`/admin/accounts/${lan.id}`)).html).toContain('Có (thuộc nhóm hỗ trợ người dùng trong thư mục)');
+    const local = (await server.services.accounts.byLogin(LOCAL_OFFICER.login))!;
+    expect((await browser.go(`/admin/accounts/${local.id}`)).html).toMatch(/Quyền hỗ trợ người dùng<\/th><td>Có \(cấp trong hệ thống\)/);
     const out = await browser.request(`/admin/helpdesk/people/${an.id}/logout`, { form: { csrf } });
     expect(out.status).toBe(303);
     expect((await events('account.access_ended')).at(-1)).toMatchObject({ subject: an.id, actor: `console:${P.hung.login}` });

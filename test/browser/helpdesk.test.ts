@@ -88,7 +88,7 @@ test.each([
   expect(await page.textContent('main')).toContain(text.reason);
   await b.check(page, `person-${locale}-${width}`);
   // no page wider than the screen
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+  expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
 
   if (locale === 'vi' && width === 375) {
     expect(await page.textContent('main')).toContain(text.blocked);

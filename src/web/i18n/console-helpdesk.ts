@@ -65,6 +65,9 @@ const vi = {
   'helpdesk.done.loggedOut': 'Đã đăng xuất người này khỏi mọi nơi.',
   'helpdesk.error.forbidden': 'Tài khoản {login} thuộc bộ phận hỗ trợ người dùng: mục này chỉ dành cho quản trị viên. Bạn vẫn dùng được mục "Hỗ trợ người dùng".',
   'helpdesk.link.home': 'Về mục Hỗ trợ người dùng',
+  'helpdesk.role': 'Quyền hỗ trợ người dùng',
+  'helpdesk.roleLocal': 'Có (cấp trong hệ thống)',
+  'helpdesk.roleGroup': 'Có (thuộc nhóm hỗ trợ người dùng trong thư mục)',
 
   'auditView.anyClient': 'Mọi ứng dụng',
   'auditView.person': 'Người (tên đăng nhập)',
@@ -140,6 +143,9 @@ const en: Record<HelpdeskConsoleKey, string> = {
   'helpdesk.done.loggedOut': 'This person has been logged out everywhere.',
   'helpdesk.error.forbidden': 'Account {login} belongs to the helpdesk: this section is for administrators only. You can still use the "Helpdesk" section.',
   'helpdesk.link.home': 'Go to the Helpdesk section',
+  'helpdesk.role': 'Helpdesk',
+  'helpdesk.roleLocal': 'Yes (granted here)',
+  'helpdesk.roleGroup': 'Yes (member of a helpdesk group in the directory)',
 
   'auditView.anyClient': 'Any application',
   'auditView.person': 'Person (login)',
