@@ -4,7 +4,7 @@
  * account into a directory one.
  */
 import { randomUUID } from 'node:crypto';
-import type { AccountRepository, AccountRow } from '../db/repos/accounts.js';
+import type { AccountListFilter, AccountRepository, AccountRow } from '../db/repos/accounts.js';
 import type { SessionRepository } from '../db/repos/sessions.js';
 import type { SessionSeen } from '../db/repos/oidc-payloads.js';
 import type { ClientRepository } from '../db/repos/clients.js';
@@ -119,7 +119,7 @@ function localCredentials(repo: AccountRepository, byLogin: (login: string) => P
   };
 }
 
-/** An account's state here: enabled or disabled, the console's administrator flag. */
+/** An account's state here: enabled or disabled, the console's administrator and helpdesk flags. */
 function stateChanges(repo: AccountRepository, mustFind: Find, audit: Audit) {
   return {
     async setStatus(login: string, status: 'active' | 'disabled') {
@@ -147,6 +147,14 @@ function stateChanges(repo: AccountRepository, mustFind: Find, audit: Audit) {
       const a = await mustFind(login);
       const updated = a.admin === admin ? a : await repo.update(a.id, { admin });
       if (a.admin !== admin) await audit?.record({ type: 'account.admin_changed', outcome: admin ? 'granted' : 'revoked', subject: a.id, detail: { login: a.login } });
+      return updated;
+    },
+
+    /** Grants or revokes the console's helpdesk flag (directory officers come from HELPDESK_GROUPS). */
+    async setHelpdesk(login: string, helpdesk: boolean) {
+      const a = await mustFind(login);
+      const updated = a.helpdesk === helpdesk ? a : await repo.update(a.id, { helpdesk });
+      if (a.helpdesk !== helpdesk) await audit?.record({ type: 'account.helpdesk_changed', outcome: helpdesk ? 'granted' : 'revoked', subject: a.id, detail: { login: a.login } });
       return updated;
     },
 
@@ -246,7 +254,9 @@ export function createAccountService(stores: AccountStores, deps: AccountService
     claims: (a: AccountRecord, opts?: ClaimOptions): Claims => accountClaims(a, opts),
     /** Accounts by status. */
     countByStatus: (): Promise<{ active: number; disabled: number }> => repo.countByStatus(),
-    list: (filter: { status?: string | undefined; source?: string | undefined; admin?: boolean | undefined } = {}) => repo.list(filter),
+    list: (filter: AccountListFilter = {}) => repo.list(filter),
+    /** In one query: the accounts named by these ids or logins (a page's names). */
+    labels: (ids: readonly string[], logins: readonly string[]) => repo.labels(ids, logins),
     ...localCredentials(repo, byLogin, mustFind, deps.audit),
     ...stateChanges(repo, mustFind, deps.audit),
     ...searching(repo),

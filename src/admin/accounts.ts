@@ -10,7 +10,7 @@ import { SsoError } from '../domain/errors.js';
 import { CONSOLE_CLIENT_ID } from '../console/internal-client.js';
 import { who } from '../console/pages.js';
 import { parseQuery, queryText } from '../web/forms.js';
-import { adminGrounds } from './policy.js';
+import { adminGrounds, helpdeskGrounds } from './policy.js';
 import { done, idParam, type AdminDeps } from './section.js';
 import { claimRows } from './view-models.js';
 
@@ -56,6 +56,7 @@ export function accountRoutes(router: express.Router, deps: AdminDeps): void {
       account: a,
       claims: claimRows(s.accounts.claims(a)),
       adminGrounds: adminGrounds(a, config.admin.groups),
+      helpdeskGrounds: helpdeskGrounds(a, config.admin.helpdeskGroups),
       sessions: sessions.map((x) => ({ ...x, applications: x.applications.filter((a) => a.clientId !== CONSOLE_CLIENT_ID) })),
       applications,
       done: done(req, DONE),

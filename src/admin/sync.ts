@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { runSync, type SyncMode } from '../sync/run.js';
 import { SsoError } from '../domain/errors.js';
 import { who } from '../console/pages.js';
-import { parseForm, text } from '../web/forms.js';
+import { parseForm, parseQuery, queryText, text } from '../web/forms.js';
 import type { AdminDeps } from './section.js';
 import { syncRunView } from './view-models.js';
 
@@ -18,17 +18,36 @@ const syncForm = z.object({
   dry_run: text(5).transform((v) => v === '1'),
 });
 
+/** The history's switch: runs that changed nothing are left out unless all=1. */
+const historyQuery = z.object({ all: queryText(1).transform((v) => v === '1') });
+
+/** Who started a run, by its holder: a person in the console (by name), the command line, or the schedule. */
+function startedBy(holder: string | null, names: ReadonlyMap<string, string>): { kind: 'person' | 'cli' | 'scheduled'; text: string } {
+  if (holder?.startsWith('console:')) {
+    const login = holder.slice('console:'.length);
+    const name = names.get(login);
+    return { kind: 'person', text: name ? `${name} (${login})` : login };
+  }
+  if (holder?.startsWith('sso-cli@')) return { kind: 'cli', text: holder.slice('sso-cli@'.length) };
+  return { kind: 'scheduled', text: '' };
+}
+
 export function syncRoutes(router: express.Router, deps: AdminDeps): void {
   const { config, services: s, pages, logger } = deps;
 
   // ---- directory sync -----------------------------------------------------------------------
   async function syncPage(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
-    const runs = await s.syncRepo.listRuns(30);
+    const { all } = parseQuery(historyQuery, req.query);
+    const runs = await s.syncRepo.listRuns(30, { changesOnly: !all });
+    // the people who started runs, by name: one query for the page
+    const logins = [...new Set(runs.map((r) => r.holder).filter((h): h is string => Boolean(h?.startsWith('console:'))).map((h) => h.slice('console:'.length)))];
+    const names = new Map((await s.accounts.labels([], logins)).map((a) => [a.login, a.displayName]));
     pages.page(req, res, 'admin/sync', {
       title: 'sync.title',
       nav: 'sync',
       status,
-      runs: runs.map(syncRunView),
+      all,
+      runs: runs.map((r) => ({ ...syncRunView(r), startedBy: startedBy(r.holder, names) })),
       directory: Boolean(deps.directory?.connector),
       interval: config.sync.intervalSeconds,
       ...extra,

@@ -120,7 +120,7 @@ export function createApp(deps: AppDeps): express.Express {
     app.use(c.auth.router(), pages.errorHandler());
     app.use('/admin', adminRouter({ config: deps.config, services: c.services, pages, logger: deps.logger, directory: c.directory }));
     const help = { passwordHelpUrl: deps.config.brand.passwordHelpUrl, helpdeskContact: deps.config.login.helpdeskContact };
-    app.use('/account', myAccountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups, help }));
+    app.use('/account', myAccountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups, helpdeskGroups: deps.config.admin.helpdeskGroups, help }));
   }
   app.use(errors.notFound);
   app.use(errors.handler);

@@ -23,6 +23,7 @@ export const AUDIT_EVENT_TYPES = [
   'account.status_changed', // outcome: the new status; detail: { login, from, to }
   'account.access_ended', // detail: { reason, revoked, queued }
   'account.admin_changed', // outcome "granted" | "revoked"; detail: { login }
+  'account.helpdesk_changed', // the console's helpdesk flag; outcome "granted" | "revoked"; detail: { login }
   'account.session_ended', // one session ended (console, my account); detail: { reason, session, revoked, queued }
   'account.application_revoked', // an application's grants and tokens for an account; clientId; detail: { reason, revoked, queued }
   'account.deleted', // a local account removed (`sso account delete`); detail: { login, revoked, queued }

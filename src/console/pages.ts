@@ -15,7 +15,10 @@ import { errorPageHandler } from '../web/errors.js';
 import type { ConsoleKey } from '../web/i18n/index.js';
 import type { ConsoleAuth, SignedIn } from './auth.js';
 
-export type NavItem = 'dashboard' | 'accounts' | 'clients' | 'sync' | 'throttle' | 'audit' | 'account';
+export type NavItem = 'dashboard' | 'accounts' | 'clients' | 'sync' | 'throttle' | 'audit' | 'helpdesk' | 'account';
+
+/** What the signed-in person may do in the console (admin/policy.ts decides): it sets the menu. */
+export type RoleName = 'admin' | 'helpdesk' | null;
 
 export interface ConsolePageDeps {
   config: Config;
@@ -69,15 +72,17 @@ export function consolePages(deps: ConsolePageDeps) {
         csrf: s?.csrf ?? '',
         me: s ? { name: s.account.displayName || s.account.login, login: s.account.login } : undefined,
         isAdmin: res.locals.isAdmin === true,
+        role: (res.locals.role as RoleName | undefined) ?? null,
       }),
     );
   }
 
   /**
-   * Requires a console session (or starts a sign-in). `isAdmin` says who sees the console's menu;
-   * with `requireAdmin`, nobody else goes on (a readable 403).
+   * Requires a console session (or starts a sign-in). `isAdmin` says who sees the console's whole
+   * menu, `role` (default: admin or none, by isAdmin) which sections; with `requireAdmin`, nobody
+   * without a role goes on (a readable 403).
    */
-  function signedIn(opts: { isAdmin: (s: SignedIn) => boolean; requireAdmin: boolean }): RequestHandler {
+  function signedIn(opts: { isAdmin: (s: SignedIn) => boolean; role?: (s: SignedIn) => RoleName; requireAdmin: boolean }): RequestHandler {
     return async (req, res, next) => {
       const s = await auth.current(req, res);
       if (req.method !== 'GET' && req.method !== 'HEAD') logChange(logger, req, res, s?.account.login);
@@ -87,7 +92,8 @@ export function consolePages(deps: ConsolePageDeps) {
       }
       res.locals.signedIn = s;
       res.locals.isAdmin = opts.isAdmin(s);
-      if (opts.requireAdmin && !res.locals.isAdmin) throw new SsoError('forbidden', 'not an administrator', { params: { login: s.account.login } });
+      res.locals.role = opts.role ? opts.role(s) : res.locals.isAdmin ? 'admin' : null;
+      if (opts.requireAdmin && !res.locals.role) throw new SsoError('forbidden', 'not an administrator', { params: { login: s.account.login } });
       if (req.method === 'POST' && !auth.checkCsrf(req, s)) throw new SsoError('csrf', 'csrf token missing or wrong');
       // the services record this person, from this address, as the actor of what they change
       actingAs({ actor: `console:${s.account.login}`, ip: req.ip ?? null, userAgent: clientFields(req).userAgent }, () => next());
@@ -113,6 +119,7 @@ export function consolePages(deps: ConsolePageDeps) {
           message,
           signInLink: f.status === 401 || f.messageKey === 'console.error.signInFailed',
           homeLink: f.status === 403,
+          helpdeskLink: f.status === 403 && res.locals.role === 'helpdesk',
         });
       },
     });

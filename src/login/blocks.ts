@@ -44,6 +44,8 @@ export interface BlocksDeps {
 export interface ThrottleBlocks {
   /** The active blocks, the latest first (at most `limit`). */
   list(now?: Date, limit?: number): Promise<Block[]>;
+  /** The active blocks that concern a person (every key of that login), as unblock would lift them. */
+  of(login: string, now?: Date): Promise<Block[]>;
   /** Lifts the active blocks of a login (every key of that person) or of an address; 0 when none matched. */
   unblock(target: UnblockTarget, now?: Date): Promise<{ lifted: number; blocks: Block[] }>;
   /** How many guesses per person can reach the directory with these settings. */
@@ -95,6 +97,10 @@ export function createThrottleBlocks(deps: BlocksDeps): ThrottleBlocks {
   return {
     async list(now = new Date(), limit = 1000) {
       return view(await deps.throttle.listBlocks(now, limit));
+    },
+
+    async of(login, now = new Date()) {
+      return (await matching({ login }, now)).blocks;
     },
 
     async unblock(target, now = new Date()) {

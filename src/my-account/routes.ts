@@ -14,7 +14,7 @@ import { SsoError } from '../domain/errors.js';
 import { CONSOLE_CLIENT_ID } from '../console/internal-client.js';
 import { who, type ConsolePages } from '../console/pages.js';
 import type { ConsoleAuth } from '../console/auth.js';
-import { isAdministrator } from '../admin/policy.js';
+import { consoleRole, isAdministrator } from '../admin/policy.js';
 import { scopeDescription } from '../web/i18n/index.js';
 import { parseForm, parseQuery, queryText, text } from '../web/forms.js';
 import { clientFields } from '../util/log-fields.js';
@@ -36,6 +36,8 @@ export interface MyAccountDeps {
   adminGroups: readonly string[];
   /** PASSWORD_HELP_URL and HELPDESK_CONTACT, when configured. */
   help: { passwordHelpUrl?: string | undefined; helpdeskContact?: string | undefined };
+  /** HELPDESK_GROUPS: their members see the console's helpdesk section in the menu. */
+  helpdeskGroups?: readonly string[] | undefined;
 }
 
 const DONE = ['sessionEnded', 'revoked'] as const;
@@ -92,8 +94,9 @@ async function noteThisDevice(accounts: AccountService, session: SessionView, re
 export function myAccountRouter(deps: MyAccountDeps): express.Router {
   const { services: s, pages, auth } = deps;
   const router = express.Router();
-  // everyone with a session may come in; administrators see the console's menu too
-  router.use(pages.form, pages.signedIn({ isAdmin: (x) => isAdministrator(x.account, deps.adminGroups), requireAdmin: false }));
+  // everyone with a session may come in; administrators and the helpdesk see the console's menu too
+  const groups = { groups: deps.adminGroups, helpdeskGroups: deps.helpdeskGroups ?? [] };
+  router.use(pages.form, pages.signedIn({ isAdmin: (x) => isAdministrator(x.account, deps.adminGroups), role: (x) => consoleRole(x.account, groups), requireAdmin: false }));
 
   const home = homePage(deps);
 

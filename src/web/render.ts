@@ -20,7 +20,7 @@ import type { WaysOn } from './ways-on.js';
 /** The admin console's and "my account"'s pages (views/admin, views/account). */
 export const CONSOLE_VIEW_NAMES = [
   'admin/dashboard', 'admin/accounts', 'admin/account', 'admin/clients', 'admin/client', 'admin/secret', 'admin/sync', 'admin/audit',
-  'admin/message', 'admin/throttle', 'account/home', 'account/not-me',
+  'admin/message', 'admin/throttle', 'admin/helpdesk', 'admin/helpdesk-person', 'account/home', 'account/not-me',
 ] as const;
 export type ConsoleViewName = (typeof CONSOLE_VIEW_NAMES)[number];
 

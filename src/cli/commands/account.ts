@@ -1,4 +1,4 @@
-/** `sso account ...`: local accounts, an account's state and sessions, the console's administrators. */
+/** `sso account ...`: local accounts, an account's state and sessions, the console's administrators and helpdesk. */
 import { Option, type Command } from 'commander';
 import { SsoError } from '../../domain/errors.js';
 import type { Services } from '../../app/container.js';
@@ -13,6 +13,7 @@ export function registerAccountCommand(program: Command, ctx: CliContext): void 
   registerLocalCommands(account, ctx);
   registerStateCommands(account, ctx);
   registerAdminCommands(account, ctx);
+  registerHelpdeskCommands(account, ctx);
   registerListCommand(account, ctx);
 }
 
@@ -107,6 +108,26 @@ function registerAdminCommands(account: Command, ctx: CliContext): void {
   admin.command('list').option('--json', 'machine-readable output').description('accounts with the local administrator flag').action(async (o: { json?: boolean }) => {
     const s = await ctx.open();
     const rows = (await s.accounts.list({ admin: true })).map((a) => ({ login: a.login, name: a.displayName, status: a.status, source: a.source, id: a.id }));
+    io.out(o.json ? JSON.stringify(rows) : table(rows, ['login', 'name', 'status', 'source', 'id']));
+  });
+}
+
+function registerHelpdeskCommands(account: Command, ctx: CliContext): void {
+  const { io } = ctx;
+  const helpdesk = account.command('helpdesk').description("the console's helpdesk: find a person, unblock, log out everywhere (directory officers are named by HELPDESK_GROUPS)");
+  helpdesk.command('grant <login>').description("give an account the console's helpdesk section").action(async (login: string) => {
+    const s = await ctx.open();
+    const a = await s.accounts.setHelpdesk(login, true);
+    io.out(`${a.login} is a helpdesk officer of the console`);
+  });
+  helpdesk.command('revoke <login>').description('take the helpdesk flag away (HELPDESK_GROUPS membership still counts)').action(async (login: string) => {
+    const s = await ctx.open();
+    const a = await s.accounts.setHelpdesk(login, false);
+    io.out(`${a.login} no longer has the local helpdesk flag`);
+  });
+  helpdesk.command('list').option('--json', 'machine-readable output').description('accounts with the local helpdesk flag').action(async (o: { json?: boolean }) => {
+    const s = await ctx.open();
+    const rows = (await s.accounts.list({ helpdesk: true })).map((a) => ({ login: a.login, name: a.displayName, status: a.status, source: a.source, id: a.id }));
     io.out(o.json ? JSON.stringify(rows) : table(rows, ['login', 'name', 'status', 'source', 'id']));
   });
 }

@@ -26,12 +26,24 @@ export interface AccountRow {
   lastLoginAt: Date | null;
   disabledAt: Date | null;
   admin: boolean;
+  helpdesk: boolean;
   search: string;
   sessionsNotBefore: Date | null;
 }
 
 /** The columns a write may set (id, createdAt and updatedAt are the repository's). */
 export type AccountData = Partial<Omit<AccountRow, 'id' | 'createdAt' | 'updatedAt'>>;
+
+/** What a list of accounts may be narrowed to. */
+export interface AccountListFilter {
+  status?: string | undefined;
+  source?: string | undefined;
+  admin?: boolean | undefined;
+  helpdesk?: boolean | undefined;
+}
+
+/** What a page shows of an account it names. */
+export type AccountLabel = Pick<AccountRow, 'id' | 'login' | 'displayName'>;
 
 export interface AccountRepository {
   byId(id: string): Promise<AccountRow | null>;
@@ -46,9 +58,11 @@ export interface AccountRepository {
   search(words: readonly string[], status: string | undefined, page: { skip: number; take: number }): Promise<{ total: number; rows: AccountRow[] }>;
   /** Accounts by status: active, and every other status together. */
   countByStatus(): Promise<{ active: number; disabled: number }>;
-  list(filter: { status?: string | undefined; source?: string | undefined; admin?: boolean | undefined }): Promise<AccountRow[]>;
+  list(filter: AccountListFilter): Promise<AccountRow[]>;
   /** The login of each of these accounts (an id with no account is left out). */
   loginsById(ids: readonly string[]): Promise<Map<string, string>>;
+  /** In one query: the accounts with one of these ids or one of these logins (a page's names). */
+  labels(ids: readonly string[], logins: readonly string[]): Promise<AccountLabel[]>;
   /** Up to `limit` accounts whose search text is still to be filled. */
   withoutSearch(limit: number): Promise<Pick<AccountRow, 'id' | 'login' | 'displayName' | 'email' | 'attributes'>[]>;
   /** Sets the search text where it is still empty (another writer may have filled it). */
@@ -77,12 +91,21 @@ export function createAccountRepository(prisma: Db): AccountRepository {
       return { active, disabled };
     },
     list: (f) => accounts.findMany({
-      where: { ...(f.status ? { status: f.status } : {}), ...(f.source ? { source: f.source } : {}), ...(f.admin !== undefined ? { admin: f.admin } : {}) },
+      where: {
+        ...(f.status ? { status: f.status } : {}),
+        ...(f.source ? { source: f.source } : {}),
+        ...(f.admin !== undefined ? { admin: f.admin } : {}),
+        ...(f.helpdesk !== undefined ? { helpdesk: f.helpdesk } : {}),
+      },
       orderBy: { login: 'asc' },
     }),
     async loginsById(ids) {
       const rows = ids.length ? await accounts.findMany({ where: { id: { in: [...ids] } }, select: { id: true, login: true } }) : [];
       return new Map(rows.map((a) => [a.id, a.login]));
+    },
+    async labels(ids, logins) {
+      if (!ids.length && !logins.length) return [];
+      return accounts.findMany({ where: { OR: [{ id: { in: [...ids] } }, { login: { in: [...logins] } }] }, select: { id: true, login: true, displayName: true } });
     },
     withoutSearch: (limit) => accounts.findMany({ where: { search: '' }, select: { id: true, login: true, displayName: true, email: true, attributes: true }, take: limit }),
     async fillSearch(id, text) {

@@ -21,6 +21,7 @@ import type { Prisma } from '../generated/sqlite/client.js';
 import { isUniqueViolation } from '../errors.js';
 import { awaitLease, type AwaitOptions, type HeldLease } from '../lease.js';
 import { openBulk, violatesUnique, type Bulk, type Column } from '../bulk.js';
+import { ROUTINE_TYPE_PREFIXES, SYNC_CHANGE_COUNTS } from '../../domain/routine-events.js';
 
 /** The SyncState row holding the anchor. */
 export const AUDIT_ANCHOR_STATE = 'audit.anchor';
@@ -75,6 +76,10 @@ export interface AuditFilter {
   subject?: string | undefined;
   /** Also matched as the actor (the login typed at the login page, or console:<login>). */
   actor?: string | undefined;
+  /** Exactly one of these actors (with subject and actor: any of them). */
+  actors?: readonly string[] | undefined;
+  /** Routine noise left out (domain/routine-events.ts): idle sync runs, token traffic. */
+  quiet?: boolean | undefined;
   clientId?: string | undefined;
   type?: string | undefined;
   since?: Date | undefined;
@@ -243,14 +248,26 @@ function filterBase(f: AuditFilter): EventWhere {
   const who = [
     ...(f.subject ? [{ subject: f.subject }] : []),
     ...(f.actor ? [{ actor: f.actor }, { actor: `console:${f.actor}` }] : []),
+    ...(f.actors?.length ? [{ actor: { in: [...f.actors] } }] : []),
   ];
   return {
     ...(who.length ? { OR: who } : {}),
+    ...(f.quiet ? { NOT: ROUTINE_WHERE } : {}),
     ...(f.clientId ? { clientId: f.clientId } : {}),
     ...(f.type ? { type: f.type } : {}),
     ...timeWhere(f.since, f.until),
   };
 }
+
+/**
+ * Routine noise (domain/routine-events.ts isRoutineEvent) as a condition: a sync.run that ended
+ * well with every change count at zero (the detail is canonical JSON: `"created":0` is exact, a
+ * JSON number has no leading zero), or a token.* event.
+ */
+const ROUTINE_WHERE: EventWhere[] = [
+  { type: 'sync.run', outcome: 'success', AND: SYNC_CHANGE_COUNTS.map((k) => ({ detail: { contains: `"${k}":0` } })) },
+  ...ROUTINE_TYPE_PREFIXES.map((p) => ({ type: { startsWith: p } })),
+];
 
 function filterWhere(f: AuditFilter): (cursor: number) => EventWhere {
   const base = filterBase(f);

@@ -84,9 +84,10 @@ export interface SyncRunRepository {
   /**
    * The latest runs, newest first (limit 1 to 10,000; default 20). Idle runs (changed-only,
    * nothing listed, success: earlier versions recorded one every few seconds; no longer recorded)
-   * are left out unless includeIdle.
+   * are left out unless includeIdle. With changesOnly, so is every run that ended well and changed
+   * nothing (domain/routine-events.ts): the console's routine noise.
    */
-  listRuns(limit?: number, opts?: { includeIdle?: boolean }): Promise<SyncRunRow[]>;
+  listRuns(limit?: number, opts?: { includeIdle?: boolean; changesOnly?: boolean }): Promise<SyncRunRow[]>;
   /** Entries the last completed full run saw (a progress bar's total), or null. */
   lastFullRunSeen(): Promise<number | null>;
   /** When the last full run (not a dry run, not running) started, and how it ended. */
@@ -179,7 +180,12 @@ export function createSyncRunRepository(db: Db): SyncRunRepository {
 
     listRuns(limit = 20, opts = {}) {
       return db.syncRun.findMany({
-        where: opts.includeIdle ? {} : { NOT: { mode: 'changed', status: 'success', seen: 0 } },
+        where: {
+          AND: [
+            opts.includeIdle ? {} : { NOT: { mode: 'changed', status: 'success', seen: 0 } },
+            opts.changesOnly ? { NOT: { status: 'success', created: 0, updated: 0, disabled: 0, failed: 0, conflicts: 0 } } : {},
+          ],
+        },
         orderBy: { startedAt: 'desc' },
         take: Math.max(1, Math.min(limit, 10_000)),
       });

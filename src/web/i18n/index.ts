@@ -8,6 +8,7 @@ import { throttleConsoleMessages, type ThrottleConsoleKey } from './console-thro
 import { brandPagesMessages, type BrandPagesKey } from './brand-pages.js';
 import { myAccountMessages, type MyAccountKey } from './my-account.js';
 import { launcherMessages, type LauncherKey } from './launcher.js';
+import { helpdeskConsoleMessages, type HelpdeskConsoleKey } from './console-helpdesk.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -18,13 +19,15 @@ export { throttleConsoleMessages, type ThrottleConsoleKey } from './console-thro
 export { brandPagesMessages, type BrandPagesKey } from './brand-pages.js';
 export { myAccountMessages, type MyAccountKey } from './my-account.js';
 export { launcherMessages, type LauncherKey } from './launcher.js';
+export { helpdeskConsoleMessages, eventLabel, lookupText, type HelpdeskConsoleKey } from './console-helpdesk.js';
 
 /** The console's and "my account"'s keys (./console.ts, and its pages in files of their own). */
 export type ConsoleKey =
   | BaseConsoleKey
   | ThrottleConsoleKey
   | MyAccountKey
-  | LauncherKey;
+  | LauncherKey
+  | HelpdeskConsoleKey;
 
 /** Any page's text: the login pages' keys (./messages.ts, ./brand-pages.ts) and the console's. */
 export type TextKey =
@@ -42,6 +45,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   throttleConsoleMessages,
   myAccountMessages,
   launcherMessages,
+  helpdeskConsoleMessages,
 ];
 
 const catalogue = Object.freeze({
