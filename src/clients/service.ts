@@ -4,6 +4,7 @@ import type { ClientRecord, ClientRepository } from '../db/repos/clients.js';
 import { SsoError } from '../domain/errors.js';
 import { redirectUriProblem } from './redirect-uri.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from './secret.js';
+import { secretRotation } from './rotation.js';
 import { CLIENT_TYPES, isInternalClient, isPublicType, type ClientType } from './types.js';
 import { parseUriList } from './metadata.js';
 import type { AuditRecorder } from '../audit/log.js';
@@ -57,6 +58,8 @@ export interface ClientView {
   /** The groups_dn claim (the groups' DNs) is released to it. */
   release_group_dns: boolean;
   created_at: string;
+  /** Until when the secret before the last rotation is (or was) accepted; null when none is kept. */
+  previous_secret_until: string | null;
 }
 
 /**
@@ -126,6 +129,7 @@ export function clientView(r: ClientRecord): ClientView {
     backchannel_logout_uri: r.backchannelLogoutUri,
     release_group_dns: r.releaseGroupDns,
     created_at: r.createdAt.toISOString(),
+    previous_secret_until: r.previousSecretHash && r.previousSecretUntil ? r.previousSecretUntil.toISOString() : null,
   };
 }
 
@@ -284,21 +288,10 @@ function internalClients(repo: ClientRepository, audit: Audit) {
   };
 }
 
-/** A client's secret and status. */
+/** A client's removal and status. */
 function credentialsAndStatus(repo: ClientRepository, audit: Audit) {
   const { mustFind, notInternal } = guards(repo);
   return {
-    /** A new secret replaces the old one at once. */
-    async rotateSecret(id: string): Promise<string> {
-      notInternal(id);
-      const r = await mustFind(id);
-      if (isPublicType(r.type as ClientType)) throw new SsoError('invalid_input', `"${id}" is a public (${r.type}) client and has no secret`);
-      const secret = generateClientSecret();
-      await repo.update(id, { secretHash: hashClientSecret(secret), secretRotatedAt: new Date() });
-      await audit?.record({ type: 'client.secret_rotated', outcome: 'success', clientId: id, detail: { name: r.name, previous_rotation: r.secretRotatedAt } });
-      return secret;
-    },
-
     /**
      * Deletes an application: its tokens, codes, grants and sessions' entries go with it, at once
      * (running servers stop accepting it within their client cache, 5 s). Its secret cannot be
@@ -344,6 +337,7 @@ export function createClientService(repo: ClientRepository, deps: ClientServiceD
     ...registration(repo, deps.audit),
     ...internalClients(repo, deps.audit),
     ...credentialsAndStatus(repo, deps.audit),
+    ...secretRotation(repo, deps.audit),
   };
   return deps.cache ? droppingCache(service, deps.cache) : service;
 }

@@ -19,6 +19,9 @@ export interface ClientRecord {
   createdAt: Date;
   updatedAt: Date;
   secretRotatedAt: Date | null;
+  /** The secret before the last rotation (keyed hash), accepted until previousSecretUntil. */
+  previousSecretHash: string | null;
+  previousSecretUntil: Date | null;
 }
 
 /** The columns a write may set. */
@@ -33,6 +36,8 @@ export interface ClientRepository {
   /** Stores a new client; false when the id is taken (by another instance at the same moment too). */
   create(id: string, data: ClientData & Pick<ClientRecord, 'name' | 'type' | 'redirectUris'>): Promise<ClientRecord | null>;
   update(id: string, data: ClientData): Promise<ClientRecord>;
+  /** Forgets the previous secrets whose overlap ended before `now`; returns how many. */
+  clearEndedOverlaps(now: Date): Promise<number>;
   /** Removes every stored token, code, grant and session entry issued to the client; returns how many. */
   revokeIssued(id: string): Promise<number>;
   /** In one transaction: what revokeIssued removes, then the client itself. Returns how many issued rows went; null when there was no such client. */
@@ -61,6 +66,10 @@ export function createClientRepository(prisma: Db): ClientRepository {
       }
     },
     update: (id, data) => clients.update({ where: { id }, data }),
+    async clearEndedOverlaps(now) {
+      const { count } = await clients.updateMany({ where: { previousSecretUntil: { lte: now } }, data: { previousSecretHash: null, previousSecretUntil: null } });
+      return count;
+    },
     async revokeIssued(id) {
       return (await prisma.oidcPayload.deleteMany({ where: { clientId: id } })).count;
     },
