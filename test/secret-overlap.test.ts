@@ -90,7 +90,7 @@ describe('rotation with an overlap, two instances on one database', () => {
     // the new one on b once its cached copy is renewed (within the TTL); the old one still works then
     await until('b accepts the new secret', async () => (await token(b, id, fresh)) === 200, CLIENT_CACHE_TTL_MS + 5000, 100);
     expect(await both(id, old!)).toEqual([200, 200]);
-    expect((await b.services.clients.get(id)).previous_secret_until).toBe(untilDate.toISOString());
+    expect((await b.services.clients.get(id)).overlap_until).toBe(untilDate.toISOString());
     const row = await a.services.db.prisma.client.findUniqueOrThrow({ where: { id } });
     expect(row.previousSecretHash).toMatch(/^hs256\$/);
     expect(JSON.stringify(row)).not.toContain(old!);
@@ -129,7 +129,7 @@ describe('rotation with an overlap, two instances on one database', () => {
     expect(await a.services.clients.endSecretOverlap(id)).toBe(true);
     expect(await token(a, id, first!)).toBe(401);
     expect(await token(a, id, second)).toBe(200);
-    expect((await a.services.clients.get(id)).previous_secret_until).toBeNull();
+    expect((await a.services.clients.get(id)).overlap_until).toBeNull();
     expect(await a.services.clients.endSecretOverlap(id)).toBe(false);
 
     await a.services.clients.rotateSecret(id, { overlapUntil: new Date(Date.now() + DAY) });

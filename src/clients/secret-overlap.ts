@@ -53,3 +53,10 @@ function vietnamTime(y: number, mo: number, d: number, h: number, mi: number, s:
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return null;
   return new Date(utc);
 }
+
+/** "31/12/2026 17:30" in Vietnam's time (the form parseOverlapUntil reads back). Pure. */
+export function formatVietnamTime(d: Date): string {
+  const v = new Date(d.getTime() + 7 * 3_600_000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(v.getUTCDate())}/${two(v.getUTCMonth() + 1)}/${v.getUTCFullYear()} ${two(v.getUTCHours())}:${two(v.getUTCMinutes())}`;
+}

@@ -59,7 +59,7 @@ export interface ClientView {
   release_group_dns: boolean;
   created_at: string;
   /** Until when the secret before the last rotation is (or was) accepted; null when none is kept. */
-  previous_secret_until: string | null;
+  overlap_until: string | null;
 }
 
 /**
@@ -129,7 +129,7 @@ export function clientView(r: ClientRecord): ClientView {
     backchannel_logout_uri: r.backchannelLogoutUri,
     release_group_dns: r.releaseGroupDns,
     created_at: r.createdAt.toISOString(),
-    previous_secret_until: r.previousSecretHash && r.previousSecretUntil ? r.previousSecretUntil.toISOString() : null,
+    overlap_until: r.previousSecretHash && r.previousSecretUntil ? r.previousSecretUntil.toISOString() : null,
   };
 }
 
