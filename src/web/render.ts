@@ -16,6 +16,7 @@ import type { Locale, Translator } from './i18n/index.js';
 export const CONSOLE_VIEW_NAMES = [
   'admin/dashboard', 'admin/accounts', 'admin/account', 'admin/clients', 'admin/client', 'admin/secret', 'admin/sync', 'admin/audit',
   'admin/message', 'admin/throttle', 'account/home',
+  'admin/client-rotate', 'admin/client-secret-new',
 ] as const;
 export type ConsoleViewName = (typeof CONSOLE_VIEW_NAMES)[number];
 
