@@ -1,6 +1,6 @@
 /**
  * The console's applications: the list, registering one (its secret shown once), its settings,
- * a new secret, disable and enable.
+ * a new secret (./client-secret.ts), disable and enable.
  */
 import type express from 'express';
 import type { Request, Response } from 'express';
@@ -10,6 +10,7 @@ import { SsoError } from '../domain/errors.js';
 import { lines, parseForm, text } from '../web/forms.js';
 import { done, idParam, type AdminDeps } from './section.js';
 import { displayFields, displayInput, logoFields } from './client-logo.js';
+import { clientSecretExtras, clientSecretRoutes } from './client-secret.js';
 
 const DONE = ['updated', 'disabled', 'enabled'] as const;
 
@@ -68,7 +69,7 @@ export function clientRoutes(router: express.Router, deps: AdminDeps): void {
 
   async function showClient(req: Request, res: Response) {
     const c = await clientOr404(req);
-    pages.page(req, res, 'admin/client', { title: 'clients.title', nav: 'clients', client: c, internal: isInternalClient(c.client_id), done: done(req, DONE) });
+    pages.page(req, res, 'admin/client', { title: 'clients.title', nav: 'clients', client: c, internal: isInternalClient(c.client_id), done: done(req, DONE), ...clientSecretExtras(req, deps.config.issuer, c) });
   }
 
   async function updateClient(req: Request, res: Response) {
@@ -76,12 +77,6 @@ export function clientRoutes(router: express.Router, deps: AdminDeps): void {
     const form = parseForm(clientForm.extend(logoFields), req.body);
     await s.clients.update(c.client_id, { ...clientInput(form), ...displayInput(form, req) });
     res.redirect(303, `/admin/clients/${encodeURIComponent(c.client_id)}?done=updated`);
-  }
-
-  async function rotateSecret(req: Request, res: Response) {
-    const c = await clientOr404(req);
-    const secret = await s.clients.rotateSecret(c.client_id);
-    pages.page(req, res, 'admin/secret', { title: 'clients.secretTitle', nav: 'clients', client: c, secret });
   }
 
   /** POST /admin/clients/:id/{disable,enable}. */
@@ -97,7 +92,7 @@ export function clientRoutes(router: express.Router, deps: AdminDeps): void {
   router.post('/clients', addClient);
   router.get('/clients/:id', showClient);
   router.post('/clients/:id', updateClient);
-  router.post('/clients/:id/rotate', rotateSecret);
+  clientSecretRoutes(router, deps);
   router.post('/clients/:id/disable', setStatus('disabled'));
   router.post('/clients/:id/enable', setStatus('active'));
 }

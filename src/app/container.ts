@@ -86,12 +86,14 @@ export async function databaseSchemaStatus(config: Pick<Config, 'databaseUrl'>):
 }
 
 /**
- * Housekeeping: deletes the expired sessions, tokens, codes and interactions, retires the
+ * Housekeeping: deletes the expired sessions, tokens, codes and interactions (and the client
+ * secrets whose overlap ended), retires the
  * signing keys past their grace period, then prunes the audit trail (which throws, refusing,
  * when the events to remove do not verify): `sso db gc`.
  */
-export async function runMaintenance(s: Pick<Services, 'oidcPayloads' | 'keys' | 'audit'>): Promise<{ removed: number; retired: number }> {
+export async function runMaintenance(s: Pick<Services, 'oidcPayloads' | 'keys' | 'audit' | 'clients'>): Promise<{ removed: number; retired: number }> {
   const removed = await s.oidcPayloads.collectGarbage(new Date());
+  await s.clients.forgetEndedOverlaps();
   const retired = await s.keys.retireExpired();
   await s.audit.prune();
   return { removed, retired };

@@ -142,6 +142,7 @@ function startHousekeeping(config: Config, services: Services, logger: Logger): 
   const gc = setInterval(() => {
     services.oidcPayloads.collectGarbage(new Date())
       .then((n) => n && logger.debug({ event: 'gc.removed', removed: n }, 'expired rows removed'))
+      .then(() => services.clients.forgetEndedOverlaps())
       .then(() => services.keys.retireExpired())
       .catch((err: Error) => logger.warn({ event: 'gc.failed', error: err.message }, 'garbage collection failed'))
       // a prune refuses to remove rows that do not verify: that is tampering, not housekeeping

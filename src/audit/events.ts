@@ -29,7 +29,7 @@ export const AUDIT_EVENT_TYPES = [
   'account.deleted', // a local account removed (`sso account delete`); detail: { login, revoked, queued }
   // applications (src/clients/service.ts)
   'client.created', // detail: { name, type, first_party, redirect_uris, ... , has_secret }
-  'client.secret_rotated',
+  'client.secret_rotated', // detail: { name, previous_rotation, overlap_until } (until when the old secret stays accepted, or null)
   'client.status_changed', // outcome: the new status; detail: { from, to }
   'client.updated', // detail: { changed, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, first_party }
   'client.deleted', // detail: { name, type, revoked } (its tokens, codes, grants and sessions' entries removed)

@@ -18,6 +18,7 @@ export function clientMetadata(row: ClientRow): Record<string, unknown> {
   if (type === 'service') {
     return {
       ...base,
+      ...previousSecret(row),
       client_secret: row.secretHash ?? undefined,
       token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['client_credentials'],
@@ -37,6 +38,7 @@ export function clientMetadata(row: ClientRow): Record<string, unknown> {
     meta.token_endpoint_auth_method = 'none';
   } else {
     meta.client_secret = row.secretHash ?? undefined;
+    Object.assign(meta, previousSecret(row));
     meta.token_endpoint_auth_method = 'client_secret_basic';
   }
   if (row.backchannelLogoutUri) {
@@ -44,4 +46,14 @@ export function clientMetadata(row: ClientRow): Record<string, unknown> {
     meta.backchannel_logout_session_required = true;
   }
   return meta;
+}
+
+/**
+ * The secret before the last rotation, while an overlap was chosen: its keyed hash and the end of
+ * the overlap (epoch ms). Whether that end has passed is decided when a secret is checked
+ * (oidc/provider.ts), never here: a cached copy of this cannot outlive it.
+ */
+function previousSecret(row: ClientRow): Record<string, unknown> {
+  if (!row.previousSecretHash || !row.previousSecretUntil) return {};
+  return { previous_secret_hash: row.previousSecretHash, previous_secret_until: row.previousSecretUntil.getTime() };
 }

@@ -23,3 +23,18 @@ export function verifyClientSecret(presented: unknown, stored: string | null | u
   const got = createHmac('sha256', salt).update(presented, 'utf8').digest();
   return want.length === got.length && timingSafeEqual(want, got);
 }
+
+/** Stands in for an absent previous secret, so that a check costs the same with or without one. */
+const NO_PREVIOUS = hashClientSecret(randomBytes(32).toString('base64url'));
+
+/**
+ * The presented secret is the current one, or the one before the last rotation while its
+ * overlap lasts (`previousUntil` after `now`). Both are always computed, whatever the first
+ * gives, so the time taken says nothing about which one matched, or whether there is one.
+ */
+export function verifyClientSecrets(presented: unknown, stored: { current: string | null | undefined; previous?: string | null | undefined; previousUntil?: number | null | undefined }, now = Date.now()): boolean {
+  const current = verifyClientSecret(presented, stored.current);
+  const inOverlap = typeof stored.previous === 'string' && typeof stored.previousUntil === 'number' && stored.previousUntil > now;
+  const previous = verifyClientSecret(presented, inOverlap ? stored.previous : NO_PREVIOUS);
+  return (current ? 1 : 0) + (previous && inOverlap ? 1 : 0) > 0;
+}

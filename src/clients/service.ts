@@ -4,6 +4,7 @@ import type { ClientRecord, ClientRepository } from '../db/repos/clients.js';
 import { SsoError } from '../domain/errors.js';
 import { redirectUriProblem } from './redirect-uri.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from './secret.js';
+import { secretRotation } from './rotation.js';
 import { CLIENT_TYPES, isInternalClient, isPublicType, type ClientType } from './types.js';
 import { parseUriList } from './metadata.js';
 import type { AuditRecorder } from '../audit/log.js';
@@ -63,6 +64,8 @@ export interface ClientView {
   /** Where its logo is served (with its version), or null. */
   logo_url: string | null;
   created_at: string;
+  /** Until when the secret before the last rotation is (or was) accepted; null when none is kept. */
+  overlap_until: string | null;
 }
 
 /**
@@ -135,6 +138,7 @@ export function clientView(r: ClientRecord): ClientView {
     description: r.description,
     logo_url: logoPath(r.id, r.logoEtag),
     created_at: r.createdAt.toISOString(),
+    overlap_until: r.previousSecretHash && r.previousSecretUntil ? r.previousSecretUntil.toISOString() : null,
   };
 }
 
@@ -308,21 +312,10 @@ function internalClients(repo: ClientRepository, audit: Audit) {
   };
 }
 
-/** A client's secret and status. */
+/** A client's removal and status. */
 function credentialsAndStatus(repo: ClientRepository, audit: Audit) {
   const { mustFind, notInternal } = guards(repo);
   return {
-    /** A new secret replaces the old one at once. */
-    async rotateSecret(id: string): Promise<string> {
-      notInternal(id);
-      const r = await mustFind(id);
-      if (isPublicType(r.type as ClientType)) throw new SsoError('invalid_input', `"${id}" is a public (${r.type}) client and has no secret`);
-      const secret = generateClientSecret();
-      await repo.update(id, { secretHash: hashClientSecret(secret), secretRotatedAt: new Date() });
-      await audit?.record({ type: 'client.secret_rotated', outcome: 'success', clientId: id, detail: { name: r.name, previous_rotation: r.secretRotatedAt } });
-      return secret;
-    },
-
     /**
      * Deletes an application: its tokens, codes, grants and sessions' entries go with it, at once
      * (running servers stop accepting it within their client cache, 5 s). Its secret cannot be
@@ -368,6 +361,7 @@ export function createClientService(repo: ClientRepository, deps: ClientServiceD
     ...registration(repo, deps.audit),
     ...internalClients(repo, deps.audit),
     ...credentialsAndStatus(repo, deps.audit),
+    ...secretRotation(repo, deps.audit),
   };
   return deps.cache ? droppingCache(service, deps.cache) : service;
 }

@@ -16,6 +16,9 @@ export interface ClientRow {
   /** The groups' DNs (groups_dn) are released to it. */
   releaseGroupDns: boolean;
   status: string;
+  /** The secret before the last rotation (a keyed hash) and until when it is still accepted. */
+  previousSecretHash?: string | null;
+  previousSecretUntil?: Date | null;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Logger } from '../util/logger.js';
 import { userAgentOf } from '../util/log-fields.js';
 import { serialized } from '../util/serialized.js';
 import type { AccountService } from '../accounts/service.js';
-import { verifyClientSecret } from '../clients/secret.js';
+import { verifyClientSecrets } from '../clients/secret.js';
 import { createAdapterFactory } from './adapter/payload-adapter.js';
 import type { OidcPayloadRepository, SessionSeen } from '../db/repos/oidc-payloads.js';
 import type { SessionRepository } from '../db/repos/sessions.js';
@@ -123,9 +123,10 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report, track: Track
   // Express's trust proxy = 1 for the pages). Koa would take the first, which the client writes.
   provider.maxIpsCount = 1;
   provider.use(publicDocumentCaching(deps.config.keys));
-  // Client secrets are stored as salted HMACs (clients/secret.ts), never in the clear.
-  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
-    return verifyClientSecret(actual, this.clientSecret);
+  // Client secrets are stored as salted HMACs (clients/secret.ts), never in the clear. The one
+  // before the last rotation is accepted until the overlap's end, checked against the clock now.
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string; previous_secret_hash?: string; previous_secret_until?: number }, actual: string) {
+    return verifyClientSecrets(actual, { current: this.clientSecret, previous: this.previous_secret_hash, previousUntil: this.previous_secret_until });
   };
   const queueLogout = deps.queueLogout;
   if (queueLogout) {

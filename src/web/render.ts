@@ -21,6 +21,7 @@ import type { WaysOn } from './ways-on.js';
 export const CONSOLE_VIEW_NAMES = [
   'admin/dashboard', 'admin/accounts', 'admin/account', 'admin/clients', 'admin/client', 'admin/secret', 'admin/sync', 'admin/audit',
   'admin/message', 'admin/throttle', 'admin/helpdesk', 'admin/helpdesk-person', 'account/home', 'account/not-me',
+  'admin/client-rotate', 'admin/client-secret-new',
 ] as const;
 export type ConsoleViewName = (typeof CONSOLE_VIEW_NAMES)[number];
 

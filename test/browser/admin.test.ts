@@ -133,7 +133,8 @@ test('an administrator uses every screen of the console', async () => {
   expect(await status(page)).toContain('Đã lưu');
   expect((await server.services.clients.get(clientId)).redirect_uris).toEqual(['https://baocao.tinh.gov.vn/callback', 'https://baocao.tinh.gov.vn/callback2']);
   await b.check(page, '09-client');
-  await button(page, 'Cấp mã bí mật mới');
+  await page.getByRole('link', { name: 'Đổi khóa bí mật', exact: true }).click();
+  await button(page, 'Đổi khóa bí mật');
   const rotated = await page.inputValue('#client-secret');
   expect(rotated).not.toBe(secret);
   await page.getByRole('link', { name: 'Quay lại' }).click();

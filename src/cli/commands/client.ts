@@ -5,6 +5,7 @@ import { SsoError } from '../../domain/errors.js';
 import type { CliContext } from '../context.js';
 import { table } from '../table.js';
 import { displayOf, displayOptions, touchesDisplay, type DisplayOptions } from './client-display.js';
+import { registerSecretCommands } from './client-secret.js';
 
 interface AddOptions extends DisplayOptions {
   name: string;
@@ -38,6 +39,7 @@ export function registerClientCommand(program: Command, ctx: CliContext): void {
   registerManageCommands(client, ctx);
   registerUpdateCommand(client, ctx);
   registerDeleteCommand(client, ctx);
+  registerSecretCommands(client, ctx);
 }
 
 /** The options given -> the change; a usage error when they contradict each other or change nothing. */
@@ -133,11 +135,6 @@ function registerManageCommands(client: Command, ctx: CliContext): void {
     const s = await ctx.open();
     const rows = await s.clients.list();
     io.out(o.json ? JSON.stringify(rows) : table(rows.map((c) => ({ ...c, redirect_uris: c.redirect_uris.join(' ') })), ['client_id', 'name', 'type', 'status', 'first_party', 'redirect_uris']));
-  });
-  client.command('rotate-secret <client_id>').option('--json', 'machine-readable output').description('replace the secret (the old one stops working at once)').action(async (id: string, o: { json?: boolean }) => {
-    const s = await ctx.open();
-    const secret = await s.clients.rotateSecret(id);
-    io.out(o.json ? JSON.stringify({ client_id: id, client_secret: secret }) : `client_secret: ${secret}\n(shown once)`);
   });
   client.command('disable <client_id>').description('disable an application and revoke its tokens').action(async (id: string) => {
     const s = await ctx.open();

@@ -19,6 +19,9 @@ export interface ClientRecord {
   createdAt: Date;
   updatedAt: Date;
   secretRotatedAt: Date | null;
+  /** The secret before the last rotation (keyed hash), accepted until previousSecretUntil. */
+  previousSecretHash: string | null;
+  previousSecretUntil: Date | null;
   /** Where the application lives (the app launcher's link), or null: not listed there. */
   homeUrl: string | null;
   description: string | null;
@@ -51,6 +54,8 @@ export interface ClientRepository {
   logo(id: string): Promise<ClientLogoRecord | null>;
   /** In one transaction: stores (or, with null, removes) the logo and sets the client's logoEtag to match. */
   setLogo(id: string, logo: ClientLogoRecord | null): Promise<ClientRecord>;
+  /** Forgets the previous secrets whose overlap ended before `now`; returns how many. */
+  clearEndedOverlaps(now: Date): Promise<number>;
   /** Removes every stored token, code, grant and session entry issued to the client; returns how many. */
   revokeIssued(id: string): Promise<number>;
   /** In one transaction: what revokeIssued removes, then the client itself. Returns how many issued rows went; null when there was no such client. */
@@ -79,6 +84,10 @@ export function createClientRepository(prisma: Db): ClientRepository {
       }
     },
     update: (id, data) => clients.update({ where: { id }, data }),
+    async clearEndedOverlaps(now) {
+      const { count } = await clients.updateMany({ where: { previousSecretUntil: { lte: now } }, data: { previousSecretHash: null, previousSecretUntil: null } });
+      return count;
+    },
     launchable: () => clients.findMany({ where: { status: 'active', homeUrl: { not: null } }, orderBy: [{ name: 'asc' }, { id: 'asc' }] }),
     async logo(id) {
       const r = await prisma.clientLogo.findUnique({ where: { clientId: id }, select: { contentType: true, data: true, etag: true } });

@@ -9,6 +9,7 @@ import { brandPagesMessages, type BrandPagesKey } from './brand-pages.js';
 import { myAccountMessages, type MyAccountKey } from './my-account.js';
 import { launcherMessages, type LauncherKey } from './launcher.js';
 import { helpdeskConsoleMessages, type HelpdeskConsoleKey } from './console-helpdesk.js';
+import { clientSecretConsoleMessages, type ClientSecretConsoleKey } from './console-client-secret.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -27,7 +28,8 @@ export type ConsoleKey =
   | ThrottleConsoleKey
   | MyAccountKey
   | LauncherKey
-  | HelpdeskConsoleKey;
+  | HelpdeskConsoleKey
+  | ClientSecretConsoleKey;
 
 /** Any page's text: the login pages' keys (./messages.ts, ./brand-pages.ts) and the console's. */
 export type TextKey =
@@ -46,6 +48,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   myAccountMessages,
   launcherMessages,
   helpdeskConsoleMessages,
+  clientSecretConsoleMessages,
 ];
 
 const catalogue = Object.freeze({

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Client" ADD COLUMN     "previousSecretHash" TEXT,
+ADD COLUMN     "previousSecretUntil" TIMESTAMP(3);

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Client" ADD COLUMN "previousSecretHash" TEXT;
+ALTER TABLE "Client" ADD COLUMN "previousSecretUntil" DATETIME;
