@@ -15,7 +15,7 @@ import type { Locale, Translator } from './i18n/index.js';
 /** The admin console's and "my account"'s pages (views/admin, views/account). */
 export const CONSOLE_VIEW_NAMES = [
   'admin/dashboard', 'admin/accounts', 'admin/account', 'admin/clients', 'admin/client', 'admin/secret', 'admin/sync', 'admin/audit',
-  'admin/message', 'admin/throttle', 'account/home',
+  'admin/message', 'admin/throttle', 'admin/confirm', 'account/home',
 ] as const;
 export type ConsoleViewName = (typeof CONSOLE_VIEW_NAMES)[number];
 

@@ -5,6 +5,7 @@
  */
 import { consoleMessages, type ConsoleKey as BaseConsoleKey } from './console.js';
 import { throttleConsoleMessages, type ThrottleConsoleKey } from './console-throttle.js';
+import { confirmConsoleMessages, type ConfirmConsoleKey } from './console-confirm.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -12,9 +13,10 @@ export { DEFAULT_LOCALE, LOCALES, isLocale, negotiateLocale, otherLocale, type L
 export { messages, type MessageKey } from './messages.js';
 export { consoleMessages } from './console.js';
 export { throttleConsoleMessages, type ThrottleConsoleKey } from './console-throttle.js';
+export { confirmConsoleMessages, type ConfirmConsoleKey } from './console-confirm.js';
 
 /** The console's and "my account"'s keys (./console.ts, and its pages in files of their own). */
-export type ConsoleKey = BaseConsoleKey | ThrottleConsoleKey;
+export type ConsoleKey = BaseConsoleKey | ThrottleConsoleKey | ConfirmConsoleKey;
 
 /** Any page's text: the login pages' keys and the console's. */
 export type TextKey = MessageKey | ConsoleKey;
@@ -22,8 +24,8 @@ export type TextKey = MessageKey | ConsoleKey;
 export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
 
 const catalogue: Readonly<Record<Locale, Readonly<Record<TextKey, string>>>> = Object.freeze({
-  vi: Object.freeze({ ...messages.vi, ...consoleMessages.vi, ...throttleConsoleMessages.vi }),
-  en: Object.freeze({ ...messages.en, ...consoleMessages.en, ...throttleConsoleMessages.en }),
+  vi: Object.freeze({ ...messages.vi, ...consoleMessages.vi, ...throttleConsoleMessages.vi, ...confirmConsoleMessages.vi }),
+  en: Object.freeze({ ...messages.en, ...consoleMessages.en, ...throttleConsoleMessages.en, ...confirmConsoleMessages.en }),
 });
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
