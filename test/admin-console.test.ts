@@ -256,10 +256,27 @@ describe('the console over HTTP', () => {
     const csrf = inputValue((await browser.go('/admin')).html, 'csrf')!;
     const out = await browser.request('/account/sign-out', { form: { csrf } });
     expect(out.status).toBe(303);
-    expect(out.headers.get('location')).toBe('/session/end?client_id=sso-console');
+    const end = new URL(out.headers.get('location')!, server.issuer);
+    expect(end.pathname).toBe('/session/end');
+    expect(end.searchParams.get('client_id')).toBe('sso-console');
+    const hint = end.searchParams.get('id_token_hint')!;
+    expect(JSON.parse(Buffer.from(hint.split('.')[1]!, 'base64url').toString())).toMatchObject({ aud: 'sso-console', sub: (await server.services.accounts.byLogin(ADMIN.login))!.id });
+    secrets.push(hint);
     expect(browser.cookieNames()).not.toContain('sso_console');
-    const confirm = await browser.go('/session/end?client_id=sso-console');
-    expect(confirm.html).toContain('op.logoutForm');
+    // with the console's hint the IdP does not ask again: its form goes on by itself
+    const going = await browser.go(end.pathname + end.search);
+    expect(going.html).toContain('op.logoutForm');
+    expect(going.html).toContain('<script src="/assets/logout-continue.js"></script>');
+    expect(going.html).not.toContain('name="logout" value=""');
+    const form = { xsrf: inputValue(going.html, 'xsrf')!, logout: 'yes' };
+    const done = await browser.go('/session/end/confirm', { form });
+    expect(done.html).toContain('Signed out');
+    expect((await browser.request('/admin')).status).toBe(302);
+    // without the hint (an older console cookie), the IdP asks as it does for any application
+    const again = await signIn(ADMIN);
+    const asked = await again.browser.go('/session/end?client_id=sso-console');
+    expect(asked.html).toContain('op.logoutForm');
+    expect(asked.html).not.toContain('logout-continue.js');
   });
 
   it('never logs a secret or a cookie', () => {

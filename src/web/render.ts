@@ -19,9 +19,9 @@ export const CONSOLE_VIEW_NAMES = [
 ] as const;
 export type ConsoleViewName = (typeof CONSOLE_VIEW_NAMES)[number];
 
-export type ViewName = 'login' | 'consent' | 'logout' | 'logged-out' | 'error' | ConsoleViewName;
+export type ViewName = 'login' | 'consent' | 'logout' | 'logout-continue' | 'logged-out' | 'error' | ConsoleViewName;
 
-const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES]);
+const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logout-continue', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES]);
 
 export interface BaseView {
   /** Translator for `locale` (from `translator(locale)`). */

@@ -36,8 +36,8 @@ afterAll(async () => {
 const WIDTHS = [375, 1280] as const;
 
 const TEXT = {
-  vi: { accounts: 'Tài khoản', clients: 'Ứng dụng', disable: 'Tạm ngừng ứng dụng', confirmDisable: 'Tạm ngừng ứng dụng', cancel: 'Hủy', signOut: 'Đăng xuất', signedOut: 'Đã đăng xuất', add: 'Đăng ký ứng dụng mới', problem: 'Có lỗi' },
-  en: { accounts: 'Accounts', clients: 'Applications', disable: 'Disable application', confirmDisable: 'Disable application', cancel: 'Cancel', signOut: 'Sign out', signedOut: 'Signed out', add: 'Register a new application', problem: 'There is a problem' },
+  vi: { accounts: 'Tài khoản', clients: 'Ứng dụng', disable: 'Ngừng ứng dụng', confirmDisable: 'Tạm ngừng ứng dụng', cancel: 'Hủy, quay lại', signOut: 'Đăng xuất', signedOut: 'Đã đăng xuất', add: 'Đăng ký ứng dụng mới' },
+  en: { accounts: 'Accounts', clients: 'Applications', disable: 'Disable application', confirmDisable: 'Suspend application', cancel: 'Cancel, go back', signOut: 'Sign out', signedOut: 'Signed out', add: 'Register an application' },
 } as const;
 
 async function signIn(page: Page, path: string) {
@@ -60,7 +60,7 @@ const rowDisplay = (page: Page) => page.locator('main table tbody tr').first().e
 
 for (const locale of ['vi', 'en'] as const) {
   for (const width of WIDTHS) {
-    test(`the console at ${width} px in ${locale}: header, cards, current section`, async () => {
+    test(`the console at ${width} px in ${locale}: header, cards, current section, confirmation, one-time secret, sign-out in one click`, async () => {
       const L = TEXT[locale];
       const page = await (await b.context(locale)).newPage();
       await page.setViewportSize({ width, height: width < 640 ? 812 : 900 });
@@ -91,6 +91,57 @@ for (const locale of ['vi', 'en'] as const) {
       expect(await current.textContent()).toBe(L.clients);
       expect(await headerHeight(page)).toBeLessThanOrEqual(64);
       await step('03-client');
+
+      // a destructive action asks first, naming its target; cancelling changes nothing
+      const [c] = (await server.services.clients.list()).filter((x) => x.name === 'Cổng dịch vụ công');
+      await page.getByRole('button', { name: L.disable, exact: true }).click();
+      await page.locator('h1', { hasText: L.confirmDisable }).waitFor();
+      expect(await page.textContent('main')).toContain(locale === 'vi'
+        ? 'Tạm ngừng ứng dụng Cổng dịch vụ công: mọi người sẽ không đăng nhập được vào ứng dụng này cho đến khi bật lại.'
+        : 'Suspend application Cổng dịch vụ công: nobody will be able to sign in to it until it is enabled again.');
+      expect(await headerHeight(page)).toBeLessThanOrEqual(64);
+      await step('04-confirm');
+      await page.getByRole('link', { name: L.cancel }).click();
+      await page.locator('h1', { hasText: 'Cổng dịch vụ công' }).waitFor();
+      expect((await server.services.clients.get(c!.client_id)).status).toBe('active');
+      await page.getByRole('button', { name: L.disable, exact: true }).click();
+      await page.locator('h1', { hasText: L.confirmDisable }).waitFor();
+      await page.locator('main').getByRole('button', { name: L.confirmDisable, exact: true }).click();
+      await page.locator('[role=status]', { hasText: locale === 'vi' ? 'Đã ngừng ứng dụng' : 'The application is disabled' }).waitFor();
+      expect((await server.services.clients.get(c!.client_id)).status).toBe('disabled');
+      await page.reload();
+      await page.locator('h1', { hasText: 'Cổng dịch vụ công' }).waitFor();
+      expect(await page.locator('.flash').count()).toBe(0); // said once
+      await server.services.clients.setStatus(c!.client_id, 'active');
+
+      // a form with a mistake keeps what was typed and marks the field
+      await page.locator('nav a', { hasText: L.clients }).click();
+      await page.fill('#name', `Báo cáo ${locale} ${width}`);
+      await page.fill('#redirect_uris', 'http://baocao.example/cb');
+      await page.getByRole('button', { name: L.add, exact: true }).click();
+      await page.locator('.error-summary').waitFor();
+      expect(await page.inputValue('#name')).toBe(`Báo cáo ${locale} ${width}`);
+      expect(await page.inputValue('#redirect_uris')).toBe('http://baocao.example/cb');
+      expect(await page.getAttribute('#redirect_uris', 'aria-invalid')).toBe('true');
+      await step('05-form-error');
+
+      // put right: the secret shown once; a reload adds nothing and shows it no more
+      await page.fill('#redirect_uris', `https://baocao-${locale}-${width}.tinh.gov.vn/cb`);
+      await page.getByRole('button', { name: L.add, exact: true }).click();
+      await page.locator('#client-secret').waitFor();
+      expect(await page.inputValue('#client-secret')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      await step('06-secret');
+      await page.reload();
+      await page.locator('h1').waitFor();
+      expect(await page.locator('#client-secret').count()).toBe(0);
+      expect((await server.services.clients.list()).filter((x) => x.name === `Báo cáo ${locale} ${width}`)).toHaveLength(1);
+
+      // signing out takes one click
+      await page.getByRole('button', { name: L.signOut, exact: true }).click();
+      await page.locator('h1', { hasText: L.signedOut }).waitFor();
+      await step('07-signed-out');
+      await page.goto(`${server.issuer}/admin`);
+      await page.waitForSelector('#password');
       await page.context().close();
     }, 60_000);
   }

@@ -28,6 +28,7 @@ const vi = {
   'clients.secretShown': 'Mã bí mật này đã được hiển thị một lần và không thể xem lại. Nếu chưa kịp lưu, hãy cấp mã bí mật mới.',
   'form.errorSummary': 'Thông tin nhập chưa hợp lệ',
   'form.errorIn': 'Lỗi: {detail}',
+  'logout.signingOut': 'Đang đăng xuất khỏi hệ thống đăng nhập một lần…',
 };
 
 type ConfirmConsoleKey = keyof typeof vi;
@@ -54,6 +55,7 @@ const en: Record<ConfirmConsoleKey, string> = {
   'clients.secretShown': 'This secret was shown once and cannot be shown again. If it was not saved, issue a new secret.',
   'form.errorSummary': 'There is a problem with what you entered',
   'form.errorIn': 'Error: {detail}',
+  'logout.signingOut': 'Signing out of single sign-on…',
 };
 
 export type { ConfirmConsoleKey };
