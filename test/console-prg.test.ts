@@ -139,7 +139,9 @@ describe('post/redirect/get, confirmations and refused forms', () => {
     expect((await server.services.clients.get(id)).status).toBe('disabled');
     expect(await (await browser.request(disabled.headers.get('location')!)).text()).toContain('Đã ngừng ứng dụng');
     const enable = await browser.request(`/admin/clients/${id}/enable`, { form: { csrf } });
-    expect(await enable.text()).toContain('Bật lại ứng dụng Quản lý hồ sơ');
+    const enabling = await enable.text();
+    expect(enabling).toContain('Bật lại ứng dụng Quản lý hồ sơ');
+    expect(enabling).toContain('class="button button--primary">Bật lại ứng dụng</button>');
     expect((await server.services.clients.get(id)).status).toBe('disabled');
     expect((await browser.request(`/admin/clients/${id}/enable`, { form: { csrf, confirm: 'yes' } })).status).toBe(303);
     expect((await server.services.clients.get(id)).status).toBe('active');

@@ -56,6 +56,8 @@ export function confirmed<T>(router: express.Router, deps: AdminDeps, action: Co
       action: req.baseUrl + req.path,
       back: a.back,
       alternatives: a.alternatives ?? [],
+      // undoing a suspension loses nothing: its button is not drawn as a danger
+      danger: a.key !== 'clientEnable',
     });
   }
 
