@@ -107,7 +107,7 @@ describe('the console over HTTP', () => {
     const page = await browser.go(`/admin/accounts/${target.id}`);
     const csrf = inputValue(page.html, 'csrf')!;
     expect(csrf).toBeTruthy();
-    for (const form of [{}, { csrf: 'x'.repeat(43) }, { csrf: `${csrf}x` }]) {
+    for (const form of [{ confirm: 'yes' }, { csrf: 'x'.repeat(43), confirm: 'yes' }, { csrf: `${csrf}x`, confirm: 'yes' }]) {
       const r = await browser.request(`/admin/accounts/${target.id}/disable`, { form: form as Record<string, string> });
       expect(r.status).toBe(403);
       expect(await r.text()).toContain('The form has expired');
@@ -116,9 +116,14 @@ describe('the console over HTTP', () => {
     // another console session's token does not fit this one
     const other = await signIn(ADMIN);
     const otherCsrf = inputValue((await other.browser.go('/admin')).html, 'csrf')!;
-    expect((await browser.request(`/admin/accounts/${target.id}/disable`, { form: { csrf: otherCsrf } })).status).toBe(403);
+    expect((await browser.request(`/admin/accounts/${target.id}/disable`, { form: { csrf: otherCsrf, confirm: 'yes' } })).status).toBe(403);
 
-    const ok = await browser.request(`/admin/accounts/${target.id}/disable`, { form: { csrf } });
+    // the right token without the confirmation: the question, nothing done
+    const asked = await browser.request(`/admin/accounts/${target.id}/disable`, { form: { csrf } });
+    expect(asked.status).toBe(200);
+    expect(await asked.text()).toContain(`Disable account ${PERSON.name} (${PERSON.login})`);
+    expect((await server.services.accounts.byId(target.id))!.status).toBe('active');
+    const ok = await browser.request(`/admin/accounts/${target.id}/disable`, { form: { csrf, confirm: 'yes' } });
     expect(ok.status).toBe(303);
     expect((await server.services.accounts.byId(target.id))!.status).toBe('disabled');
     await server.services.audit.flush();
@@ -128,16 +133,21 @@ describe('the console over HTTP', () => {
     // each change asked of the console is one log line: who, from where, with which browser, how it ended
     const path = `/admin/accounts/${target.id}/disable`;
     const actions = server.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'admin.action' && l.path === path);
-    expect(actions.map((a) => [a.level, a.outcome, a.status])).toEqual([...Array(4).fill(['warn', 'forbidden', 403]), ['info', 'success', 303]]);
-    expect(actions[4]).toMatchObject({ login: ADMIN.login, ip: '127.0.0.1', userAgent: expect.any(String), method: 'POST' });
+    expect(actions.map((a) => [a.level, a.outcome, a.status])).toEqual([...Array(4).fill(['warn', 'forbidden', 403]), ['info', 'success', 200], ['info', 'success', 303]]);
+    expect(actions[5]).toMatchObject({ login: ADMIN.login, ip: '127.0.0.1', userAgent: expect.any(String), method: 'POST' });
     await server.services.accounts.setStatus(PERSON.login, 'active');
   });
 
   it('GET never changes anything', async () => {
     const { browser } = await signIn(ADMIN);
     const target = (await server.services.accounts.byLogin(PERSON.login))!;
-    const r = await browser.request(`/admin/accounts/${target.id}/disable`);
-    expect(r.status).toBe(404);
+    // a destructive action's path shows its confirmation, and does nothing
+    for (const action of ['disable', 'logout']) {
+      const r = await browser.request(`/admin/accounts/${target.id}/${action}`);
+      expect(r.status).toBe(200);
+      expect(await r.text()).toContain('name="confirm" value="yes"');
+    }
+    expect((await browser.request(`/admin/accounts/${target.id}/enable`)).status).toBe(404);
     expect((await server.services.accounts.byId(target.id))!.status).toBe('active');
   });
 
@@ -155,7 +165,7 @@ describe('the console over HTTP', () => {
     expect((await browser.request('/admin/audit?type=nope')).status).toBe(400);
     expect((await browser.request(`/admin/accounts/${'x'.repeat(200)}`)).status).toBe(404);
     expect((await browser.request('/admin/accounts/no-such-id')).status).toBe(404);
-    expect((await browser.request('/admin/clients/sso-console/disable', { form: { csrf } })).status).toBe(400);
+    expect((await browser.request('/admin/clients/sso-console/disable', { form: { csrf, confirm: 'yes' } })).status).toBe(400);
     const page = await browser.request('/admin/accounts?page=99999999999&q=' + 'a'.repeat(500));
     expect(page.status).toBe(200);
     expect((await browser.request('/console/callback?code=x&state=y')).status).toBe(400);
@@ -165,7 +175,7 @@ describe('the console over HTTP', () => {
     const { browser } = await signIn(ADMIN);
     const csrf = inputValue((await browser.go('/admin/clients')).html, 'csrf')!;
     const added = await browser.request('/admin/clients', { form: { csrf, name: 'Quản lý văn bản', type: 'web', redirect_uris: 'https://vanban.tinh.gov.vn/cb', release_group_dns: 'on' } });
-    expect(added.status).toBe(200);
+    expect(added.status).toBe(303);
     const c = (await server.services.clients.list()).find((x) => x.name === 'Quản lý văn bản')!;
     expect(c.release_group_dns).toBe(true);
     const settings = (await browser.go(`/admin/clients/${c.client_id}`)).html;
@@ -189,15 +199,17 @@ describe('the console over HTTP', () => {
     const action = /action="(\/admin\/accounts\/[^"]+\/sessions\/[^"]+\/end)"/.exec(page.html)![1]!;
     const ended = await browser.request(action, { form: { csrf } });
     expect(ended.status).toBe(303);
-    expect(ended.headers.get('location')).toBe(`/admin/accounts/${target.id}?done=sessionEnded`);
+    expect(ended.headers.get('location')).toBe(`/admin/accounts/${target.id}`);
+    expect(await (await browser.request(`/admin/accounts/${target.id}`)).text()).toContain('The session has ended.');
     expect(await server.services.accounts.sessions(target.id)).toEqual([]);
     expect((await person.browser.request('/account')).status).toBe(302); // that person's console session died with it
     expect((await browser.request(action, { form: { csrf } })).status).toBe(404);
 
     const added = await browser.request('/admin/clients', { form: { csrf, name: 'Quản lý tài sản', type: 'web', redirect_uris: 'https://taisan.tinh.gov.vn/cb\r\n\r\nhttps://taisan.tinh.gov.vn/cb2' } });
-    expect(added.status).toBe(200);
-    expect(added.headers.get('cache-control')).toBe('no-store');
-    const html = await added.text();
+    expect(added.status).toBe(303);
+    const shown = await browser.request(added.headers.get('location')!);
+    expect(shown.headers.get('cache-control')).toBe('no-store');
+    const html = await shown.text();
     const clientId = /id="client-id">([^<]+)</.exec(html)![1]!;
     expect((await server.services.clients.get(clientId)).redirect_uris).toEqual(['https://taisan.tinh.gov.vn/cb', 'https://taisan.tinh.gov.vn/cb2']);
     const secret = /id="client-secret"[^>]*value="([A-Za-z0-9_-]{43})"/.exec(html)?.[1];
@@ -244,10 +256,27 @@ describe('the console over HTTP', () => {
     const csrf = inputValue((await browser.go('/admin')).html, 'csrf')!;
     const out = await browser.request('/account/sign-out', { form: { csrf } });
     expect(out.status).toBe(303);
-    expect(out.headers.get('location')).toBe('/session/end?client_id=sso-console');
+    const end = new URL(out.headers.get('location')!, server.issuer);
+    expect(end.pathname).toBe('/session/end');
+    expect(end.searchParams.get('client_id')).toBe('sso-console');
+    const hint = end.searchParams.get('id_token_hint')!;
+    expect(JSON.parse(Buffer.from(hint.split('.')[1]!, 'base64url').toString())).toMatchObject({ aud: 'sso-console', sub: (await server.services.accounts.byLogin(ADMIN.login))!.id });
+    secrets.push(hint);
     expect(browser.cookieNames()).not.toContain('sso_console');
-    const confirm = await browser.go('/session/end?client_id=sso-console');
-    expect(confirm.html).toContain('op.logoutForm');
+    // with the console's hint the IdP does not ask again: its form goes on by itself
+    const going = await browser.go(end.pathname + end.search);
+    expect(going.html).toContain('op.logoutForm');
+    expect(going.html).toContain('<script src="/assets/logout-continue.js"></script>');
+    expect(going.html).not.toContain('name="logout" value=""');
+    const form = { xsrf: inputValue(going.html, 'xsrf')!, logout: 'yes' };
+    const done = await browser.go('/session/end/confirm', { form });
+    expect(done.html).toContain('Signed out');
+    expect((await browser.request('/admin')).status).toBe(302);
+    // without the hint (an older console cookie), the IdP asks as it does for any application
+    const again = await signIn(ADMIN);
+    const asked = await again.browser.go('/session/end?client_id=sso-console');
+    expect(asked.html).toContain('op.logoutForm');
+    expect(asked.html).not.toContain('logout-continue.js');
   });
 
   it('never logs a secret or a cookie', () => {

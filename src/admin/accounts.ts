@@ -1,20 +1,21 @@
 /**
  * The console's accounts: search, one account (claims, sessions, applications, why it is an
- * administrator), disable, enable, sign out everywhere, end one session.
+ * administrator), disable and sign out everywhere (each asking first: ./confirm.ts), enable,
+ * end one session. Every change ends in a redirect with a one-time message.
  */
 import type express from 'express';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { disableAccount, logoutEverywhere } from '../deprovision/account-access.js';
 import { SsoError } from '../domain/errors.js';
+import type { AccountRecord } from '../accounts/claims.js';
 import { CONSOLE_CLIENT_ID } from '../console/internal-client.js';
 import { who } from '../console/pages.js';
 import { parseQuery, queryText } from '../web/forms.js';
 import { adminGrounds, helpdeskGrounds } from './policy.js';
-import { done, idParam, type AdminDeps } from './section.js';
+import { idParam, type AdminDeps } from './section.js';
 import { claimRows } from './view-models.js';
-
-const DONE = ['disabled', 'enabled', 'loggedOut', 'sessionEnded'] as const;
+import { confirmed } from './confirm.js';
 
 /** The search: text, status filter (anything else: all), page (clamped). */
 const searchQuery = z.object({
@@ -59,35 +60,57 @@ export function accountRoutes(router: express.Router, deps: AdminDeps): void {
       helpdeskGrounds: helpdeskGrounds(a, config.admin.helpdeskGroups),
       sessions: sessions.map((x) => ({ ...x, applications: x.applications.filter((a) => a.clientId !== CONSOLE_CLIENT_ID) })),
       applications,
-      done: done(req, DONE),
     });
   }
 
-  const accountActions = {
-    disable: async (login: string, by: string) => void (await disableAccount(s, login, by)),
-    enable: async (login: string) => void (await s.accounts.setStatus(login, 'active')),
-    logout: async (login: string, by: string) => void (await logoutEverywhere(s, login, by)),
-  } as const;
-  const accountDone = { disable: 'disabled', enable: 'enabled', logout: 'loggedOut' } as const;
+  const page = (a: { id: string }) => `/admin/accounts/${encodeURIComponent(a.id)}`;
+  const by = (res: Response) => `console: ${who(res).account.login}`;
 
-  /** POST /admin/accounts/:id/{disable,enable,logout}. */
-  function accountAction(action: keyof typeof accountActions) {
-    return async function changeAccount(req: Request, res: Response) {
-      const a = await accountOr404(req);
-      await accountActions[action](a.login, `console: ${who(res).account.login}`);
-      res.redirect(303, `/admin/accounts/${encodeURIComponent(a.id)}?done=${accountDone[action]}`);
-    };
+  accountActions(router, deps, accountOr404);
+
+  /** POST /admin/accounts/:id/enable: nothing lost by it, so no question. */
+  async function enableAccount(req: Request, res: Response) {
+    const a = await accountOr404(req);
+    await s.accounts.setStatus(a.login, 'active');
+    pages.redirect(res, page(a), { key: 'account.done.enabled' });
   }
 
   async function endSession(req: Request, res: Response) {
     const a = await accountOr404(req);
-    const r = await s.deprovision.endSession(a.id, idParam(req, 'uid'), `console: ${who(res).account.login}`);
+    const r = await s.deprovision.endSession(a.id, idParam(req, 'uid'), by(res));
     if (!r) throw new SsoError('not_found', 'no such session');
-    res.redirect(303, `/admin/accounts/${encodeURIComponent(a.id)}?done=sessionEnded`);
+    pages.redirect(res, page(a), { key: 'account.done.sessionEnded' });
   }
 
   router.get('/accounts', listAccounts);
   router.get('/accounts/:id', showAccount);
-  for (const action of Object.keys(accountActions) as (keyof typeof accountActions)[]) router.post(`/accounts/:id/${action}`, accountAction(action));
+  router.post('/accounts/:id/enable', enableAccount);
   router.post('/accounts/:id/sessions/:uid/end', endSession);
+}
+
+/** The destructive actions on an account, each asking first (./confirm.ts). */
+function accountActions(router: express.Router, deps: AdminDeps, load: (req: Request) => Promise<AccountRecord>): void {
+  const s = deps.services;
+  const page = (a: { id: string }) => `/admin/accounts/${encodeURIComponent(a.id)}`;
+  const by = (res: Response) => `console: ${who(res).account.login}`;
+  confirmed(router, deps, {
+    path: '/accounts/:id/disable',
+    nav: 'accounts',
+    load,
+    ask: (a) => ({ key: 'accountDisable', params: { name: a.displayName, login: a.login }, back: page(a) }),
+    async run(a, _req, res) {
+      await disableAccount(s, a.login, by(res));
+      return { to: page(a), flash: { key: 'account.done.disabled' } };
+    },
+  });
+  confirmed(router, deps, {
+    path: '/accounts/:id/logout',
+    nav: 'accounts',
+    load,
+    ask: (a) => ({ key: 'accountLogout', params: { name: a.displayName, login: a.login }, back: page(a) }),
+    async run(a, _req, res) {
+      await logoutEverywhere(s, a.login, by(res));
+      return { to: page(a), flash: { key: 'account.done.loggedOut' } };
+    },
+  });
 }

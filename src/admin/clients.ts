@@ -1,18 +1,21 @@
 /**
- * The console's applications: the list, registering one (its secret shown once), its settings,
- * a new secret (./client-secret.ts), disable and enable.
+ * The console's applications: the list, registering one (its secret shown once, on a page of
+ * its own a reload does not show again), its settings, a new secret, disable, enable and delete
+ * (each asking first: ./confirm.ts). Every change ends in a redirect (post/redirect/get); a form
+ * with a mistake is drawn again with what was typed and the field marked.
  */
 import type express from 'express';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { CLIENT_TYPES, isInternalClient } from '../clients/types.js';
+import type { ClientView } from '../clients/service.js';
 import { SsoError } from '../domain/errors.js';
 import { lines, parseForm, text } from '../web/forms.js';
-import { done, idParam, type AdminDeps } from './section.js';
+import { idParam, type AdminDeps } from './section.js';
+import { confirmed } from './confirm.js';
 import { displayFields, displayInput, logoFields } from './client-logo.js';
 import { clientSecretExtras, clientSecretRoutes } from './client-secret.js';
-
-const DONE = ['updated', 'disabled', 'enabled'] as const;
+import { clientFieldOf, formErrors, typed, type FieldError } from './form-errors.js';
 
 /** An application's settings, as the registration and the settings forms send them. */
 const clientForm = z.object({
@@ -45,17 +48,37 @@ function clientInput(form: z.output<typeof clientForm>) {
 
 export function clientRoutes(router: express.Router, deps: AdminDeps): void {
   const { services: s, pages } = deps;
+  const page = (id: string) => `/admin/clients/${encodeURIComponent(id)}`;
 
-  async function listClients(req: Request, res: Response) {
+  /** The list, with the registration form (again with what was typed, when it was refused). */
+  async function listClients(req: Request, res: Response, refused?: { errors: FieldError[]; body: unknown }) {
     const clients = await s.clients.list();
-    pages.page(req, res, 'admin/clients', { title: 'clients.title', nav: 'clients', clients: clients.map((c) => ({ ...c, internal: isInternalClient(c.client_id) })), types: CLIENT_TYPES });
+    pages.page(req, res, 'admin/clients', {
+      title: 'clients.title',
+      nav: 'clients',
+      status: refused ? 400 : 200,
+      clients: clients.map((c) => ({ ...c, internal: isInternalClient(c.client_id) })),
+      types: CLIENT_TYPES,
+      errors: refused?.errors ?? [],
+      values: refused ? { ...typedClient(refused.body), type: typed(refused.body, 'type'), first_party: typed(refused.body, 'first_party') === 'on' } : null,
+    });
   }
 
   async function addClient(req: Request, res: Response) {
-    const form = parseForm(newClientForm, req.body);
-    const input = clientInput(form);
-    const r = await s.clients.add({ ...input, type: form.type, backchannelLogoutUri: input.backchannelLogoutUri ?? undefined, firstParty: form.first_party });
-    pages.page(req, res, 'admin/secret', { title: 'clients.secretTitle', nav: 'clients', client: r.client, secret: r.clientSecret });
+    let r: Awaited<ReturnType<typeof s.clients.add>>;
+    try {
+      const form = parseForm(newClientForm, req.body);
+      const input = clientInput(form);
+      r = await s.clients.add({ ...input, type: form.type, backchannelLogoutUri: input.backchannelLogoutUri ?? undefined, firstParty: form.first_party });
+    } catch (err) {
+      const errors = formErrors(err, clientFieldOf);
+      if (!errors) throw err;
+      return listClients(req, res, { errors, body: req.body });
+    }
+    const flash = { key: 'clients.done.added' as const, params: { name: r.client.name } };
+    // the secret is shown once, on a page of its own: a reload of it shows it no more
+    if (r.clientSecret) return pages.redirect(res, `${page(r.client.client_id)}/registered`, { ...flash, secret: { clientId: r.client.client_id, secret: r.clientSecret } });
+    pages.redirect(res, page(r.client.client_id), { ...flash, also: 'clients.publicNoSecret' });
   }
 
   async function clientOr404(req: Request) {
@@ -67,32 +90,92 @@ export function clientRoutes(router: express.Router, deps: AdminDeps): void {
     }
   }
 
-  async function showClient(req: Request, res: Response) {
+  async function showClient(req: Request, res: Response, refused?: { errors: FieldError[]; body: unknown }) {
     const c = await clientOr404(req);
-    pages.page(req, res, 'admin/client', { title: 'clients.title', nav: 'clients', client: c, internal: isInternalClient(c.client_id), done: done(req, DONE), ...clientSecretExtras(req, deps.config.issuer, c) });
+    pages.page(req, res, 'admin/client', {
+      title: 'clients.title',
+      nav: 'clients',
+      status: refused ? 400 : 200,
+      client: c,
+      values: refused ? { ...c, ...typedClient(refused.body) } : c,
+      errors: refused?.errors ?? [],
+      internal: isInternalClient(c.client_id),
+      ...clientSecretExtras(req, deps.config.issuer, c),
+    });
   }
 
   async function updateClient(req: Request, res: Response) {
     const c = await clientOr404(req);
-    const form = parseForm(clientForm.extend(logoFields), req.body);
-    await s.clients.update(c.client_id, { ...clientInput(form), ...displayInput(form, req) });
-    res.redirect(303, `/admin/clients/${encodeURIComponent(c.client_id)}?done=updated`);
+    try {
+      const form = parseForm(clientForm.extend(logoFields), req.body);
+      await s.clients.update(c.client_id, { ...clientInput(form), ...displayInput(form, req) });
+    } catch (err) {
+      const errors = formErrors(err, clientFieldOf);
+      if (!errors) throw err;
+      return showClient(req, res, { errors, body: req.body });
+    }
+    pages.redirect(res, page(c.client_id), { key: 'clients.done.updated' });
   }
 
-  /** POST /admin/clients/:id/{disable,enable}. */
-  function setStatus(to: 'disabled' | 'active') {
-    return async function changeClient(req: Request, res: Response) {
-      const c = await clientOr404(req);
-      await s.clients.setStatus(c.client_id, to);
-      res.redirect(303, `/admin/clients/${encodeURIComponent(c.client_id)}?done=${to === 'disabled' ? 'disabled' : 'enabled'}`);
-    };
-  }
-
-  router.get('/clients', listClients);
+  router.get('/clients', (req, res) => listClients(req, res));
   router.post('/clients', addClient);
-  router.get('/clients/:id', showClient);
+  router.get('/clients/:id', (req, res) => showClient(req, res));
   router.post('/clients/:id', updateClient);
+
   clientSecretRoutes(router, deps);
-  router.post('/clients/:id/disable', setStatus('disabled'));
-  router.post('/clients/:id/enable', setStatus('active'));
+  clientActions(router, deps, clientOr404);
+}
+
+/**
+ * The destructive actions on an application, each asking first (./confirm.ts), and the page
+ * that shows a new secret once.
+ */
+function clientActions(router: express.Router, deps: AdminDeps, load: (req: Request) => Promise<ClientView>): void {
+  const s = deps.services;
+  const page = (id: string) => `/admin/clients/${encodeURIComponent(id)}`;
+
+  /** GET /admin/clients/:id/registered: the secret a registration left, once (a new secret: ./client-secret.ts). */
+  async function showSecret(req: Request, res: Response) {
+    const c = await load(req);
+    const f = deps.pages.takeFlash(req, res);
+    const secret = f?.secret?.clientId === c.client_id ? f.secret.secret : null;
+    deps.pages.page(req, res, 'admin/secret', { title: 'clients.secretTitle', nav: 'clients', client: c, secret, flash: f });
+  }
+
+  router.get('/clients/:id/registered', showSecret);
+
+  const back = (c: { client_id: string }) => page(c.client_id);
+  for (const [action, to] of [['disable', 'disabled'], ['enable', 'active']] as const) {
+    confirmed(router, deps, {
+      path: `/clients/:id/${action}`,
+      nav: 'clients',
+      load,
+      ask: (c) => ({ key: action === 'disable' ? 'clientDisable' : 'clientEnable', params: { name: c.name }, back: back(c) }),
+      async run(c) {
+        await s.clients.setStatus(c.client_id, to);
+        return { to: page(c.client_id), flash: { key: action === 'disable' ? 'clients.done.disabled' : 'clients.done.enabled' } };
+      },
+    });
+  }
+  confirmed(router, deps, {
+    path: '/clients/:id/delete',
+    nav: 'clients',
+    load,
+    ask: (c) => ({ key: 'clientDelete', params: { name: c.name }, back: back(c) }),
+    async run(c) {
+      await s.clients.remove(c.client_id);
+      return { to: '/admin/clients', flash: { key: 'clients.done.deleted', params: { name: c.name } } };
+    },
+  });
+}
+
+/** The application fields of a refused form, as the form shows them again. */
+function typedClient(body: unknown) {
+  return {
+    name: typed(body, 'name'),
+    redirect_uris: typed(body, 'redirect_uris').split(/\r?\n/),
+    post_logout_redirect_uris: typed(body, 'post_logout_redirect_uris').split(/\r?\n/),
+    backchannel_logout_uri: typed(body, 'backchannel_logout_uri'),
+    release_group_dns: typed(body, 'release_group_dns') === 'on',
+  };
 }

@@ -36,7 +36,7 @@ export function syncRoutes(router: express.Router, deps: AdminDeps): void {
   const { config, services: s, pages, logger } = deps;
 
   // ---- directory sync -----------------------------------------------------------------------
-  async function syncPage(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
+  async function syncPage(req: Request, res: Response) {
     const { all } = parseQuery(historyQuery, req.query);
     const runs = await s.syncRepo.listRuns(30, { changesOnly: !all });
     // the people who started runs, by name: one query for the page
@@ -45,12 +45,10 @@ export function syncRoutes(router: express.Router, deps: AdminDeps): void {
     pages.page(req, res, 'admin/sync', {
       title: 'sync.title',
       nav: 'sync',
-      status,
       all,
       runs: runs.map((r) => ({ ...syncRunView(r), startedBy: startedBy(r.holder, names) })),
       directory: Boolean(deps.directory?.connector),
       interval: config.sync.intervalSeconds,
-      ...extra,
     });
   }
 
@@ -83,9 +81,12 @@ export function syncRoutes(router: express.Router, deps: AdminDeps): void {
     const waited = await Promise.race([run, new Promise<null>((resolve) => setTimeout(resolve, SYNC_WAIT_MS, null).unref())]);
     if (!waited) {
       run.catch((err: Error) => logger.error({ event: 'sync.console_run_failed', error: err.message }, 'sync started from the console failed'));
-      return syncPage(req, res, { running: true }, 202);
+      return pages.redirect(res, '/admin/sync', { key: 'sync.running' });
     }
     if (waited.busy) throw new SsoError('conflict', 'another sync is running', { messageKey: 'console.error.busy' });
-    await syncPage(req, res, { result: syncRunView(waited) });
+    // post/redirect/get: the history shows the run; the message says its counts once
+    const r = syncRunView(waited);
+    const { status, seen, created, updated, disabled, unchanged, failed } = r;
+    pages.redirect(res, '/admin/sync', { key: 'sync.result', params: { status, seen, created, updated, disabled, unchanged, failed }, also: r.dryRun ? 'sync.dry' : undefined, note: r.message.slice(0, 300) || undefined });
   });
 }

@@ -9,9 +9,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { SsoError } from '../domain/errors.js';
 import { parseForm, text } from '../web/forms.js';
-import { done, type AdminDeps } from './section.js';
-
-const DONE = ['unblocked', 'nothing'] as const;
+import type { AdminDeps } from './section.js';
 
 /** Exactly one of login and address. */
 const unblockForm = z.object({ login: text(254), address: text(100) });
@@ -28,7 +26,6 @@ export function throttleRoutes(router: express.Router, deps: AdminDeps): void {
       // an IPv6 /64 is unblocked by any address in it: its network address
       blocks: blocks.map((b) => ({ ...b, unblockAddress: b.address === null || b.address === 'unknown' ? null : b.address.replace(/::\/64$/, '::') })),
       budget: { ...budget, windowMinutes: Math.round(deps.config.throttle.windowSeconds / 60) },
-      done: done(req, DONE),
     });
   }
 
@@ -36,7 +33,7 @@ export function throttleRoutes(router: express.Router, deps: AdminDeps): void {
     const { login, address } = parseForm(unblockForm, req.body);
     if (Boolean(login) === Boolean(address)) throw new SsoError('invalid_input', 'a login or an address, not both');
     const { lifted } = await s.throttleBlocks.unblock(login ? { login } : { address });
-    res.redirect(303, `/admin/throttle?done=${lifted ? 'unblocked' : 'nothing'}`);
+    pages.redirect(res, '/admin/throttle', { key: lifted ? 'throttle.done.unblocked' : 'throttle.done.nothing' });
   }
 
   router.get('/throttle', listBlocks);

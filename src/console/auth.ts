@@ -4,7 +4,8 @@
  * state + nonce) as the internal client `sso-console`; the callback exchanges the code with
  * openid-client and keeps a signed HttpOnly cookie holding the account id, the `sid` of its IdP
  * session (the ID token's, or, as oidc-provider gives sid only to back-channel logout clients,
- * the one of the session its access token was issued in) and an expiry.
+ * the one of the session its access token was issued in), an expiry and the ID token (claims:
+ * `sub` and protocol fields only, scope openid), sent back as `id_token_hint` at sign-out.
  *
  * The code exchange and the JWKS fetch go to this instance's own listening address (behind a
  * proxy the public issuer URL may not be reachable from inside); the issuer and the ID token are
@@ -41,6 +42,8 @@ export interface ConsoleSession {
   sid: string;
   exp: number;
   nonce: string;
+  /** The ID token of the sign-in, sent back as id_token_hint when signing out (so the IdP does not ask again). */
+  idToken?: string | undefined;
 }
 
 export interface SignedIn {
@@ -129,7 +132,7 @@ function signInCallback(c: { config: Config; logger: Logger; cookieBase: CookieB
     const claims = tokens.claims();
     const sid = typeof claims?.sid === 'string' ? claims.sid : await sidOfToken(tokens.access_token);
     if (!claims?.sub || !sid) return renderFailure(res, 400);
-    const session: ConsoleSession = { accountId: claims.sub, sid, exp: now() + config.ttl.session, nonce: newCsrfNonce() };
+    const session: ConsoleSession = { accountId: claims.sub, sid, exp: now() + config.ttl.session, nonce: newCsrfNonce(), idToken: tokens.id_token };
     // SESSION_COOKIE=browser: ends with the browser, as the IdP's session cookie (the sealed exp bounds it either way)
     const lifetime = config.login.sessionCookie === 'persistent' ? { maxAge: config.ttl.session * 1000 } : {};
     res.cookie(SESSION_COOKIE, seal(keys, SESSION_PURPOSE, { ...session }), { ...cookieBase, path: '/', ...lifetime });
@@ -159,7 +162,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
   function readSession(req: Request): ConsoleSession | null {
     const p = unseal(keys, SESSION_PURPOSE, cookies(req)[SESSION_COOKIE], now());
     if (!p || typeof p.accountId !== 'string' || typeof p.sid !== 'string' || typeof p.nonce !== 'string') return null;
-    return { accountId: p.accountId, sid: p.sid, exp: p.exp as number, nonce: p.nonce };
+    return { accountId: p.accountId, sid: p.sid, exp: p.exp as number, nonce: p.nonce, idToken: typeof p.idToken === 'string' ? p.idToken : undefined };
   }
 
   const auth: ConsoleAuth = {
@@ -208,10 +211,12 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
       res.clearCookie(SESSION_COOKIE, { ...cookieBase, path: '/' });
     },
 
-    signOut(_req, res, _signedIn) {
+    signOut(_req, res, signedIn) {
       auth.forget(res);
       const url = new URL(`${config.issuer}/session/end`);
       url.searchParams.set('client_id', CONSOLE_CLIENT_ID);
+      // the sign-out button was the question: with the hint, the IdP does not ask again (interaction/console-logout.ts)
+      if (signedIn.session.idToken) url.searchParams.set('id_token_hint', signedIn.session.idToken);
       res.set('Cache-Control', 'no-store').redirect(303, url.pathname + url.search);
     },
   };

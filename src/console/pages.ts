@@ -14,6 +14,7 @@ import { expressLocale, type PageLocale } from '../web/locale.js';
 import { errorPageHandler } from '../web/errors.js';
 import type { ConsoleKey } from '../web/i18n/index.js';
 import type { ConsoleAuth, SignedIn } from './auth.js';
+import { flashes, type Flash } from './flash.js';
 
 export type NavItem = 'dashboard' | 'accounts' | 'clients' | 'sync' | 'throttle' | 'audit' | 'helpdesk' | 'account';
 
@@ -51,18 +52,44 @@ function logChange(logger: Logger, req: Request, res: Response, login: string | 
   });
 }
 
+/** Post/redirect/get: the one-time messages (./flash.ts) a change leaves for the page it leads to. */
+function oneTimeMessages(config: Config) {
+  const flash = flashes(config.cookieKeys, config.issuer.startsWith('https:'));
+  /** A one-time message belongs to the console session it was left in. */
+  const binding = (s: SignedIn) => `${s.session.accountId}\0${s.session.sid}`;
+
+  /** The message a POST left for this page (then gone), or null. */
+  function takeFlash(req: Request, res: Response): Flash | null {
+    const s = res.locals.signedIn as SignedIn | undefined;
+    return s && req.method === 'GET' ? flash.take(req, res, binding(s)) : null;
+  }
+
+  /** Post/redirect/get: a change done, the browser sent on (303) with a message for the next page. */
+  function redirect(res: Response, to: string, message?: Flash) {
+    const s = res.locals.signedIn as SignedIn | undefined;
+    if (s && message) flash.set(res, binding(s), message);
+    res.set('Cache-Control', 'no-store').redirect(303, to);
+  }
+  return { takeFlash, redirect };
+}
+
 export function consolePages(deps: ConsolePageDeps) {
   const { config, render, logger, auth } = deps;
+  const { takeFlash, redirect } = oneTimeMessages(config);
 
   function locale(req: Request, res: Response): PageLocale {
     return expressLocale(req, res, config);
   }
 
-  /** Draws a console page. `nav` marks the current menu item; admins see the whole menu. */
-  function page(req: Request, res: Response, view: ConsoleViewName, data: { title: ConsoleKey; nav: NavItem; status?: number; [k: string]: unknown }) {
+  /**
+   * Draws a console page. `nav` marks the current menu item; admins see the whole menu. A
+   * message left by the POST that led here is shown once (`flash`: one taken already, or null).
+   */
+  function page(req: Request, res: Response, view: ConsoleViewName, data: { title: ConsoleKey; nav: NavItem; status?: number; flash?: Flash | null; [k: string]: unknown }) {
     const l = locale(req, res);
     const s = res.locals.signedIn as SignedIn | undefined;
-    const { title, status, ...rest } = data;
+    const { title, status, flash: given, ...rest } = data;
+    const f = given === undefined ? takeFlash(req, res) : given;
     res.status(status ?? 200).type('html').set('Cache-Control', 'no-store').send(
       render.render(view, {
         ...l,
@@ -73,6 +100,7 @@ export function consolePages(deps: ConsolePageDeps) {
         me: s ? { name: s.account.displayName || s.account.login, login: s.account.login } : undefined,
         isAdmin: res.locals.isAdmin === true,
         role: (res.locals.role as RoleName | undefined) ?? null,
+        flash: f ? [l.t(f.key, f.params), f.also ? l.t(f.also) : '', f.note ?? ''].filter(Boolean).join(' ') : '',
       }),
     );
   }
@@ -125,7 +153,7 @@ export function consolePages(deps: ConsolePageDeps) {
     });
   }
 
-  return { locale, page, signedIn, form, errorHandler };
+  return { locale, page, signedIn, form, errorHandler, redirect, takeFlash };
 }
 
 export type ConsolePages = ReturnType<typeof consolePages>;

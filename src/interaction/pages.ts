@@ -9,6 +9,7 @@ import { koaLocale } from '../web/locale.js';
 import { protocolErrorPage } from '../web/errors.js';
 import type { Renderer } from '../web/render.js';
 import { waysOn } from '../web/ways-on.js';
+import { askedAlready } from './console-logout.js';
 
 export function providerPages(render: Renderer, config: Config, logger: Logger): ProviderDeps['pages'] {
   const errorPage = protocolErrorPage({ config, render, logger });
@@ -17,7 +18,8 @@ export function providerPages(render: Renderer, config: Config, logger: Logger):
       const l = koaLocale(ctx, config);
       const clientName = ctx.oidc.client?.clientName;
       ctx.type = 'html';
-      ctx.body = render.render('logout', {
+      // the console's sign-out asked already: the form goes on by itself (./console-logout.ts)
+      ctx.body = render.render(askedAlready(ctx) ? 'logout-continue' : 'logout', {
         ...l,
         title: l.t('title.logout'),
         client: clientName ? { name: clientName } : undefined,

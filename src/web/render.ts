@@ -21,16 +21,16 @@ import type { WaysOn } from './ways-on.js';
 export const CONSOLE_VIEW_NAMES = [
   'admin/dashboard', 'admin/accounts', 'admin/account', 'admin/clients', 'admin/client', 'admin/secret', 'admin/sync', 'admin/audit',
   'admin/message', 'admin/throttle', 'admin/helpdesk', 'admin/helpdesk-person', 'account/home', 'account/not-me',
-  'admin/client-rotate', 'admin/client-secret-new',
+  'admin/client-rotate', 'admin/client-secret-new', 'admin/confirm',
 ] as const;
 export type ConsoleViewName = (typeof CONSOLE_VIEW_NAMES)[number];
 
 /** The app launcher at / (views/launcher): signed in, and signed out. */
 export const LAUNCHER_VIEW_NAMES = ['launcher/home', 'launcher/welcome'] as const;
 
-export type ViewName = 'login' | 'consent' | 'logout' | 'logged-out' | 'error' | ConsoleViewName | (typeof LAUNCHER_VIEW_NAMES)[number];
+export type ViewName = 'login' | 'consent' | 'logout' | 'logout-continue' | 'logged-out' | 'error' | ConsoleViewName | (typeof LAUNCHER_VIEW_NAMES)[number];
 
-const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES, ...LAUNCHER_VIEW_NAMES]);
+const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logout-continue', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES, ...LAUNCHER_VIEW_NAMES]);
 
 export interface BaseView {
   /** Translator for `locale` (from `translator(locale)`). */

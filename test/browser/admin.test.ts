@@ -2,7 +2,8 @@
  * The admin console and "my account" in Chromium, against the real directory (slapd): an
  * administrator named by a directory group (ADMIN_GROUPS) runs a sync and a dry run, searches
  * accounts without diacritics, disables, enables and logs out an account, registers an
- * application, edits its redirect URIs, rotates its secret, disables it, filters, exports and
+ * application, edits its redirect URIs, rotates its secret, disables it (each destructive action
+ * confirmed on a page naming its target), filters, exports and
  * verifies the audit trail, switches language and signs out; a civil servant who is not an
  * administrator is refused the console, revokes an application and ends sessions on "my
  * account". Every page passes axe (no serious or critical violation) and is saved as a screenshot.
@@ -57,6 +58,13 @@ async function login(page: Page, who: { login: string; password: string }) {
 const nav = (page: Page, name: string) => page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
 const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true }).first().click();
 const status = (page: Page) => page.locator('[role=status]').first().textContent();
+/** A destructive action asks first on a page of its own: says what follows, then is confirmed. */
+async function confirm(page: Page, name: string, says: string, step?: string) {
+  await page.locator('input[name=confirm][value=yes]').waitFor({ state: 'attached' });
+  expect(await page.textContent('main')).toContain(says);
+  if (step) await b.check(page, step);
+  await button(page, name);
+}
 
 /**
  * The back-channel logout tokens queued for the example application since `since`, once every
@@ -109,12 +117,14 @@ test('an administrator uses every screen of the console', async () => {
   expect(await page.locator('table', { hasText: 'preferred_username' }).textContent()).toContain('annv');
   await b.check(page, '05-account');
   await button(page, 'Khóa tài khoản');
+  await confirm(page, 'Khóa tài khoản', 'Khóa tài khoản Nguyễn Văn An (annv) trên hệ thống đăng nhập một lần (không khóa hộp thư)', '05b-account-disable-confirm');
   expect(await status(page)).toContain('Đã khóa tài khoản');
   expect((await server.services.accounts.byLogin('annv'))!.status).toBe('disabled');
   await b.check(page, '06-account-disabled');
   await button(page, 'Mở khóa tài khoản');
   expect(await status(page)).toContain('Đã mở khóa');
   await button(page, 'Đăng xuất khỏi mọi nơi');
+  await confirm(page, 'Đăng xuất khỏi mọi nơi', 'Đăng xuất tài khoản Nguyễn Văn An (annv) khỏi mọi nơi');
   expect(await status(page)).toContain('Đã đăng xuất');
 
   // applications: register, secret shown once, edit redirect URIs, rotate, disable
@@ -139,6 +149,7 @@ test('an administrator uses every screen of the console', async () => {
   expect(rotated).not.toBe(secret);
   await page.getByRole('link', { name: 'Quay lại' }).click();
   await button(page, 'Ngừng ứng dụng');
+  await confirm(page, 'Tạm ngừng ứng dụng', 'Tạm ngừng ứng dụng Hệ thống báo cáo: mọi người sẽ không đăng nhập được vào ứng dụng này cho đến khi bật lại.', '09b-client-disable-confirm');
   expect(await status(page)).toContain('Đã ngừng ứng dụng');
   expect((await server.services.clients.get(clientId)).status).toBe('disabled');
 
@@ -171,9 +182,8 @@ test('an administrator uses every screen of the console', async () => {
   expect(await page.textContent('h1')).toBe('Dashboard');
   expect(await page.getAttribute('html', 'lang')).toBe('en');
   await b.check(page, '12-dashboard-en');
+  // one click: the IdP does not ask again (the console sends its ID token as id_token_hint)
   await button(page, 'Sign out');
-  await page.waitForURL(/\/session\/end/);
-  await page.locator('button[name=logout][value=yes]').click();
   await page.locator('h1', { hasText: 'Signed out' }).waitFor();
   await b.check(page, '13-signed-out');
   await page.goto(`${server.issuer}/admin`);

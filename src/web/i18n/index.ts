@@ -10,6 +10,7 @@ import { myAccountMessages, type MyAccountKey } from './my-account.js';
 import { launcherMessages, type LauncherKey } from './launcher.js';
 import { helpdeskConsoleMessages, type HelpdeskConsoleKey } from './console-helpdesk.js';
 import { clientSecretConsoleMessages, type ClientSecretConsoleKey } from './console-client-secret.js';
+import { confirmConsoleMessages, type ConfirmConsoleKey } from './console-confirm.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -21,6 +22,8 @@ export { brandPagesMessages, type BrandPagesKey } from './brand-pages.js';
 export { myAccountMessages, type MyAccountKey } from './my-account.js';
 export { launcherMessages, type LauncherKey } from './launcher.js';
 export { helpdeskConsoleMessages, eventLabel, lookupText, type HelpdeskConsoleKey } from './console-helpdesk.js';
+export { clientSecretConsoleMessages, type ClientSecretConsoleKey } from './console-client-secret.js';
+export { confirmConsoleMessages, type ConfirmConsoleKey } from './console-confirm.js';
 
 /** The console's and "my account"'s keys (./console.ts, and its pages in files of their own). */
 export type ConsoleKey =
@@ -29,7 +32,8 @@ export type ConsoleKey =
   | MyAccountKey
   | LauncherKey
   | HelpdeskConsoleKey
-  | ClientSecretConsoleKey;
+  | ClientSecretConsoleKey
+  | ConfirmConsoleKey;
 
 /** Any page's text: the login pages' keys (./messages.ts, ./brand-pages.ts) and the console's. */
 export type TextKey =
@@ -49,6 +53,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   launcherMessages,
   helpdeskConsoleMessages,
   clientSecretConsoleMessages,
+  confirmConsoleMessages,
 ];
 
 const catalogue = Object.freeze({
