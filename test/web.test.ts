@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { errors } from 'oidc-provider';
 import { SsoError } from '../src/domain/errors.js';
 import { failureOf } from '../src/web/errors.js';
+import { protocolErrorKey } from '../src/web/i18n/index.js';
 import { lines, parseForm, parseQuery, queryText, text } from '../src/web/forms.js';
 import { csrfToken, presentedCsrf, verifyCsrf } from '../src/web/csrf.js';
 import { consoleClientSecret } from '../src/console/internal-client.js';
@@ -178,5 +179,21 @@ describe('consent', () => {
       { type: 'consent', outcome: 'granted', subject: 'a1', clientId: 'c1', ip: '10.0.0.1', detail: { scopes: ['openid', 'email'] } },
       { type: 'consent', outcome: 'denied', subject: 'a1', clientId: 'c1', ip: null },
     ]);
+  });
+});
+
+describe('protocolErrorKey: a sentence for each oidc-provider error a person may see', () => {
+  it('codes, the logout route, and a session or an interaction gone', () => {
+    expect(protocolErrorKey('invalid_request')).toBe('oidc.error.invalid_request');
+    expect(protocolErrorKey('invalid_client')).toBe('oidc.error.invalid_client');
+    expect(protocolErrorKey('login_required')).toBe('oidc.error.login_required');
+    expect(protocolErrorKey('consent_required')).toBe('oidc.error.consent_required');
+    expect(protocolErrorKey('access_denied')).toBe('oidc.error.access_denied');
+    expect(protocolErrorKey('unsupported_response_type')).toBe('oidc.error.unsupported');
+    expect(protocolErrorKey('invalid_request', { route: 'end_session' })).toBe('oidc.error.logout_invalid');
+    expect(protocolErrorKey('invalid_request', { gone: 'session not found' })).toBe('oidc.error.session_not_found');
+    expect(protocolErrorKey('invalid_request', { gone: 'interaction session id cookie not found' })).toBe('oidc.error.interaction_expired');
+    expect(protocolErrorKey('something_new')).toBe('oidc.error.other');
+    expect(protocolErrorKey(undefined)).toBe('oidc.error.other');
   });
 });

@@ -15,7 +15,7 @@ import { isSsoError, STATUS_OF, type ErrorCode, type SsoError } from '../domain/
 import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
 import type { Logger } from '../util/logger.js';
 import { clientFields } from '../util/log-fields.js';
-import type { TextKey } from './i18n/index.js';
+import { protocolErrorKey, type TextKey } from './i18n/index.js';
 import { expressLocale, koaLocale, type LocaleConfig } from './locale.js';
 import type { Renderer } from './render.js';
 
@@ -154,27 +154,24 @@ export function errorPages(deps: ErrorPagesDeps) {
   };
 }
 
-/** oidc-provider's protocol error codes -> the sentence a person reads. The code itself is shown too. */
-function protocolSentence(error: string | undefined): TextKey {
-  if (error === 'invalid_request' || error === 'invalid_client' || error === 'invalid_redirect_uri' || error === 'unauthorized_client') return 'error.invalidRequest';
-  if (error === 'session_not_found' || error === 'invalid_grant') return 'error.sessionExpired';
-  if (error === 'server_error' || error === 'temporarily_unavailable') return 'error.server';
-  return 'error.invalidRequest';
-}
-
-/** oidc-provider's own error page (renderError, Koa): the sentence for its code, then the code, and a 4xx's description. */
+/**
+ * oidc-provider's own error page (renderError, Koa): the sentence for its code (never its English
+ * description), and the code itself on a line of its own for the helpdesk.
+ */
 export function protocolErrorPage(deps: ErrorPagesDeps) {
   return (ctx: KoaContextWithOIDC, out: Record<string, string>, error: Error): void => {
     const l = koaLocale(ctx, deps.config);
     const status = ctx.status >= 400 ? ctx.status : 400;
     if (status >= 500) deps.logger.error({ event: 'oidc.error_page', status, error: error.message }, 'protocol error page');
+    const gone = error instanceof errors.SessionNotFound ? String((error as { error_description?: unknown }).error_description ?? '') : undefined;
     ctx.type = 'html';
     ctx.status = status;
     ctx.body = deps.render.render('error', {
       ...l,
       title: l.t('title.error'),
       status,
-      message: `${l.t(protocolSentence(out.error))} (${out.error ?? 'error'}${out.error_description && status < 500 ? `: ${out.error_description}` : ''})`,
+      message: l.t(protocolErrorKey(out.error, { route: ctx.oidc?.route, gone })),
+      code: out.error ?? 'server_error',
     });
   };
 }

@@ -77,6 +77,8 @@ export interface ErrorView extends BaseView {
   message: string;
   status: number;
   requestId?: string | undefined;
+  /** A protocol error's code (invalid_request ...), shown small for the helpdesk. */
+  code?: string | undefined;
 }
 
 export interface ViewData {

@@ -1,5 +1,6 @@
 /**
- * The one lookup over every page's texts: the login pages' catalogue (./messages.ts) and the
+ * The one lookup over every page's texts: the login pages' catalogue (./messages.ts, with
+ * oidc-provider's error sentences in ./protocol-errors.ts) and the
  * console's and "my account"'s (./console.ts, ./console-throttle.ts), whose keys never overlap. Vietnamese first,
  * English second; a key unknown to the type system reads as itself.
  */
@@ -7,23 +8,25 @@ import { consoleMessages, type ConsoleKey as BaseConsoleKey } from './console.js
 import { throttleConsoleMessages, type ThrottleConsoleKey } from './console-throttle.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
+import { protocolErrorMessages, type ProtocolErrorKey } from './protocol-errors.js';
 
 export { DEFAULT_LOCALE, LOCALES, isLocale, negotiateLocale, otherLocale, type Locale } from './locales.js';
 export { messages, type MessageKey } from './messages.js';
 export { consoleMessages } from './console.js';
 export { throttleConsoleMessages, type ThrottleConsoleKey } from './console-throttle.js';
+export { protocolErrorMessages, protocolErrorKey, type ProtocolErrorKey } from './protocol-errors.js';
 
 /** The console's and "my account"'s keys (./console.ts, and its pages in files of their own). */
 export type ConsoleKey = BaseConsoleKey | ThrottleConsoleKey;
 
-/** Any page's text: the login pages' keys and the console's. */
-export type TextKey = MessageKey | ConsoleKey;
+/** Any page's text: the login pages' keys (with oidc-provider's errors) and the console's. */
+export type TextKey = MessageKey | ProtocolErrorKey | ConsoleKey;
 
 export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
 
 const catalogue: Readonly<Record<Locale, Readonly<Record<TextKey, string>>>> = Object.freeze({
-  vi: Object.freeze({ ...messages.vi, ...consoleMessages.vi, ...throttleConsoleMessages.vi }),
-  en: Object.freeze({ ...messages.en, ...consoleMessages.en, ...throttleConsoleMessages.en }),
+  vi: Object.freeze({ ...messages.vi, ...protocolErrorMessages.vi, ...consoleMessages.vi, ...throttleConsoleMessages.vi }),
+  en: Object.freeze({ ...messages.en, ...protocolErrorMessages.en, ...consoleMessages.en, ...throttleConsoleMessages.en }),
 });
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;

@@ -79,7 +79,7 @@ const vi = {
   'error.server': 'Hệ thống đang gặp sự cố. Vui lòng thử lại sau.',
   'error.unavailable': 'Hệ thống tạm thời gián đoạn, vui lòng thử lại sau ít phút.',
   'error.notFound': 'Không tìm thấy trang bạn yêu cầu.',
-  'error.status': 'Mã lỗi {status}',
+  'error.status': 'Lỗi {status}',
   'error.reference': 'Khi liên hệ hỗ trợ, vui lòng cung cấp mã tham chiếu: {id}',
 
   // Scope descriptions (consent page)
