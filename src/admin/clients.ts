@@ -6,7 +6,9 @@ import type express from 'express';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { CLIENT_TYPES, isInternalClient } from '../clients/types.js';
-import { SsoError } from '../domain/errors.js';
+import { isSsoError, SsoError } from '../domain/errors.js';
+import { ClientInputError, type ClientField } from '../clients/problems.js';
+import { clientFieldLabel, clientProblemSentence, type Translator } from '../web/i18n/index.js';
 import { lines, parseForm, text } from '../web/forms.js';
 import { done, idParam, type AdminDeps } from './section.js';
 
@@ -39,8 +41,34 @@ function clientInput(form: z.output<typeof clientForm>) {
   };
 }
 
+const FORM_FIELDS: readonly string[] = ['type', 'client_id', 'name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri'] satisfies ClientField[];
+
+/**
+ * A refusal of the application form, worded for the console: each problem a sentence naming its
+ * form field (never a command-line option); other errors pass unchanged.
+ */
+export function consoleRefusal(err: unknown, t: Translator): unknown {
+  if (err instanceof ClientInputError) {
+    return new SsoError('invalid_input', err.message, { field: err.field, params: { detail: err.problems.map((p) => clientProblemSentence(p, t)).join(' ') } });
+  }
+  if (isSsoError(err, 'invalid_input') && err.field && FORM_FIELDS.includes(err.field)) {
+    const field = clientFieldLabel(err.field as ClientField, t);
+    return new SsoError('invalid_input', err.message, { field: err.field, params: { detail: t('clients.problem.field_invalid', { field }) } });
+  }
+  return err;
+}
+
 export function clientRoutes(router: express.Router, deps: AdminDeps): void {
   const { services: s, pages } = deps;
+
+  /** Runs `work` (the form's parsing and the service's call); its refusal worded for the console. */
+  async function worded<T>(req: Request, res: Response, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      throw consoleRefusal(err, pages.locale(req, res).t);
+    }
+  }
 
   async function listClients(req: Request, res: Response) {
     const clients = await s.clients.list();
@@ -48,9 +76,11 @@ export function clientRoutes(router: express.Router, deps: AdminDeps): void {
   }
 
   async function addClient(req: Request, res: Response) {
-    const form = parseForm(newClientForm, req.body);
-    const input = clientInput(form);
-    const r = await s.clients.add({ ...input, type: form.type, backchannelLogoutUri: input.backchannelLogoutUri ?? undefined, firstParty: form.first_party });
+    const r = await worded(req, res, () => {
+      const form = parseForm(newClientForm, req.body);
+      const input = clientInput(form);
+      return s.clients.add({ ...input, type: form.type, backchannelLogoutUri: input.backchannelLogoutUri ?? undefined, firstParty: form.first_party });
+    });
     pages.page(req, res, 'admin/secret', { title: 'clients.secretTitle', nav: 'clients', client: r.client, secret: r.clientSecret });
   }
 
@@ -70,7 +100,7 @@ export function clientRoutes(router: express.Router, deps: AdminDeps): void {
 
   async function updateClient(req: Request, res: Response) {
     const c = await clientOr404(req);
-    await s.clients.update(c.client_id, clientInput(parseForm(clientForm, req.body)));
+    await worded(req, res, () => s.clients.update(c.client_id, clientInput(parseForm(clientForm, req.body))));
     res.redirect(303, `/admin/clients/${encodeURIComponent(c.client_id)}?done=updated`);
   }
 

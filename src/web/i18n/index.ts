@@ -9,15 +9,17 @@ import { throttleConsoleMessages, type ThrottleConsoleKey } from './console-thro
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 import { protocolErrorMessages, type ProtocolErrorKey } from './protocol-errors.js';
+import { clientProblemMessages, type ClientProblemKey } from './client-problems.js';
 
 export { DEFAULT_LOCALE, LOCALES, isLocale, negotiateLocale, otherLocale, type Locale } from './locales.js';
 export { messages, type MessageKey } from './messages.js';
 export { consoleMessages } from './console.js';
 export { throttleConsoleMessages, type ThrottleConsoleKey } from './console-throttle.js';
 export { protocolErrorMessages, protocolErrorKey, type ProtocolErrorKey } from './protocol-errors.js';
+export { clientProblemMessages, clientProblemSentence, clientFieldLabel, type ClientProblemKey } from './client-problems.js';
 
 /** The console's and "my account"'s keys (./console.ts, and its pages in files of their own). */
-export type ConsoleKey = BaseConsoleKey | ThrottleConsoleKey;
+export type ConsoleKey = BaseConsoleKey | ThrottleConsoleKey | ClientProblemKey;
 
 /** Any page's text: the login pages' keys (with oidc-provider's errors) and the console's. */
 export type TextKey = MessageKey | ProtocolErrorKey | ConsoleKey;
@@ -25,8 +27,8 @@ export type TextKey = MessageKey | ProtocolErrorKey | ConsoleKey;
 export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
 
 const catalogue: Readonly<Record<Locale, Readonly<Record<TextKey, string>>>> = Object.freeze({
-  vi: Object.freeze({ ...messages.vi, ...protocolErrorMessages.vi, ...consoleMessages.vi, ...throttleConsoleMessages.vi }),
-  en: Object.freeze({ ...messages.en, ...protocolErrorMessages.en, ...consoleMessages.en, ...throttleConsoleMessages.en }),
+  vi: Object.freeze({ ...messages.vi, ...protocolErrorMessages.vi, ...consoleMessages.vi, ...throttleConsoleMessages.vi, ...clientProblemMessages.vi }),
+  en: Object.freeze({ ...messages.en, ...protocolErrorMessages.en, ...consoleMessages.en, ...throttleConsoleMessages.en, ...clientProblemMessages.en }),
 });
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
