@@ -149,7 +149,7 @@ export function errorPages(deps: ErrorPagesDeps) {
     }),
     notFound(req: Request, res: Response): void {
       const l = expressLocale(req, res, config);
-      res.status(404).type('html').send(render.render('error', { ...l, title: l.t('title.error'), status: 404, message: l.t('error.notFound') }));
+      res.status(404).type('html').send(render.render('error', { ...l, title: l.t('title.notFound'), status: 404, message: l.t('error.notFound') }));
     },
   };
 }

@@ -134,8 +134,8 @@ test('an administrator uses every screen of the console', async () => {
   const rotated = await page.inputValue('#client-secret');
   expect(rotated).not.toBe(secret);
   await page.getByRole('link', { name: 'Quay lại' }).click();
-  await button(page, 'Ngừng ứng dụng');
-  expect(await status(page)).toContain('Đã ngừng ứng dụng');
+  await button(page, 'Tạm ngừng ứng dụng');
+  expect(await status(page)).toContain('Đã tạm ngừng ứng dụng');
   expect((await server.services.clients.get(clientId)).status).toBe('disabled');
 
   // audit: filter by event and by person, export, verify the chain

@@ -1,8 +1,9 @@
 /**
  * The one lookup over every page's texts: the login pages' catalogue (./messages.ts, with
- * oidc-provider's error sentences in ./protocol-errors.ts) and the
- * console's and "my account"'s (./console.ts, ./console-throttle.ts), whose keys never overlap. Vietnamese first,
- * English second; a key unknown to the type system reads as itself.
+ * oidc-provider's error sentences in ./protocol-errors.ts) and the console's and "my account"'s
+ * (./console.ts, ./console-throttle.ts, the application form's problems in ./client-problems.ts,
+ * codes shown as words in ./labels.ts), whose keys never overlap. Vietnamese first, English
+ * second; a key unknown to the type system reads as itself.
  */
 import { consoleMessages, type ConsoleKey as BaseConsoleKey } from './console.js';
 import { throttleConsoleMessages, type ThrottleConsoleKey } from './console-throttle.js';
@@ -10,6 +11,7 @@ import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 import { protocolErrorMessages, type ProtocolErrorKey } from './protocol-errors.js';
 import { clientProblemMessages, type ClientProblemKey } from './client-problems.js';
+import { labelMessages, type LabelKey } from './labels.js';
 
 export { DEFAULT_LOCALE, LOCALES, isLocale, negotiateLocale, otherLocale, type Locale } from './locales.js';
 export { messages, type MessageKey } from './messages.js';
@@ -17,9 +19,10 @@ export { consoleMessages } from './console.js';
 export { throttleConsoleMessages, type ThrottleConsoleKey } from './console-throttle.js';
 export { protocolErrorMessages, protocolErrorKey, type ProtocolErrorKey } from './protocol-errors.js';
 export { clientProblemMessages, clientProblemSentence, clientFieldLabel, type ClientProblemKey } from './client-problems.js';
+export { labelMessages, auditEventLabel, auditOutcomeLabel, syncStatusLabel, type LabelKey } from './labels.js';
 
 /** The console's and "my account"'s keys (./console.ts, and its pages in files of their own). */
-export type ConsoleKey = BaseConsoleKey | ThrottleConsoleKey | ClientProblemKey;
+export type ConsoleKey = BaseConsoleKey | ThrottleConsoleKey | ClientProblemKey | LabelKey;
 
 /** Any page's text: the login pages' keys (with oidc-provider's errors) and the console's. */
 export type TextKey = MessageKey | ProtocolErrorKey | ConsoleKey;
@@ -27,8 +30,8 @@ export type TextKey = MessageKey | ProtocolErrorKey | ConsoleKey;
 export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
 
 const catalogue: Readonly<Record<Locale, Readonly<Record<TextKey, string>>>> = Object.freeze({
-  vi: Object.freeze({ ...messages.vi, ...protocolErrorMessages.vi, ...consoleMessages.vi, ...throttleConsoleMessages.vi, ...clientProblemMessages.vi }),
-  en: Object.freeze({ ...messages.en, ...protocolErrorMessages.en, ...consoleMessages.en, ...throttleConsoleMessages.en, ...clientProblemMessages.en }),
+  vi: Object.freeze({ ...messages.vi, ...protocolErrorMessages.vi, ...consoleMessages.vi, ...throttleConsoleMessages.vi, ...clientProblemMessages.vi, ...labelMessages.vi }),
+  en: Object.freeze({ ...messages.en, ...protocolErrorMessages.en, ...consoleMessages.en, ...throttleConsoleMessages.en, ...clientProblemMessages.en, ...labelMessages.en }),
 });
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
