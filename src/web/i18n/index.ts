@@ -34,6 +34,9 @@ const catalogue: Readonly<Record<Locale, Readonly<Record<TextKey, string>>>> = O
   en: Object.freeze({ ...messages.en, ...protocolErrorMessages.en, ...consoleMessages.en, ...throttleConsoleMessages.en, ...clientProblemMessages.en, ...labelMessages.en }),
 });
 
+/** Every text of every page, per language (for the completeness test and tooling). */
+export const catalogues = catalogue;
+
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
 
 /**
