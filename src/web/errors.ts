@@ -65,10 +65,19 @@ const SENTENCES: Readonly<Record<Texts, Readonly<Record<ErrorCode | 'server', Te
   },
 };
 
+/**
+ * The console's sentence for an error without a sentence or a detail of its own: never the
+ * error's message, which is written for operators (in English, with the CLI's options).
+ */
+function consoleSentence(err: SsoError): TextKey {
+  const key = SENTENCES.console[err.code];
+  return key === 'console.error.invalid' && !Object.hasOwn(err.params, 'detail') ? 'console.error.invalidPlain' : key;
+}
+
 function fromSsoError(err: SsoError, texts: Texts): Failure {
   return {
     status: err.status ?? STATUS_OF[err.code],
-    messageKey: (err.messageKey as TextKey | undefined) ?? SENTENCES[texts][err.code],
+    messageKey: (err.messageKey as TextKey | undefined) ?? (texts === 'console' ? consoleSentence(err) : SENTENCES[texts][err.code]),
     // the console's "please check what you entered: {detail}" shows the message unless the error gives its own detail
     params: { detail: err.message, ...err.params },
     retryAfter: err.code === 'unavailable' ? RETRY_AFTER_SECONDS : undefined,
@@ -94,7 +103,7 @@ export function failureOf(err: unknown, texts: Texts): Failure {
   }
   const status = ownStatus(err);
   if (status !== undefined && status < 500) {
-    return { status, messageKey: SENTENCES[texts].invalid_input, params: { detail: String((err as { message?: unknown }).message ?? '') } };
+    return { status, messageKey: texts === 'console' ? 'console.error.invalidPlain' : SENTENCES[texts].invalid_input, params: { detail: String((err as { message?: unknown }).message ?? '') } };
   }
   return { status: 500, messageKey: SENTENCES[texts].server, params: {} };
 }

@@ -31,6 +31,9 @@ const vi = {
   'throttle.unknownLogin': '(không rõ)',
   'throttle.done.unblocked': 'Đã gỡ chặn. Lần đăng nhập tiếp theo được phép thử.',
   'throttle.done.nothing': 'Không còn lần chặn nào để gỡ (có thể đã hết hạn).',
+  'throttle.badLogin': 'Tên đăng nhập “{login}” không hợp lệ.',
+  'throttle.badAddress': '“{address}” không phải là một địa chỉ mạng IPv4 hoặc IPv6.',
+  'throttle.loginOrAddress': 'Vui lòng gỡ chặn một tài khoản hoặc một địa chỉ mạng, không chọn cả hai.',
 };
 
 type ThrottleConsoleKey = keyof typeof vi;
@@ -61,6 +64,9 @@ const en: Record<ThrottleConsoleKey, string> = {
   'throttle.unknownLogin': '(unknown)',
   'throttle.done.unblocked': 'Unblocked. The next login attempt is let through.',
   'throttle.done.nothing': 'Nothing left to unblock (the block may have ended).',
+  'throttle.badLogin': 'The username “{login}” is not valid.',
+  'throttle.badAddress': '“{address}” is not an IPv4 or IPv6 network address.',
+  'throttle.loginOrAddress': 'Please unblock either an account or a network address, not both.',
 };
 
 export type { ThrottleConsoleKey };
