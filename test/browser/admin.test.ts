@@ -83,7 +83,7 @@ test('an administrator uses every screen of the console', async () => {
   await nav(page, 'Đồng bộ');
   await b.check(page, '02-sync');
   await button(page, 'Đồng bộ toàn bộ ngay');
-  expect(await status(page)).toMatch(/Kết quả: (success|partial)\. Đã xem \d+, tạo \d+/);
+  expect(await status(page)).toMatch(/Kết quả: (Thành công|Thành công một phần)\. Đã xem \d+, tạo \d+/);
   await button(page, 'Chạy thử toàn bộ (không thay đổi gì)');
   expect(await status(page)).toContain('(chạy thử)');
   const history = page.locator('table tbody tr');
@@ -105,7 +105,7 @@ test('an administrator uses every screen of the console', async () => {
   expect(await page.textContent('h1')).toContain('Nguyễn Văn An');
   expect(await page.locator('table', { hasText: 'preferred_username' }).textContent()).toContain('annv');
   await b.check(page, '05-account');
-  await button(page, 'Khóa tài khoản');
+  await button(page, 'Khóa tài khoản trên hệ thống đăng nhập một lần (không khóa hộp thư)');
   expect(await status(page)).toContain('Đã khóa tài khoản');
   expect((await server.services.accounts.byLogin('annv'))!.status).toBe('disabled');
   await b.check(page, '06-account-disabled');
@@ -145,13 +145,13 @@ test('an administrator uses every screen of the console', async () => {
   await button(page, 'Lọc');
   const types = await page.locator('table tbody tr td:nth-child(3)').allTextContents();
   expect(types.length).toBeGreaterThanOrEqual(1);
-  expect(new Set(types)).toEqual(new Set(['client.updated']));
+  expect(new Set(types)).toEqual(new Set(['Sửa thông tin ứng dụng'])); // the type as a sentence, not its code
   expect(await page.locator('table tbody tr').first().textContent()).toContain(`console:${P.khai.login}`);
   await page.selectOption('#type', '');
   await page.fill('#person', 'annv');
   await page.fill('#client', '');
   await button(page, 'Lọc');
-  expect(await page.locator('table').textContent()).toContain('account.status_changed');
+  expect(await page.locator('table').textContent()).toContain('Khóa tài khoản'); // account.status_changed, disabled
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải về JSON Lines' }).click()]);
   const exported = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; subject: string | null; actor: string | null });
   expect(exported.length).toBeGreaterThanOrEqual(3);
