@@ -154,13 +154,20 @@ describe('the console over HTTP', () => {
   it('answers bad input with a readable page, never a 500', async () => {
     const { browser } = await signIn(ADMIN);
     const csrf = inputValue((await browser.go('/admin/clients')).html, 'csrf')!;
-    const bad = await browser.request('/admin/clients', { form: { csrf, name: 'X', type: 'web', redirect_uris: 'http://evil.example/cb' } });
+    const bad = await browser.request('/admin/clients?lang=vi', { form: { csrf, name: 'X', type: 'web', redirect_uris: 'http://evil.example/cb' } });
     expect(bad.status).toBe(400);
-    expect(await bad.text()).toMatch(/must use https/);
+    // a sentence naming the form field, never the CLI's option or the English text
+    const badText = await bad.text();
+    expect(badText).toContain('Địa chỉ http://evil.example/cb trong ô “Địa chỉ chuyển hướng” phải dùng https');
+    expect(badText).not.toMatch(/must use https|--redirect-uri/);
+    const none = await browser.request('/admin/clients', { form: { csrf, name: 'X', type: 'web', redirect_uris: '' } });
+    expect(await none.text()).toContain('Vui lòng nhập ít nhất một địa chỉ vào ô “Địa chỉ chuyển hướng”.');
     const badType = await browser.request('/admin/clients', { form: { csrf, name: 'X', type: 'bogus', redirect_uris: 'https://a.tinh.gov.vn/cb' } });
     expect(badType.status).toBe(400);
-    const huge = await browser.request('/admin/clients', { form: { csrf, name: 'x'.repeat(300), type: 'web', redirect_uris: 'https://a.tinh.gov.vn/cb' } });
+    expect(await badType.text()).toContain('Ô “Loại ứng dụng” chưa hợp lệ');
+    const huge = await browser.request('/admin/clients?lang=en', { form: { csrf, name: 'x'.repeat(300), type: 'web', redirect_uris: 'https://a.tinh.gov.vn/cb' } });
     expect(huge.status).toBe(400);
+    expect(await huge.text()).toContain('The “Application name” field is not valid');
     expect((await browser.request('/admin/audit?from=2026-13-45')).status).toBe(400);
     expect((await browser.request('/admin/audit?type=nope')).status).toBe(400);
     expect((await browser.request(`/admin/accounts/${'x'.repeat(200)}`)).status).toBe(404);

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { consoleMessages, translator as consoleTranslator } from '../src/web/i18n/index.js';
 import { createRenderer, DEFAULT_VIEWS_DIR } from '../src/web/render.js';
-import { formatTime } from '../src/console/pages.js';
+import { pageHelpers } from '../src/console/pages.js';
+import { pageLocale } from '../src/web/locale.js';
 
 const placeholders = (s: string) => [...s.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]).sort();
 
@@ -54,7 +55,7 @@ describe('console templates', () => {
       isAdmin: true,
       csrf: 'c',
       me: { name: hostile, login: 'x' },
-      time: (d: Date) => formatTime(d, 'vi'),
+      ...pageHelpers(pageLocale({ path: '/admin/accounts', query: 'vi', cookie: undefined, acceptLanguage: undefined, fallback: 'vi' })),
       q: hostile,
       statusFilter: '',
       result: { total: 1, page: 1, pages: 1, rows: [{ id: '"><x', displayName: hostile, login: 'a', email: null, status: 'active', source: 'local' }] },
@@ -66,8 +67,22 @@ describe('console templates', () => {
     expect(html).toContain('href="/admin/accounts/%22%3E%3Cx"');
   });
 
-  it('show times in Việt Nam time', () => {
-    expect(formatTime(new Date('2026-12-01T17:30:00Z'), 'en')).toBe('02/12/2026, 00:30:00');
-    expect(formatTime(null, 'vi')).toBe('');
+  it('show times in Việt Nam time, relative times and durations in words, codes as sentences', () => {
+    const locale = (lang: 'vi' | 'en') => pageLocale({ path: '/admin', query: lang, cookie: undefined, acceptLanguage: undefined, fallback: 'vi' });
+    const now = new Date('2026-12-01T17:35:00Z');
+    const vi = pageHelpers(locale('vi'), now);
+    const en = pageHelpers(locale('en'), now);
+    expect(en.time(new Date('2026-12-01T17:30:00Z'))).toBe('02/12/2026 00:30');
+    expect(vi.time(null)).toBe('');
+    expect(vi.ago(new Date('2026-12-01T17:30:00Z'))).toBe('5 phút trước');
+    expect(en.ago(new Date('2026-12-01T17:30:00Z'))).toBe('5 minutes ago');
+    expect(vi.duration(300)).toBe('5 phút');
+    expect(vi.syncStatus('partial')).toBe('Thành công một phần');
+    expect(en.syncStatus('success')).toBe('Succeeded');
+    expect(vi.eventLabel('login.success')).toBe('Đăng nhập thành công');
+    expect(vi.eventLabel('account.status_changed', 'disabled')).toBe('Khóa tài khoản');
+    expect(vi.eventLabel('client.status_changed', 'disabled')).toBe('Tạm ngừng ứng dụng');
+    expect(vi.eventLabel('something.new')).toBe('something.new');
+    expect(vi.outcomeLabel('invalid_credentials')).toBe('Sai tên đăng nhập hoặc mật khẩu');
   });
 });

@@ -53,6 +53,23 @@ describe('authorization endpoint', () => {
     expect(res.leftTo).toBeUndefined();
     expect(res.status).toBe(400);
     expect(res.html).toContain('redirect_uri');
+    // a sentence in Vietnamese, the code for the helpdesk, never oidc-provider's English description
+    expect(res.html).toContain('Địa chỉ quay về mà ứng dụng yêu cầu không nằm trong danh sách đã đăng ký');
+    expect(res.html).toContain('Mã lỗi: invalid_redirect_uri');
+    expect(res.html).not.toContain('did not match');
+  });
+
+  test('an unknown client or an expired interaction: a Vietnamese sentence and the code, no English description', async () => {
+    const unknown = await new Browser(server.issuer).go(`/auth?client_id=khong-ton-tai&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT)}`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.html).toContain('Ứng dụng này chưa được đăng ký với hệ thống đăng nhập một lần');
+    expect(unknown.html).toContain('Mã lỗi: invalid_client');
+    expect(unknown.html).not.toMatch(/client is invalid|not found/i);
+    const resume = await new Browser(server.issuer).go('/auth/khong-ton-tai');
+    expect(resume.status).toBe(400);
+    expect(resume.html).toContain('Trang đăng nhập đã hết hạn');
+    expect(resume.html).toContain('Mã lỗi: invalid_request');
+    expect(resume.html).not.toContain('interaction session');
   });
 
   test('a redirect_uri differing only by a trailing slash or query is refused (exact match)', async () => {

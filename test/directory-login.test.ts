@@ -254,7 +254,7 @@ describe('TLS and failover', () => {
     try {
       const { after } = await tryLogin(P.lan.login, P.lan.password, s);
       expect(after.status).toBe(503);
-      expect(alert(after.html)).toMatch(/thư công vụ/);
+      expect(alert(after.html)).toMatch(/thư điện tử công vụ/);
     } finally {
       await s.stop();
     }

@@ -143,8 +143,8 @@ describe('messages', () => {
 
   it('has the required Vietnamese texts', () => {
     const t = translator('vi');
-    expect(t('label.login')).toBe('Tên đăng nhập hoặc địa chỉ thư công vụ');
-    expect(t('error.directoryUnavailable')).toContain('Hệ thống thư công vụ tạm thời không phản hồi, vui lòng thử lại sau ít phút');
+    expect(t('label.login')).toBe('Tên đăng nhập hoặc địa chỉ thư điện tử công vụ');
+    expect(t('error.directoryUnavailable')).toContain('Hệ thống thư điện tử công vụ tạm thời không phản hồi, vui lòng thử lại sau ít phút');
     expect(t('app.name')).toBe('Đăng nhập một lần');
     expect(t('lang.switch')).toBe('English');
     expect(translator('en')('lang.switch')).toBe('Tiếng Việt');
@@ -157,8 +157,8 @@ describe('translator', () => {
   it('replaces placeholders', () => {
     expect(translator('en')('consent.request', { client: 'Mail' })).toBe('Mail requests access to your account');
     expect(translator('vi')('consent.request', { client: 'Thư' })).toBe('Thư yêu cầu quyền truy cập tài khoản của bạn');
-    expect(translator('en')('error.tooManyAttempts', { minutes: 15 })).toContain('15');
-    expect(translator('vi')('error.tooManyAttempts', { minutes: 5 })).toContain('5 phút');
+    expect(translator('en')('error.tooManyAttempts', { wait: '15 minutes' })).toContain('wait 15 minutes and');
+    expect(translator('vi')('error.tooManyAttempts', { wait: '5 phút' })).toContain('sau 5 phút.');
     expect(translator('en')('login.signedInAsWithLogin', { name: 'An', login: 'an' })).toBe('You are signed in as An (an)');
   });
 
@@ -185,9 +185,9 @@ describe('scopeDescription', () => {
     const vi = translator('vi');
     const en = translator('en');
     expect(scopeDescription(vi, 'profile')).toBe('Họ tên và tên đăng nhập');
-    expect(scopeDescription(vi, 'email')).toBe('Địa chỉ thư công vụ');
+    expect(scopeDescription(vi, 'email')).toBe('Địa chỉ thư điện tử công vụ');
     expect(scopeDescription(vi, 'phone')).toBe('Số điện thoại');
-    expect(scopeDescription(vi, 'offline_access')).toBe('Duy trì đăng nhập khi bạn không dùng ứng dụng');
+    expect(scopeDescription(vi, 'offline_access')).toBe('Duy trì quyền truy cập khi bạn không dùng ứng dụng');
     expect(scopeDescription(vi, 'organization')).toBe('Đơn vị công tác, chức vụ');
     for (const scope of ['openid', 'profile', 'email', 'phone', 'offline_access', 'organization', 'groups']) {
       expect(scopeDescription(vi, scope)).not.toBe(scope);

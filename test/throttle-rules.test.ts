@@ -205,9 +205,9 @@ describe('texts', () => {
   test('one blocked sentence per kind of limit, distinct, each saying when to try again, none accusing', () => {
     for (const locale of ['vi', 'en'] as const) {
       const t = translator(locale);
-      const sentences = Object.values(BLOCKED_PAGES).map((k) => t(k, { minutes: 7 }));
+      const sentences = Object.values(BLOCKED_PAGES).map((k) => t(k, { wait: locale === 'vi' ? '7 phút' : '7 minutes' }));
       expect(new Set(sentences).size).toBe(4);
-      for (const s of sentences) expect(s).toContain(locale === 'vi' ? 'Vui lòng thử lại sau 7 phút' : 'Please wait 7 min and try again');
+      for (const s of sentences) expect(s).toContain(locale === 'vi' ? 'Vui lòng thử lại sau 7 phút' : 'Please wait 7 minutes and try again');
       for (const s of sentences) expect(s).not.toMatch(/Bạn đã đăng nhập sai|You have entered|too many failed sign-in attempts/i);
     }
     expect(messages.vi['error.cannotSignIn']).toBe('Không đăng nhập được. Nếu bạn chắc chắn mật khẩu đúng, hãy liên hệ bộ phận hỗ trợ.');

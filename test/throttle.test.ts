@@ -229,7 +229,7 @@ describe('login page: a person, one address of it, addresses, known devices (beh
     const en = await (await loginForm(server, client, 'en'))('Tran.Thi.B', PASSWORD, xff('198.51.100.14'));
     expect(en.status).toBe(429);
     expect(alert(en.html)).toContain('from several places');
-    expect(alert(en.html)).toContain('Please wait 30 min and try again');
+    expect(alert(en.html)).toContain('Please wait 30 minutes and try again');
     // the person on their own computer, from any address: not stopped
     expect((await tryFrom(server, client, own, 'tran.thi.b', PASSWORD, '198.51.100.13')).status).toBe(303);
     expect((await tryFrom(server, client, own, 'tran.thi.b', PASSWORD, '198.51.100.11')).status).toBe(303);

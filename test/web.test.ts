@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { errors } from 'oidc-provider';
 import { SsoError } from '../src/domain/errors.js';
 import { failureOf } from '../src/web/errors.js';
+import { protocolErrorKey } from '../src/web/i18n/index.js';
 import { lines, parseForm, parseQuery, queryText, text } from '../src/web/forms.js';
 import { csrfToken, presentedCsrf, verifyCsrf } from '../src/web/csrf.js';
 import { consoleClientSecret } from '../src/console/internal-client.js';
@@ -34,8 +35,8 @@ describe('failureOf', () => {
     expect(failureOf(signIn, 'console')).toMatchObject({ status: 400, messageKey: 'console.error.signInFailed' });
     const field = new SsoError('invalid_input', 'from: YYYY-MM-DD', { field: 'from', params: { detail: 'YYYY-MM-DD' } });
     expect(failureOf(field, 'console')).toMatchObject({ status: 400, messageKey: 'console.error.invalid', params: { detail: 'YYYY-MM-DD' } });
-    // without a detail of its own, the console shows the message
-    expect(failureOf(new SsoError('invalid_input', 'redirect URI must use https'), 'console').params).toMatchObject({ detail: 'redirect URI must use https' });
+    // without a detail of its own, the console never shows the message (the operators' English)
+    expect(failureOf(new SsoError('invalid_input', 'redirect URI must use https'), 'console').messageKey).toBe('console.error.invalidPlain');
   });
 
   it('answers a database outage and the provider storage out of reach with 503 and Retry-After', () => {
@@ -53,15 +54,15 @@ describe('failureOf', () => {
 
   it('maps the services\' older error types: not_found 404, exists 409, else 400', () => {
     expect(failureOf(new SsoError('not_found', 'no account'), 'console')).toEqual({ status: 404, messageKey: 'console.error.notFound', params: { detail: 'no account' } });
-    expect(failureOf(new SsoError('exists', 'taken'), 'console')).toEqual({ status: 409, messageKey: 'console.error.invalid', params: { detail: 'taken' } });
-    expect(failureOf(new SsoError('invalid_input', 'must use https'), 'console')).toEqual({ status: 400, messageKey: 'console.error.invalid', params: { detail: 'must use https' } });
+    expect(failureOf(new SsoError('exists', 'taken'), 'console')).toEqual({ status: 409, messageKey: 'console.error.invalidPlain', params: { detail: 'taken' } });
+    expect(failureOf(new SsoError('invalid_input', 'must use https', { params: { detail: 'phải dùng https' } }), 'console')).toEqual({ status: 400, messageKey: 'console.error.invalid', params: { detail: 'phải dùng https' } });
     expect(failureOf(new SsoError('not_local', 'directory account'), 'console')).toMatchObject({ status: 400 });
   });
 
   it('keeps a body parser\'s refusal below 500, and makes anything else a 500', () => {
     const tooLarge = Object.assign(new Error('request entity too large'), { status: 413 });
     expect(failureOf(tooLarge, 'login')).toMatchObject({ status: 413, messageKey: 'error.invalidRequest' });
-    expect(failureOf(tooLarge, 'console')).toMatchObject({ status: 413, messageKey: 'console.error.invalid', params: { detail: 'request entity too large' } });
+    expect(failureOf(tooLarge, 'console')).toMatchObject({ status: 413, messageKey: 'console.error.invalidPlain' });
     expect(failureOf(new Error('boom'), 'login')).toEqual({ status: 500, messageKey: 'error.server', params: {} });
     expect(failureOf('a string', 'console')).toEqual({ status: 500, messageKey: 'console.error.title', params: {} });
     expect(failureOf(Object.assign(new Error('x'), { status: 502 }), 'login').status).toBe(500);
@@ -178,5 +179,21 @@ describe('consent', () => {
       { type: 'consent', outcome: 'granted', subject: 'a1', clientId: 'c1', ip: '10.0.0.1', detail: { scopes: ['openid', 'email'] } },
       { type: 'consent', outcome: 'denied', subject: 'a1', clientId: 'c1', ip: null },
     ]);
+  });
+});
+
+describe('protocolErrorKey: a sentence for each oidc-provider error a person may see', () => {
+  it('codes, the logout route, and a session or an interaction gone', () => {
+    expect(protocolErrorKey('invalid_request')).toBe('oidc.error.invalid_request');
+    expect(protocolErrorKey('invalid_client')).toBe('oidc.error.invalid_client');
+    expect(protocolErrorKey('login_required')).toBe('oidc.error.login_required');
+    expect(protocolErrorKey('consent_required')).toBe('oidc.error.consent_required');
+    expect(protocolErrorKey('access_denied')).toBe('oidc.error.access_denied');
+    expect(protocolErrorKey('unsupported_response_type')).toBe('oidc.error.unsupported');
+    expect(protocolErrorKey('invalid_request', { route: 'end_session' })).toBe('oidc.error.logout_invalid');
+    expect(protocolErrorKey('invalid_request', { gone: 'session not found' })).toBe('oidc.error.session_not_found');
+    expect(protocolErrorKey('invalid_request', { gone: 'interaction session id cookie not found' })).toBe('oidc.error.interaction_expired');
+    expect(protocolErrorKey('something_new')).toBe('oidc.error.other');
+    expect(protocolErrorKey(undefined)).toBe('oidc.error.other');
   });
 });

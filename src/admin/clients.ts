@@ -9,7 +9,9 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { CLIENT_TYPES, isInternalClient } from '../clients/types.js';
 import type { ClientView } from '../clients/service.js';
-import { SsoError } from '../domain/errors.js';
+import { isSsoError, SsoError } from '../domain/errors.js';
+import { ClientInputError, type ClientField } from '../clients/problems.js';
+import { clientFieldLabel, clientProblemSentence, type Translator } from '../web/i18n/index.js';
 import { lines, parseForm, text } from '../web/forms.js';
 import { idParam, type AdminDeps } from './section.js';
 import { confirmed } from './confirm.js';
@@ -46,6 +48,23 @@ function clientInput(form: z.output<typeof clientForm>) {
   };
 }
 
+const FORM_FIELDS: readonly string[] = ['type', 'client_id', 'name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri'] satisfies ClientField[];
+
+/**
+ * A refusal of the application form, worded for the console: each problem a sentence naming its
+ * form field (never a command-line option); other errors pass unchanged.
+ */
+export function consoleRefusal(err: unknown, t: Translator): unknown {
+  if (err instanceof ClientInputError) {
+    return new SsoError('invalid_input', err.message, { field: err.field, params: { detail: err.problems.map((p) => clientProblemSentence(p, t)).join(' ') } });
+  }
+  if (isSsoError(err, 'invalid_input') && err.field && FORM_FIELDS.includes(err.field)) {
+    const field = clientFieldLabel(err.field as ClientField, t);
+    return new SsoError('invalid_input', err.message, { field: err.field, params: { detail: t('clients.problem.field_invalid', { field }) } });
+  }
+  return err;
+}
+
 export function clientRoutes(router: express.Router, deps: AdminDeps): void {
   const { services: s, pages } = deps;
   const page = (id: string) => `/admin/clients/${encodeURIComponent(id)}`;
@@ -71,7 +90,7 @@ export function clientRoutes(router: express.Router, deps: AdminDeps): void {
       const input = clientInput(form);
       r = await s.clients.add({ ...input, type: form.type, backchannelLogoutUri: input.backchannelLogoutUri ?? undefined, firstParty: form.first_party });
     } catch (err) {
-      const errors = formErrors(err, clientFieldOf);
+      const errors = formErrors(consoleRefusal(err, pages.locale(req, res).t), clientFieldOf);
       if (!errors) throw err;
       return listClients(req, res, { errors, body: req.body });
     }
@@ -110,7 +129,7 @@ export function clientRoutes(router: express.Router, deps: AdminDeps): void {
       const form = parseForm(clientForm.extend(logoFields), req.body);
       await s.clients.update(c.client_id, { ...clientInput(form), ...displayInput(form, req) });
     } catch (err) {
-      const errors = formErrors(err, clientFieldOf);
+      const errors = formErrors(consoleRefusal(err, pages.locale(req, res).t), clientFieldOf);
       if (!errors) throw err;
       return showClient(req, res, { errors, body: req.body });
     }

@@ -31,7 +31,7 @@ export function throttleRoutes(router: express.Router, deps: AdminDeps): void {
 
   async function unblock(req: Request, res: Response) {
     const { login, address } = parseForm(unblockForm, req.body);
-    if (Boolean(login) === Boolean(address)) throw new SsoError('invalid_input', 'a login or an address, not both');
+    if (Boolean(login) === Boolean(address)) throw new SsoError('invalid_input', 'a login or an address, not both', { messageKey: 'throttle.loginOrAddress' });
     const { lifted } = await s.throttleBlocks.unblock(login ? { login } : { address });
     pages.redirect(res, '/admin/throttle', { key: lifted ? 'throttle.done.unblocked' : 'throttle.done.nothing' });
   }

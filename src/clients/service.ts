@@ -2,10 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientRecord, ClientRepository } from '../db/repos/clients.js';
 import { SsoError } from '../domain/errors.js';
-import { redirectUriProblem } from './redirect-uri.js';
+import { ClientInputError, fieldProblems, newClientFieldProblems, problemText } from './problems.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from './secret.js';
 import { secretRotation } from './rotation.js';
-import { CLIENT_TYPES, isInternalClient, isPublicType, type ClientType } from './types.js';
+import { isInternalClient, isPublicType, type ClientType } from './types.js';
 import { parseUriList } from './metadata.js';
 import type { AuditRecorder } from '../audit/log.js';
 import type { ClientCache } from './cache.js';
@@ -79,48 +79,14 @@ export function newClientId(): string {
   }
 }
 
-/** Every problem with a new client's fields. Pure. */
+/** Every problem with a new client's fields, in the CLI's words. Pure. */
 export function newClientProblems(c: NewClient): string[] {
-  const p: string[] = [];
-  if (!CLIENT_TYPES.includes(c.type)) p.push(`type must be one of ${CLIENT_TYPES.join(', ')}`);
-  if (c.id !== undefined && !/^[A-Za-z0-9._~-]{3,100}$/.test(c.id)) p.push('client id must be 3 to 100 characters of A-Z a-z 0-9 . _ ~ -');
-  return [
-    ...p,
-    ...fieldProblems(c.type, { name: c.name, redirectUris: c.redirectUris, postLogoutRedirectUris: c.postLogoutRedirectUris, backchannelLogoutUri: c.backchannelLogoutUri }, '--redirect-uri'),
-  ];
+  return newClientFieldProblems(c).map((p) => problemText(p, c.type, '--redirect-uri'));
 }
 
-/** Every problem with an update of a client of this type. Pure. */
+/** Every problem with an update of a client of this type, in the operator's words. Pure. */
 export function clientUpdateProblems(type: ClientType, u: ClientUpdate): string[] {
-  return fieldProblems(type, u, 'redirect URI');
-}
-
-const MAX_URIS = 50;
-
-/** The fields a new client and an update share; absent fields are not checked. */
-function fieldProblems(type: ClientType, u: ClientUpdate, redirectUriName: string): string[] {
-  const p: string[] = [];
-  if (u.name !== undefined && (!u.name.trim() || u.name.length > 200)) p.push('name must be 1 to 200 characters');
-  if (u.redirectUris !== undefined) {
-    if (type === 'service') {
-      if (u.redirectUris.length) p.push('a service client has no redirect URIs');
-    } else if (!u.redirectUris.length) p.push(`at least one ${redirectUriName} is required`);
-    if (u.redirectUris.length > MAX_URIS) p.push(`at most ${MAX_URIS} redirect URIs`);
-    for (const uri of u.redirectUris) {
-      const why = redirectUriProblem(uri, type);
-      if (why) p.push(`redirect URI ${uri} ${why}`);
-    }
-  }
-  if ((u.postLogoutRedirectUris?.length ?? 0) > MAX_URIS) p.push(`at most ${MAX_URIS} post-logout redirect URIs`);
-  for (const uri of u.postLogoutRedirectUris ?? []) {
-    const why = redirectUriProblem(uri, type);
-    if (why) p.push(`post-logout redirect URI ${uri} ${why}`);
-  }
-  if (u.backchannelLogoutUri) {
-    const why = redirectUriProblem(u.backchannelLogoutUri, 'web');
-    if (why) p.push(`back-channel logout URI ${u.backchannelLogoutUri} ${why}`);
-  }
-  return p;
+  return fieldProblems(type, u).map((p) => problemText(p, type));
 }
 
 export function clientView(r: ClientRecord): ClientView {
@@ -208,8 +174,8 @@ function registration(repo: ClientRepository, audit: Audit) {
     /** Registers a client; returns its view and, for confidential clients, the secret (shown once). */
     async add(input: NewClient): Promise<{ client: ClientView; clientSecret: string | null }> {
       if (input.id !== undefined) notInternal(input.id);
-      const problems = newClientProblems(input);
-      if (problems.length) throw new SsoError('invalid_input', problems.join('; '));
+      const problems = newClientFieldProblems(input);
+      if (problems.length) throw new ClientInputError(problems, problems.map((p) => problemText(p, input.type, '--redirect-uri')).join('; '));
       checkDisplay(input);
       const logo = input.logo ? logoRecord(input.logo) : null;
       const id = input.id ?? newClientId();
@@ -243,8 +209,9 @@ function registration(repo: ClientRepository, audit: Audit) {
     async update(id: string, u: ClientUpdate): Promise<ClientView> {
       notInternal(id);
       const before = await mustFind(id);
-      const problems = clientUpdateProblems(before.type as ClientType, u);
-      if (problems.length) throw new SsoError('invalid_input', problems.join('; '));
+      const type = before.type as ClientType;
+      const problems = fieldProblems(type, u);
+      if (problems.length) throw new ClientInputError(problems, problems.map((p) => problemText(p, type)).join('; '));
       checkDisplay(u);
       const logo = u.logo ? logoRecord(u.logo) : null;
       const data = {

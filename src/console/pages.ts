@@ -12,7 +12,8 @@ import { SsoError } from '../domain/errors.js';
 import type { ConsoleViewName, Renderer } from '../web/render.js';
 import { expressLocale, type PageLocale } from '../web/locale.js';
 import { errorPageHandler } from '../web/errors.js';
-import type { ConsoleKey } from '../web/i18n/index.js';
+import { auditEventLabel, auditOutcomeLabel, syncStatusLabel, type TextKey } from '../web/i18n/index.js';
+import { formatDateTime, formatDuration, formatRelative } from '../web/i18n/format.js';
 import type { ConsoleAuth, SignedIn } from './auth.js';
 import { flashes, type Flash } from './flash.js';
 
@@ -33,10 +34,21 @@ export function who(res: Response): SignedIn {
   return res.locals.signedIn as SignedIn;
 }
 
-/** Dates as people in the province read them (Việt Nam has one time zone). Pure. */
-export function formatTime(d: Date | null | undefined, locale: 'vi' | 'en'): string {
-  if (!d) return '';
-  return new Intl.DateTimeFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'short', timeStyle: 'medium', timeZone: 'Asia/Ho_Chi_Minh' }).format(d);
+/**
+ * What every console page may call to show a code or a value as words, in the page's language:
+ * `time` (dd/MM/yyyy HH:mm, Asia/Ho_Chi_Minh), `ago` ("5 phút trước", for lists), `duration`
+ * ("5 giây", from seconds), and the labels of a sync status, an audit event type and outcome.
+ */
+export function pageHelpers(l: PageLocale, now: Date = new Date()) {
+  return {
+    time: (d: Date | null | undefined) => formatDateTime(d),
+    iso: (d: Date | null | undefined) => (d && !Number.isNaN(d.getTime()) ? d.toISOString() : ''),
+    ago: (d: Date | null | undefined) => formatRelative(d, now, l.locale),
+    duration: (seconds: number) => formatDuration(seconds, l.locale),
+    syncStatus: (status: string) => syncStatusLabel(status, l.t),
+    eventLabel: (type: string, outcome?: string) => auditEventLabel(type, l.t, outcome),
+    outcomeLabel: (outcome: string) => auditOutcomeLabel(outcome, l.t),
+  };
 }
 
 /**
@@ -85,7 +97,7 @@ export function consolePages(deps: ConsolePageDeps) {
    * Draws a console page. `nav` marks the current menu item; admins see the whole menu. A
    * message left by the POST that led here is shown once (`flash`: one taken already, or null).
    */
-  function page(req: Request, res: Response, view: ConsoleViewName, data: { title: ConsoleKey; nav: NavItem; status?: number; flash?: Flash | null; [k: string]: unknown }) {
+  function page(req: Request, res: Response, view: ConsoleViewName, data: { title: TextKey; nav: NavItem; status?: number; flash?: Flash | null; [k: string]: unknown }) {
     const l = locale(req, res);
     const s = res.locals.signedIn as SignedIn | undefined;
     const { title, status, flash: given, ...rest } = data;
@@ -95,7 +107,7 @@ export function consolePages(deps: ConsolePageDeps) {
         ...l,
         ...rest,
         title: l.t(title),
-        time: (d: Date | null | undefined) => formatTime(d, l.locale),
+        ...pageHelpers(l),
         csrf: s?.csrf ?? '',
         me: s ? { name: s.account.displayName || s.account.login, login: s.account.login } : undefined,
         isAdmin: res.locals.isAdmin === true,
@@ -141,7 +153,7 @@ export function consolePages(deps: ConsolePageDeps) {
         const l = locale(req, res);
         const message = f.status >= 500 && f.status !== 503 ? `${l.t('error.server')} ${l.t('error.reference', { id: requestId })}` : l.t(f.messageKey, f.params);
         page(req, res, 'admin/message', {
-          title: 'console.error.title',
+          title: f.status === 403 && f.messageKey === 'console.error.forbidden' ? 'title.forbidden' : f.status === 404 ? 'title.notFound' : 'console.error.title',
           nav: req.baseUrl.startsWith('/admin') ? 'dashboard' : 'account',
           status: f.status,
           message,

@@ -11,6 +11,7 @@ import { retryAfterMinutes, retryAfterSeconds, type KeyType } from '../domain/th
 import { SsoError } from '../domain/errors.js';
 import { userAgentOf } from '../util/log-fields.js';
 import { expressLocale } from '../web/locale.js';
+import { formatDuration } from '../web/i18n/format.js';
 import { parseForm } from '../web/forms.js';
 import type { MessageKey } from '../web/i18n/index.js';
 import type { Interaction, InteractionDeps, InteractionFlow } from './flow.js';
@@ -59,6 +60,8 @@ const REAUTH_REASONS = new Set(['login_prompt', 'max_age', 'id_token_hint', 'cla
 export interface LoginPageOptions {
   error?: MessageKey;
   errorParams?: Record<string, string | number>;
+  /** How long a blocked person waits, in minutes: in words on the page ("30 phút"). */
+  waitMinutes?: number;
   status?: number;
   login?: string;
   /** Show HELPDESK_CONTACT with the error (when the person cannot go on alone). */
@@ -69,7 +72,7 @@ export interface LoginPageOptions {
 function failurePage(outcome: LoginOutcome & { kind: 'failure' | 'throttled' }, now: Date): LoginPageOptions {
   if (outcome.kind === 'throttled') {
     const key = outcome.keyType ? BLOCKED_PAGES[outcome.keyType] : 'error.tooManyAttempts';
-    return { error: key, errorParams: { minutes: retryAfterMinutes(outcome.until, now) }, status: 429, helpdesk: true };
+    return { error: key, waitMinutes: retryAfterMinutes(outcome.until, now), status: 429, helpdesk: true };
   }
   const [error, status] = outcome.unverified ? UNVERIFIED_PAGE : LOGIN_FAILURE_PAGES[outcome.reason];
   // the plain wrong password is the person's to retry; anything else may need the helpdesk
@@ -95,7 +98,7 @@ export function loginHandlers(deps: InteractionDeps, flow: InteractionFlow) {
         continueAction: `/interaction/${d.uid}/continue`,
         csrfToken: flow.csrfFor(req, res, d.uid),
         login: opts.login ?? (forceReauth && sessionAccount ? sessionAccount.login : hint),
-        error: opts.error ? l.t(opts.error, opts.errorParams) : undefined,
+        error: opts.error ? l.t(opts.error, opts.waitMinutes === undefined ? opts.errorParams : { wait: formatDuration(opts.waitMinutes * 60, l.locale) }) : undefined,
         helpdesk: opts.error && opts.helpdesk && config.login.helpdeskContact ? l.t('error.helpdeskContact', { contact: config.login.helpdeskContact }) : undefined,
         rememberOffered,
         client: { name: await flow.clientName(d.params.client_id) },

@@ -76,7 +76,7 @@ export function createThrottleBlocks(deps: BlocksDeps): ThrottleBlocks {
     const rows = await deps.throttle.listBlocks(now, ALL);
     if (target.login !== undefined) {
       const problem = loginProblem(target.login);
-      if (problem) throw new SsoError('invalid_input', `--login ${problem}`, { field: 'login' });
+      if (problem) throw new SsoError('invalid_input', `--login ${problem}`, { field: 'login', messageKey: 'throttle.badLogin', params: { login: target.login.slice(0, 100) } });
       const login = Login.of(target.login, deps.mailDomains);
       const person = escapeControls(login.person);
       const account = (await deps.accounts.byLogin(login.canonical)) ?? (await deps.accounts.byLogin(login.person));
@@ -88,7 +88,7 @@ export function createThrottleBlocks(deps: BlocksDeps): ThrottleBlocks {
       return { blocks: await view(mine), detail: { login: login.canonical } };
     }
     const parsed = parseAddress(target.address);
-    if (!parsed) throw new SsoError('invalid_input', `--address "${target.address}" is not an IPv4 or IPv6 address`, { field: 'address' });
+    if (!parsed) throw new SsoError('invalid_input', `--address "${target.address}" is not an IPv4 or IPv6 address`, { field: 'address', messageKey: 'throttle.badAddress', params: { address: target.address.slice(0, 100) } });
     const address = addressText(target.address.trim());
     const mine = rows.filter((r) => parseKey(r.key).address === address);
     return { blocks: await view(mine), detail: { address } };

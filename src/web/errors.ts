@@ -15,7 +15,7 @@ import { isSsoError, STATUS_OF, type ErrorCode, type SsoError } from '../domain/
 import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
 import type { Logger } from '../util/logger.js';
 import { clientFields } from '../util/log-fields.js';
-import type { TextKey } from './i18n/index.js';
+import { protocolErrorKey, type TextKey } from './i18n/index.js';
 import { expressLocale, koaLocale, type LocaleConfig } from './locale.js';
 import type { Renderer } from './render.js';
 import { waysOn, type KnownClient } from './ways-on.js';
@@ -69,10 +69,19 @@ const SENTENCES: Readonly<Record<Texts, Readonly<Record<ErrorCode | 'server', Te
   },
 };
 
+/**
+ * The console's sentence for an error without a sentence or a detail of its own: never the
+ * error's message, which is written for operators (in English, with the CLI's options).
+ */
+function consoleSentence(err: SsoError): TextKey {
+  const key = SENTENCES.console[err.code];
+  return key === 'console.error.invalid' && !Object.hasOwn(err.params, 'detail') ? 'console.error.invalidPlain' : key;
+}
+
 function fromSsoError(err: SsoError, texts: Texts): Failure {
   return {
     status: err.status ?? STATUS_OF[err.code],
-    messageKey: (err.messageKey as TextKey | undefined) ?? SENTENCES[texts][err.code],
+    messageKey: (err.messageKey as TextKey | undefined) ?? (texts === 'console' ? consoleSentence(err) : SENTENCES[texts][err.code]),
     // the console's "please check what you entered: {detail}" shows the message unless the error gives its own detail
     params: { detail: err.message, ...err.params },
     retryAfter: err.code === 'unavailable' ? RETRY_AFTER_SECONDS : undefined,
@@ -98,7 +107,7 @@ export function failureOf(err: unknown, texts: Texts): Failure {
   }
   const status = ownStatus(err);
   if (status !== undefined && status < 500) {
-    return { status, messageKey: SENTENCES[texts].invalid_input, params: { detail: String((err as { message?: unknown }).message ?? '') } };
+    return { status, messageKey: texts === 'console' ? 'console.error.invalidPlain' : SENTENCES[texts].invalid_input, params: { detail: String((err as { message?: unknown }).message ?? '') } };
   }
   return { status: 500, messageKey: SENTENCES[texts].server, params: {} };
 }
@@ -154,36 +163,31 @@ export function errorPages(deps: ErrorPagesDeps) {
     }),
     notFound(req: Request, res: Response): void {
       const l = expressLocale(req, res, config);
-      res.status(404).type('html').send(render.render('error', { ...l, title: l.t('title.error'), status: 404, message: l.t('error.notFound'), next: waysOn({ status: 404 }) }));
+      res.status(404).type('html').send(render.render('error', { ...l, title: l.t('title.notFound'), status: 404, message: l.t('error.notFound'), next: waysOn({ status: 404 }) }));
     },
   };
 }
 
-/** oidc-provider's protocol error codes -> the sentence a person reads. The code itself is shown too. */
-function protocolSentence(error: string | undefined): TextKey {
-  if (error === 'invalid_request' || error === 'invalid_client' || error === 'invalid_redirect_uri' || error === 'unauthorized_client') return 'error.invalidRequest';
-  if (error === 'session_not_found' || error === 'invalid_grant') return 'error.sessionExpired';
-  if (error === 'server_error' || error === 'temporarily_unavailable') return 'error.server';
-  return 'error.invalidRequest';
-}
-
 /**
- * oidc-provider's own error page (renderError, Koa): the sentence for its code, then the code, and
- * a 4xx's description; the way back to the application when oidc-provider knows the client (a
- * wrong redirect_uri: its registered address, never the one asked for).
+ * oidc-provider's own error page (renderError, Koa): the sentence for its code (never its English
+ * description), the code itself on a line of its own for the helpdesk, and the way back to the
+ * application when oidc-provider knows the client (a wrong redirect_uri: its registered address,
+ * never the one asked for).
  */
 export function protocolErrorPage(deps: ErrorPagesDeps) {
   return (ctx: KoaContextWithOIDC, out: Record<string, string>, error: Error): void => {
     const l = koaLocale(ctx, deps.config);
     const status = ctx.status >= 400 ? ctx.status : 400;
     if (status >= 500) deps.logger.error({ event: 'oidc.error_page', status, error: error.message }, 'protocol error page');
+    const gone = error instanceof errors.SessionNotFound ? String((error as { error_description?: unknown }).error_description ?? '') : undefined;
     ctx.type = 'html';
     ctx.status = status;
     ctx.body = deps.render.render('error', {
       ...l,
       title: l.t('title.error'),
       status,
-      message: `${l.t(protocolSentence(out.error))} (${out.error ?? 'error'}${out.error_description && status < 500 ? `: ${out.error_description}` : ''})`,
+      message: l.t(protocolErrorKey(out.error, { route: ctx.oidc?.route, gone })),
+      code: out.error ?? 'server_error',
       next: waysOn({ status, protocolError: out.error }, ctx.oidc?.client),
     });
   };

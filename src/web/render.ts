@@ -90,6 +90,8 @@ export interface ErrorView extends BaseView {
   /** What to do next and the ways on (no dead ends). */
   next?: WaysOn | undefined;
   requestId?: string | undefined;
+  /** A protocol error's code (invalid_request ...), shown small for the helpdesk. */
+  code?: string | undefined;
 }
 
 export interface ViewData {

@@ -94,7 +94,7 @@ test('an administrator uses every screen of the console', async () => {
   await nav(page, 'Đồng bộ');
   await b.check(page, '02-sync');
   await button(page, 'Đồng bộ toàn bộ ngay');
-  expect(await status(page)).toMatch(/Kết quả: (success|partial)\. Đã xem \d+, tạo \d+/);
+  expect(await status(page)).toMatch(/Kết quả: (Thành công|Thành công một phần)\. Đã xem \d+, tạo \d+/);
   await button(page, 'Chạy thử toàn bộ (không thay đổi gì)');
   expect(await status(page)).toContain('(chạy thử)');
   const history = page.locator('table tbody tr');
@@ -116,7 +116,7 @@ test('an administrator uses every screen of the console', async () => {
   expect(await page.textContent('h1')).toContain('Nguyễn Văn An');
   expect(await page.locator('table', { hasText: 'preferred_username' }).textContent()).toContain('annv');
   await b.check(page, '05-account');
-  await button(page, 'Khóa tài khoản');
+  await button(page, 'Khóa tài khoản trên hệ thống đăng nhập một lần (không khóa hộp thư)');
   await confirm(page, 'Khóa tài khoản', 'Khóa tài khoản Nguyễn Văn An (annv) trên hệ thống đăng nhập một lần (không khóa hộp thư)', '05b-account-disable-confirm');
   expect(await status(page)).toContain('Đã khóa tài khoản');
   expect((await server.services.accounts.byLogin('annv'))!.status).toBe('disabled');
@@ -148,9 +148,9 @@ test('an administrator uses every screen of the console', async () => {
   const rotated = await page.inputValue('#client-secret');
   expect(rotated).not.toBe(secret);
   await page.getByRole('link', { name: 'Quay lại' }).click();
-  await button(page, 'Ngừng ứng dụng');
+  await button(page, 'Tạm ngừng ứng dụng');
   await confirm(page, 'Tạm ngừng ứng dụng', 'Tạm ngừng ứng dụng Hệ thống báo cáo: mọi người sẽ không đăng nhập được vào ứng dụng này cho đến khi bật lại.', '09b-client-disable-confirm');
-  expect(await status(page)).toContain('Đã ngừng ứng dụng');
+  expect(await status(page)).toContain('Đã tạm ngừng ứng dụng');
   expect((await server.services.clients.get(clientId)).status).toBe('disabled');
 
   // audit: filter by event and by person, export, verify the chain

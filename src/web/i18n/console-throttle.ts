@@ -9,8 +9,8 @@ const vi = {
   'console.nav.throttle': 'Chặn đăng nhập',
   'throttle.title': 'Chặn đăng nhập sai nhiều lần',
   'throttle.intro': 'Khi có nhiều lần đăng nhập không thành công, hệ thống tạm chặn: một tài khoản từ một địa chỉ mạng, một địa chỉ mạng, một tài khoản trên các máy tính chưa từng đăng nhập thành công, hoặc một tài khoản trên các máy tính đã đăng nhập trước đây. Gỡ chặn cho phép thử lại ngay một lần; nếu lại nhập sai mật khẩu, việc chặn có hiệu lực trở lại.',
-  'throttle.budget': 'Mỗi người có tối đa {total} lần đoán mật khẩu tới hệ thống thư công vụ trong {window} (máy tính lạ: {unknown}, máy tính đã đăng nhập: {known}).',
-  'throttle.budgetLockout': 'Hệ thống thư công vụ khóa tài khoản sau {lockout} lần sai.',
+  'throttle.budget': 'Mỗi người có tối đa {total} lần đoán mật khẩu tới hệ thống thư điện tử công vụ trong {window} (máy tính lạ: {unknown}, máy tính đã đăng nhập: {known}).',
+  'throttle.budgetLockout': 'Hệ thống thư điện tử công vụ khóa tài khoản sau {lockout} lần nhập sai mật khẩu.',
   'throttle.caption': 'Các lần chặn đang có hiệu lực, mới nhất trước',
   'throttle.empty': 'Hiện không có lần chặn nào.',
   'throttle.type': 'Loại',
@@ -31,6 +31,9 @@ const vi = {
   'throttle.unknownLogin': '(không rõ)',
   'throttle.done.unblocked': 'Đã gỡ chặn. Lần đăng nhập tiếp theo được phép thử.',
   'throttle.done.nothing': 'Không còn lần chặn nào để gỡ (có thể đã hết hạn).',
+  'throttle.badLogin': 'Tên đăng nhập “{login}” không hợp lệ.',
+  'throttle.badAddress': '“{address}” không phải là một địa chỉ mạng IPv4 hoặc IPv6.',
+  'throttle.loginOrAddress': 'Vui lòng gỡ chặn một tài khoản hoặc một địa chỉ mạng, không chọn cả hai.',
 };
 
 type ThrottleConsoleKey = keyof typeof vi;
@@ -61,6 +64,9 @@ const en: Record<ThrottleConsoleKey, string> = {
   'throttle.unknownLogin': '(unknown)',
   'throttle.done.unblocked': 'Unblocked. The next login attempt is let through.',
   'throttle.done.nothing': 'Nothing left to unblock (the block may have ended).',
+  'throttle.badLogin': 'The username “{login}” is not valid.',
+  'throttle.badAddress': '“{address}” is not an IPv4 or IPv6 network address.',
+  'throttle.loginOrAddress': 'Please unblock either an account or a network address, not both.',
 };
 
 export type { ThrottleConsoleKey };

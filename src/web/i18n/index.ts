@@ -1,7 +1,10 @@
 /**
- * The one lookup over every page's texts: the login pages' catalogues (./messages.ts, ./brand-pages.ts) and the
- * console's and "my account"'s (./console.ts, ./console-throttle.ts, ./my-account.ts), whose keys never overlap. Vietnamese first,
- * English second; a key unknown to the type system reads as itself.
+ * The one lookup over every page's texts, one catalogue a file, whose keys never overlap: the
+ * login pages' (./messages.ts, oidc-provider's error sentences in ./protocol-errors.ts, the error
+ * pages' ways on in ./brand-pages.ts) and the console's and "my account"'s (./console.ts and a
+ * file a section: throttle, my account, launcher, helpdesk, secrets, confirmations, the
+ * application form's problems in ./client-problems.ts, codes shown as words in ./labels.ts).
+ * Vietnamese first, English second; a key unknown to the type system reads as itself.
  */
 import { consoleMessages, type ConsoleKey as BaseConsoleKey } from './console.js';
 import { throttleConsoleMessages, type ThrottleConsoleKey } from './console-throttle.js';
@@ -11,6 +14,9 @@ import { launcherMessages, type LauncherKey } from './launcher.js';
 import { helpdeskConsoleMessages, type HelpdeskConsoleKey } from './console-helpdesk.js';
 import { clientSecretConsoleMessages, type ClientSecretConsoleKey } from './console-client-secret.js';
 import { confirmConsoleMessages, type ConfirmConsoleKey } from './console-confirm.js';
+import { protocolErrorMessages, type ProtocolErrorKey } from './protocol-errors.js';
+import { clientProblemMessages, type ClientProblemKey } from './client-problems.js';
+import { labelMessages, type LabelKey } from './labels.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -24,6 +30,9 @@ export { launcherMessages, type LauncherKey } from './launcher.js';
 export { helpdeskConsoleMessages, eventLabel, lookupText, type HelpdeskConsoleKey } from './console-helpdesk.js';
 export { clientSecretConsoleMessages, type ClientSecretConsoleKey } from './console-client-secret.js';
 export { confirmConsoleMessages, type ConfirmConsoleKey } from './console-confirm.js';
+export { protocolErrorMessages, protocolErrorKey, type ProtocolErrorKey } from './protocol-errors.js';
+export { clientProblemMessages, clientProblemSentence, clientFieldLabel, type ClientProblemKey } from './client-problems.js';
+export { labelMessages, auditEventLabel, auditOutcomeLabel, syncStatusLabel, type LabelKey } from './labels.js';
 
 /** The console's and "my account"'s keys (./console.ts, and its pages in files of their own). */
 export type ConsoleKey =
@@ -33,12 +42,15 @@ export type ConsoleKey =
   | LauncherKey
   | HelpdeskConsoleKey
   | ClientSecretConsoleKey
-  | ConfirmConsoleKey;
+  | ConfirmConsoleKey
+  | ClientProblemKey
+  | LabelKey;
 
-/** Any page's text: the login pages' keys (./messages.ts, ./brand-pages.ts) and the console's. */
+/** Any page's text: the login pages' keys (with oidc-provider's errors) and the console's. */
 export type TextKey =
   | MessageKey
   | BrandPagesKey
+  | ProtocolErrorKey
   | ConsoleKey;
 
 export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
@@ -47,6 +59,7 @@ export type Translator = (key: TextKey, params?: Record<string, string | number>
 const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>[] = [
   messages,
   brandPagesMessages,
+  protocolErrorMessages,
   consoleMessages,
   throttleConsoleMessages,
   myAccountMessages,
@@ -54,12 +67,17 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   helpdeskConsoleMessages,
   clientSecretConsoleMessages,
   confirmConsoleMessages,
+  clientProblemMessages,
+  labelMessages,
 ];
 
 const catalogue = Object.freeze({
   vi: Object.freeze(Object.assign({}, ...PARTS.map((p) => p.vi))),
   en: Object.freeze(Object.assign({}, ...PARTS.map((p) => p.en))),
 }) as Readonly<Record<Locale, Readonly<Record<TextKey, string>>>>;
+
+/** Every text of every page, per language (for the completeness test and tooling). */
+export const catalogues = catalogue;
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
 
