@@ -85,6 +85,36 @@ function oneTimeMessages(config: Config) {
   return { takeFlash, redirect };
 }
 
+/** Who may pass a console route: `isAdmin` sees the whole menu, `role` (default: admin or none) which sections. */
+export interface SignedInOptions {
+  isAdmin: (s: SignedIn) => boolean;
+  role?: (s: SignedIn) => RoleName;
+  requireAdmin: boolean;
+}
+
+/**
+ * Requires a console session (or starts a sign-in). `isAdmin` says who sees the console's whole
+ * menu, `role` (default: admin or none, by isAdmin) which sections; with `requireAdmin`, nobody
+ * without a role goes on (a readable 403).
+ */
+function signedInGuard(auth: ConsoleAuth, logger: Logger, opts: SignedInOptions): RequestHandler {
+  return async (req, res, next) => {
+    const s = await auth.current(req, res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') logChange(logger, req, res, s?.account.login);
+    if (!s) {
+      if (req.method === 'GET' || req.method === 'HEAD') return auth.signIn(req, res, req.originalUrl);
+      throw new SsoError('unauthenticated', 'no console session');
+    }
+    res.locals.signedIn = s;
+    res.locals.isAdmin = opts.isAdmin(s);
+    res.locals.role = opts.role ? opts.role(s) : res.locals.isAdmin ? 'admin' : null;
+    if (opts.requireAdmin && !res.locals.role) throw new SsoError('forbidden', 'not an administrator', { params: { login: s.account.login } });
+    if (req.method === 'POST' && !auth.checkCsrf(req, s)) throw new SsoError('csrf', 'csrf token missing or wrong');
+    // the services record this person, from this address, as the actor of what they change
+    actingAs({ actor: `console:${s.account.login}`, ip: req.ip ?? null, userAgent: clientFields(req).userAgent }, () => next());
+  };
+}
+
 export function consolePages(deps: ConsolePageDeps) {
   const { config, render, logger, auth } = deps;
   const { takeFlash, redirect } = oneTimeMessages(config);
@@ -117,28 +147,7 @@ export function consolePages(deps: ConsolePageDeps) {
     );
   }
 
-  /**
-   * Requires a console session (or starts a sign-in). `isAdmin` says who sees the console's whole
-   * menu, `role` (default: admin or none, by isAdmin) which sections; with `requireAdmin`, nobody
-   * without a role goes on (a readable 403).
-   */
-  function signedIn(opts: { isAdmin: (s: SignedIn) => boolean; role?: (s: SignedIn) => RoleName; requireAdmin: boolean }): RequestHandler {
-    return async (req, res, next) => {
-      const s = await auth.current(req, res);
-      if (req.method !== 'GET' && req.method !== 'HEAD') logChange(logger, req, res, s?.account.login);
-      if (!s) {
-        if (req.method === 'GET' || req.method === 'HEAD') return auth.signIn(req, res, req.originalUrl);
-        throw new SsoError('unauthenticated', 'no console session');
-      }
-      res.locals.signedIn = s;
-      res.locals.isAdmin = opts.isAdmin(s);
-      res.locals.role = opts.role ? opts.role(s) : res.locals.isAdmin ? 'admin' : null;
-      if (opts.requireAdmin && !res.locals.role) throw new SsoError('forbidden', 'not an administrator', { params: { login: s.account.login } });
-      if (req.method === 'POST' && !auth.checkCsrf(req, s)) throw new SsoError('csrf', 'csrf token missing or wrong');
-      // the services record this person, from this address, as the actor of what they change
-      actingAs({ actor: `console:${s.account.login}`, ip: req.ip ?? null, userAgent: clientFields(req).userAgent }, () => next());
-    };
-  }
+  const signedIn = (opts: SignedInOptions) => signedInGuard(auth, logger, opts);
 
   /** Urlencoded forms, bounded. */
   const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
