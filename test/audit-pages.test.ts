@@ -11,6 +11,10 @@ import { submitLogin } from './helpers/rp.js';
 import { isIdleSyncRun, isRoutineEvent } from '../src/domain/routine-events.js';
 import { actorLogin, auditRowsView, namesWanted, parseConsoleDay } from '../src/admin/audit-view.js';
 import type { AuditEventType } from '../src/audit/events.js';
+import { auditEventLabel, translator } from '../src/web/i18n/index.js';
+
+/** An event as the Vietnamese page names it (a sentence, not its code). */
+const label = (type: string, outcome?: string) => auditEventLabel(type, translator('vi'), outcome);
 
 const ADMIN = { login: 'quantri', password: 'mat-khau-quan-tri-1', name: 'Quản Trị Viên' };
 const PERSON = { login: 'nguyen.van.a', password: 'mat-khau-an-2024-x', name: 'Nguyễn Văn A' };
@@ -88,8 +92,8 @@ describe('the pages', () => {
     expect(page.status).toBe(200);
     const rows = rowsOf(page.html);
     // the status change: by the administrator, of the person, each by name and login
-    expect(rows.some((r) => r.includes('account.status_changed') && r.includes(`${PERSON.name} (${PERSON.login})`))).toBe(true);
-    expect(rows.some((r) => r.includes('login.failure') && r.includes(`${PERSON.name} (${PERSON.login})`) && r.includes('Cổng dịch vụ công'))).toBe(true);
+    expect(rows.some((r) => r.includes(label('account.status_changed', 'disabled')) && r.includes(`${PERSON.name} (${PERSON.login})`))).toBe(true);
+    expect(rows.some((r) => r.includes(label('login.failure', 'invalid_credentials')) && r.includes(`${PERSON.name} (${PERSON.login})`) && r.includes('Cổng dịch vụ công'))).toBe(true);
     expect(rows.join('\n')).not.toContain(personId);
     expect(rows.join('\n')).not.toContain(clientId);
     expect(page.html).toMatch(/\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}/);
@@ -99,8 +103,8 @@ describe('the pages', () => {
     expect(sync.html).toContain('Các sự kiện thường lệ');
     expect(rowsOf(sync.html)).toHaveLength(1);
     expect(rowsOf((await browser.go('/admin/audit?type=sync.run&all=1')).html)).toHaveLength(2);
-    expect((await browser.go('/admin/audit')).html).not.toContain('token.issued');
-    expect((await browser.go('/admin/audit?all=1')).html).toContain('token.issued');
+    expect(rowsOf((await browser.go('/admin/audit')).html).join('\n')).not.toContain(label('token.issued', 'success'));
+    expect(rowsOf((await browser.go('/admin/audit?all=1')).html).join('\n')).toContain(label('token.issued', 'success'));
     // the export follows the same switch
     const exported = async (q: string) => (await (await browser.request(`/admin/audit/export?${q}format=jsonl`)).text()).trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
     expect(await exported('')).not.toContain('token.issued');
@@ -112,7 +116,7 @@ describe('the pages', () => {
     const person = await browser.go(`/admin/audit?person=${PERSON.login}&type=login.failure`);
     const rows = rowsOf(person.html);
     expect(rows).toHaveLength(50);
-    expect(rows.every((r) => r.includes('login.failure'))).toBe(true);
+    expect(rows.every((r) => r.includes(label('login.failure', 'invalid_credentials')))).toBe(true);
     const older = /href="([^"]+)" rel="next"/.exec(person.html)![1]!.replace(/&amp;/g, '&');
     expect(new URL(older, server.issuer).searchParams.get('person')).toBe(PERSON.login);
     expect(new URL(older, server.issuer).searchParams.get('type')).toBe('login.failure');

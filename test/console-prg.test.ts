@@ -136,7 +136,7 @@ describe('post/redirect/get, confirmations and refused forms', () => {
     const disabled = await browser.request(`/admin/clients/${id}/disable`, { form: { csrf, confirm: 'yes' } });
     expect(disabled.status).toBe(303);
     expect((await server.services.clients.get(id)).status).toBe('disabled');
-    expect(await (await browser.request(disabled.headers.get('location')!)).text()).toContain('Đã ngừng ứng dụng');
+    expect(await (await browser.request(disabled.headers.get('location')!)).text()).toContain('Đã tạm ngừng ứng dụng');
     const enable = await browser.request(`/admin/clients/${id}/enable`, { form: { csrf } });
     const enabling = await enable.text();
     expect(enabling).toContain('Bật lại ứng dụng Quản lý hồ sơ');

@@ -40,8 +40,8 @@ export interface Names {
 
 const named = (a: AccountLabel) => `${a.displayName} (${a.login})`;
 
-/** The rows as the table shows them. `label`: an event type's sentence. */
-export function auditRowsView(rows: readonly ChainRow[], names: Names, o: { locale: Locale; now: Date; label: (type: string) => string }) {
+/** The rows as the table shows them. `label`: an event's sentence (its type, made precise by its outcome); `outcome`: the outcome in words. */
+export function auditRowsView(rows: readonly ChainRow[], names: Names, o: { locale: Locale; now: Date; label: (type: string, outcome: string) => string; outcome?: (outcome: string) => string }) {
   const byId = new Map(names.accounts.map((a) => [a.id, a]));
   const byLogin = new Map(names.accounts.map((a) => [a.login, a]));
   return rows.map((r) => {
@@ -54,8 +54,8 @@ export function auditRowsView(rows: readonly ChainRow[], names: Names, o: { loca
       at: formatDateTime(at, { seconds: true }),
       ago: formatRelative(at, o.now, o.locale),
       type: r.type,
-      label: o.label(r.type),
-      outcome: r.outcome,
+      label: o.label(r.type, r.outcome),
+      outcome: o.outcome ? o.outcome(r.outcome) : r.outcome,
       actor: actor ? named(actor) : (r.actor ?? ''),
       subjectId: r.subject,
       subject: subject ? named(subject) : (r.subject ?? ''),

@@ -65,6 +65,11 @@ export function consoleRefusal(err: unknown, t: Translator): unknown {
   return err;
 }
 
+/** The application form's refusal as the page shows it, each problem worded; null when `err` refuses no input. */
+function formRefusal(err: unknown, t: Translator): FieldError[] | null {
+  return formErrors(consoleRefusal(err, t), clientFieldOf, t);
+}
+
 export function clientRoutes(router: express.Router, deps: AdminDeps): void {
   const { services: s, pages } = deps;
   const page = (id: string) => `/admin/clients/${encodeURIComponent(id)}`;
@@ -90,7 +95,7 @@ export function clientRoutes(router: express.Router, deps: AdminDeps): void {
       const input = clientInput(form);
       r = await s.clients.add({ ...input, type: form.type, backchannelLogoutUri: input.backchannelLogoutUri ?? undefined, firstParty: form.first_party });
     } catch (err) {
-      const errors = formErrors(consoleRefusal(err, pages.locale(req, res).t), clientFieldOf);
+      const errors = formRefusal(err, pages.locale(req, res).t);
       if (!errors) throw err;
       return listClients(req, res, { errors, body: req.body });
     }
@@ -129,7 +134,7 @@ export function clientRoutes(router: express.Router, deps: AdminDeps): void {
       const form = parseForm(clientForm.extend(logoFields), req.body);
       await s.clients.update(c.client_id, { ...clientInput(form), ...displayInput(form, req) });
     } catch (err) {
-      const errors = formErrors(consoleRefusal(err, pages.locale(req, res).t), clientFieldOf);
+      const errors = formRefusal(err, pages.locale(req, res).t);
       if (!errors) throw err;
       return showClient(req, res, { errors, body: req.body });
     }

@@ -4,6 +4,7 @@
  * message linked by aria-describedby) under an error summary at the top. Pure.
  */
 import { isSsoError } from '../domain/errors.js';
+import type { TextKey, Translator } from '../web/i18n/index.js';
 
 export interface FieldError {
   /** The form field (its input's id), or 'form' when no field is to blame. */
@@ -26,9 +27,10 @@ export function clientFieldOf(message: string): string {
 }
 
 /** The refusal of a form as the page shows it, or null when `err` is no refusal of input (rethrow it). */
-export function formErrors(err: unknown, fieldOf: (message: string) => string): FieldError[] | null {
+export function formErrors(err: unknown, fieldOf: (message: string) => string, t: Translator): FieldError[] | null {
   if (!isSsoError(err, 'invalid_input')) return null;
-  const detail = String(err.params.detail ?? err.message);
+  // the page's sentence: a worded detail, else the refusal's own text key, else the operator's words
+  const detail = err.params.detail !== undefined ? String(err.params.detail) : err.messageKey ? t(err.messageKey as TextKey, err.params as Record<string, string>) : err.message;
   return [{ field: err.field ?? fieldOf(err.message), message: detail }];
 }
 

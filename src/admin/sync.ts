@@ -8,6 +8,7 @@ import { who } from '../console/pages.js';
 import { parseForm, parseQuery, queryText, text } from '../web/forms.js';
 import type { AdminDeps } from './section.js';
 import { syncRunView } from './view-models.js';
+import { syncStatusLabel } from '../web/i18n/index.js';
 
 /** How long a sync started from the console is waited for before the page answers. */
 const SYNC_WAIT_MS = 20_000;
@@ -87,6 +88,6 @@ export function syncRoutes(router: express.Router, deps: AdminDeps): void {
     // post/redirect/get: the history shows the run; the message says its counts once
     const r = syncRunView(waited);
     const { status, seen, created, updated, disabled, unchanged, failed } = r;
-    pages.redirect(res, '/admin/sync', { key: 'sync.result', params: { status, seen, created, updated, disabled, unchanged, failed }, also: r.dryRun ? 'sync.dry' : undefined, note: r.message.slice(0, 300) || undefined });
+    pages.redirect(res, '/admin/sync', { key: 'sync.result', params: { status: syncStatusLabel(status, pages.locale(req, res).t), seen, created, updated, disabled, unchanged, failed }, also: r.dryRun ? 'sync.dry' : undefined, note: r.message.slice(0, 300) || undefined });
   });
 }

@@ -18,7 +18,7 @@ import { launchChromium, startExampleApp, type RunningApp, type TestBrowser } fr
 import { ZIMBRA_FIXTURE, zimbraPeople as P } from '../fixtures/ldap/zimbra.ldif.js';
 import { allSettled, until } from '../helpers/until.js';
 import type { DeliveryRow } from '../../src/db/repos/logout-deliveries.js';
-import { eventLabel, translator } from '../../src/web/i18n/index.js';
+import { auditEventLabel, translator } from '../../src/web/i18n/index.js';
 
 const vi = translator('vi');
 
@@ -160,13 +160,13 @@ test('an administrator uses every screen of the console', async () => {
   await button(page, 'Lọc');
   const types = await page.locator('table tbody tr td:nth-child(2)').allTextContents();
   expect(types.length).toBeGreaterThanOrEqual(1);
-  expect(new Set(types)).toEqual(new Set([eventLabel(vi, 'client.updated')]));
+  expect(new Set(types)).toEqual(new Set([auditEventLabel('client.updated', vi)]));
   expect(await page.locator('table tbody tr').first().textContent()).toContain(`(${P.khai.login})`);
   await page.selectOption('#type', '');
   await page.fill('#person', 'annv');
   await page.selectOption('#client', '');
   await button(page, 'Lọc');
-  expect(await page.locator('table').textContent()).toContain(eventLabel(vi, 'account.status_changed'));
+  expect(await page.locator('table').textContent()).toContain(auditEventLabel('account.status_changed', vi, 'disabled'));
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải về JSON Lines' }).click()]);
   const exported = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; subject: string | null; actor: string | null });
   expect(exported.length).toBeGreaterThanOrEqual(3);

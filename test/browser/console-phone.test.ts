@@ -36,8 +36,8 @@ afterAll(async () => {
 const WIDTHS = [375, 1280] as const;
 
 const TEXT = {
-  vi: { accounts: 'Tài khoản', clients: 'Ứng dụng', disable: 'Ngừng ứng dụng', confirmDisable: 'Tạm ngừng ứng dụng', cancel: 'Hủy, quay lại', signOut: 'Đăng xuất', signedOut: 'Đã đăng xuất', add: 'Đăng ký ứng dụng mới' },
-  en: { accounts: 'Accounts', clients: 'Applications', disable: 'Disable application', confirmDisable: 'Suspend application', cancel: 'Cancel, go back', signOut: 'Sign out', signedOut: 'Signed out', add: 'Register an application' },
+  vi: { accounts: 'Tài khoản', clients: 'Ứng dụng', disable: 'Tạm ngừng ứng dụng', confirmDisable: 'Tạm ngừng ứng dụng', cancel: 'Hủy, quay lại', signOut: 'Đăng xuất', signedOut: 'Đã đăng xuất', add: 'Đăng ký ứng dụng mới' },
+  en: { accounts: 'Accounts', clients: 'Applications', disable: 'Suspend application', confirmDisable: 'Suspend application', cancel: 'Cancel, go back', signOut: 'Sign out', signedOut: 'Signed out', add: 'Register an application' },
 } as const;
 
 async function signIn(page: Page, path: string) {

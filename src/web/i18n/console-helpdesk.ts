@@ -180,5 +180,3 @@ export function lookupText(t: AnyTranslator, key: string, fallback: string, para
   return s === key ? fallback : s;
 }
 
-/** An audit event type as a person reads it: its sentence from the catalogues, else the code itself. */
-export const eventLabel = (t: AnyTranslator, type: string): string => lookupText(t, `audit.event.${type}`, type);

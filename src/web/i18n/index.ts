@@ -27,7 +27,7 @@ export { throttleConsoleMessages, type ThrottleConsoleKey } from './console-thro
 export { brandPagesMessages, type BrandPagesKey } from './brand-pages.js';
 export { myAccountMessages, type MyAccountKey } from './my-account.js';
 export { launcherMessages, type LauncherKey } from './launcher.js';
-export { helpdeskConsoleMessages, eventLabel, lookupText, type HelpdeskConsoleKey } from './console-helpdesk.js';
+export { helpdeskConsoleMessages, lookupText, type HelpdeskConsoleKey } from './console-helpdesk.js';
 export { clientSecretConsoleMessages, type ClientSecretConsoleKey } from './console-client-secret.js';
 export { confirmConsoleMessages, type ConfirmConsoleKey } from './console-confirm.js';
 export { protocolErrorMessages, protocolErrorKey, type ProtocolErrorKey } from './protocol-errors.js';
