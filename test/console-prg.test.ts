@@ -159,7 +159,7 @@ describe('post/redirect/get, confirmations and refused forms', () => {
     const r = await browser.request('/admin/clients', { form });
     expect(r.status).toBe(400);
     const html = await r.text();
-    expect(html).toMatch(/<div class="alert error-summary" role="alert"[^>]*>\s*<h2[^>]*>Thông tin nhập chưa hợp lệ<\/h2>\s*<ul>\s*<li><a href="#redirect_uris">[^<]*must use https/);
+    expect(html).toMatch(/<div class="alert error-summary" role="alert"[^>]*>\s*<h2[^>]*>Thông tin nhập chưa hợp lệ<\/h2>\s*<ul>\s*<li><a href="#redirect_uris">[^<]*phải dùng https/);
     expect(html).toMatch(/<textarea class="field__input" id="redirect_uris" name="redirect_uris" aria-invalid="true" aria-describedby="redirect_uris-error"[^>]*>http:\/\/evil.example\/cb\nhttps:\/\/congthongtin.tinh.gov.vn\/cb<\/textarea>/);
     expect(html).toMatch(/<p class="field__error" id="redirect_uris-error">/);
     expect(html).toContain('value="Cổng thông tin"');

@@ -29,8 +29,8 @@ export function clientFieldOf(message: string): string {
 /** The refusal of a form as the page shows it, or null when `err` is no refusal of input (rethrow it). */
 export function formErrors(err: unknown, fieldOf: (message: string) => string, t: Translator): FieldError[] | null {
   if (!isSsoError(err, 'invalid_input')) return null;
-  // the page's sentence: a worded detail, else the refusal's own text key, else the operator's words
-  const detail = err.params.detail !== undefined ? String(err.params.detail) : err.messageKey ? t(err.messageKey as TextKey, err.params as Record<string, string>) : err.message;
+  // the page's sentence: the refusal's own text key, else a worded detail, else the operator's words
+  const detail = err.messageKey ? t(err.messageKey as TextKey, err.params as Record<string, string>) : err.params.detail !== undefined ? String(err.params.detail) : err.message;
   return [{ field: err.field ?? fieldOf(err.message), message: detail }];
 }
 

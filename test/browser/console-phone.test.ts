@@ -107,7 +107,7 @@ for (const locale of ['vi', 'en'] as const) {
       await page.getByRole('button', { name: L.disable, exact: true }).click();
       await page.locator('h1', { hasText: L.confirmDisable }).waitFor();
       await page.locator('main').getByRole('button', { name: L.confirmDisable, exact: true }).click();
-      await page.locator('[role=status]', { hasText: locale === 'vi' ? 'Đã ngừng ứng dụng' : 'The application is disabled' }).waitFor();
+      await page.locator('[role=status]', { hasText: locale === 'vi' ? 'Đã tạm ngừng ứng dụng' : 'The application is suspended' }).waitFor();
       expect((await server.services.clients.get(c!.client_id)).status).toBe('disabled');
       await page.reload();
       await page.locator('h1', { hasText: 'Cổng dịch vụ công' }).waitFor();
