@@ -11,6 +11,7 @@ import { submitLogin } from './helpers/rp.js';
 import { isIdleSyncRun, isRoutineEvent } from '../src/domain/routine-events.js';
 import { actorLogin, auditRowsView, namesWanted, parseConsoleDay } from '../src/admin/audit-view.js';
 import type { AuditEventType } from '../src/audit/events.js';
+import { auditOutcomeLabel, eventLabel, translator } from '../src/web/i18n/index.js';
 
 const ADMIN = { login: 'quantri', password: 'mat-khau-quan-tri-1', name: 'Quản Trị Viên' };
 const PERSON = { login: 'nguyen.van.a', password: 'mat-khau-an-2024-x', name: 'Nguyễn Văn A' };
@@ -46,6 +47,10 @@ describe('pure parts', () => {
     const view = auditRowsView(rows, { accounts, clients: new Map([['c1', 'Một cửa']]) }, { locale: 'vi', now: new Date('2026-12-05T02:05:00Z'), label: (t) => `[${t}]` });
     expect(view[0]).toMatchObject({ at: '05/12/2026 09:00:00', ago: '5 phút trước', label: '[login.failure]', actor: 'Nguyễn Văn A (nguyen.van.a)', client: 'Một cửa', subject: '' });
     expect(view[1]).toMatchObject({ actor: 'Quản Trị Viên (quantri)', subject: 'Nguyễn Văn A (nguyen.van.a)', subjectId: 'id-a', client: '' });
+    // the outcome in words when the page gives its labels; the code itself otherwise
+    expect(view[0]!.outcome).toBe('invalid_credentials');
+    const worded = auditRowsView(rows, { accounts, clients: new Map() }, { locale: 'vi', now: new Date(), label: (t) => t, outcome: (o) => auditOutcomeLabel(o, translator('vi')) });
+    expect(worded[0]!.outcome).toBe('Sai tên đăng nhập hoặc mật khẩu');
   });
 });
 
@@ -81,6 +86,7 @@ describe('the pages', () => {
     await server?.stop();
   });
 
+  const label = (type: string) => eventLabel(translator('vi'), type);
   const rowsOf = (html: string) => [...html.matchAll(/<tr>\s*<td data-label[\s\S]*?<\/tr>/g)].map((m) => m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim());
 
   it('names people and applications instead of ids; routine noise is hidden unless "show all"', async () => {
@@ -88,8 +94,8 @@ describe('the pages', () => {
     expect(page.status).toBe(200);
     const rows = rowsOf(page.html);
     // the status change: by the administrator, of the person, each by name and login
-    expect(rows.some((r) => r.includes('account.status_changed') && r.includes(`${PERSON.name} (${PERSON.login})`))).toBe(true);
-    expect(rows.some((r) => r.includes('login.failure') && r.includes(`${PERSON.name} (${PERSON.login})`) && r.includes('Cổng dịch vụ công'))).toBe(true);
+    expect(rows.some((r) => r.includes(label('account.status_changed')) && r.includes(`${PERSON.name} (${PERSON.login})`))).toBe(true);
+    expect(rows.some((r) => r.includes(label('login.failure')) && r.includes(`${PERSON.name} (${PERSON.login})`) && r.includes('Cổng dịch vụ công'))).toBe(true);
     expect(rows.join('\n')).not.toContain(personId);
     expect(rows.join('\n')).not.toContain(clientId);
     expect(page.html).toMatch(/\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}/);
@@ -99,8 +105,8 @@ describe('the pages', () => {
     expect(sync.html).toContain('Các sự kiện thường lệ');
     expect(rowsOf(sync.html)).toHaveLength(1);
     expect(rowsOf((await browser.go('/admin/audit?type=sync.run&all=1')).html)).toHaveLength(2);
-    expect((await browser.go('/admin/audit')).html).not.toContain('token.issued');
-    expect((await browser.go('/admin/audit?all=1')).html).toContain('token.issued');
+    expect(rowsOf((await browser.go('/admin/audit')).html).join('\n')).not.toContain(label('token.issued'));
+    expect(rowsOf((await browser.go('/admin/audit?all=1')).html).join('\n')).toContain(label('token.issued'));
     // the export follows the same switch
     const exported = async (q: string) => (await (await browser.request(`/admin/audit/export?${q}format=jsonl`)).text()).trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
     expect(await exported('')).not.toContain('token.issued');
@@ -112,7 +118,7 @@ describe('the pages', () => {
     const person = await browser.go(`/admin/audit?person=${PERSON.login}&type=login.failure`);
     const rows = rowsOf(person.html);
     expect(rows).toHaveLength(50);
-    expect(rows.every((r) => r.includes('login.failure'))).toBe(true);
+    expect(rows.every((r) => r.includes(label('login.failure')))).toBe(true);
     const older = /href="([^"]+)" rel="next"/.exec(person.html)![1]!.replace(/&amp;/g, '&');
     expect(new URL(older, server.issuer).searchParams.get('person')).toBe(PERSON.login);
     expect(new URL(older, server.issuer).searchParams.get('type')).toBe('login.failure');
@@ -145,11 +151,11 @@ describe('the pages', () => {
 
   it('the sync history leaves out runs that changed nothing unless asked, and names who started a run', async () => {
     const page = await browser.go('/admin/sync');
-    const rows = [...page.html.matchAll(/<tr>\s*<td>[\s\S]*?<\/tr>/g)].map((x) => x[0]);
+    const rows = [...page.html.matchAll(/<tr>\s*<td data-label[\s\S]*?<\/tr>/g)].map((x) => x[0]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toContain(`${ADMIN.name} (${ADMIN.login})`);
     const all = await browser.go('/admin/sync?all=1');
-    const allRows = [...all.html.matchAll(/<tr>\s*<td>[\s\S]*?<\/tr>/g)].map((x) => x[0]);
+    const allRows = [...all.html.matchAll(/<tr>\s*<td data-label[\s\S]*?<\/tr>/g)].map((x) => x[0]);
     expect(allRows).toHaveLength(2);
     expect(allRows[1]).toContain('Tự động theo lịch');
   });

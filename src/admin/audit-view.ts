@@ -40,8 +40,8 @@ export interface Names {
 
 const named = (a: AccountLabel) => `${a.displayName} (${a.login})`;
 
-/** The rows as the table shows them. `label`: an event type's sentence. */
-export function auditRowsView(rows: readonly ChainRow[], names: Names, o: { locale: Locale; now: Date; label: (type: string) => string }) {
+/** The rows as the table shows them. `label`: an event type's sentence; `outcome`: an outcome in words. */
+export function auditRowsView(rows: readonly ChainRow[], names: Names, o: { locale: Locale; now: Date; label: (type: string) => string; outcome?: (outcome: string) => string }) {
   const byId = new Map(names.accounts.map((a) => [a.id, a]));
   const byLogin = new Map(names.accounts.map((a) => [a.login, a]));
   return rows.map((r) => {
@@ -55,7 +55,7 @@ export function auditRowsView(rows: readonly ChainRow[], names: Names, o: { loca
       ago: formatRelative(at, o.now, o.locale),
       type: r.type,
       label: o.label(r.type),
-      outcome: r.outcome,
+      outcome: o.outcome ? o.outcome(r.outcome) : r.outcome,
       actor: actor ? named(actor) : (r.actor ?? ''),
       subjectId: r.subject,
       subject: subject ? named(subject) : (r.subject ?? ''),

@@ -10,7 +10,7 @@ import { AUDIT_EVENT_TYPES } from '../audit/events.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../audit/export.js';
 import { SsoError } from '../domain/errors.js';
 import { parseQuery, queryText } from '../web/forms.js';
-import { eventLabel } from '../web/i18n/index.js';
+import { auditOutcomeLabel, eventLabel } from '../web/i18n/index.js';
 import type { PageLocale } from '../web/locale.js';
 import { isAuditType, type AuditFilter } from '../audit/query.js';
 import { ID_MAX, type AdminDeps } from './section.js';
@@ -73,7 +73,7 @@ export function auditRoutes(router: express.Router, deps: AdminDeps): void {
       form,
       types: AUDIT_EVENT_TYPES.map((type) => ({ type, label: eventLabel(l.t, type) })),
       clients: clients.map((c) => ({ id: c.client_id, name: c.name })),
-      rows: auditRowsView(p.rows, { accounts, clients: new Map(clients.map((c) => [c.client_id, c.name])) }, { locale: l.locale, now: new Date(), label: (t) => eventLabel(l.t, t) }),
+      rows: auditRowsView(p.rows, { accounts, clients: new Map(clients.map((c) => [c.client_id, c.name])) }, { locale: l.locale, now: new Date(), label: (t) => eventLabel(l.t, t), outcome: (o) => auditOutcomeLabel(o, l.t) }),
       quiet: !q.all,
       newer: p.newer !== null ? link('after', p.newer) : null,
       older: p.older !== null ? link('before', p.older) : null,

@@ -6,6 +6,7 @@ import { runSync, type SyncMode } from '../sync/run.js';
 import { SsoError } from '../domain/errors.js';
 import { who } from '../console/pages.js';
 import { parseForm, parseQuery, queryText, text } from '../web/forms.js';
+import { syncStatusLabel } from '../web/i18n/index.js';
 import type { AdminDeps } from './section.js';
 import { syncRunView } from './view-models.js';
 
@@ -87,6 +88,6 @@ export function syncRoutes(router: express.Router, deps: AdminDeps): void {
     // post/redirect/get: the history shows the run; the message says its counts once
     const r = syncRunView(waited);
     const { status, seen, created, updated, disabled, unchanged, failed } = r;
-    pages.redirect(res, '/admin/sync', { key: 'sync.result', params: { status, seen, created, updated, disabled, unchanged, failed }, also: r.dryRun ? 'sync.dry' : undefined, note: r.message.slice(0, 300) || undefined });
+    pages.redirect(res, '/admin/sync', { key: 'sync.result', params: { status: syncStatusLabel(status, pages.locale(req, res).t), seen, created, updated, disabled, unchanged, failed }, also: r.dryRun ? 'sync.dry' : undefined, note: r.message.slice(0, 300) || undefined });
   });
 }

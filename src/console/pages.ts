@@ -85,6 +85,9 @@ function oneTimeMessages(config: Config) {
   return { takeFlash, redirect };
 }
 
+/** Urlencoded forms, bounded. */
+const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
+
 export function consolePages(deps: ConsolePageDeps) {
   const { config, render, logger, auth } = deps;
   const { takeFlash, redirect } = oneTimeMessages(config);
@@ -139,9 +142,6 @@ export function consolePages(deps: ConsolePageDeps) {
       actingAs({ actor: `console:${s.account.login}`, ip: req.ip ?? null, userAgent: clientFields(req).userAgent }, () => next());
     };
   }
-
-  /** Urlencoded forms, bounded. */
-  const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
 
   /** Errors -> a readable console page with the status (web/errors.ts says which), in the console's layout. */
   function errorHandler() {
