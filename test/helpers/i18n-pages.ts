@@ -103,18 +103,19 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
   'admin/account': (locale) => [
     { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, flash: translator(locale)('account.done.disabled'), claims: [{ name: 'email', value: 'annv@tinh.gov.vn' }], adminGrounds: 'group', helpdeskGrounds: 'local', sessions: [session], applications: [application] },
     { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'disabled', source: 'local' }, flash: translator(locale)('account.done.loggedOut'), claims: [], adminGrounds: 'local', helpdeskGrounds: 'group', sessions: [], applications: [] },
-    { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, claims: [], adminGrounds: null, helpdeskGrounds: null, sessions: [], applications: [] },
+    { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, claims: [], adminGrounds: null, helpdeskGrounds: null, sessions: [], applications: [], flash: translator(locale)('account.done.enabled') },
   ],
   'admin/clients': (locale) => [
     { ...common(locale, 'clients.title'), nav: 'clients', clients: [{ ...client, internal: true }, { ...client, status: 'disabled', internal: false }], types: ['web', 'spa', 'native', 'service'] },
-    { ...common(locale, 'clients.title'), nav: 'clients', clients: [], types: ['web'] },
+    { ...common(locale, 'clients.title'), nav: 'clients', clients: [], types: ['web'], flash: translator(locale)('clients.done.deleted', { name: 'Quản lý văn bản' }) },
+    { ...common(locale, 'clients.title'), nav: 'clients', clients: [], types: ['web'], flash: `${translator(locale)('clients.done.added', { name: 'Quản lý văn bản' })} ${translator(locale)('clients.publicNoSecret')}` },
   ],
   'admin/client': (locale) => {
     const t = translator(locale);
     return [
       { ...common(locale, 'clients.title'), nav: 'clients', client, values: client, internal: false, flash: t('clients.done.disabled'), ...clientExtras(minutesAgo(-1440), 'overlap-ended') },
       { ...common(locale, 'clients.title'), nav: 'clients', client: { ...client, status: 'disabled', logo_url: null }, values: { ...client, backchannel_logout_uri: 'https://vanban.tinh.gov.vn/logout' }, internal: false, flash: t('clients.done.updated'), ...clientExtras(null) },
-      { ...common(locale, 'clients.title'), nav: 'clients', client, internal: true },
+      { ...common(locale, 'clients.title'), nav: 'clients', client, internal: true, flash: t('clients.done.enabled') },
     ];
   },
   'admin/secret': (locale) => [
@@ -161,6 +162,9 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
       { ...common(locale, 'title.forbidden'), nav: 'dashboard', status: 403, message: t('console.error.forbidden', { login: 'annv' }), homeLink: true, helpdeskLink: true },
       { ...common(locale, 'console.error.title'), nav: 'account', status: 401, message: t('console.error.signInAgain'), signInLink: true },
       { ...common(locale, 'me.title'), nav: 'account', message: t('me.done.loggedOut'), ok: true, signInLink: true },
+      { ...common(locale, 'title.forbidden'), nav: 'dashboard', role: 'helpdesk', isAdmin: false, status: 403, message: t('helpdesk.error.forbidden', { login: 'annv' }), homeLink: true, helpdeskLink: true },
+      { ...common(locale, 'console.error.title'), nav: 'audit', status: 400, message: t('auditView.error.badDate', { value: '31/02/2026', field: t('audit.from') }), backLink: '/admin/audit' },
+      { ...common(locale, 'console.error.title'), nav: 'audit', status: 400, message: t('auditView.error.badRange'), backLink: '/admin/audit' },
     ];
   },
   'admin/throttle': (locale) => [
