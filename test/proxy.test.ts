@@ -184,7 +184,7 @@ describe('behind nginx (TRUST_PROXY=true)', () => {
     expect(page.html).toContain('Dashboard');
     const target = (await server.services.accounts.byLogin('tran.thi.b'))!;
     const account = await browser.go(`/admin/accounts/${target.id}`);
-    const disabled = await browser.request(`/admin/accounts/${target.id}/disable`, { form: { csrf: inputValue(account.html, 'csrf')! } });
+    const disabled = await browser.request(`/admin/accounts/${target.id}/disable`, { form: { csrf: inputValue(account.html, 'csrf')!, confirm: 'yes' } });
     expect(disabled.status).toBe(303);
     await server.services.audit.flush();
     const [ev] = await server.services.audit.list({ type: 'account.status_changed', limit: 1 });
