@@ -11,7 +11,7 @@ import { submitLogin } from './helpers/rp.js';
 import { isIdleSyncRun, isRoutineEvent } from '../src/domain/routine-events.js';
 import { actorLogin, auditRowsView, namesWanted, parseConsoleDay } from '../src/admin/audit-view.js';
 import type { AuditEventType } from '../src/audit/events.js';
-import { auditEventLabel, translator } from '../src/web/i18n/index.js';
+import { auditEventLabel, auditOutcomeLabel, translator } from '../src/web/i18n/index.js';
 
 /** An event as the Vietnamese page names it (a sentence, not its code). */
 const label = (type: string, outcome?: string) => auditEventLabel(type, translator('vi'), outcome);
@@ -50,6 +50,10 @@ describe('pure parts', () => {
     const view = auditRowsView(rows, { accounts, clients: new Map([['c1', 'Một cửa']]) }, { locale: 'vi', now: new Date('2026-12-05T02:05:00Z'), label: (t) => `[${t}]` });
     expect(view[0]).toMatchObject({ at: '05/12/2026 09:00:00', ago: '5 phút trước', label: '[login.failure]', actor: 'Nguyễn Văn A (nguyen.van.a)', client: 'Một cửa', subject: '' });
     expect(view[1]).toMatchObject({ actor: 'Quản Trị Viên (quantri)', subject: 'Nguyễn Văn A (nguyen.van.a)', subjectId: 'id-a', client: '' });
+    // the outcome in words when the page gives its labels; the code itself otherwise
+    expect(view[0]!.outcome).toBe('invalid_credentials');
+    const worded = auditRowsView(rows, { accounts, clients: new Map() }, { locale: 'vi', now: new Date(), label: (t) => t, outcome: (o) => auditOutcomeLabel(o, translator('vi')) });
+    expect(worded[0]!.outcome).toBe('Sai tên đăng nhập hoặc mật khẩu');
   });
 });
 

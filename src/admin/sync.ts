@@ -6,9 +6,9 @@ import { runSync, type SyncMode } from '../sync/run.js';
 import { SsoError } from '../domain/errors.js';
 import { who } from '../console/pages.js';
 import { parseForm, parseQuery, queryText, text } from '../web/forms.js';
+import { syncStatusLabel } from '../web/i18n/index.js';
 import type { AdminDeps } from './section.js';
 import { syncRunView } from './view-models.js';
-import { syncStatusLabel } from '../web/i18n/index.js';
 
 /** How long a sync started from the console is waited for before the page answers. */
 const SYNC_WAIT_MS = 20_000;

@@ -115,6 +115,9 @@ function signedInGuard(auth: ConsoleAuth, logger: Logger, opts: SignedInOptions)
   };
 }
 
+/** Urlencoded forms, bounded. */
+const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
+
 export function consolePages(deps: ConsolePageDeps) {
   const { config, render, logger, auth } = deps;
   const { takeFlash, redirect } = oneTimeMessages(config);
@@ -148,9 +151,6 @@ export function consolePages(deps: ConsolePageDeps) {
   }
 
   const signedIn = (opts: SignedInOptions) => signedInGuard(auth, logger, opts);
-
-  /** Urlencoded forms, bounded. */
-  const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
 
   /** Errors -> a readable console page with the status (web/errors.ts says which), in the console's layout. */
   function errorHandler() {

@@ -26,6 +26,9 @@ const vi = {
   'audit.event.account.admin_changed': 'Thay đổi quyền quản trị',
   'audit.event.account.admin_granted': 'Cấp quyền quản trị',
   'audit.event.account.admin_revoked': 'Thu hồi quyền quản trị',
+  'audit.event.account.helpdesk_changed': 'Thay đổi quyền hỗ trợ người dùng',
+  'audit.event.account.helpdesk_granted': 'Cấp quyền hỗ trợ người dùng',
+  'audit.event.account.helpdesk_revoked': 'Thu hồi quyền hỗ trợ người dùng',
   'audit.event.account.session_ended': 'Kết thúc một phiên đăng nhập',
   'audit.event.account.application_revoked': 'Thu hồi quyền của một ứng dụng',
   'audit.event.account.deleted': 'Xóa tài khoản',
@@ -85,6 +88,9 @@ const en: Record<LabelKey, string> = {
   'audit.event.account.admin_changed': 'Administrator rights changed',
   'audit.event.account.admin_granted': 'Administrator rights granted',
   'audit.event.account.admin_revoked': 'Administrator rights withdrawn',
+  'audit.event.account.helpdesk_changed': 'Helpdesk role changed',
+  'audit.event.account.helpdesk_granted': 'Helpdesk role granted',
+  'audit.event.account.helpdesk_revoked': 'Helpdesk role withdrawn',
   'audit.event.account.session_ended': 'A sign-in session ended',
   'audit.event.account.application_revoked': 'An application\'s access withdrawn',
   'audit.event.account.deleted': 'Account deleted',
@@ -144,6 +150,7 @@ const BY_OUTCOME: Readonly<Record<string, Readonly<Record<string, LabelKey>>>> =
   'account.status_changed': { disabled: 'audit.event.account.disabled', active: 'audit.event.account.enabled' },
   'client.status_changed': { disabled: 'audit.event.client.disabled', active: 'audit.event.client.enabled' },
   'account.admin_changed': { granted: 'audit.event.account.admin_granted', revoked: 'audit.event.account.admin_revoked' },
+  'account.helpdesk_changed': { granted: 'audit.event.account.helpdesk_granted', revoked: 'audit.event.account.helpdesk_revoked' },
 };
 
 /**
