@@ -60,7 +60,10 @@ test('rotation: published everywhere first, signs after activation, old tokens s
   expect(decodeProtectedHeader(await idToken(b)).kid).toBe(oldKid);
 
   const created = r.created.map((k) => k.kid);
-  await a.services.db.prisma.signingKey.updateMany({ where: { kid: { in: created } }, data: { activatedAt: new Date(Date.now() - 1000) } });
+  // activated now: not earlier than the keys they replace were (on a fast machine everything above
+  // can take less than a second since those were made; of keys activated at the same moment, the
+  // newer signs)
+  await a.services.db.prisma.signingKey.updateMany({ where: { kid: { in: created } }, data: { activatedAt: new Date() } });
   await a.host.refresh();
   await b.host.refresh();
   const newKid = r.created.find((k) => k.alg === 'ES256')!.kid;
