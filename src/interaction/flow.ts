@@ -56,9 +56,10 @@ export function interactionFlow(deps: Pick<InteractionDeps, 'config' | 'host'>):
     async details(req, res) {
       const d = await host.provider.interactionDetails(req, res);
       if (d.uid !== req.params.uid) throw new SsoError('session_expired', 'interaction uid does not match the cookie');
-      // the application this interaction is for: an error page on the way offers the way back to it
+      // the application this interaction is for: an error page on the way offers the way back to
+      // it, looked up only then (never on the login's own path)
       const clientId = d.params.client_id;
-      if (typeof clientId === 'string') res.locals[INTERACTION_CLIENT] = await host.provider.Client.find(clientId).catch(() => undefined);
+      if (typeof clientId === 'string') res.locals[INTERACTION_CLIENT] = () => host.provider.Client.find(clientId);
       return d;
     },
 

@@ -20,7 +20,7 @@ import { expressLocale, koaLocale, type LocaleConfig } from './locale.js';
 import type { Renderer } from './render.js';
 import { waysOn, type KnownClient } from './ways-on.js';
 
-/** Where an interaction page leaves the application it is for (res.locals), for an error page's way back. */
+/** Where an interaction page leaves a lookup of the application it is for (res.locals), for an error page's way back. */
 export const INTERACTION_CLIENT = 'interactionClient';
 
 /** Whose sentences a page speaks with: the login pages' or the console's. */
@@ -155,10 +155,13 @@ export function errorPages(deps: ErrorPagesDeps) {
       log: { where: 'interaction', failed: 'interaction failed', refused: 'interaction refused' },
       draw(req, res, f, requestId) {
         const l = expressLocale(req, res, config);
-        const client = res.locals[INTERACTION_CLIENT] as KnownClient | undefined;
-        res.status(f.status).type('html').set('Cache-Control', 'no-store').send(
+        const send = (client: KnownClient | undefined) => res.status(f.status).type('html').set('Cache-Control', 'no-store').send(
           render.render('error', { ...l, title: l.t('title.error'), status: f.status, message: l.t(f.messageKey, f.params), next: waysOn(f, client), requestId }),
         );
+        // the interaction's application, looked up now that a page needs it (none: no way back)
+        const lookup = res.locals[INTERACTION_CLIENT] as (() => Promise<KnownClient | undefined>) | undefined;
+        if (!lookup) return void send(undefined);
+        lookup().then(send, () => send(undefined)).catch((err: Error) => deps.logger.error({ event: 'http.server_error', where: 'interaction', error: err.message }, 'error page failed'));
       },
     }),
     notFound(req: Request, res: Response): void {
