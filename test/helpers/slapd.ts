@@ -37,6 +37,7 @@
  * ldapsUrl; StartTLS works on url. Clients must trust caFile: `tlsOptions: { ca: [pem] }`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
@@ -59,7 +60,12 @@ const SCHEMA_DIR = process.env.SLAPD_SCHEMA_DIR ?? '/etc/ldap/schema';
 const MODULE_DIR = process.env.SLAPD_MODULE_DIR ?? '/usr/lib/ldap';
 const ZIMBRA_SCHEMA = fileURLToPath(new URL('../fixtures/ldap/zimbra.schema', import.meta.url));
 
-export const ROOT_PASSWORD = 'root-secret';
+/**
+ * Each instance's rootdn password is its own: the readiness probe binds with it, so a probe that
+ * reaches another test's slapd (one that took the port this one failed to bind, in the moment
+ * before this one exits) fails instead of passing for this instance.
+ */
+const rootPasswordOf = () => `root-${randomBytes(9).toString('hex')}`;
 
 export interface StartSlapdOptions {
   fixture: 'zimbra' | 'openldap';
@@ -157,7 +163,7 @@ function state(): ProcessState {
 // ---------------------------------------------------------------------------------------------
 
 
-function run(cmd: string, args: string[], opts: { input?: string; cwd?: string } = {}): Promise<{ stdout: string; stderr: string }> {
+function run(cmd: string, args: string[], opts: { input?: string; cwd?: string; secret?: string } = {}): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -169,7 +175,7 @@ function run(cmd: string, args: string[], opts: { input?: string; cwd?: string }
     );
     child.once('close', (code) => {
       if (code === 0) resolve({ stdout, stderr });
-      else reject(new Error(`${cmd} ${args.filter((a) => a !== ROOT_PASSWORD).join(' ')} exited ${code}: ${stderr.trim() || stdout.trim()}`));
+      else reject(new Error(`${cmd} ${args.filter((a) => a !== opts.secret).join(' ')} exited ${code}: ${stderr.trim() || stdout.trim()}`));
     });
     child.stdin.on('error', () => {}); // EPIPE when the command fails early
     child.stdin.end(opts.input ?? '');
@@ -351,7 +357,7 @@ export function testTls(): Promise<TlsMaterial> {
 // slapd.conf
 // ---------------------------------------------------------------------------------------------
 
-function slapdConf(o: { dir: string; fixture: LdapFixture; ppolicy: boolean; tls?: TlsMaterial; maxsize: number }): string {
+function slapdConf(o: { dir: string; fixture: LdapFixture; ppolicy: boolean; tls?: TlsMaterial; maxsize: number; rootPassword: string }): string {
   const base = o.fixture.baseDn;
   const q = (s: string) => `"${s}"`;
   return [
@@ -375,7 +381,7 @@ function slapdConf(o: { dir: string; fixture: LdapFixture; ppolicy: boolean; tls
     'database mdb',
     `suffix ${q(base)}`,
     `rootdn ${q(`cn=admin,${base}`)}`,
-    `rootpw ${ROOT_PASSWORD}`,
+    `rootpw ${o.rootPassword}`,
     `directory ${join(o.dir, 'db')}`,
     `maxsize ${o.maxsize}`,
     'index objectClass,entryUUID,uid,mail,member,zimbraId,zimbraMailAlias,zimbraMailDeliveryAddress,modifyTimestamp eq',
@@ -432,6 +438,7 @@ export async function startSlapd(opts: StartSlapdOptions): Promise<Slapd> {
   st.live.add(live);
 
   const rootDn = `cn=admin,${fixture.baseDn}`;
+  const rootPassword = rootPasswordOf();
   let port = 0;
   let tlsPort = 0;
 
@@ -495,7 +502,7 @@ export async function startSlapd(opts: StartSlapdOptions): Promise<Slapd> {
       if (!alive) break;
       const client = new Client({ url: `ldap://127.0.0.1:${port}`, connectTimeout: 500, timeout: 1000 });
       try {
-        await client.bind(rootDn, ROOT_PASSWORD);
+        await client.bind(rootDn, rootPassword);
         await client.unbind().catch(() => {});
         return;
       } catch (e) {
@@ -526,7 +533,7 @@ export async function startSlapd(opts: StartSlapdOptions): Promise<Slapd> {
     if (opts.extraLdifFile) extraSize = fs.statSync(opts.extraLdifFile).size;
     // mdb's map is sparse: only the pages used take space
     const maxsize = Math.max(104857600, Math.ceil((extraSize * 12) / 1048576) * 1048576);
-    await writeFile(join(dir, 'slapd.conf'), slapdConf({ dir, fixture, ppolicy: opts.fixture === 'openldap', tls, maxsize }));
+    await writeFile(join(dir, 'slapd.conf'), slapdConf({ dir, fixture, ppolicy: opts.fixture === 'openldap', tls, maxsize, rootPassword }));
     const ldif = opts.extraLdif ? withMemberOf(`${fixture.ldif}\n${opts.extraLdif}`) : fixture.ldif;
     await writeFile(join(dir, 'fixture.ldif'), withLoadTimestamps(ldif));
     await run(SLAPADD_BIN, ['-q', '-f', join(dir, 'slapd.conf'), '-l', join(dir, 'fixture.ldif')]);
@@ -559,7 +566,7 @@ export async function startSlapd(opts: StartSlapdOptions): Promise<Slapd> {
     bindDn: fixture.serviceAccount.dn,
     bindPassword: fixture.serviceAccount.password,
     rootDn,
-    rootPassword: ROOT_PASSWORD,
+    rootPassword,
     caFile: tls?.caFile ?? '',
     dir,
     fixture,
@@ -568,7 +575,7 @@ export async function startSlapd(opts: StartSlapdOptions): Promise<Slapd> {
     },
     async ldapModify(ldif: string) {
       if (stopped) throw new Error('slapd is stopped');
-      await run(LDAPMODIFY_BIN, ['-x', '-a', '-H', `ldap://127.0.0.1:${port}`, '-D', rootDn, '-w', ROOT_PASSWORD], { input: ldif });
+      await run(LDAPMODIFY_BIN, ['-x', '-a', '-H', `ldap://127.0.0.1:${port}`, '-D', rootDn, '-w', rootPassword], { input: ldif, secret: rootPassword });
     },
     stop,
     async restart() {
