@@ -31,6 +31,8 @@ import { actorAware, processActor } from '../audit/actor.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createThrottleBlocks, type ThrottleBlocks } from '../login/blocks.js';
 import { createLauncher, type Launcher } from '../launcher/apps.js';
+import { createMailer } from '../mail/mailer.js';
+import { createSecurityNotices, type SecurityNotices } from '../mail/notices.js';
 
 export interface Services {
   config: Config;
@@ -71,6 +73,8 @@ export interface Services {
   throttle: LoginThrottle;
   /** The throttle's active blocks, listed and lifted (`sso throttle`, the console), audited. */
   throttleBlocks: ThrottleBlocks;
+  /** Security notices mailed to a person (SMTP_URL): a second factor enrolled or removed, a recovery code used. */
+  notices: SecurityNotices;
   close(): Promise<void>;
 }
 
@@ -162,6 +166,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     metrics: opts.metrics,
   });
   const clientCache = createClientCache(activeClientLoader(repos.clients));
+  const mailer = createMailer(config.mail, opts.logger ?? createLogger('error', process.stderr));
   return {
     config,
     db,
@@ -189,7 +194,9 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
       directoryLockoutAfter: config.login.directoryLockoutAfter,
       audit,
     }),
+    notices: createSecurityNotices(mailer, { issuer: config.issuer, helpdesk: config.login.helpdeskContact }),
     close: async () => {
+      mailer.close();
       await deprovision.stop();
       await audit.flush();
       await db.close();

@@ -15,6 +15,7 @@ import { syslogTarget, type SyslogTarget } from './syslog.js';
 export type { SyslogTarget };
 import { loginSettings, throttleSettings, type LoginSettings } from './login.js';
 import { brandSettings, type BrandSettings } from './brand.js';
+import { mailSettings, type MailSettings } from './mail.js';
 
 export type { LoginSettings } from './login.js';
 
@@ -100,6 +101,8 @@ export interface Config {
   admin: { groups: string[]; helpdeskGroups: string[] };
   /** The province's own name, logo, colour and footer, and the password help link (config/brand.ts). */
   brand: BrandSettings;
+  /** SMTP_URL: where security notices are sent through; undefined: none are (config/mail.ts). */
+  mail?: MailSettings | undefined;
   /** Bearer token for GET /metrics; undefined: the endpoint is open. */
   metricsToken?: string | undefined;
   /** The environment file the settings were read from (`--config`, `SSO_CONFIG` or ./.env), if any. */
@@ -162,6 +165,15 @@ function demoSetting(e: Env, problems: string[]): boolean {
   return false;
 }
 
+/** The issuer's host name, or localhost when it is no URL (its own problem is reported apart). */
+function hostOf(issuer: string): string {
+  try {
+    return new URL(issuer).hostname || 'localhost';
+  } catch {
+    return 'localhost';
+  }
+}
+
 /** Validated settings, before secrets are resolved. Pure. */
 export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptionSecret' | 'generatedSecrets' | 'unknownSettings'> & { cookieKeys?: string[]; keyEncryptionSecret?: string } {
   const parsed = envSchema.safeParse(env);
@@ -194,6 +206,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const brand = brandSettings(e, problems);
   const throttle = throttleSettings(e, directory.kind, problems);
   const login = loginSettings(e, problems);
+  const mail = mailSettings(e, hostOf(issuer), problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     directory,
@@ -207,6 +220,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     audit: { retentionSeconds: e.AUDIT_RETENTION, syslog },
     admin: { groups: adminGroups, helpdeskGroups },
     brand,
+    mail,
     metricsToken: e.METRICS_TOKEN,
     env: e.NODE_ENV,
     production,

@@ -218,6 +218,14 @@ export const envSchema = z.object({
   /** PEM file of the CA the syslog receiver's certificate must chain to (tcp+tls://); default the system CAs. */
   AUDIT_SYSLOG_CA_FILE: z.string().optional(),
 
+  // --- Security notices by e-mail (config/mail.ts)
+  /** Where notices to a person are sent through (a second factor enrolled on their account): smtp://[user:password@]host[:port][?starttls=required] or smtps://...; unset: no mail is sent. A secret when it holds a password (SMTP_URL_FILE). */
+  SMTP_URL: z.string().max(2000).optional(),
+  /** The notices' From: an address or "Name <address>"; default no-reply@ the issuer's host. */
+  SMTP_FROM: z.string().max(300, 'must be at most 300 characters').optional(),
+  /** PEM file of the CA the SMTP server's certificate must chain to; default the system CAs. */
+  SMTP_CA_FILE: z.string().optional(),
+
   // --- Admin console
   /**
    * Directory groups whose members administer the console: each group's full DN, separated by ;
@@ -246,4 +254,4 @@ export const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 /** Names of the settings that may be given as NAME_FILE. */
-export const SECRET_SETTINGS = ['COOKIE_KEYS', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'LDAP_BIND_PASSWORD', 'METRICS_TOKEN'] as const;
+export const SECRET_SETTINGS = ['COOKIE_KEYS', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'LDAP_BIND_PASSWORD', 'METRICS_TOKEN', 'SMTP_URL'] as const;
