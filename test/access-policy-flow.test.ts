@@ -181,3 +181,22 @@ describe('the launcher', () => {
     expect(await launcherOf(P.an)).toEqual(['Hộp thư', 'Kế toán']);
   });
 });
+
+describe('with the directory down (last: it stops slapd)', () => {
+  it('a refresh is decided on the groups last read, with a warning, not refused', async () => {
+    const c = await server.services.clients.add({
+      name: 'Kế toán 2', type: 'web', redirectUris: [REDIRECT], firstParty: true,
+      accessPolicy: { groups: [GROUP], departments: [], organizations: [] },
+    });
+    const config = await rpConfig(server.issuer, c.client.client_id, c.clientSecret);
+    const { tokens } = await loginAndExchange(config, new Browser(server.issuer), REDIRECT, P.hung.login, P.hung.password, 'openid offline_access');
+    let refresh = (await oidc.refreshTokenGrant(config, tokens.refresh_token!)).refresh_token!;
+    await slapd.stop();
+    // past the groups cache (1 s): the directory is asked, cannot answer, the groups last read hold
+    await until('a warning that the directory could not be read', async () => {
+      refresh = (await oidc.refreshTokenGrant(config, refresh)).refresh_token!;
+      return server.logs.find((l) => l.includes('"event":"access.directory_unavailable"')) ?? null;
+    }, 10_000, 200);
+    expect((await oidc.refreshTokenGrant(config, refresh)).access_token).toBeTruthy();
+  });
+});
