@@ -304,7 +304,7 @@ describe(`sso CLI on ${backend}`, () => {
       const c = json<ClientOut>(ok(await sso(env, ['client', 'add', '--name', name, '--redirect-uri', 'https://tab.example.vn/cb', '--json'])));
       const r = ok(await sso(env, ['client', 'list']));
       const lines = r.stdout.split('\n');
-      expect(lines[0]).toMatch(/^CLIENT_ID\s+NAME\s+TYPE\s+STATUS\s+FIRST_PARTY\s+REDIRECT_URIS$/);
+      expect(lines[0]).toMatch(/^CLIENT_ID\s+NAME\s+TYPE\s+STATUS\s+FIRST_PARTY\s+REDIRECT_URIS\s+ACCESS$/);
       expect(lines).toHaveLength((await prisma.client.count()) + 1);
       const line = lines.find((l) => l.startsWith(c.client_id));
       expect(line).toContain(name);

@@ -86,7 +86,8 @@ describe('checkDisplay', () => {
 describe('launcherApp', () => {
   const row = (over: Partial<ClientRecord>): ClientRecord => ({
     id: 'hoso', name: 'Hồ sơ', type: 'web', firstParty: true, secretHash: null, redirectUris: '[]', postLogoutRedirectUris: '[]', backchannelLogoutUri: null,
-    releaseGroupDns: false, status: 'active', createdAt: new Date(), updatedAt: new Date(), secretRotatedAt: null, previousSecretHash: null, previousSecretUntil: null, homeUrl: 'https://hoso.tinh.gov.vn/', description: null, logoEtag: null, ...over,
+    releaseGroupDns: false, status: 'active', createdAt: new Date(), updatedAt: new Date(), secretRotatedAt: null, previousSecretHash: null, previousSecretUntil: null, homeUrl: 'https://hoso.tinh.gov.vn/', description: null, logoEtag: null,
+    allowGroups: '[]', allowDepartments: '[]', allowOrganizations: '[]', ...over,
   });
   it('lists an active application with a home URL; not one without, nor a disabled one, nor the console', () => {
     expect(launcherApp(row({}))).toEqual({ clientId: 'hoso', name: 'Hồ sơ', description: null, homeUrl: 'https://hoso.tinh.gov.vn/', logoUrl: null });

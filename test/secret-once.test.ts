@@ -35,6 +35,7 @@ describe('integration values', () => {
   const view = (type: ClientView['type']): ClientView => ({
     client_id: 'abc', name: 'A', type, first_party: false, status: 'active', redirect_uris: type === 'service' ? [] : ['https://a.example/cb'],
     post_logout_redirect_uris: [], backchannel_logout_uri: null, release_group_dns: false, created_at: '', overlap_until: null, home_url: null, description: null, logo_url: null,
+    access_policy: { groups: [], departments: [], organizations: [] },
   });
   const asMap = (rows: { name: string; values: string[] }[]) => Object.fromEntries(rows.map((r) => [r.name, r.values]));
   test('a web client: every endpoint, its URIs, client_secret_basic', () => {

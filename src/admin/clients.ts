@@ -18,6 +18,7 @@ import { confirmed } from './confirm.js';
 import { displayFields, displayInput, logoFields } from './client-logo.js';
 import { clientSecretExtras, clientSecretRoutes } from './client-secret.js';
 import { clientFieldOf, formErrors, typed, type FieldError } from './form-errors.js';
+import { accessFields, accessInput, accessRefusal, typedAccess } from './client-access.js';
 
 /** An application's settings, as the registration and the settings forms send them. */
 const clientForm = z.object({
@@ -28,6 +29,7 @@ const clientForm = z.object({
   // a checkbox: absent when unticked, so the settings form turns it off
   release_group_dns: text(5).transform((v) => v === 'on'),
   ...displayFields,
+  ...accessFields,
 });
 
 /** Registering one: its settings, its type and whether it is the province's own (consent implied). */
@@ -45,6 +47,7 @@ function clientInput(form: z.output<typeof clientForm>) {
     backchannelLogoutUri: form.backchannel_logout_uri,
     releaseGroupDns: form.release_group_dns,
     ...displayInput(form),
+    ...accessInput(form),
   };
 }
 
@@ -67,7 +70,7 @@ export function consoleRefusal(err: unknown, t: Translator): unknown {
 
 /** The application form's refusal as the page shows it, each problem worded; null when `err` refuses no input. */
 function formRefusal(err: unknown, t: Translator): FieldError[] | null {
-  return formErrors(consoleRefusal(err, t), clientFieldOf, t);
+  return formErrors(consoleRefusal(accessRefusal(err, t), t), clientFieldOf, t);
 }
 
 export function clientRoutes(router: express.Router, deps: AdminDeps): void {
@@ -201,5 +204,6 @@ function typedClient(body: unknown) {
     post_logout_redirect_uris: typed(body, 'post_logout_redirect_uris').split(/\r?\n/),
     backchannel_logout_uri: typed(body, 'backchannel_logout_uri'),
     release_group_dns: typed(body, 'release_group_dns') === 'on',
+    ...typedAccess(body),
   };
 }

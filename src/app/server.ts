@@ -26,6 +26,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { openToOthers, storagePaths } from '../db/files.js';
 import { startAuditForwarding, type ForwarderTuning } from './audit-forwarding.js';
 import type { AuditForwarder } from '../audit/syslog/forwarder.js';
+import { createAccess } from '../access/current.js';
 
 export interface RunningServer {
   url: string;
@@ -103,6 +104,8 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
   const { config, services, directory, logger, metrics } = p;
   const render = createRenderer(DEFAULT_VIEWS_DIR, p.brand);
   const connector = directory.connector;
+  // who may use which application: groups read again from the directory, kept ACCESS_GROUPS_CACHE
+  const access = createAccess({ accounts: services.accountRepo, directory: connector, cacheSeconds: config.access.groupsCacheSeconds, logger, audit: services.audit });
   const host = await createProviderHost({
     config,
     storage: { payloads: services.oidcPayloads, sessions: services.sessions, loadClient: services.loadClient },
@@ -114,6 +117,7 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
     metrics,
     clientCache: services.clientCache,
     queueLogout: (clientId, accountId, sid) => services.deprovision.queueLogout(clientId, accountId, sid, 'logout at the IdP'),
+    access,
   });
   const app = createApp({
     config,
@@ -129,7 +133,7 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
     console: {
       // the console's code exchange and JWKS fetch go to this instance's own address
       auth: createConsoleAuth({ config, sessions: services.sessions, accounts: services.accounts, logger, selfUrl }),
-      services,
+      services: { ...services, launcher: services.launcher.withAccess(access) },
       directory: { connector, mailDomains: directory.mailDomains },
     },
   });

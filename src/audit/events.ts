@@ -17,6 +17,8 @@ export const AUDIT_EVENT_TYPES = [
   'login.failure', // outcome: the reason (invalid_credentials, disabled, conflict, throttled, unavailable, ...)
   'consent', // outcome "granted" | "denied"; subject, clientId, detail: { scopes, claims? }
   'logout', // outcome "success"; subject, clientId?, detail: { sid? } (provider "end_session.success")
+  // per-application access policy (src/access/)
+  'access.denied', // outcome: where ("authorization" | "refresh"); subject: account id, clientId; detail: { where }
   // accounts (src/accounts/service.ts, src/deprovision/service.ts)
   'account.created', // detail: { login, source, display_name, email? }
   'account.password_changed', // detail: { login }

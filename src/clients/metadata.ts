@@ -1,5 +1,6 @@
 /** Client table row -> oidc-provider client metadata. Pure. */
 import { isPublicType, type ClientRow, type ClientType } from './types.js';
+import { policyOf } from './access.js';
 
 export function parseUriList(json: string): string[] {
   const v: unknown = JSON.parse(json);
@@ -14,6 +15,8 @@ export function clientMetadata(row: ClientRow): Record<string, unknown> {
     client_type: type,
     first_party: row.firstParty,
     release_group_dns: row.releaseGroupDns === true,
+    // who may use it (access/ checks it at authorization and at every refresh)
+    access_policy: policyOf(row),
   };
   if (type === 'service') {
     return {

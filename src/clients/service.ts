@@ -10,6 +10,8 @@ import { parseUriList } from './metadata.js';
 import type { AuditRecorder } from '../audit/log.js';
 import type { ClientCache } from './cache.js';
 import { checkDisplay, displayColumns, logoPath, logoRecord, type DisplayUpdate } from './display.js';
+import { checkedPolicy, policyColumns, policyOf } from './access.js';
+import type { AccessPolicy } from '../domain/access-policy.js';
 
 
 export interface NewClient extends DisplayUpdate {
@@ -23,6 +25,8 @@ export interface NewClient extends DisplayUpdate {
   releaseGroupDns?: boolean;
   /** Chosen id; generated when absent. */
   id?: string | undefined;
+  /** Who may use it (domain/access-policy.ts); absent or empty: everyone. */
+  accessPolicy?: AccessPolicy | undefined;
 }
 
 /** What an update may change; absent fields stay as they are. */
@@ -36,6 +40,8 @@ export interface ClientUpdate extends DisplayUpdate {
   releaseGroupDns?: boolean | undefined;
   /** A provincial application: no consent page. */
   firstParty?: boolean | undefined;
+  /** Who may use it, replacing the whole policy (all lists empty: everyone). */
+  accessPolicy?: AccessPolicy | undefined;
 }
 
 /** The client the IdP keeps for itself (ensureInternal): its fields and its secret. */
@@ -66,6 +72,8 @@ export interface ClientView {
   created_at: string;
   /** Until when the secret before the last rotation is (or was) accepted; null when none is kept. */
   overlap_until: string | null;
+  /** Who may use it: groups (DNs), departments, organisations; all empty: everyone. */
+  access_policy: AccessPolicy;
 }
 
 /**
@@ -105,6 +113,7 @@ export function clientView(r: ClientRecord): ClientView {
     logo_url: logoPath(r.id, r.logoEtag),
     created_at: r.createdAt.toISOString(),
     overlap_until: r.previousSecretHash && r.previousSecretUntil ? r.previousSecretUntil.toISOString() : null,
+    access_policy: policyOf(r),
   };
 }
 
@@ -139,9 +148,9 @@ type Audit = AuditRecorder | undefined;
 
 /** What the audit keeps of a new client (never its secret). Pure. */
 function createdDetail(view: ClientView, logo: { contentType: string; data: Uint8Array } | null, confidential: boolean) {
-  const { name, type, first_party, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, release_group_dns, home_url, description } = view;
+  const { name, type, first_party, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, release_group_dns, home_url, description, access_policy } = view;
   return {
-    name, type, first_party, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, release_group_dns, home_url, description,
+    name, type, first_party, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, release_group_dns, home_url, description, access_policy,
     logo: logo ? { type: logo.contentType, bytes: logo.data.length } : null,
     confidential,
   };
@@ -149,7 +158,7 @@ function createdDetail(view: ClientView, logo: { contentType: string; data: Uint
 
 /** The fields an update changed, as the audit names them. Pure. */
 function changedFields(old: ClientView, view: ClientView): string[] {
-  return (['name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri', 'release_group_dns', 'first_party', 'home_url', 'description', 'logo_url'] as const)
+  return (['name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri', 'release_group_dns', 'first_party', 'home_url', 'description', 'logo_url', 'access_policy'] as const)
     .filter((k) => JSON.stringify(view[k]) !== JSON.stringify(old[k])).map((k) => (k === 'logo_url' ? 'logo' : k));
 }
 
@@ -177,6 +186,7 @@ function registration(repo: ClientRepository, audit: Audit) {
       const problems = newClientFieldProblems(input);
       if (problems.length) throw new ClientInputError(problems, problems.map((p) => problemText(p, input.type, '--redirect-uri')).join('; '));
       checkDisplay(input);
+      const policy = input.accessPolicy ? checkedPolicy(input.accessPolicy) : undefined;
       const logo = input.logo ? logoRecord(input.logo) : null;
       const id = input.id ?? newClientId();
       const exists = () => new SsoError('exists', `a client with id "${id}" already exists`);
@@ -193,6 +203,7 @@ function registration(repo: ClientRepository, audit: Audit) {
           backchannelLogoutUri: input.backchannelLogoutUri ?? null,
           secretRotatedAt: secret ? new Date() : null,
           ...displayColumns(input),
+          ...(policy ? policyColumns(policy) : {}),
       });
       if (!row) throw exists();
       const view = clientView(logo ? await repo.setLogo(id, logo) : row);
@@ -213,6 +224,7 @@ function registration(repo: ClientRepository, audit: Audit) {
       const problems = fieldProblems(type, u);
       if (problems.length) throw new ClientInputError(problems, problems.map((p) => problemText(p, type)).join('; '));
       checkDisplay(u);
+      const policy = u.accessPolicy ? checkedPolicy(u.accessPolicy) : undefined;
       const logo = u.logo ? logoRecord(u.logo) : null;
       const data = {
         ...displayColumns(u),
@@ -222,6 +234,7 @@ function registration(repo: ClientRepository, audit: Audit) {
         ...(u.backchannelLogoutUri !== undefined ? { backchannelLogoutUri: u.backchannelLogoutUri || null } : {}),
         ...(u.releaseGroupDns !== undefined ? { releaseGroupDns: u.releaseGroupDns } : {}),
         ...(u.firstParty !== undefined ? { firstParty: u.firstParty } : {}),
+        ...(policy ? policyColumns(policy) : {}),
       };
       let row = await repo.update(id, data);
       if (u.logo !== undefined && (logo?.etag ?? null) !== before.logoEtag) row = await repo.setLogo(id, logo);
@@ -234,7 +247,7 @@ function registration(repo: ClientRepository, audit: Audit) {
         detail: {
           changed, name: view.name, redirect_uris: view.redirect_uris, post_logout_redirect_uris: view.post_logout_redirect_uris,
           backchannel_logout_uri: view.backchannel_logout_uri, release_group_dns: view.release_group_dns, first_party: view.first_party,
-          home_url: view.home_url, description: view.description, ...(changed.includes('logo') ? { logo: logo ? { type: logo.contentType, bytes: logo.data.length } : null } : {}),
+          home_url: view.home_url, description: view.description, access_policy: view.access_policy, ...(changed.includes('logo') ? { logo: logo ? { type: logo.contentType, bytes: logo.data.length } : null } : {}),
         },
       });
       return view;

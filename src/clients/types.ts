@@ -19,6 +19,10 @@ export interface ClientRow {
   /** The secret before the last rotation (a keyed hash) and until when it is still accepted. */
   previousSecretHash?: string | null;
   previousSecretUntil?: Date | null;
+  /** Who may use it: JSON arrays (domain/access-policy.ts); absent: everyone. */
+  allowGroups?: string;
+  allowDepartments?: string;
+  allowOrganizations?: string;
 }
 
 /**

@@ -92,6 +92,8 @@ export interface Config {
   throttle: ThrottleSettings;
   /** The login page: failure floor, helpdesk contact, session cookie, known devices (config/login.ts). */
   login: LoginSettings;
+  /** Per-application access policy: how long groups read from the directory are kept (ACCESS_GROUPS_CACHE, seconds, 0-300). */
+  access: { groupsCacheSeconds: number };
   /** syslog: where every audit event is forwarded (AUDIT_SYSLOG), when set. */
   audit: { retentionSeconds: number; syslog?: SyslogTarget | undefined };
   /**
@@ -217,6 +219,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     logoutDelivery: { attempts: e.LOGOUT_DELIVERY_ATTEMPTS, timeoutMs: e.LOGOUT_DELIVERY_TIMEOUT_MS },
     throttle,
     login,
+    access: { groupsCacheSeconds: e.ACCESS_GROUPS_CACHE },
     audit: { retentionSeconds: e.AUDIT_RETENTION, syslog },
     admin: { groups: adminGroups, helpdeskGroups },
     brand,

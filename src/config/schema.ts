@@ -198,6 +198,10 @@ export const envSchema = z.object({
   /** Who to contact when a login cannot go on, shown on the login page (free text, e.g. "Phòng CNTT – 0228 3xxx xxx, hotro@tinh.gov.vn"). */
   HELPDESK_CONTACT: z.string().max(300, 'must be at most 300 characters').optional(),
 
+  // --- Who may use which application (src/access/)
+  /** How long a person's groups read from the directory are trusted for an application's access policy (0: read every time; at most 5m). */
+  ACCESS_GROUPS_CACHE: duration('5m', 0).refine((s) => s <= 300, 'must be at most 5m (300s)'),
+
   // --- The province's own name (config/brand.ts)
   /** The product's name on every page, e.g. "Hệ thống đăng nhập một lần – UBND tỉnh Nam Định"; default the catalogue's "Đăng nhập một lần". */
   BRAND_NAME: z.string().max(120, 'must be at most 120 characters').optional(),

@@ -8,6 +8,7 @@ import { SsoError } from '../domain/errors.js';
 import { interactionFlow, type InteractionDeps } from './flow.js';
 import { loginHandlers } from './login.js';
 import { consentHandlers } from './consent.js';
+import { accessDeniedHandlers } from './access-denied.js';
 
 export type { InteractionDeps } from './flow.js';
 
@@ -17,6 +18,7 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
   const flow = interactionFlow(deps);
   const login = loginHandlers(deps, flow);
   const consent = consentHandlers(deps, flow);
+  const access = accessDeniedHandlers(deps, flow);
 
   /** GET /interaction/:uid: the page of the step oidc-provider is at. */
   async function showInteraction(req: Request, res: Response) {
@@ -25,6 +27,7 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
     const prompt = d.prompt.name;
     if (prompt === 'login' || prompt === 'select_account') return login.showLogin(req, res, d);
     if (prompt === 'consent') return consent.showConsent(req, res, d);
+    if (prompt === access.prompt) return access.showRefused(req, res, d);
     throw new SsoError('invalid_input', `unknown prompt ${prompt}`);
   }
 
@@ -33,5 +36,6 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
   router.post('/:uid/continue', body, login.continueSession);
   router.post('/:uid/confirm', body, consent.confirmConsent);
   router.post('/:uid/abort', body, consent.abortInteraction);
+  router.post('/:uid/access-back', body, access.goBack);
   return router;
 }

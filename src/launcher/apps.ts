@@ -1,11 +1,19 @@
 /**
- * The app launcher's use cases: which applications a person may open from `/` (appsFor, the one
- * place where a per-application access policy will filter), and an application's logo as served.
+ * The app launcher's use cases: which applications a person may open from `/` (appsFor: only
+ * those whose access policy admits them, decided from current data by src/access/), and an
+ * application's logo as served.
  */
 import type { AccountRecord } from '../accounts/claims.js';
 import type { ClientLogoRecord, ClientRecord, ClientRepository } from '../db/repos/clients.js';
 import { logoPath } from '../clients/display.js';
 import { isInternalClient } from '../clients/types.js';
+import { policyOf } from '../clients/access.js';
+import { admits, isOpenPolicy, type AccessPerson } from '../domain/access-policy.js';
+
+/** The person as an access policy sees them now (src/access/ personOf). */
+export interface LauncherAccess {
+  personOf(accountId: string): Promise<AccessPerson | null>;
+}
 
 /** One tile of the launcher. */
 export interface LauncherApp {
@@ -22,6 +30,8 @@ export interface Launcher {
   appsFor(account: Pick<AccountRecord, 'id' | 'login'>): Promise<LauncherApp[]>;
   /** An application's logo, or null when it has none (or there is no such application). */
   logo(clientId: string): Promise<ClientLogoRecord | null>;
+  /** The same launcher, deciding access policies with `access` (the server's, which reads the directory). */
+  withAccess(access: LauncherAccess): Launcher;
 }
 
 /** What the launcher lists of an application, or null when it is not listed at all. Pure. */
@@ -30,12 +40,31 @@ export function launcherApp(r: ClientRecord): LauncherApp | null {
   return { clientId: r.id, name: r.name, description: r.description, homeUrl: r.homeUrl, logoUrl: logoPath(r.id, r.logoEtag) };
 }
 
-export function createLauncher(clients: Pick<ClientRepository, 'launchable' | 'logo'>): Launcher {
+/**
+ * Without `access`, an application with an access policy is never listed (nothing can say who it
+ * admits); the server gives one.
+ */
+export function createLauncher(clients: Pick<ClientRepository, 'launchable' | 'logo'>, access?: LauncherAccess): Launcher {
   return {
-    // every active application with a home URL, for now; an access policy per application goes here
-    async appsFor(_account) {
-      return (await clients.launchable()).map(launcherApp).filter((a): a is LauncherApp => a !== null);
+    async appsFor(account) {
+      const rows = await clients.launchable();
+      // the person is read (groups from the directory, kept a few minutes) only when some application asks
+      let person: Promise<AccessPerson | null> | undefined;
+      const out: LauncherApp[] = [];
+      for (const r of rows) {
+        const app = launcherApp(r);
+        if (!app) continue;
+        const policy = policyOf(r);
+        if (!isOpenPolicy(policy)) {
+          person ??= access ? access.personOf(account.id) : Promise.resolve(null);
+          const p = await person;
+          if (!p || !admits(policy, p)) continue;
+        }
+        out.push(app);
+      }
+      return out;
     },
     logo: (clientId) => clients.logo(clientId),
+    withAccess: (a) => createLauncher(clients, a),
   };
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config/load.js';
 import type { AdapterFactory } from './adapter/payload-adapter.js';
 import type { AccountService } from '../accounts/service.js';
 import { ROUTES } from './routes.js';
+import { admittedAtRefresh, withAccessPrompt, type AccessCheck } from './access-policy.js';
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'organization', 'groups'] as const;
 
@@ -43,6 +44,8 @@ export interface ProviderDeps {
   adapter: AdapterFactory;
   accounts: AccountService;
   jwks: JWK[];
+  /** Per-application access policy (src/access/): asked at every authorization and refresh; absent: everyone is admitted. */
+  access?: AccessCheck | undefined;
   /** Remembered consent: the newest live grant of this account for this client, if any. */
   findRememberedGrantId(accountId: string, clientId: string): Promise<string | undefined>;
   pages: {
@@ -115,9 +118,11 @@ function features(deps: ProviderDeps): Configuration['features'] {
 function accountsAndGrants(deps: ProviderDeps): Pick<Configuration, 'findAccount' | 'loadExistingGrant'> {
   const { accounts } = deps;
   return {
-    async findAccount(ctx, sub) {
+    async findAccount(ctx, sub, token) {
       const account = await accounts.findActive(sub);
       if (!account) return undefined;
+      // a refresh: still admitted by the application's access policy, from current data (else invalid_grant)
+      if (!(await admittedAtRefresh(ctx, account.id, token, deps.access))) return undefined;
       // the client the claims are for (the token's at userinfo): only one registered for them gets the groups' DNs
       const groupDns = ctx.oidc?.client?.['release_group_dns'] === true;
       return { accountId: account.id, claims: () => accounts.claims(account, { groupDns }) };
@@ -148,7 +153,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     enabledJWA: { idTokenSigningAlgValues: algs, userinfoSigningAlgValues: algs, introspectionSigningAlgValues: algs, authorizationSigningAlgValues: algs },
-    extraClientMetadata: { properties: ['client_type', 'first_party', 'release_group_dns', 'previous_secret_hash', 'previous_secret_until'] },
+    extraClientMetadata: { properties: ['client_type', 'first_party', 'release_group_dns', 'previous_secret_hash', 'previous_secret_until', 'access_policy'] },
     // ID tokens are signed with the first configured algorithm (ES256 by default).
     clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: config.signingAlgs[0] as 'ES256' },
     pkce: {
@@ -165,7 +170,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     features: features(deps),
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: interactionPolicyWithSelectAccount(),
+      policy: withAccessPrompt(interactionPolicyWithSelectAccount(), deps.access),
     },
     renderError: (ctx, out, error) => deps.pages.error(ctx, out as unknown as Record<string, string>, error),
     clientBasedCORS: (_ctx, origin, client) => {

@@ -25,6 +25,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { isDatabaseUnavailable, outageReporter } from '../db/errors.js';
 import type { AdapterFactory } from './adapter/payload-adapter.js';
 import { publicDocumentCaching } from './caching.js';
+import type { AccessCheck } from './access-policy.js';
 
 export interface ProviderHostDeps {
   config: Config;
@@ -49,6 +50,8 @@ export interface ProviderHostDeps {
   queueLogout?: ((clientId: string, accountId: string, sid: string | null) => Promise<unknown>) | undefined;
   /** Client metadata kept briefly in this process (clients/cache.ts); without it every lookup reads the database. */
   clientCache?: ClientCache | undefined;
+  /** Per-application access policy (src/access/), asked at every authorization and refresh; absent: everyone is admitted. */
+  access?: AccessCheck | undefined;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -95,6 +98,11 @@ function guardAdapters(factory: AdapterFactory, report: Report): AdapterFactory 
   };
 }
 
+/** The access check with a database outage answered as one (503 temporarily_unavailable). */
+function guardedAccess(access: AccessCheck | undefined, report: Report): AccessCheck | undefined {
+  return access && { check: (q) => guarded(() => access.check(q), report, 'oidc.access') };
+}
+
 /** The browser and address of the provider request under way (oidc-provider keeps its context per request), if any. */
 function sessionSeen(): SessionSeen | undefined {
   const ctx = (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx;
@@ -116,6 +124,7 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report, track: Track
       jwks,
       findRememberedGrantId: (accountId, clientId) => guarded(() => remembered(accountId, clientId), report, 'oidc.grant'),
       pages: deps.pages,
+      access: guardedAccess(deps.access, report),
     }),
   );
   provider.proxy = deps.config.trustProxy;

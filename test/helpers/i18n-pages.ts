@@ -33,6 +33,7 @@ function common(locale: Locale, title: TextKey, path = '/admin') {
 const client = {
   client_id: 'vanban', name: 'Quản lý văn bản', type: 'web', status: 'active', first_party: false, redirect_uris: ['https://vanban.tinh.gov.vn/cb'], post_logout_redirect_uris: [], backchannel_logout_uri: null, release_group_dns: false,
   home_url: 'https://vanban.tinh.gov.vn/', description: 'Văn bản đến, văn bản đi', logo_url: '/assets/client-logo/vanban', overlap_until: null,
+  access_policy: { groups: ['cn=van-thu,ou=groups,dc=tinh,dc=gov,dc=vn'], departments: ['Văn phòng'], organizations: [] },
 };
 const syncRun = { mode: 'full', status: 'partial', dryRun: true, startedAt: minutesAgo(5), seen: 10, created: 1, updated: 2, disabled: 1, unchanged: 6, failed: 0, conflicts: 0, message: null };
 const session = { uid: 's1', loginAt: minutesAgo(90), expiresAt: minutesAgo(-600), current: true, applications: [{ name: 'Quản lý văn bản' }] };
@@ -71,6 +72,7 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     ...common(locale, 'title.consent', '/interaction/u'), action: '/interaction/u/confirm', abortAction: '/interaction/u/abort', csrfToken: 'c', client: { name: 'Hệ thống quản lý văn bản' }, account: { displayName: 'Nguyễn Văn An' },
     scopes: ['openid', 'profile', 'email', 'phone', 'offline_access', 'organization', 'groups'].map((name) => ({ name, description: scopeDescription(translator(locale), name) })),
   }],
+  'access-denied': (locale) => [{ ...common(locale, 'access.title', '/interaction/u'), action: '/interaction/u/access-back', csrfToken: 'c', client: { name: 'Quản lý văn bản' }, account: { name: 'Nguyễn Văn An' } }],
   logout: (locale) => [{ ...common(locale, 'title.logout', '/session/end'), client: { name: 'Cổng dịch vụ công' }, formHtml: LOGOUT_FORM, formId: 'op.logoutForm' }],
   'logout-continue': (locale) => [{ ...common(locale, 'title.logout', '/session/end'), client: { name: 'Cổng dịch vụ công' }, formHtml: LOGOUT_FORM, formId: 'op.logoutForm' }],
   'logged-out': (locale) => [
@@ -116,6 +118,9 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
       { ...common(locale, 'clients.title'), nav: 'clients', client, values: client, internal: false, flash: t('clients.done.disabled'), ...clientExtras(minutesAgo(-1440), 'overlap-ended') },
       { ...common(locale, 'clients.title'), nav: 'clients', client: { ...client, status: 'disabled', logo_url: null }, values: { ...client, backchannel_logout_uri: 'https://vanban.tinh.gov.vn/logout' }, internal: false, flash: t('clients.done.updated'), ...clientExtras(null) },
       { ...common(locale, 'clients.title'), nav: 'clients', client, internal: true, flash: t('clients.done.enabled') },
+      // the access policy: everyone, and a refused group
+      { ...common(locale, 'clients.title'), nav: 'clients', client, values: { ...client, access_policy: { groups: ['ke-toan'], departments: [], organizations: [] } }, internal: false, errors: [{ field: 'access_groups', message: t('clients.error.access.groups.not_dn', { value: 'ke-toan' }) }], ...clientExtras(null) },
+      { ...common(locale, 'clients.title'), nav: 'clients', client, values: { ...client, access_policy: { groups: [], departments: [], organizations: [] } }, internal: false, ...clientExtras(null) },
     ];
   },
   'admin/secret': (locale) => [

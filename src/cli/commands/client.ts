@@ -6,8 +6,9 @@ import type { CliContext } from '../context.js';
 import { table } from '../table.js';
 import { displayOf, displayOptions, touchesDisplay, type DisplayOptions } from './client-display.js';
 import { registerSecretCommands } from './client-secret.js';
+import { accessOptions, newPolicyOf, policyLine, registerShowCommand, touchesAccess, updatedPolicyOf, type AccessOptions } from './client-access.js';
 
-interface AddOptions extends DisplayOptions {
+interface AddOptions extends DisplayOptions, AccessOptions {
   name: string;
   redirectUri: string[];
   postLogoutRedirectUri: string[];
@@ -21,7 +22,7 @@ interface AddOptions extends DisplayOptions {
 
 const repeatable = (v: string, acc: string[]) => [...acc, v];
 
-interface UpdateOptions extends DisplayOptions {
+interface UpdateOptions extends DisplayOptions, AccessOptions {
   name?: string;
   redirectUri: string[];
   postLogoutRedirectUri: string[];
@@ -40,6 +41,7 @@ export function registerClientCommand(program: Command, ctx: CliContext): void {
   registerUpdateCommand(client, ctx);
   registerDeleteCommand(client, ctx);
   registerSecretCommands(client, ctx);
+  registerShowCommand(client, ctx);
 }
 
 /** The options given -> the change; a usage error when they contradict each other or change nothing. */
@@ -54,12 +56,12 @@ function updateOf(o: UpdateOptions) {
     ...(o.firstParty !== undefined ? { firstParty: o.firstParty } : {}),
     ...(o.releaseGroupDns !== undefined ? { releaseGroupDns: o.releaseGroupDns } : {}),
   };
-  if (!Object.keys(u).length && !touchesDisplay(o)) throw new SsoError('invalid_input', 'nothing to change: give --name, --redirect-uri, --post-logout-redirect-uri, --backchannel-logout-uri, --first-party or --no-first-party, --release-group-dns or --no-release-group-dns, --home-url, --description, --logo-file or --no-logo (or a --clear-... option)');
+  if (!Object.keys(u).length && !touchesDisplay(o) && !touchesAccess(o)) throw new SsoError('invalid_input', 'nothing to change: give --name, --redirect-uri, --post-logout-redirect-uri, --backchannel-logout-uri, --first-party or --no-first-party, --release-group-dns or --no-release-group-dns, --home-url, --description, --logo-file or --no-logo, --allow-group, --allow-department, --allow-organization or --allow-everyone (or a --clear-... option)');
   return u;
 }
 
 function registerUpdateCommand(client: Command, ctx: CliContext): void {
-  displayOptions(client.command('update <client_id>'), true)
+  accessOptions(displayOptions(client.command('update <client_id>'), true), true)
     .description('change an application: its name, redirect URIs, logout URIs, first-party flag (a list given replaces the whole list)')
     .option('--name <name>', 'application name shown to people')
     .option('--redirect-uri <uri>', 'redirect URI, exact match (repeatable; replaces them all)', repeatable, [] as string[])
@@ -75,9 +77,10 @@ function registerUpdateCommand(client: Command, ctx: CliContext): void {
     .action(async (id: string, o: UpdateOptions) => {
       const change = { ...updateOf(o), ...(await displayOf(o)) };
       const s = await ctx.open();
-      const view = await s.clients.update(id, change);
+      const accessPolicy = touchesAccess(o) ? updatedPolicyOf(o, (await s.clients.get(id)).access_policy) : undefined;
+      const view = await s.clients.update(id, { ...change, ...(accessPolicy ? { accessPolicy } : {}) });
       if (o.json) ctx.io.out(JSON.stringify(view));
-      else ctx.io.out(`updated ${view.client_id}: ${view.name}; redirect URIs ${view.redirect_uris.join(' ') || '(none)'}; post-logout ${view.post_logout_redirect_uris.join(' ') || '(none)'}; back-channel logout ${view.backchannel_logout_uri ?? '(none)'}; ${view.first_party ? 'first party (no consent page)' : 'asks for consent'}; release_group_dns ${view.release_group_dns}; home URL ${view.home_url ?? '(none)'}; logo ${view.logo_url ? 'yes' : '(none)'}`);
+      else ctx.io.out(`updated ${view.client_id}: ${view.name}; redirect URIs ${view.redirect_uris.join(' ') || '(none)'}; post-logout ${view.post_logout_redirect_uris.join(' ') || '(none)'}; back-channel logout ${view.backchannel_logout_uri ?? '(none)'}; ${view.first_party ? 'first party (no consent page)' : 'asks for consent'}; release_group_dns ${view.release_group_dns}; home URL ${view.home_url ?? '(none)'}; logo ${view.logo_url ? 'yes' : '(none)'}; access: ${policyLine(view.access_policy)}`);
     });
 }
 
@@ -95,7 +98,7 @@ function registerDeleteCommand(client: Command, ctx: CliContext): void {
 
 function registerAddCommand(client: Command, ctx: CliContext): void {
   const { io } = ctx;
-  displayOptions(client.command('add'), false)
+  accessOptions(displayOptions(client.command('add'), false), false)
     .description('register an application; prints its client_id and, for web and service clients, a secret shown only once')
     .requiredOption('--name <name>', 'application name shown to people')
     .option('--redirect-uri <uri>', 'redirect URI, exact match (repeatable)', repeatable, [] as string[])
@@ -119,6 +122,7 @@ function registerAddCommand(client: Command, ctx: CliContext): void {
         firstParty: !!o.firstParty,
         releaseGroupDns: !!o.releaseGroupDns,
         ...display,
+        accessPolicy: newPolicyOf(o),
       });
       if (o.json) io.out(JSON.stringify({ client_id: r.client.client_id, client_secret: r.clientSecret, type: r.client.type }));
       else {
@@ -134,7 +138,7 @@ function registerManageCommands(client: Command, ctx: CliContext): void {
   client.command('list').option('--json', 'machine-readable output').description('list applications').action(async (o: { json?: boolean }) => {
     const s = await ctx.open();
     const rows = await s.clients.list();
-    io.out(o.json ? JSON.stringify(rows) : table(rows.map((c) => ({ ...c, redirect_uris: c.redirect_uris.join(' ') })), ['client_id', 'name', 'type', 'status', 'first_party', 'redirect_uris']));
+    io.out(o.json ? JSON.stringify(rows) : table(rows.map((c) => ({ ...c, redirect_uris: c.redirect_uris.join(' '), access: policyLine(c.access_policy) })), ['client_id', 'name', 'type', 'status', 'first_party', 'redirect_uris', 'access']));
   });
   client.command('disable <client_id>').description('disable an application and revoke its tokens').action(async (id: string) => {
     const s = await ctx.open();

@@ -27,6 +27,10 @@ export interface ClientRecord {
   description: string | null;
   /** The ETag of its logo (ClientLogo), or null when it has none. */
   logoEtag: string | null;
+  /** Who may use it (domain/access-policy.ts): JSON arrays of group DNs, department and organisation names. */
+  allowGroups: string;
+  allowDepartments: string;
+  allowOrganizations: string;
 }
 
 /** An application's logo as stored. */

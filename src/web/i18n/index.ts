@@ -18,6 +18,7 @@ import { protocolErrorMessages, type ProtocolErrorKey } from './protocol-errors.
 import { clientProblemMessages, type ClientProblemKey } from './client-problems.js';
 import { labelMessages, type LabelKey } from './labels.js';
 import { mailNoticeMessages, type MailNoticeKey } from './mail-notices.js';
+import { accessMessages, type AccessKey } from './access.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -53,7 +54,8 @@ export type TextKey =
   | MessageKey
   | BrandPagesKey
   | ProtocolErrorKey
-  | ConsoleKey;
+  | ConsoleKey
+  | AccessKey;
 
 export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
 
@@ -72,6 +74,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   clientProblemMessages,
   labelMessages,
   mailNoticeMessages,
+  accessMessages,
 ];
 
 const catalogue = Object.freeze({

@@ -45,6 +45,9 @@ const vi = {
   'audit.event.sync.run': 'Đồng bộ thư mục',
   'audit.event.throttle.unblocked': 'Gỡ chặn đăng nhập',
   'audit.event.audit.pruned': 'Xóa bớt nhật ký cũ',
+  'audit.event.access.denied': 'Từ chối truy cập ứng dụng (chính sách truy cập)',
+  'audit.outcome.authorization': 'Khi đăng nhập vào ứng dụng',
+  'audit.outcome.refresh': 'Khi ứng dụng gia hạn phiên',
 
   'audit.outcome.success': 'Thành công',
   'audit.outcome.invalid_credentials': 'Sai tên đăng nhập hoặc mật khẩu',
@@ -107,6 +110,9 @@ const en: Record<LabelKey, string> = {
   'audit.event.sync.run': 'Directory sync',
   'audit.event.throttle.unblocked': 'Login block lifted',
   'audit.event.audit.pruned': 'Old audit entries removed',
+  'audit.event.access.denied': 'Application refused (access policy)',
+  'audit.outcome.authorization': 'At sign-in to the application',
+  'audit.outcome.refresh': 'At the application\'s token refresh',
 
   'audit.outcome.success': 'Succeeded',
   'audit.outcome.invalid_credentials': 'Wrong username or password',
