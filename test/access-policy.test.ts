@@ -1,6 +1,6 @@
 /** The access policy's decision (domain/access-policy.ts) and how a policy is checked and stored (clients/access.ts). */
 import { describe, expect, it } from '@jest/globals';
-import { admits, cleanPolicy, foldName, isOpenPolicy, OPEN_POLICY, parseStoredList, policyProblems, POLICY_LIMITS, type AccessPolicy } from '../src/domain/access-policy.js';
+import { admits, cleanPolicy, foldName, isOpenPolicy, OPEN_POLICY, parseStoredList, policyProblems, UNREADABLE_LIST_VALUE, POLICY_LIMITS, type AccessPolicy } from '../src/domain/access-policy.js';
 import { AccessPolicyError, checkedPolicy, policyColumns, policyOf } from '../src/clients/access.js';
 
 const BASE = 'dc=tinh,dc=gov,dc=vn';
@@ -67,9 +67,13 @@ describe('checking and storing a policy', () => {
     expect(cleanPolicy(OPEN_POLICY)).toEqual(OPEN_POLICY);
   });
 
-  it('reads a missing or malformed stored list as empty', () => {
+  it('reads a missing stored list as empty, and a malformed one as admitting nobody', () => {
     expect(policyOf({})).toEqual(OPEN_POLICY);
-    expect(parseStoredList('{')).toEqual([]);
     expect(parseStoredList('[1,"a"]')).toEqual(['a']);
+    for (const bad of ['{', '{"a":1}', '"x"']) {
+      const policy = { ...OPEN_POLICY, departments: parseStoredList(bad) };
+      expect(policy.departments).toEqual([UNREADABLE_LIST_VALUE]);
+      expect(admits(policy, { groupDns: [KE_TOAN], department: 'Văn phòng', organization: 'UBND tỉnh' })).toBe(false);
+    }
   });
 });

@@ -122,14 +122,24 @@ export function cleanPolicy(p: AccessPolicy): AccessPolicy {
   };
 }
 
-/** A stored list (JSON text) read back; anything malformed or out of bounds reads as empty values dropped. */
+/**
+ * A value no person's group, department or organisation can be (it holds a NUL): what an
+ * unreadable stored list reads as, so that it admits nobody rather than everybody.
+ */
+export const UNREADABLE_LIST_VALUE = '\u0000unreadable';
+
+/**
+ * A stored list (JSON text) read back; values out of bounds are dropped. A list that is not a
+ * JSON array of strings (only the service writes these columns) fails closed: it reads as
+ * [UNREADABLE_LIST_VALUE], which matches nobody.
+ */
 export function parseStoredList(json: string | null | undefined): string[] {
   if (!json) return [];
   try {
     const v = JSON.parse(json) as unknown;
-    if (!Array.isArray(v)) return [];
+    if (!Array.isArray(v)) return [UNREADABLE_LIST_VALUE];
     return v.filter((x): x is string => typeof x === 'string' && x.length > 0 && x.length <= POLICY_LIMITS.dn).slice(0, POLICY_LIMITS.entries);
   } catch {
-    return [];
+    return [UNREADABLE_LIST_VALUE];
   }
 }
