@@ -15,6 +15,8 @@ import { syslogTarget, type SyslogTarget } from './syslog.js';
 export type { SyslogTarget };
 import { loginSettings, throttleSettings, type LoginSettings } from './login.js';
 import { brandSettings, type BrandSettings } from './brand.js';
+import { certificateSettings, trustedProxies, type CertificateSettings } from './certificate.js';
+import type { IpNetwork } from '../domain/networks.js';
 
 export type { LoginSettings } from './login.js';
 
@@ -60,7 +62,12 @@ export interface Config {
   databasePoolSize: number;
   /** `sso serve` migrates the database at start (MIGRATE); when false it only checks that the schema is current. */
   migrate: boolean;
+  /** Forwarded headers are believed: TRUST_PROXY, or TRUSTED_PROXIES named. */
   trustProxy: boolean;
+  /** TRUSTED_PROXIES: when not empty, forwarded and certificate headers are believed only from these addresses. */
+  trustedProxies: IpNetwork[];
+  /** The certificate login (CERT_*), when CERT_LOGIN_URL is set. */
+  certificate?: CertificateSettings | undefined;
   dataDir: string;
   cookieKeys: string[];
   keyEncryptionSecret: string;
@@ -174,7 +181,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const ip = issuerProblem(issuer, production);
   if (ip) problems.push(`ISSUER: ${ip}`);
-  else if (issuer.startsWith('https:') && !e.TRUST_PROXY) problems.push(HTTPS_WITHOUT_PROXY);
+  else if (issuer.startsWith('https:') && !e.TRUST_PROXY && !e.TRUSTED_PROXIES.trim()) problems.push(HTTPS_WITHOUT_PROXY);
   if (!/^(file:|postgres(ql)?:\/\/)/i.test(e.DATABASE_URL)) problems.push('DATABASE_URL: must start with file: (SQLite) or postgresql:// (PostgreSQL)');
   const cookieKeys = e.COOKIE_KEYS?.length ? e.COOKIE_KEYS : undefined;
   if (cookieKeys?.some((k) => k.length < 32)) problems.push('COOKIE_KEYS: each key must be at least 32 characters');
@@ -194,6 +201,8 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const brand = brandSettings(e, problems);
   const throttle = throttleSettings(e, directory.kind, problems);
   const login = loginSettings(e, problems);
+  const proxies = trustedProxies(e.TRUSTED_PROXIES, problems);
+  const certificate = certificateSettings(e, ip ? 'http://invalid' : issuer, proxies, production, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     directory,
@@ -217,7 +226,9 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     migrate: e.MIGRATE,
-    trustProxy: e.TRUST_PROXY,
+    trustProxy: e.TRUST_PROXY || proxies.length > 0,
+    trustedProxies: proxies,
+    certificate,
     dataDir: e.DATA_DIR,
     cookieKeys,
     keyEncryptionSecret: e.KEY_ENCRYPTION_SECRET,

@@ -17,6 +17,7 @@ import { confirmConsoleMessages, type ConfirmConsoleKey } from './console-confir
 import { protocolErrorMessages, type ProtocolErrorKey } from './protocol-errors.js';
 import { clientProblemMessages, type ClientProblemKey } from './client-problems.js';
 import { labelMessages, type LabelKey } from './labels.js';
+import { certificateMessages, type CertificateKey } from './certificate.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -33,6 +34,7 @@ export { confirmConsoleMessages, type ConfirmConsoleKey } from './console-confir
 export { protocolErrorMessages, protocolErrorKey, type ProtocolErrorKey } from './protocol-errors.js';
 export { clientProblemMessages, clientProblemSentence, clientFieldLabel, type ClientProblemKey } from './client-problems.js';
 export { labelMessages, auditEventLabel, auditOutcomeLabel, syncStatusLabel, type LabelKey } from './labels.js';
+export { certificateMessages, type CertificateKey } from './certificate.js';
 
 /** The console's and "my account"'s keys (./console.ts, and its pages in files of their own). */
 export type ConsoleKey =
@@ -50,6 +52,7 @@ export type ConsoleKey =
 export type TextKey =
   | MessageKey
   | BrandPagesKey
+  | CertificateKey
   | ProtocolErrorKey
   | ConsoleKey;
 
@@ -69,6 +72,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   confirmConsoleMessages,
   clientProblemMessages,
   labelMessages,
+  certificateMessages,
 ];
 
 const catalogue = Object.freeze({

@@ -44,6 +44,8 @@ const vi = {
   'audit.event.keys.revoked': 'Thu hồi khóa ký',
   'audit.event.sync.run': 'Đồng bộ thư mục',
   'audit.event.throttle.unblocked': 'Gỡ chặn đăng nhập',
+  'audit.event.cert.login.success': 'Đăng nhập bằng chữ ký số',
+  'audit.event.cert.login.failed': 'Đăng nhập bằng chữ ký số không thành công',
   'audit.event.audit.pruned': 'Xóa bớt nhật ký cũ',
 
   'audit.outcome.success': 'Thành công',
@@ -106,6 +108,8 @@ const en: Record<LabelKey, string> = {
   'audit.event.keys.revoked': 'Signing key withdrawn',
   'audit.event.sync.run': 'Directory sync',
   'audit.event.throttle.unblocked': 'Login block lifted',
+  'audit.event.cert.login.success': 'Signed in with the digital-signature certificate',
+  'audit.event.cert.login.failed': 'Signing in with the digital-signature certificate did not succeed',
   'audit.event.audit.pruned': 'Old audit entries removed',
 
   'audit.outcome.success': 'Succeeded',
