@@ -13,6 +13,7 @@ import { openTrustStore } from '../src/certificate/trust.js';
 import { returnValues, RETURN_TTL_SECONDS } from '../src/certificate/return-value.js';
 import { createCertificateLogin, fromTrustedProxy } from '../src/certificate/login.js';
 import { parseNetworkList } from '../src/domain/networks.js';
+import { bindingMatches, certificateBinding, rfc4514FromLines } from '../src/domain/certificate-binding.js';
 import { createLogger } from '../src/util/logger.js';
 import type { AuditEventInput } from '../src/audit/events.js';
 import type { AccountRow } from '../src/db/repos/accounts.js';
@@ -133,7 +134,7 @@ describe('the use case', () => {
       settings: { map, firstFactor },
       trustedProxies: proxies,
       trust: { material: async () => trust },
-      accounts: { byLogin: async (l) => accounts.find((a) => a.login === l) ?? null, byEmail: async (e, n) => accounts.filter((a) => a.email === e).slice(0, n) },
+      accounts: { byLogin: async (l) => accounts.find((a) => a.login === l) ?? null, byEmail: async (e, n) => accounts.filter((a) => a.email === e).slice(0, n), byExternalId: async (x) => accounts.find((a) => a.externalId === x) ?? null },
       values: returnValues(['k'.repeat(40)]),
       audit: { record: async (e) => { events.push(e); return null; } },
       logger,
@@ -192,5 +193,57 @@ describe('the use case', () => {
     const r = await uc.verifyPresented({ ...input(good), purpose: 'second_factor' });
     expect(r).toMatchObject({ ok: true });
     if (r.ok) expect(await uc.consumeCertificateReturn('u1', r.value, 'second_factor')).toEqual({ ok: true, accountId: 'a1', amr: ['sc'] });
+  });
+});
+
+describe('CERT_MAP=attribute: "<issuer DN>;<serial>"', () => {
+  test('the issuer and the serial must both match; DN spelling and serial case do not matter', () => {
+    const issuer = 'CN=CA chuyen dung thu nghiem,O=Ban Co yeu Chinh phu (thu nghiem),C=VN';
+    expect(bindingMatches(`${issuer};0A1B`, issuer, 'a1b')).toBe(true);
+    expect(bindingMatches('cn=CA chuyen dung thu nghiem, o=Ban Co yeu Chinh phu (thu nghiem), c=VN;a1b', issuer, '0A1B')).toBe(true);
+    expect(bindingMatches(`${issuer};A1C`, issuer, 'A1B')).toBe(false);
+    expect(bindingMatches('CN=Another CA,C=VN;A1B', issuer, 'A1B')).toBe(false);
+    expect(bindingMatches(';A1B', issuer, 'A1B')).toBe(false);
+    expect(bindingMatches('A1B', issuer, 'A1B')).toBe(false);
+    expect(certificateBinding(issuer, '00:0a:1b')).toBe(`${issuer};A1B`);
+  });
+
+  test('the certificate\'s issuer in RFC 4514 order, escapes kept', () => {
+    expect(rfc4514FromLines('C=VN\nO=Ban Co yeu\\, Chinh phu\nCN=CA')).toBe('CN=CA,O=Ban Co yeu\\, Chinh phu,C=VN');
+    const v = verifyCertificate(parseForwardedCertificate(escaped(good.pem)), trust, new Date());
+    expect(v.ok && v.identity.issuerDn).toBe('CN=CA chuyen dung thu nghiem,O=Ban Co yeu Chinh phu (thu nghiem),C=VN');
+  });
+
+  test('the use case asks the directory by the serial and keeps the entries whose issuer matches; two entries: refused', async () => {
+    const v = verifyCertificate(parseForwardedCertificate(escaped(good.pem)), trust, new Date());
+    if (!v.ok) throw new Error('good certificate refused');
+    const entries = new Map<string, string[]>([['uuid-1', [certificateBinding(v.identity.issuerDn, v.identity.serial)]], ['uuid-2', [`CN=Another CA,C=VN;${v.identity.serial}`]]]);
+    const asked: string[] = [];
+    const directory = {
+      async findByAttribute(attribute: string, suffix: string, matches: (value: string) => boolean, limit: number) {
+        asked.push(`${attribute} *${suffix}`);
+        return [...entries].filter(([, values]) => values.some(matches)).map(([id]) => id).slice(0, limit);
+      },
+    };
+    const row = { id: 'a1', login: 'annv', status: 'active', externalId: 'uuid-1' } as AccountRow;
+    const uc = createCertificateLogin({
+      settings: { map: { attribute: 'description' }, firstFactor: true },
+      trustedProxies: parseNetworkList('127.0.0.1'),
+      trust: { material: async () => trust },
+      accounts: { byLogin: async () => null, byEmail: async () => [], byExternalId: async (x) => (x === 'uuid-1' ? row : null) },
+      directory,
+      values: returnValues(['k'.repeat(40)]),
+      audit: { record: async () => null },
+      logger,
+    });
+    const input = { uid: 'u1', purpose: 'login' as const, header: escaped(good.pem), peer: '127.0.0.1', ip: '203.0.113.9' };
+    expect(await uc.verifyPresented(input)).toMatchObject({ ok: true, accountId: 'a1' });
+    expect(asked).toEqual([`description *;${v.identity.serial}`]);
+    entries.set('uuid-3', [certificateBinding(v.identity.issuerDn, v.identity.serial)]);
+    expect(await uc.verifyPresented(input)).toEqual({ ok: false, reason: 'ambiguous_account' });
+    entries.clear();
+    expect(await uc.verifyPresented(input)).toEqual({ ok: false, reason: 'no_account' });
+    directory.findByAttribute = async () => { throw new Error('connect ECONNREFUSED'); };
+    expect(await uc.verifyPresented(input)).toEqual({ ok: false, reason: 'directory_unavailable' });
   });
 });

@@ -116,7 +116,7 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
     clientCache: services.clientCache,
     queueLogout: (clientId, accountId, sid) => services.deprovision.queueLogout(clientId, accountId, sid, 'logout at the IdP'),
   });
-  const certificate = await openCertificateLogin(config, services, logger);
+  const certificate = await openCertificateLogin(config, services, logger, connector);
   const app = createApp({
     config,
     host,

@@ -13,6 +13,8 @@ import type { Logger } from '../util/logger.js';
 import type { CertificateSettings } from '../config/certificate.js';
 import { networkContains, parseAddress, type IpNetwork } from '../domain/networks.js';
 import { normalizeLogin } from '../domain/login.js';
+import { bindingMatches } from '../domain/certificate-binding.js';
+import type { DirectoryConnector } from '../directory/types.js';
 import { parseForwardedCertificate, verifyCertificate, type CertificateIdentity, type CertificateRefusal } from './verify.js';
 import type { TrustStore } from './trust.js';
 import type { CertificatePurpose, ReturnCheck, ReturnValues } from './return-value.js';
@@ -20,7 +22,7 @@ import type { CertificatePurpose, ReturnCheck, ReturnValues } from './return-val
 export type { CertificatePurpose } from './return-value.js';
 
 /** Why the certificate host refuses: each has its page (routes.ts) and its audit outcome. */
-export type PresentedRefusal = 'no_certificate' | 'untrusted_header' | CertificateRefusal | 'no_account' | 'ambiguous_account' | 'account_inactive' | 'not_first_factor';
+export type PresentedRefusal = 'no_certificate' | 'untrusted_header' | CertificateRefusal | 'no_account' | 'ambiguous_account' | 'account_inactive' | 'not_first_factor' | 'directory_unavailable';
 
 /** Why a returned value is not accepted on the issuer's host. */
 export type ReturnRefusal = Exclude<ReturnCheck, { ok: true }>['reason'] | 'not_first_factor';
@@ -44,7 +46,9 @@ export interface CertificateLoginDeps {
   settings: Pick<CertificateSettings, 'map' | 'firstFactor'>;
   trustedProxies: readonly IpNetwork[];
   trust: TrustStore;
-  accounts: { byLogin(login: string): Promise<AccountRow | null>; byEmail(email: string, limit: number): Promise<AccountRow[]> };
+  accounts: { byLogin(login: string): Promise<AccountRow | null>; byEmail(email: string, limit: number): Promise<AccountRow[]>; byExternalId(externalId: string): Promise<AccountRow | null> };
+  /** CERT_MAP=attribute: the directory that holds the attribute. */
+  directory?: Pick<DirectoryConnector, 'findByAttribute'> | undefined;
   values: ReturnValues;
   audit: Pick<AuditLog, 'record'>;
   logger: Logger;
@@ -62,11 +66,23 @@ export function fromTrustedProxy(peer: string | undefined, proxies: readonly IpN
   return !!addr && proxies.some((n) => networkContains(n, addr));
 }
 
-/** The accounts a certificate names by the rule (at most two: two is already too many). */
-async function accountsNamed(identity: CertificateIdentity, deps: CertificateLoginDeps): Promise<AccountRow[]> {
-  if (deps.settings.map === 'uid') {
+/** The accounts a certificate names by the rule (at most two: two is already too many), or 'several' directory entries. */
+async function accountsNamed(identity: CertificateIdentity, deps: CertificateLoginDeps): Promise<AccountRow[] | 'several'> {
+  const map = deps.settings.map;
+  if (map === 'uid') {
     const a = identity.uid ? await deps.accounts.byLogin(normalizeLogin(identity.uid)) : null;
     return a ? [a] : [];
+  }
+  if (typeof map === 'object') {
+    // the issuer and the serial together, never the serial alone: an entry is found by the
+    // serial at the end of its value, then kept only when the issuer's DN is the certificate's
+    const find = deps.directory?.findByAttribute;
+    if (!find) return [];
+    const ids = await find.call(deps.directory, map.attribute, `;${identity.serial}`, (v) => bindingMatches(v, identity.issuerDn, identity.serial), 2);
+    if (ids.length > 1) return 'several';
+    // an entry with no account yet (the person never signed in and no sync ran) names nobody here
+    const row = ids[0] ? await deps.accounts.byExternalId(ids[0]) : null;
+    return row ? [row] : [];
   }
   const found = new Map<string, AccountRow>();
   for (const email of identity.emails.slice(0, 5)) for (const a of await deps.accounts.byEmail(email, 2)) found.set(a.id, a);
@@ -93,9 +109,15 @@ export function createCertificateLogin(deps: CertificateLoginDeps): CertificateL
     const verdict = verifyCertificate(parseForwardedCertificate(input.header), await deps.trust.material(), now());
     if (!verdict.ok) return refuse(input, verdict.reason, verdict.identity);
     const identity = verdict.identity;
-    const named = await accountsNamed(identity, deps);
+    let named: AccountRow[] | 'several';
+    try {
+      named = await accountsNamed(identity, deps);
+    } catch (err) {
+      deps.logger.error({ event: 'cert.directory_unavailable', error: (err as Error).message }, 'the directory could not be asked for the certificate\'s account');
+      return refuse(input, 'directory_unavailable', identity);
+    }
+    if (named === 'several' || named.length > 1) return refuse(input, 'ambiguous_account', identity);
     if (named.length === 0) return refuse(input, 'no_account', identity);
-    if (named.length > 1) return refuse(input, 'ambiguous_account', identity);
     const account = named[0]!;
     if (account.status !== 'active') return refuse(input, 'account_inactive', identity, account.id);
     const value = deps.values.issue({ uid: input.uid, purpose: input.purpose, accountId: account.id, serial: identity.serial, subject: identity.subject, issuer: identity.issuer }, now().getTime());

@@ -24,6 +24,7 @@ export const REFUSAL_TEXT: Record<PresentedRefusal | ReturnRefusal, CertificateK
   ambiguous_account: 'cert.error.ambiguous_account',
   account_inactive: 'cert.error.account_inactive',
   not_first_factor: 'cert.error.not_first_factor',
+  directory_unavailable: 'cert.error.directory_unavailable',
   invalid: 'cert.error.invalid',
   replayed: 'cert.error.replayed',
   wrong_interaction: 'cert.error.wrong_interaction',
@@ -31,7 +32,7 @@ export const REFUSAL_TEXT: Record<PresentedRefusal | ReturnRefusal, CertificateK
 
 /** The status of each refusal: 400 for what the request lacked, 403 for a certificate refused, 503 for a stale CRL. */
 export function refusalStatus(reason: PresentedRefusal | ReturnRefusal): number {
-  if (reason === 'crl_unavailable') return 503;
+  if (reason === 'crl_unavailable' || reason === 'directory_unavailable') return 503;
   if (reason === 'no_certificate' || reason === 'malformed' || reason === 'invalid' || reason === 'wrong_interaction') return 400;
   return 403;
 }

@@ -5,6 +5,9 @@
  * and revocation against the CRLs already loaded and verified (trust.ts). No I/O, no clock.
  */
 import { X509Certificate } from 'node:crypto';
+import { normalSerial, rfc4514FromLines } from '../domain/certificate-binding.js';
+
+export { normalSerial } from '../domain/certificate-binding.js';
 
 /** Why a certificate is refused (each has its page and its audit outcome). */
 export type CertificateRefusal = 'malformed' | 'foreign_ca' | 'expired' | 'not_yet_valid' | 'revoked' | 'crl_unavailable';
@@ -28,6 +31,8 @@ export interface TrustMaterial {
 export interface CertificateIdentity {
   subject: string;
   issuer: string;
+  /** The issuer's DN in RFC 4514 order (CN=...,O=...,C=VN), as directories write it. */
+  issuerDn: string;
   /** Upper-case hex, no leading zeros. */
   serial: string;
   /** The subject's UID attribute (0.9.2342.19200300.100.1.1), when it has one. */
@@ -41,10 +46,6 @@ export type Verified = { ok: true; identity: CertificateIdentity } | { ok: false
 /** Longest header accepted (an escaped PEM of a certificate with a 4096-bit key is about 3 KiB). */
 export const MAX_HEADER_LENGTH = 16_384;
 const MAX_DEPTH = 6;
-
-export function normalSerial(hex: string): string {
-  return hex.replace(/[^0-9a-f]/gi, '').replace(/^0+(?=.)/, '').toUpperCase();
-}
 
 /** The header's value ($ssl_client_escaped_cert: URL-escaped PEM) as a certificate, or null. */
 export function parseForwardedCertificate(value: string | undefined): X509Certificate | null {
@@ -76,7 +77,7 @@ export function identityOf(cert: X509Certificate): CertificateIdentity {
     .filter((part) => part.startsWith('email:'))
     .map((part) => part.slice('email:'.length).trim())
     .filter(Boolean);
-  return { subject: oneLine(cert.subject), issuer: oneLine(cert.issuer), serial: normalSerial(cert.serialNumber), uid: uid?.trim() || undefined, emails };
+  return { subject: oneLine(cert.subject), issuer: oneLine(cert.issuer), issuerDn: rfc4514FromLines(cert.issuer), serial: normalSerial(cert.serialNumber), uid: uid?.trim() || undefined, emails };
 }
 
 function issuerOf(cert: X509Certificate, cas: readonly X509Certificate[]): X509Certificate | undefined {

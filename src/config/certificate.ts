@@ -7,8 +7,11 @@
 import type { Env } from './schema.js';
 import { parseNetworkList, type IpNetwork } from '../domain/networks.js';
 
-/** How a certificate names its account: the subject's UID, or the e-mail in subjectAltName. */
-export type CertificateMapRule = 'uid' | 'email';
+/**
+ * How a certificate names its account: the subject's UID, the e-mail in subjectAltName, or a
+ * directory attribute holding "<issuer DN>;<serial>" (domain/certificate-binding.ts).
+ */
+export type CertificateMapRule = 'uid' | 'email' | { attribute: string };
 
 export interface CertificateSettings {
   /** The dedicated origin (another host or port than the issuer's) where browsers are asked for a certificate. */
@@ -25,6 +28,19 @@ export interface CertificateSettings {
 }
 
 const HEADER = /^[A-Za-z0-9-]{1,64}$/;
+const ATTRIBUTE = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
+
+function mapRule(text: string, ldap: boolean, problems: string[]): CertificateMapRule {
+  const t = text.trim();
+  if (t.toLowerCase() === 'uid' || t.toLowerCase() === 'email') return t.toLowerCase() as 'uid' | 'email';
+  const m = /^attribute:(.*)$/i.exec(t);
+  if (m && ATTRIBUTE.test(m[1]!.trim())) {
+    if (!ldap) problems.push('CERT_MAP: attribute:<name> needs an LDAP directory (LDAP_URL)');
+    return { attribute: m[1]!.trim() };
+  }
+  problems.push('CERT_MAP: must be uid, email or attribute:<LDAP attribute name>');
+  return 'uid';
+}
 
 /** TRUSTED_PROXIES -> networks (empty: none named). */
 export function trustedProxies(text: string, problems: string[]): IpNetwork[] {
@@ -51,7 +67,7 @@ function loginOrigin(text: string, issuer: string, production: boolean, problems
 }
 
 /** CERT_* -> the certificate login's settings, or undefined when CERT_LOGIN_URL is not set. */
-export function certificateSettings(e: Env, issuer: string, proxies: readonly IpNetwork[], production: boolean, problems: string[]): CertificateSettings | undefined {
+export function certificateSettings(e: Env, issuer: string, proxies: readonly IpNetwork[], production: boolean, problems: string[], ldap = false): CertificateSettings | undefined {
   if (!e.CERT_LOGIN_URL) {
     if (e.CERT_FIRST_FACTOR) problems.push('CERT_FIRST_FACTOR: needs CERT_LOGIN_URL');
     return undefined;
@@ -60,14 +76,13 @@ export function certificateSettings(e: Env, issuer: string, proxies: readonly Ip
   if (!e.CERT_CA_FILE) problems.push('CERT_CA_FILE: required with CERT_LOGIN_URL (the CAs whose certificates are accepted)');
   if (!proxies.length) problems.push('TRUSTED_PROXIES: required with CERT_LOGIN_URL (the certificate header is believed only from these addresses)');
   if (!HEADER.test(e.CERT_HEADER)) problems.push('CERT_HEADER: must be a header name such as X-SSL-Client-Cert');
-  const map = e.CERT_MAP.trim().toLowerCase();
-  if (map !== 'uid' && map !== 'email') problems.push('CERT_MAP: must be uid or email');
+  const map = mapRule(e.CERT_MAP, ldap, problems);
   return {
     loginUrl: loginUrl ?? '',
     caFile: e.CERT_CA_FILE ?? '',
     crlFile: e.CERT_CRL_FILE || undefined,
     header: e.CERT_HEADER.toLowerCase(),
-    map: map === 'email' ? 'email' : 'uid',
+    map,
     firstFactor: e.CERT_FIRST_FACTOR,
   };
 }

@@ -202,7 +202,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const throttle = throttleSettings(e, directory.kind, problems);
   const login = loginSettings(e, problems);
   const proxies = trustedProxies(e.TRUSTED_PROXIES, problems);
-  const certificate = certificateSettings(e, ip ? 'http://invalid' : issuer, proxies, production, problems);
+  const certificate = certificateSettings(e, ip ? 'http://invalid' : issuer, proxies, production, problems, directory.kind === 'ldap');
   if (problems.length) throw new ConfigError(problems);
   return {
     directory,

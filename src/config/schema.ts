@@ -209,7 +209,7 @@ export const envSchema = z.object({
   CERT_CRL_FILE: z.string().optional(),
   /** The header in which the proxy forwards the client certificate ($ssl_client_escaped_cert). */
   CERT_HEADER: z.string().default('X-SSL-Client-Cert'),
-  /** How a certificate names its account: uid (the subject's UID is the login) or email (the e-mail in subjectAltName). */
+  /** How a certificate names its account: uid (the subject's UID is the login), email (the e-mail in subjectAltName) or attribute:<LDAP attribute> (its value "<issuer DN>;<serial hex>"). */
   CERT_MAP: z.string().default('uid'),
   /** A certificate alone signs in (amr sc); false: it is only a second factor after the password. */
   CERT_FIRST_FACTOR: bool(false),
