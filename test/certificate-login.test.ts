@@ -103,6 +103,15 @@ describe('the whole login', () => {
     expect(again.status).toBeGreaterThanOrEqual(400);
   });
 
+  test('the second factor: the value goes back to /interaction/:uid/second-factor/certificate; the language switch keeps the purpose', async () => {
+    const { href, uid } = await loginPage();
+    const ok = await curlCertificate(proxy, `${href}?purpose=second_factor`, certs.good);
+    expect(ok.status).toBe(303);
+    expect(ok.location.startsWith(`${issuer}/interaction/${uid}/second-factor/certificate?v=`)).toBe(true);
+    const refused = await curlCertificate(proxy, `${href}?purpose=second_factor`, certs.expired);
+    expect(refused.body).toContain('?lang=en&amp;purpose=second_factor');
+  });
+
   test('the certificate port serves nothing but the certificate page', async () => {
     const { href } = await loginPage();
     expect((await curlCertificate(proxy, `${certOrigin}/.well-known/openid-configuration`, certs.good)).status).toBe(404);

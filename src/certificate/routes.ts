@@ -37,12 +37,14 @@ export function certificateRouter(deps: { config: Config; render: Renderer; cert
   router.get('/certificate/:uid', async (req: Request, res: Response) => {
     res.set('Cache-Control', 'no-store');
     const uid = String(req.params.uid);
-    const l = expressLocale(req, res, config);
+    const { purpose } = query.parse(req.query);
+    const base = expressLocale(req, res, config);
+    // the language switch keeps the purpose (the locale helper keeps only the path)
+    const l = purpose === 'login' ? base : { ...base, langSwitchUrl: `${base.langSwitchUrl}&purpose=second_factor` };
     if (!UID.test(uid)) {
       res.status(404).type('text/plain').send('Not found');
       return;
     }
-    const { purpose } = query.parse(req.query);
     const raw = req.headers[header];
     const outcome = await deps.certificate.verifyPresented({
       uid,
