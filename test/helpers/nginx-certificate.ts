@@ -27,22 +27,24 @@ export interface CertificateProxy {
 }
 
 /** The certificate server as shipped, with this machine's port, certificate and nothing else changed. */
-export function certificateSiteFor(opts: { port: number; cert: string; key: string }): string {
+export function certificateSiteFor(opts: { port: number; cert: string; key: string; name?: string }): string {
+  const name = opts.name ?? PUBLIC_NAME;
   const out = readFileSync(CERT_SITE, 'utf8')
     .split('\n')
     .filter((l) => !/^\s*listen \[::\]/.test(l))
     .join('\n')
     .replace('listen 8443 ssl http2;', `listen 127.0.0.1:${opts.port} ssl http2;`)
-    .replaceAll(`${PUBLIC_NAME}:8443`, `${PUBLIC_NAME}:${opts.port}`)
+    .replaceAll(`${PUBLIC_NAME}:8443`, `${name}:${opts.port}`)
     .replace('/etc/ssl/sso/fullchain.pem', opts.cert)
     .replace('/etc/ssl/sso/privkey.pem', opts.key);
-  for (const must of [`127.0.0.1:${opts.port} ssl`, `Host              ${PUBLIC_NAME}:${opts.port}`, 'ssl_verify_client optional_no_ca', 'X-SSL-Client-Cert $ssl_client_escaped_cert', opts.cert]) {
+  for (const must of [`127.0.0.1:${opts.port} ssl`, `Host              ${name}:${opts.port}`, 'ssl_verify_client optional_no_ca', 'X-SSL-Client-Cert $ssl_client_escaped_cert', opts.cert]) {
     if (!out.includes(must)) throw new Error(`deploy/nginx-sso-certificate.conf changed shape: ${must} not found`);
   }
   return out;
 }
 
-export async function startCertificateProxy(upstreamPort: number, issuerPort: number): Promise<CertificateProxy> {
+/** `name`: the host the certificate port is reached by (default sso.tinh.gov.vn, through curl --resolve). */
+export async function startCertificateProxy(upstreamPort: number, issuerPort: number, name?: string): Promise<CertificateProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'sso-nginx-cert-'));
   chmodSync(dir, 0o755);
   const temps = ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
@@ -56,7 +58,7 @@ export async function startCertificateProxy(upstreamPort: number, issuerPort: nu
   if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
   chmodSync(key, 0o644);
   const certPort = await freePort();
-  writeFileSync(join(dir, 'certificate.conf'), certificateSiteFor({ port: certPort, cert, key }));
+  writeFileSync(join(dir, 'certificate.conf'), certificateSiteFor({ port: certPort, cert, key, name }));
   writeFileSync(join(dir, 'nginx.conf'), [
     'worker_processes 1;',
     `pid ${join(dir, 'nginx.pid')};`,
