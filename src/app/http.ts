@@ -28,6 +28,8 @@ import type { Config } from '../config/load.js';
 import type { Launcher } from '../launcher/apps.js';
 import { logoHandler } from '../launcher/logo-route.js';
 import { launcherRouter } from '../launcher/routes.js';
+import { certificateRouter } from '../certificate/routes.js';
+import { fromTrustedProxy } from '../certificate/login.js';
 
 /**
  * What /readyz asks: the database answers; the directory, when there is one, answers its ping.
@@ -128,19 +130,54 @@ export function createApp(deps: AppDeps): express.Express {
 }
 
 /**
+ * The certificate host's app (CERT_LOGIN_URL): the certificate page and the assets its page
+ * needs, nothing else (every other path is a 404 there).
+ */
+export function createCertificateApp(deps: Pick<AppDeps, 'config' | 'render' | 'logger' | 'brand'> & { certificate: NonNullable<AppDeps['certificate']> }): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy ? 1 : false);
+  app.use(brandAssets(deps.brand ?? {}));
+  app.use('/assets', express.static(publicDir, { index: false, maxAge: '1h', fallthrough: false }));
+  const errors = errorPages(deps);
+  app.use(certificateRouter({ config: deps.config, render: deps.render, certificate: deps.certificate }), errors.handler);
+  app.use(errors.notFound);
+  app.use(errors.handler);
+  return app;
+}
+
+/** Headers only a proxy may write: dropped from a request whose peer is not one of TRUSTED_PROXIES. */
+const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded', 'x-real-ip'];
+
+/**
  * The one door: security headers, the host check, then oidc-provider for protocol paths and
  * Express for the rest. A request naming another host than ISSUER's gets 421 (probes' paths
  * excepted); one that passes is pinned to the issuer's host and scheme, so every URL either
  * side builds is the issuer's.
  */
-export function createDispatcher(host: ProviderHost, app: express.Express, config: Pick<Config, 'issuer' | 'trustProxy'>): Server {
+export function createDispatcher(
+  host: ProviderHost,
+  app: express.Express,
+  config: Pick<Config, 'issuer' | 'trustProxy'> & Partial<Pick<Config, 'trustedProxies' | 'certificate'>>,
+  certificateApp?: express.Express,
+): Server {
   const issuer = new URL(config.issuer);
   const https = issuer.protocol === 'https:';
   const misdirected = misdirectedBody(config.issuer);
+  const proxies = config.trustedProxies ?? [];
+  // the certificate host (CERT_LOGIN_URL) serves its own app only; the issuer's host never asks for a certificate
+  const certOrigin = certificateApp && config.certificate ? new URL(config.certificate.loginUrl) : undefined;
   const server = createServer((req, res) => {
     setSecurityHeaders(res, https);
+    // TRUSTED_PROXIES: what a proxy says is believed only from a proxy
+    if (proxies.length && !fromTrustedProxy(req.socket.remoteAddress, proxies)) for (const h of FORWARDED_HEADERS) delete req.headers[h];
     const q = req.url?.indexOf('?') ?? -1;
     const path = q === -1 ? (req.url ?? '/') : req.url!.slice(0, q);
+    if (certOrigin && !ADDRESS_PATHS.has(path) && !isMisdirected(req.headers, config.trustProxy, certOrigin)) {
+      pinToIssuer(req.headers, config.trustProxy, certOrigin);
+      certificateApp!(req, res);
+      return;
+    }
     if (!ADDRESS_PATHS.has(path)) {
       if (isMisdirected(req.headers, config.trustProxy, issuer)) {
         res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end(misdirected);

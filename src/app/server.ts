@@ -13,7 +13,8 @@ import { providerPages } from '../interaction/pages.js';
 import { createRenderer, DEFAULT_VIEWS_DIR } from '../web/render.js';
 import type { BrandSetup } from '../web/brand.js';
 import { readBrandLogo } from './brand-logo.js';
-import { closeServer, createApp, createDispatcher, listen } from './http.js';
+import { closeServer, createApp, createCertificateApp, createDispatcher, listen } from './http.js';
+import { openCertificateLogin } from './certificate.js';
 import { seedDemo, type DemoCredentials } from './demo.js';
 import { consoleClient } from '../console/internal-client.js';
 import { createConsoleAuth, ownAddress } from '../console/auth.js';
@@ -119,9 +120,11 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
     queueLogout: (clientId, accountId, sid) => services.deprovision.queueLogout(clientId, accountId, sid, 'logout at the IdP'),
     access,
   });
+  const certificate = await openCertificateLogin(config, services, logger, connector);
   const app = createApp({
     config,
     host,
+    certificate,
     accounts: services.accounts,
     login: loginUseCase(services, directory, logger, metrics),
     render,
@@ -137,7 +140,8 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
       directory: { connector, mailDomains: directory.mailDomains },
     },
   });
-  return { host, server: createDispatcher(host, app, config) };
+  const certificateApp = certificate ? createCertificateApp({ config, render, brand: p.brand, logger, certificate }) : undefined;
+  return { host, server: createDispatcher(host, app, config, certificateApp) };
 }
 
 /** Every GC_INTERVAL: expired rows, retired keys, audit retention. */

@@ -43,6 +43,9 @@ export const AUDIT_EVENT_TYPES = [
   'sync.run', // outcome: the run's status; detail: { run_id, mode, dry_run, seen, created, ... }
   // the password-guessing throttle (src/login/blocks.ts)
   'throttle.unblocked', // outcome "unblocked"; actor: the operator or console user; detail: { login? , address?, keys, lifted }
+  // the government digital-signature certificate (src/certificate/login.ts)
+  'cert.login.success', // a verified certificate's account taken by the interaction; subject: account id; detail: { purpose, subject, issuer, serial }
+  'cert.login.failed', // outcome: the reason (expired, revoked, foreign_ca, no_account, untrusted_header, replayed, ...); detail: { purpose, subject, issuer, serial }
   // the trail itself
   'audit.pruned', // detail: { from_seq, through_seq, removed, before, anchor_hash, retention_seconds }
 ] as const;

@@ -16,6 +16,8 @@ export type { SyslogTarget };
 import { loginSettings, throttleSettings, type LoginSettings } from './login.js';
 import { brandSettings, type BrandSettings } from './brand.js';
 import { mailSettings, type MailSettings } from './mail.js';
+import { certificateSettings, trustedProxies, type CertificateSettings } from './certificate.js';
+import type { IpNetwork } from '../domain/networks.js';
 
 export type { LoginSettings } from './login.js';
 
@@ -61,7 +63,12 @@ export interface Config {
   databasePoolSize: number;
   /** `sso serve` migrates the database at start (MIGRATE); when false it only checks that the schema is current. */
   migrate: boolean;
+  /** Forwarded headers are believed: TRUST_PROXY, or TRUSTED_PROXIES named. */
   trustProxy: boolean;
+  /** TRUSTED_PROXIES: when not empty, forwarded and certificate headers are believed only from these addresses. */
+  trustedProxies: IpNetwork[];
+  /** The certificate login (CERT_*), when CERT_LOGIN_URL is set. */
+  certificate?: CertificateSettings | undefined;
   dataDir: string;
   cookieKeys: string[];
   keyEncryptionSecret: string;
@@ -176,6 +183,18 @@ function hostOf(issuer: string): string {
   }
 }
 
+/** COOKIE_KEYS, KEY_ENCRYPTION_SECRET and SIGNING_ALGS checked; the cookie keys when any are set. */
+function keySettings(e: Env, production: boolean, problems: string[]): string[] | undefined {
+  const cookieKeys = e.COOKIE_KEYS?.length ? e.COOKIE_KEYS : undefined;
+  if (cookieKeys?.some((k) => k.length < 32)) problems.push('COOKIE_KEYS: each key must be at least 32 characters');
+  if (e.KEY_ENCRYPTION_SECRET !== undefined && e.KEY_ENCRYPTION_SECRET.length < 32) problems.push('KEY_ENCRYPTION_SECRET: must be at least 32 characters');
+  if (production && !cookieKeys) problems.push('COOKIE_KEYS: required in production (or COOKIE_KEYS_FILE)');
+  if (production && !e.KEY_ENCRYPTION_SECRET) problems.push('KEY_ENCRYPTION_SECRET: required in production (or KEY_ENCRYPTION_SECRET_FILE)');
+  const badAlg = e.SIGNING_ALGS.filter((a) => !(SUPPORTED_SIGNING_ALGS as readonly string[]).includes(a));
+  if (badAlg.length || !e.SIGNING_ALGS.length) problems.push(`SIGNING_ALGS: use one or more of ${SUPPORTED_SIGNING_ALGS.join(', ')}`);
+  return cookieKeys;
+}
+
 /** Validated settings, before secrets are resolved. Pure. */
 export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptionSecret' | 'generatedSecrets' | 'unknownSettings'> & { cookieKeys?: string[]; keyEncryptionSecret?: string } {
   const parsed = envSchema.safeParse(env);
@@ -188,15 +207,9 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const ip = issuerProblem(issuer, production);
   if (ip) problems.push(`ISSUER: ${ip}`);
-  else if (issuer.startsWith('https:') && !e.TRUST_PROXY) problems.push(HTTPS_WITHOUT_PROXY);
+  else if (issuer.startsWith('https:') && !e.TRUST_PROXY && !e.TRUSTED_PROXIES.trim()) problems.push(HTTPS_WITHOUT_PROXY);
   if (!/^(file:|postgres(ql)?:\/\/)/i.test(e.DATABASE_URL)) problems.push('DATABASE_URL: must start with file: (SQLite) or postgresql:// (PostgreSQL)');
-  const cookieKeys = e.COOKIE_KEYS?.length ? e.COOKIE_KEYS : undefined;
-  if (cookieKeys?.some((k) => k.length < 32)) problems.push('COOKIE_KEYS: each key must be at least 32 characters');
-  if (e.KEY_ENCRYPTION_SECRET !== undefined && e.KEY_ENCRYPTION_SECRET.length < 32) problems.push('KEY_ENCRYPTION_SECRET: must be at least 32 characters');
-  if (production && !cookieKeys) problems.push('COOKIE_KEYS: required in production (or COOKIE_KEYS_FILE)');
-  if (production && !e.KEY_ENCRYPTION_SECRET) problems.push('KEY_ENCRYPTION_SECRET: required in production (or KEY_ENCRYPTION_SECRET_FILE)');
-  const badAlg = e.SIGNING_ALGS.filter((a) => !(SUPPORTED_SIGNING_ALGS as readonly string[]).includes(a));
-  if (badAlg.length || !e.SIGNING_ALGS.length) problems.push(`SIGNING_ALGS: use one or more of ${SUPPORTED_SIGNING_ALGS.join(', ')}`);
+  const cookieKeys = keySettings(e, production, problems);
   const demo = demoSetting(e, problems);
   if (production && demo) problems.push('DEMO: the demo client and account are refused in production');
   const maxTokenLife = Math.max(e.ACCESS_TOKEN_TTL, e.ID_TOKEN_TTL, e.CLIENT_CREDENTIALS_TTL);
@@ -209,6 +222,8 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const throttle = throttleSettings(e, directory.kind, problems);
   const login = loginSettings(e, problems);
   const mail = mailSettings(e, hostOf(issuer), problems);
+  const proxies = trustedProxies(e.TRUSTED_PROXIES, problems);
+  const certificate = certificateSettings(e, ip ? 'http://invalid' : issuer, proxies, production, problems, directory.kind === 'ldap');
   if (problems.length) throw new ConfigError(problems);
   return {
     directory,
@@ -234,7 +249,9 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     migrate: e.MIGRATE,
-    trustProxy: e.TRUST_PROXY,
+    trustProxy: e.TRUST_PROXY || proxies.length > 0,
+    trustedProxies: proxies,
+    certificate,
     dataDir: e.DATA_DIR,
     cookieKeys,
     keyEncryptionSecret: e.KEY_ENCRYPTION_SECRET,

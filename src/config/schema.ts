@@ -64,6 +64,8 @@ export const envSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Trust X-Forwarded-* headers (set only behind a TLS-terminating proxy you control). */
   TRUST_PROXY: bool(false),
+  /** The proxies whose X-Forwarded-* and certificate headers are believed (CIDR list, comma or space separated); with it, a request from any other address has those headers dropped. README, "Trusted proxies". */
+  TRUSTED_PROXIES: z.string().max(4000).default(''),
   /** Folder for development secrets and the default SQLite file. */
   DATA_DIR: z.string().min(1).default('./data'),
   /** Cookie signing keys, comma separated; the first signs, all are accepted (rotation: README); each at least 32 characters. Required in production. */
@@ -201,6 +203,19 @@ export const envSchema = z.object({
   // --- Who may use which application (src/access/)
   /** How long a person's groups read from the directory are trusted for an application's access policy (0: read every time; at most 5m). */
   ACCESS_GROUPS_CACHE: duration('5m', 0).refine((s) => s <= 300, 'must be at most 5m (300s)'),
+  // --- Login with the government digital-signature certificate (config/certificate.ts)
+  /** The dedicated origin (another host or port) where browsers are asked for a certificate, e.g. https://sso.tinh.gov.vn:8443; unset: no certificate login. */
+  CERT_LOGIN_URL: z.string().max(300).optional(),
+  /** PEM file of the CAs (and intermediates) whose certificates are accepted. */
+  CERT_CA_FILE: z.string().optional(),
+  /** PEM file of the CAs' certificate revocation lists, re-read when it changes; unset: revocation not checked. */
+  CERT_CRL_FILE: z.string().optional(),
+  /** The header in which the proxy forwards the client certificate ($ssl_client_escaped_cert). */
+  CERT_HEADER: z.string().default('X-SSL-Client-Cert'),
+  /** How a certificate names its account: uid (the subject's UID is the login), email (the e-mail in subjectAltName) or attribute:<LDAP attribute> (its value "<issuer DN>;<serial hex>"). */
+  CERT_MAP: z.string().default('uid'),
+  /** A certificate alone signs in (amr sc); false: it is only a second factor after the password. */
+  CERT_FIRST_FACTOR: bool(false),
 
   // --- The province's own name (config/brand.ts)
   /** The product's name on every page, e.g. "Hệ thống đăng nhập một lần – UBND tỉnh Nam Định"; default the catalogue's "Đăng nhập một lần". */

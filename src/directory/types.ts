@@ -28,6 +28,13 @@ export interface DirectoryConnector {
   lookup(externalId: string): Promise<DirectoryIdentity | null>;
   /** Every matching entry, paged (RFC 2696), streamed. Throws DirectoryUnavailableError. */
   list(options?: ListOptions): AsyncIterable<EntryResult>;
+  /**
+   * The stable ids of the people whose `attribute` has a value for which `matches` is true,
+   * among those whose value ends with `suffix` (searched as (attribute=*suffix)); at most
+   * `limit`. The certificate login's CERT_MAP=attribute. Optional: the LDAP connector has it.
+   * Throws DirectoryUnavailableError.
+   */
+  findByAttribute?(attribute: string, suffix: string, matches: (value: string) => boolean, limit: number): Promise<string[]>;
   /** Can the directory be reached with the service account now? */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -11,6 +11,7 @@ import type { Logger } from '../util/logger.js';
 import type { AccountService } from '../accounts/service.js';
 import type { LoginUseCase } from '../login/attempt.js';
 import type { ConsentUseCase } from '../consent/grant.js';
+import type { CertificateLogin } from '../certificate/login.js';
 import type { ProviderHost } from '../oidc/provider.js';
 import { SsoError } from '../domain/errors.js';
 import { CSRF_COOKIE, csrfToken, newCsrfNonce, presentedCsrf, verifyCsrf } from '../web/csrf.js';
@@ -27,6 +28,8 @@ export interface InteractionDeps {
   consent: ConsentUseCase;
   render: Renderer;
   logger: Logger;
+  /** The certificate login (CERT_LOGIN_URL): its return to this host (interaction/certificate.ts). */
+  certificate?: CertificateLogin | undefined;
 }
 
 export type Interaction = Awaited<ReturnType<ProviderHost['provider']['interactionDetails']>>;

@@ -14,6 +14,7 @@ import { expressLocale } from '../web/locale.js';
 import { formatDuration } from '../web/i18n/format.js';
 import { parseForm } from '../web/forms.js';
 import type { MessageKey } from '../web/i18n/index.js';
+import { certificateStartUrl } from '../certificate/routes.js';
 import type { Interaction, InteractionDeps, InteractionFlow } from './flow.js';
 
 export const FIELD_LIMITS = { login: 254, password: 256 } as const;
@@ -104,6 +105,8 @@ export function loginHandlers(deps: InteractionDeps, flow: InteractionFlow) {
         client: { name: await flow.clientName(d.params.client_id) },
         session: sessionAccount ? { login: sessionAccount.login, displayName: sessionAccount.displayName } : undefined,
         forceReauth,
+        // "Đăng nhập bằng chữ ký số": where a certificate alone signs in (src/certificate/)
+        certificateUrl: config.certificate?.firstFactor ? certificateStartUrl(config.certificate.loginUrl, d.uid, 'login') : undefined,
       }),
     );
   }

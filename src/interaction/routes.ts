@@ -9,6 +9,7 @@ import { interactionFlow, type InteractionDeps } from './flow.js';
 import { loginHandlers } from './login.js';
 import { consentHandlers } from './consent.js';
 import { accessDeniedHandlers } from './access-denied.js';
+import { certificateReturnHandler } from './certificate.js';
 
 export type { InteractionDeps } from './flow.js';
 
@@ -37,5 +38,6 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
   router.post('/:uid/confirm', body, consent.confirmConsent);
   router.post('/:uid/abort', body, consent.abortInteraction);
   router.post('/:uid/access-back', body, access.goBack);
+  if (deps.certificate) router.get('/:uid/certificate', certificateReturnHandler({ ...deps, certificate: deps.certificate }, flow));
   return router;
 }

@@ -12,7 +12,8 @@ import { admittedAtRefresh, withAccessPrompt, type AccessCheck } from './access-
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'organization', 'groups'] as const;
 
 export const CLAIMS: Record<string, string[]> = {
-  openid: ['sub'],
+  // acr and amr (RFC 8176) come from the session, not the account: in every ID token, never at userinfo
+  openid: ['sub', 'acr', 'amr'],
   profile: ['name', 'family_name', 'given_name', 'middle_name', 'preferred_username', 'updated_at', 'locale'],
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],

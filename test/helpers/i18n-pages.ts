@@ -67,6 +67,8 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
   login: (locale) => [
     { ...common(locale, 'title.login', '/interaction/u'), uid: 'u', action: '/interaction/u/login', continueAction: '/interaction/u/continue', csrfToken: 'c', login: 'annv', client: { name: 'Cổng dịch vụ công' }, forceReauth: false, rememberOffered: true, error: translator(locale)('error.invalidCredentials'), helpdesk: translator(locale)('error.helpdeskContact', { contact: '0228 3852 000' }), session: { login: 'annv', displayName: 'Nguyễn Văn An' } },
     { ...common(locale, 'title.login', '/interaction/u'), uid: 'u', action: '/interaction/u/login', csrfToken: 'c', login: 'annv', client: { name: 'Cổng dịch vụ công' }, forceReauth: true, rememberOffered: false, error: translator(locale)('error.blockedAccount', { wait: '30 phút' }) },
+    // the certificate login offered (CERT_FIRST_FACTOR), and one of its refusal pages (src/certificate/pages.ts)
+    { ...common(locale, 'title.login', '/interaction/u'), uid: 'u', action: '/interaction/u/login', csrfToken: 'c', login: '', client: { name: 'Cổng dịch vụ công' }, forceReauth: false, rememberOffered: false, certificateUrl: 'https://sso.tinh.gov.vn:8443/certificate/u' },
   ],
   consent: (locale) => [{
     ...common(locale, 'title.consent', '/interaction/u'), action: '/interaction/u/confirm', abortAction: '/interaction/u/abort', csrfToken: 'c', client: { name: 'Hệ thống quản lý văn bản' }, account: { displayName: 'Nguyễn Văn An' },
@@ -84,6 +86,7 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     return [
       { ...common(locale, 'title.error', '/auth'), status: 400, message: translator(locale)('oidc.error.invalid_redirect_uri'), code: 'invalid_redirect_uri', next: waysOn({ status: 400, protocolError: 'invalid_redirect_uri' }) },
       { ...common(locale, 'title.error', '/x'), status: 500, message: translator(locale)('error.server'), requestId: 'abc123', next: waysOn({ status: 500 }, known) },
+      { ...common(locale, 'cert.title', '/certificate/u'), title: translator(locale)('cert.title'), status: 403, message: translator(locale)('cert.error.revoked'), code: 'cert_revoked', next: { todo: 'next.forbidden', back: { url: 'https://sso.tinh.gov.vn/interaction/u', name: translator(locale)('cert.loginPage') }, startOver: 'https://sso.tinh.gov.vn/account' } },
       ...([[400, 'error.csrf', undefined], [404, undefined, undefined], [403, undefined, undefined], [429, undefined, undefined], [400, undefined, undefined], [400, undefined, 'invalid_grant']] as const).map(([status, messageKey, protocolError]) => (
         { ...common(locale, 'title.error', '/x'), status, message: translator(locale)('error.notFound'), next: waysOn({ status, messageKey, protocolError }, known) }
       )),

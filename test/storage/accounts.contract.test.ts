@@ -88,3 +88,16 @@ describe('account repository: lists and search', () => {
     expect((await repo.create('gone-2', { login: 'tam.thoi', displayName: 'Người khác', source: 'local' })).login).toBe('tam.thoi');
   });
 });
+
+describe('byEmail (the certificate login\'s mapping)', () => {
+  test('every account with the address, as given or in lower case, up to the limit', async () => {
+    await repo.create('mail-1', { login: 'mail.one', displayName: 'Một', source: 'local', email: 'chung@tinh.gov.vn' });
+    await repo.create('mail-2', { login: 'mail.two', displayName: 'Hai', source: 'local', email: 'chung@tinh.gov.vn' });
+    await repo.create('mail-3', { login: 'mail.three', displayName: 'Ba', source: 'local', email: 'rieng@tinh.gov.vn' });
+    expect((await repo.byEmail('chung@tinh.gov.vn', 5)).map((a) => a.id)).toEqual(['mail-1', 'mail-2']);
+    expect((await repo.byEmail('Chung@Tinh.gov.vn', 5)).map((a) => a.id)).toEqual(['mail-1', 'mail-2']);
+    expect(await repo.byEmail('chung@tinh.gov.vn', 1)).toHaveLength(1);
+    expect((await repo.byEmail('rieng@tinh.gov.vn', 2)).map((a) => a.id)).toEqual(['mail-3']);
+    expect(await repo.byEmail('khong@tinh.gov.vn', 2)).toEqual([]);
+  });
+});

@@ -50,6 +50,8 @@ export interface AccountRepository {
   /** By canonical login. */
   byLogin(login: string): Promise<AccountRow | null>;
   byExternalId(externalId: string): Promise<AccountRow | null>;
+  /** Up to `limit` accounts with this e-mail address, compared as given and in lower case (the certificate login's mapping). */
+  byEmail(email: string, limit: number): Promise<AccountRow[]>;
   create(id: string, data: AccountData & Pick<AccountRow, 'login' | 'displayName' | 'source'>): Promise<AccountRow>;
   update(id: string, data: AccountData): Promise<AccountRow>;
   /** Removes the account row; false when there was none. */
@@ -75,6 +77,7 @@ export function createAccountRepository(prisma: Db): AccountRepository {
     byId: (id) => accounts.findUnique({ where: { id } }),
     byLogin: (login) => accounts.findUnique({ where: { login } }),
     byExternalId: (externalId) => accounts.findUnique({ where: { externalId } }),
+    byEmail: (email, limit) => accounts.findMany({ where: { email: { in: [...new Set([email, email.toLowerCase()])] } }, orderBy: { id: 'asc' }, take: limit }),
     create: (id, data) => accounts.create({ data: { id, ...data } }),
     update: (id, data) => accounts.update({ where: { id }, data }),
     async remove(id) {

@@ -18,7 +18,7 @@ import {
 } from '../types.js';
 import type { ServerSet } from './servers.js';
 import { isConnectionFailure, LdapConnections, message, type LdapConnectionsOptions } from './connections.js';
-import { and, eq, escapeFilterValue, loginFilter } from './filter.js';
+import { and, assertAttributeName, eq, escapeFilterValue, loginFilter } from './filter.js';
 import { changedSinceFilter, resolvePreset, searchAttributes, type Preset } from './presets.js';
 import { entryToIdentity } from './entry.js';
 import { groupsFromDns } from './organization.js';
@@ -183,6 +183,29 @@ export class LdapConnector implements DirectoryConnector {
     if (entries.length !== 1) return null;
     const r = entryToIdentity(entries[0] as Entry & { dn: string }, this.preset, { mailDomains: this.s.mailDomains, now: this.now() });
     return r.ok ? this.withGroups(r.identity) : null;
+  }
+
+  async findByAttribute(attribute: string, suffix: string, matches: (value: string) => boolean, limit: number): Promise<string[]> {
+    const attr = assertAttributeName(attribute);
+    const filter = and(this.baseFilter, `(${attr}=*${escapeFilterValue(suffix)})`);
+    let entries: Entry[];
+    try {
+      ({ searchEntries: entries } = await this.conns.withService((c) =>
+        c.search(this.s.baseDn, { scope: 'sub', filter, attributes: [...searchAttributes(this.preset), attr], explicitBufferAttributes: this.preset.binaryAttributes, sizeLimit: 50 })));
+    } catch (err) {
+      if (err instanceof SizeLimitExceededError) throw new DirectoryUnavailableError(`more than 50 entries end their ${attr} with this serial`, { cause: err });
+      throw err;
+    }
+    const ids: string[] = [];
+    for (const e of entries) {
+      const raw = e[attr];
+      const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string');
+      if (!values.some(matches)) continue;
+      const r = entryToIdentity(e as Entry & { dn: string }, this.preset, { mailDomains: this.s.mailDomains, now: this.now() });
+      if (r.ok) ids.push(r.identity.externalId);
+      if (ids.length >= limit) break;
+    }
+    return ids;
   }
 
   async *list(options: ListOptions = {}): AsyncGenerator<EntryResult> {

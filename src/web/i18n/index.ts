@@ -19,6 +19,7 @@ import { clientProblemMessages, type ClientProblemKey } from './client-problems.
 import { labelMessages, type LabelKey } from './labels.js';
 import { mailNoticeMessages, type MailNoticeKey } from './mail-notices.js';
 import { accessMessages, type AccessKey } from './access.js';
+import { certificateMessages, type CertificateKey } from './certificate.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -35,6 +36,7 @@ export { confirmConsoleMessages, type ConfirmConsoleKey } from './console-confir
 export { protocolErrorMessages, protocolErrorKey, type ProtocolErrorKey } from './protocol-errors.js';
 export { clientProblemMessages, clientProblemSentence, clientFieldLabel, type ClientProblemKey } from './client-problems.js';
 export { labelMessages, auditEventLabel, auditOutcomeLabel, syncStatusLabel, type LabelKey } from './labels.js';
+export { certificateMessages, type CertificateKey } from './certificate.js';
 
 /** The console's and "my account"'s keys (./console.ts, and its pages in files of their own). */
 export type ConsoleKey =
@@ -53,6 +55,7 @@ export type ConsoleKey =
 export type TextKey =
   | MessageKey
   | BrandPagesKey
+  | CertificateKey
   | ProtocolErrorKey
   | ConsoleKey
   | AccessKey;
@@ -75,6 +78,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   labelMessages,
   mailNoticeMessages,
   accessMessages,
+  certificateMessages,
 ];
 
 const catalogue = Object.freeze({
