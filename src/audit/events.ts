@@ -41,6 +41,11 @@ export const AUDIT_EVENT_TYPES = [
   'sync.run', // outcome: the run's status; detail: { run_id, mode, dry_run, seen, created, ... }
   // the password-guessing throttle (src/login/blocks.ts)
   'throttle.unblocked', // outcome "unblocked"; actor: the operator or console user; detail: { login? , address?, keys, lifted }
+  // WebAuthn: security keys and passkeys (src/webauthn/)
+  'webauthn.registered', // an authenticator enrolled; subject; detail: { name, method (hwk|swk), attachment, user_verified }
+  'webauthn.renamed', // subject; detail: { name, previous }
+  'webauthn.removed', // subject; detail: { name, method, reason } (my account, or every one at a helpdesk MFA reset: { removed })
+  'webauthn.refused', // an assertion refused; outcome: unknown_authenticator | counter_regressed | not_verified | ...; subject when known
   // the trail itself
   'audit.pruned', // detail: { from_seq, through_seq, removed, before, anchor_hash, retention_seconds }
 ] as const;

@@ -100,6 +100,8 @@ export interface Config {
   admin: { groups: string[]; helpdeskGroups: string[] };
   /** The province's own name, logo, colour and footer, and the password help link (config/brand.ts). */
   brand: BrandSettings;
+  /** WebAuthn: whether a passkey may sign in without the password (WEBAUTHN_PASSWORDLESS). */
+  webauthn: { passwordless: boolean };
   /** Bearer token for GET /metrics; undefined: the endpoint is open. */
   metricsToken?: string | undefined;
   /** The environment file the settings were read from (`--config`, `SSO_CONFIG` or ./.env), if any. */
@@ -208,6 +210,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     admin: { groups: adminGroups, helpdeskGroups },
     brand,
     metricsToken: e.METRICS_TOKEN,
+    webauthn: { passwordless: e.WEBAUTHN_PASSWORDLESS },
     env: e.NODE_ENV,
     production,
     port: e.PORT,

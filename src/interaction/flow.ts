@@ -11,6 +11,7 @@ import type { Logger } from '../util/logger.js';
 import type { AccountService } from '../accounts/service.js';
 import type { LoginUseCase } from '../login/attempt.js';
 import type { ConsentUseCase } from '../consent/grant.js';
+import type { WebAuthnService } from '../webauthn/service.js';
 import type { ProviderHost } from '../oidc/provider.js';
 import { SsoError } from '../domain/errors.js';
 import { CSRF_COOKIE, csrfToken, newCsrfNonce, presentedCsrf, verifyCsrf } from '../web/csrf.js';
@@ -27,6 +28,8 @@ export interface InteractionDeps {
   consent: ConsentUseCase;
   render: Renderer;
   logger: Logger;
+  /** Security keys and passkeys: the passkey sign-in where WEBAUTHN_PASSWORDLESS allows it (./passkey.ts). */
+  webauthn?: WebAuthnService | undefined;
 }
 
 export type Interaction = Awaited<ReturnType<ProviderHost['provider']['interactionDetails']>>;

@@ -15,6 +15,7 @@ import { formatDuration } from '../web/i18n/format.js';
 import { parseForm } from '../web/forms.js';
 import type { MessageKey } from '../web/i18n/index.js';
 import type { Interaction, InteractionDeps, InteractionFlow } from './flow.js';
+import { passkeyOffer } from './passkey.js';
 
 export const FIELD_LIMITS = { login: 254, password: 256 } as const;
 
@@ -104,6 +105,7 @@ export function loginHandlers(deps: InteractionDeps, flow: InteractionFlow) {
         client: { name: await flow.clientName(d.params.client_id) },
         session: sessionAccount ? { login: sessionAccount.login, displayName: sessionAccount.displayName } : undefined,
         forceReauth,
+        passkey: passkeyOffer(deps, d.uid),
       }),
     );
   }

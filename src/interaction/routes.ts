@@ -8,6 +8,7 @@ import { SsoError } from '../domain/errors.js';
 import { interactionFlow, type InteractionDeps } from './flow.js';
 import { loginHandlers } from './login.js';
 import { consentHandlers } from './consent.js';
+import { passkeyRoutes } from './passkey.js';
 
 export type { InteractionDeps } from './flow.js';
 
@@ -33,5 +34,6 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
   router.post('/:uid/continue', body, login.continueSession);
   router.post('/:uid/confirm', body, consent.confirmConsent);
   router.post('/:uid/abort', body, consent.abortInteraction);
+  passkeyRoutes(router, deps, flow, login);
   return router;
 }

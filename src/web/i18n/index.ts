@@ -17,6 +17,7 @@ import { confirmConsoleMessages, type ConfirmConsoleKey } from './console-confir
 import { protocolErrorMessages, type ProtocolErrorKey } from './protocol-errors.js';
 import { clientProblemMessages, type ClientProblemKey } from './client-problems.js';
 import { labelMessages, type LabelKey } from './labels.js';
+import { webauthnMessages, type WebAuthnKey } from './webauthn.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -44,7 +45,8 @@ export type ConsoleKey =
   | ClientSecretConsoleKey
   | ConfirmConsoleKey
   | ClientProblemKey
-  | LabelKey;
+  | LabelKey
+  | WebAuthnKey;
 
 /** Any page's text: the login pages' keys (with oidc-provider's errors) and the console's. */
 export type TextKey =
@@ -69,6 +71,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   confirmConsoleMessages,
   clientProblemMessages,
   labelMessages,
+  webauthnMessages,
 ];
 
 const catalogue = Object.freeze({
