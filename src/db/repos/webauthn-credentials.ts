@@ -14,7 +14,7 @@ export interface StoredAuthenticator {
   /** The authenticator's credential id, base64url. */
   credentialId: string;
   /** Its COSE public key. */
-  publicKey: Uint8Array;
+  publicKey: Uint8Array<ArrayBuffer>;
   /** The last signature counter seen (0: never counted). */
   signCount: number;
   /** The transports the browser reported (usb, nfc, ble, internal, hybrid, ...). */
