@@ -97,6 +97,9 @@ export interface AuthenticatorView {
   lastUsedAt: Date | null;
 }
 
+/** A challenge's bytes: the library sends them base64url-encoded, which is the stored text again. */
+const bytesOf = (challenge: string) => new Uint8Array(Buffer.from(challenge, 'base64url'));
+
 const transportsOf = (a: StoredAuthenticator) => a.transports as AuthenticatorTransport[];
 
 export class WebAuthnService {
@@ -136,7 +139,7 @@ export class WebAuthnService {
   private refuse(reason: RefusalReason, subject: string | null, ctx: RequestContext, detail: Record<string, unknown> = {}): Refusal {
     // a missing or stale challenge is a slow browser or a reload, not an attack: not audited
     if (reason !== 'no_challenge') this.audit('webauthn.refused', reason, subject, ctx, detail);
-    this.deps.logger?.info({ event: 'webauthn.refused', reason, account: subject ?? undefined, ip: ctx.ip ?? undefined }, 'webauthn assertion refused');
+    this.deps.logger?.info({ event: 'webauthn.refused', reason, account: subject ?? undefined, ip: ctx.ip ?? undefined, error: detail.error }, 'webauthn response refused');
     return { ok: false, reason };
   }
 
@@ -183,7 +186,7 @@ export class WebAuthnService {
     const c = await this.newChallenge('register', account.id);
     const options = await generateRegistrationOptions({
       rpName: this.deps.rpName, rpID: this.relyingParty.rpId, userName: account.login, userDisplayName: account.displayName || account.login,
-      userID: new TextEncoder().encode(account.id), challenge: c.challenge, attestationType: 'none', timeout: CHALLENGE_TTL_SECONDS * 1000,
+      userID: new TextEncoder().encode(account.id), challenge: bytesOf(c.challenge), attestationType: 'none', timeout: CHALLENGE_TTL_SECONDS * 1000,
       excludeCredentials: have.map((a) => ({ id: a.credentialId, transports: transportsOf(a) })),
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
     });
@@ -254,7 +257,7 @@ export class WebAuthnService {
     const have = await this.repo.listFor(accountId);
     const c = await this.newChallenge('authenticate', accountId);
     const options = await generateAuthenticationOptions({
-      rpID: this.relyingParty.rpId, challenge: c.challenge, timeout: CHALLENGE_TTL_SECONDS * 1000, userVerification: 'preferred',
+      rpID: this.relyingParty.rpId, challenge: bytesOf(c.challenge), timeout: CHALLENGE_TTL_SECONDS * 1000, userVerification: 'preferred',
       allowCredentials: have.map((a) => ({ id: a.credentialId, transports: transportsOf(a) })),
     });
     return { challengeId: c.id, options };
@@ -274,7 +277,7 @@ export class WebAuthnService {
   /** Passwordless: options with no authenticator named (a discoverable one answers), user verification required. */
   async passwordlessOptions(): Promise<Ceremony<PublicKeyCredentialRequestOptionsJSON>> {
     const c = await this.newChallenge('passwordless', null);
-    const options = await generateAuthenticationOptions({ rpID: this.relyingParty.rpId, challenge: c.challenge, timeout: CHALLENGE_TTL_SECONDS * 1000, userVerification: 'required' });
+    const options = await generateAuthenticationOptions({ rpID: this.relyingParty.rpId, challenge: bytesOf(c.challenge), timeout: CHALLENGE_TTL_SECONDS * 1000, userVerification: 'required' });
     return { challengeId: c.id, options };
   }
 
