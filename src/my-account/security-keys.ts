@@ -10,7 +10,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { SsoError } from '../domain/errors.js';
 import { who, type ConsolePages } from '../console/pages.js';
-import { parseForm, text } from '../web/forms.js';
+import { parseForm, parseQuery, queryText, text } from '../web/forms.js';
 import { clientFields } from '../util/log-fields.js';
 import type { TextKey } from '../web/i18n/index.js';
 import type { RefusalReason, WebAuthnService } from '../webauthn/service.js';
@@ -20,6 +20,7 @@ const PATH = '/account/security-keys';
 const nameForm = z.object({ name: text(200) });
 const confirmForm = z.object({ confirm: text(10) });
 const idParam = z.string().uuid();
+const doneQuery = z.object({ done: queryText(10).transform((d) => (d === 'added' || d === 'removed' ? d : undefined)) });
 
 /** What the page says when a registration is refused. */
 const REFUSALS: Partial<Record<RefusalReason, TextKey>> = {
@@ -54,6 +55,7 @@ export function securityKeyRoutes(router: express.Router, deps: SecurityKeyDeps)
       keys: await webauthn.list(me.account.id),
       passwordless: webauthn.passwordless,
       error: opts.error ? l.t(opts.error) : undefined,
+      done: opts.error ? undefined : parseQuery(doneQuery, req.query).done,
       name: opts.name,
       browserScript: WEBAUTHN_BROWSER_PATH,
     });
@@ -71,7 +73,7 @@ export function securityKeyRoutes(router: express.Router, deps: SecurityKeyDeps)
     const { name } = parseForm(nameForm, req.body);
     const response = registrationResponseOf(req.body);
     const r = await webauthn.verifyRegistration(me.account.id, takeChallengeId(req, res, PATH), response, name, context(req));
-    if (r.ok) return pages.redirect(res, PATH, { key: 'webauthn.done.added', params: { name: r.authenticator.name } });
+    if (r.ok) return pages.redirect(res, `${PATH}?done=added`);
     return show(req, res, { error: REFUSALS[r.reason] ?? 'webauthn.error.refused', name, status: 400 });
   }
 
@@ -88,7 +90,7 @@ export function securityKeyRoutes(router: express.Router, deps: SecurityKeyDeps)
     const l = pages.locale(req, res);
     if (req.method === 'POST' && parseForm(confirmForm, req.body).confirm === 'yes') {
       await webauthn.remove(who(res).account.id, key.id, context(req));
-      return pages.redirect(res, PATH, { key: 'webauthn.done.removed', params: { name: key.name } });
+      return pages.redirect(res, `${PATH}?done=removed`);
     }
     pages.page(req, res, 'admin/confirm', {
       title: 'confirm.webauthnRemove.title',

@@ -49,13 +49,16 @@ async function register(page: Page, name: string) {
   await page.fill('#key-name', name);
   await page.click('button[data-webauthn="register"]');
   await page.locator('table tbody tr', { hasText: name }).waitFor();
+  expect(await page.textContent('[role=status]')).toContain('Đã đăng ký khóa mới');
 }
 
 /** An authorization request through openid-client, answered with the passkey; the callback URL, or null when the login page refused. */
-async function passkeyLogin(page: Page, config: oidc.Configuration) {
+async function passkeyLogin(page: Page, config: oidc.Configuration, step?: string) {
   const start = await startAuth(config, REDIRECT, 'openid profile');
   const callback = page.waitForRequest((r) => r.url().startsWith(REDIRECT), { timeout: 15_000 }).then((r) => r.url()).catch(() => null);
   await page.goto(start.url.href);
+  await page.getByRole('button', { name: 'Đăng nhập bằng passkey' }).waitFor();
+  if (step) await b.check(page, step);
   await page.click('button[data-webauthn="authenticate"]');
   const refused = page.waitForSelector('[role=alert]#login-error', { timeout: 15_000 }).then(() => null).catch(() => null);
   const url = await Promise.race([callback, refused]);
@@ -92,12 +95,19 @@ test('register a key and a passkey, remove the key, passkey sign-in; removed and
   await page.click('a[aria-label$="Khóa USB màu xanh"]');
   expect(await page.textContent('main')).toContain('Khóa USB màu xanh');
   await page.click('form button[type=submit].button--danger');
-  await page.waitForURL(`${issuer}/account/security-keys`);
+  await page.waitForURL(`${issuer}/account/security-keys?done=removed`);
+  expect(await page.textContent('[role=status]')).toContain('Đã xóa khóa');
   expect(await rows.count()).toBe(1);
   expect(await page.textContent('table')).toContain('Điện thoại của tôi');
 
-  // every enrolment and the removal audited with the person as subject
+  // every enrolment and the removal audited with the person as subject, and shown among the recent activity
   await server.services.audit.flush();
+  await page.goto(`${issuer}/account`);
+  const activity = page.locator('section', { has: page.locator('#activity-title') });
+  expect(await activity.textContent()).toContain('Đăng ký khóa "Khóa USB màu xanh"');
+  expect(await activity.textContent()).toContain('Xóa khóa "Khóa USB màu xanh"');
+  await page.getByRole('link', { name: 'Khóa bảo mật và passkey' }).click();
+  await page.waitForURL(`${issuer}/account/security-keys`);
   const account = (await server.services.accounts.byLogin(PERSON.login))!;
   const trail = await server.services.db.prisma.auditEvent.findMany({ where: { subject: account.id, type: { startsWith: 'webauthn.' } }, orderBy: { seq: 'asc' } });
   expect(trail.map((e) => e.type)).toEqual(['webauthn.registered', 'webauthn.registered', 'webauthn.removed']);
@@ -108,7 +118,7 @@ test('register a key and a passkey, remove the key, passkey sign-in; removed and
   const config = await rpConfig(issuer, client.client_id, clientSecret);
   const other = await (await b.context('vi')).newPage();
   await authenticator(other, 'internal', await credentialsOf(phone));
-  const ok = await passkeyLogin(other, config);
+  const ok = await passkeyLogin(other, config, 'vi-login-passkey');
   expect(ok.url).not.toBeNull();
   const tokens = await oidc.authorizationCodeGrant(config, new URL(ok.url!), { pkceCodeVerifier: ok.start.verifier, expectedState: ok.start.state, expectedNonce: ok.start.nonce });
   expect(tokens.claims()?.sub).toBe(account.id);
@@ -131,8 +141,9 @@ test('register a key and a passkey, remove the key, passkey sign-in; removed and
   await server.services.audit.flush();
   const refusals = await server.services.db.prisma.auditEvent.findMany({ where: { type: 'webauthn.refused' }, orderBy: { seq: 'asc' } });
   expect(refusals[0]?.outcome).toBe('unknown_authenticator');
-  if (phoneAtRegistration[0]!.signCount > 0 || (await credentialsOf(phone))[0]!.signCount > 0) {
-    expect(cloned.url).toBeNull();
-    expect(refusals.map((e) => e.outcome)).toContain('counter_regressed');
-  }
+  // Chromium's virtual authenticator counts (1 at registration): the clone's next count is one the server has seen
+  expect(phoneAtRegistration[0]!.signCount).toBeGreaterThan(0);
+  expect(cloned.url).toBeNull();
+  expect(refusals.map((e) => e.outcome)).toEqual(['unknown_authenticator', 'counter_regressed']);
+  expect(refusals[1]!.subject).toBe(account.id);
 }, 90_000);

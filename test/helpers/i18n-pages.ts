@@ -209,7 +209,7 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
       { id: '6a1d3c2f-9e8b-4d4c-8f3a-2b3c4d5e6f70', name: 'Điện thoại của tôi', method: 'swk', createdAt: new Date('2026-12-02T08:00:00Z'), lastUsedAt: null },
     ];
     return [
-      { ...common(locale, 'webauthn.title', '/account/security-keys'), nav: 'account', isAdmin: false, role: null, keys, passwordless: true, browserScript: '/assets/vendor/simplewebauthn-browser.js' },
+      { ...common(locale, 'webauthn.title', '/account/security-keys'), nav: 'account', isAdmin: false, role: null, keys, passwordless: true, done: 'added', browserScript: '/assets/vendor/simplewebauthn-browser.js' },
       { ...common(locale, 'webauthn.title', '/account/security-keys'), nav: 'account', isAdmin: false, role: null, keys: [], passwordless: false, error: translator(locale)('webauthn.error.noChallenge'), name: 'Khóa', browserScript: '/assets/vendor/simplewebauthn-browser.js' },
     ];
   },
