@@ -293,6 +293,9 @@ export class WebAuthnService {
     const credentialId = this.credentialIdOf(response);
     const a = credentialId ? await this.repo.byCredentialId(credentialId) : null;
     if (!a) return this.refuse('unknown_authenticator', null, ctx);
+    // a discoverable credential names its owner (the user.id given at registration): it must be the same
+    const handle = response.response.userHandle;
+    if (handle && handle !== Buffer.from(a.accountId, 'utf8').toString('base64url')) return this.refuse('not_yours', a.accountId, ctx);
     const account = await this.deps.accounts.findActive(a.accountId);
     if (!account) return this.refuse('account_inactive', a.accountId, ctx);
     const r = await this.checkAssertion(a, response, challenge, true, ctx);

@@ -12,6 +12,7 @@ import * as oidc from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchChromium, type TestBrowser } from '../helpers/browser-chromium.js';
 import { rpConfig, startAuth } from '../helpers/rp.js';
+import { withMethod } from '../../src/domain/authn-level.js';
 
 let server: TestServer;
 let b: TestBrowser;
@@ -146,4 +147,31 @@ test('register a key and a passkey, remove the key, passkey sign-in; removed and
   expect(cloned.url).toBeNull();
   expect(refusals.map((e) => e.outcome)).toEqual(['unknown_authenticator', 'counter_regressed']);
   expect(refusals[1]!.subject).toBe(account.id);
+
+  // the second factor's API (the lead's second-factor page): options for the account, the browser's
+  // answer through @simplewebauthn/browser on a page of the issuer, then the verification
+  const webauthn = server.services.webauthn;
+  // the copy of the passkey that signed in last (the one left on the first page is now behind: a clone)
+  // (signed in by the passkey, so My account opens without a password)
+  await other.goto(`${issuer}/account/security-keys`);
+  await other.locator('button[data-webauthn="register"]').waitFor();
+  const answer = async (options: unknown) => other.evaluate(async (o) => {
+    const lib = (globalThis as unknown as { SimpleWebAuthnBrowser: { startAuthentication(x: unknown): Promise<unknown> } }).SimpleWebAuthnBrowser;
+    return lib.startAuthentication({ optionsJSON: o });
+  }, options) as never;
+  const second = await webauthn.authenticationOptions(account.id);
+  expect(second.options.userVerification).toBe('preferred');
+  expect(second.options.rpId).toBe('localhost');
+  expect(second.options.allowCredentials).toHaveLength(1);
+  const response = await answer(second.options);
+  const verified = await webauthn.verifyAuthentication(account.id, second.challengeId, response);
+  expect(verified).toMatchObject({ ok: true, method: 'swk', uv: true, name: 'Điện thoại của tôi' });
+  expect(withMethod(['pwd'], 'swk', { uv: true })).toEqual(['pwd', 'swk', 'mfa']);
+  // the same answer again: its challenge was taken
+  expect(await webauthn.verifyAuthentication(account.id, second.challengeId, response)).toEqual({ ok: false, reason: 'no_challenge' });
+  // another person's challenge, or the key offered as someone else's
+  const stranger = await server.services.accounts.addLocal({ login: 'khacnv', password: 'mat-khau-khac-dai-2026', displayName: 'Người Khác' });
+  const theirs = await webauthn.authenticationOptions(stranger.id);
+  const withMine = await answer({ ...theirs.options, allowCredentials: second.options.allowCredentials });
+  expect(await webauthn.verifyAuthentication(stranger.id, theirs.challengeId, withMine)).toEqual({ ok: false, reason: 'not_yours' });
 }, 90_000);
