@@ -97,6 +97,9 @@ export interface AuthenticatorView {
   lastUsedAt: Date | null;
 }
 
+/** The library's reason, without the values it quotes (challenges, origins, ids). */
+const errorText = (err: unknown) => String((err as Error)?.message ?? err).replace(/"[^"]*"/g, '"…"').slice(0, 200);
+
 /** A challenge's bytes: the library sends them base64url-encoded, which is the stored text again. */
 const bytesOf = (challenge: string) => new Uint8Array(Buffer.from(challenge, 'base64url'));
 
@@ -158,7 +161,7 @@ export class WebAuthnService {
       if (!v.verified) return this.refuse('not_verified', a.accountId, ctx, { name: a.name });
       info = v.authenticationInfo;
     } catch (err) {
-      return this.refuse('not_verified', a.accountId, ctx, { name: a.name, error: (err as Error).message.slice(0, 200) });
+      return this.refuse('not_verified', a.accountId, ctx, { name: a.name, error: errorText(err) });
     }
     if (!counterAccepted(a.signCount, info.newCounter)) {
       return this.refuse('counter_regressed', a.accountId, ctx, { name: a.name, stored_count: a.signCount, received_count: info.newCounter });
@@ -206,7 +209,7 @@ export class WebAuthnService {
       if (!v.verified) return this.refuse('not_verified', accountId, ctx, { name });
       info = v.registrationInfo;
     } catch (err) {
-      return this.refuse('not_verified', accountId, ctx, { name, error: (err as Error).message.slice(0, 200) });
+      return this.refuse('not_verified', accountId, ctx, { name, error: errorText(err) });
     }
     const attachment = response.authenticatorAttachment === 'cross-platform' || response.authenticatorAttachment === 'platform' ? response.authenticatorAttachment : '';
     const a = {
