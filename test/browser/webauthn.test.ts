@@ -175,3 +175,19 @@ test('register a key and a passkey, remove the key, passkey sign-in; removed and
   const withMine = await answer({ ...theirs.options, allowCredentials: second.options.allowCredentials });
   expect(await webauthn.verifyAuthentication(stranger.id, theirs.challengeId, withMine)).toEqual({ ok: false, reason: 'not_yours' });
 }, 90_000);
+
+test.each([
+  ['vi', 'Đăng nhập bằng passkey', 'Thao tác đã bị hủy hoặc hết thời gian'],
+  ['en', 'Sign in with a passkey', 'The request was cancelled or timed out'],
+] as const)('in %s, a passkey prompt that finds no key says so in words, and the password form stays', async (locale, button, said) => {
+  const { client, clientSecret } = await server.services.clients.add({ name: `Ứng dụng ${locale}`, type: 'web', redirectUris: [REDIRECT], firstParty: true });
+  const config = await rpConfig(server.issuer, client.client_id, clientSecret);
+  const page = await (await b.context(locale)).newPage();
+  await authenticator(page, 'internal');
+  const start = await startAuth(config, REDIRECT, 'openid');
+  await page.goto(start.url.href);
+  await page.getByRole('button', { name: button }).click();
+  await page.locator('[data-webauthn-status]', { hasText: said }).waitFor();
+  expect(await page.locator('#password').isVisible()).toBe(true);
+  await b.check(page, `${locale}-login-passkey-cancelled`);
+}, 60_000);
