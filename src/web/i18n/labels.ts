@@ -50,6 +50,10 @@ const vi = {
   'audit.event.webauthn.refused': 'Từ chối khóa bảo mật',
   'audit.outcome.counter_regressed': 'Bộ đếm chữ ký đi lùi (khóa bị sao chép?)',
   'audit.outcome.unknown_authenticator': 'Khóa không đăng ký hoặc đã bị xóa',
+  'audit.outcome.not_yours': 'Khóa của tài khoản khác',
+  'audit.outcome.not_verified': 'Chữ ký hoặc nguồn gốc không hợp lệ',
+  'audit.outcome.account_inactive': 'Tài khoản không còn hoạt động',
+  'audit.outcome.already_registered': 'Khóa đã được đăng ký',
   'audit.event.audit.pruned': 'Xóa bớt nhật ký cũ',
 
   'audit.outcome.success': 'Thành công',
@@ -118,6 +122,10 @@ const en: Record<LabelKey, string> = {
   'audit.event.webauthn.refused': 'Security key refused',
   'audit.outcome.counter_regressed': 'Signature counter went backwards (cloned key?)',
   'audit.outcome.unknown_authenticator': 'Key not registered or removed',
+  'audit.outcome.not_yours': 'Another account\'s key',
+  'audit.outcome.not_verified': 'Signature or origin not valid',
+  'audit.outcome.account_inactive': 'Account no longer active',
+  'audit.outcome.already_registered': 'Key already registered',
   'audit.event.audit.pruned': 'Old audit entries removed',
 
   'audit.outcome.success': 'Succeeded',
