@@ -20,6 +20,7 @@ const MAX = 72;
 const KNOWN = new Map([
   ['1c0e667', 'committed (73 characters) before this check was on main; seven branches were cut after it'],
   ['9aed670', 'webauthn branch (73 characters); the branch is not rewritten (no rebase), named here instead'],
+  ['a496891', 'webauthn branch (73 characters), the commit that named the one above; not rewritten either'],
 ]);
 const head = process.argv[2] ?? 'HEAD';
 
