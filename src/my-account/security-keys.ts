@@ -20,7 +20,7 @@ const PATH = '/account/security-keys';
 const nameForm = z.object({ name: text(200) });
 const confirmForm = z.object({ confirm: text(10) });
 const idParam = z.string().uuid();
-const doneQuery = z.object({ done: queryText(10).transform((d) => (d === 'added' || d === 'removed' ? d : undefined)) });
+const doneQuery = z.object({ done: queryText(10).transform((d) => (d === 'added' || d === 'removed' || d === 'renamed' ? d : undefined)) });
 
 /** What the page says when a registration is refused. */
 const REFUSALS: Partial<Record<RefusalReason, TextKey>> = {
@@ -103,7 +103,21 @@ export function securityKeyRoutes(router: express.Router, deps: SecurityKeyDeps)
     });
   }
 
+  /** GET: the rename form; POST: the new name (an empty one asks again). */
+  async function rename(req: Request, res: Response) {
+    const key = await target(req, res);
+    const typed = req.method === 'POST' ? parseForm(nameForm, req.body).name : undefined;
+    if (typed !== undefined && (await webauthn.rename(who(res).account.id, key.id, typed, context(req)))) return pages.redirect(res, `${PATH}?done=renamed`);
+    const l = pages.locale(req, res);
+    pages.page(req, res, 'account/security-key-rename', {
+      title: 'webauthn.rename.title', nav: 'account', status: typed === undefined ? 200 : 400,
+      key, name: typed ?? key.name, error: typed === undefined ? undefined : l.t('webauthn.error.name'),
+    });
+  }
+
   router.get('/security-keys', (req, res) => show(req, res));
+  router.get('/security-keys/:id/rename', rename);
+  router.post('/security-keys/:id/rename', rename);
   router.post('/security-keys/options', options);
   router.post('/security-keys', register);
   router.get('/security-keys/:id/remove', remove);

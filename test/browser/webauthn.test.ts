@@ -85,15 +85,24 @@ test('register a key and a passkey, remove the key, passkey sign-in; removed and
   const usbCredentials = await credentialsOf(usb);
   await usb.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: usb.id });
   const phone = await authenticator(page, 'internal');
-  await register(page, 'Điện thoại của tôi');
+  await register(page, 'Điện thoại');
   const phoneAtRegistration = await credentialsOf(phone);
+  // renamed: the page asks for the new name, an empty one is asked again
+  await page.click('a[aria-label="Đổi tên: Điện thoại"]');
+  await page.fill('#key-name', '   ');
+  await page.locator('#key-name').evaluate((el) => el.removeAttribute('required'));
+  await page.click('form button[type=submit].button--primary');
+  expect(await page.textContent('[role=alert]')).toContain('Hãy đặt tên cho khóa');
+  await page.fill('#key-name', 'Điện thoại của tôi');
+  await page.click('form button[type=submit].button--primary');
+  await page.waitForURL(`${server.issuer}/account/security-keys?done=renamed`);
   const rows = page.locator('table tbody tr');
   expect(await rows.count()).toBe(2);
   expect(await page.textContent('table')).toContain('Khóa bảo mật');
   await b.check(page, 'vi-security-keys');
 
   // remove the USB key, after the confirmation
-  await page.click('a[aria-label$="Khóa USB màu xanh"]');
+  await page.click('a[aria-label="Xóa: Khóa USB màu xanh"]');
   expect(await page.textContent('main')).toContain('Khóa USB màu xanh');
   await page.click('form button[type=submit].button--danger');
   await page.waitForURL(`${issuer}/account/security-keys?done=removed`);
@@ -111,9 +120,10 @@ test('register a key and a passkey, remove the key, passkey sign-in; removed and
   await page.waitForURL(`${issuer}/account/security-keys`);
   const account = (await server.services.accounts.byLogin(PERSON.login))!;
   const trail = await server.services.db.prisma.auditEvent.findMany({ where: { subject: account.id, type: { startsWith: 'webauthn.' } }, orderBy: { seq: 'asc' } });
-  expect(trail.map((e) => e.type)).toEqual(['webauthn.registered', 'webauthn.registered', 'webauthn.removed']);
+  expect(trail.map((e) => e.type)).toEqual(['webauthn.registered', 'webauthn.registered', 'webauthn.renamed', 'webauthn.removed']);
   expect(JSON.parse(trail[0]!.detail)).toMatchObject({ name: 'Khóa USB màu xanh', method: 'hwk' });
-  expect(JSON.parse(trail[1]!.detail)).toMatchObject({ name: 'Điện thoại của tôi', method: 'swk' });
+  expect(JSON.parse(trail[1]!.detail)).toMatchObject({ name: 'Điện thoại', method: 'swk' });
+  expect(JSON.parse(trail[2]!.detail)).toMatchObject({ name: 'Điện thoại của tôi', previous: 'Điện thoại' });
 
   // the passkey alone signs in; the ID token says swk + mfa
   const config = await rpConfig(issuer, client.client_id, clientSecret);

@@ -203,6 +203,13 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     { ...common(locale, 'me.notMe.title', '/account/not-me'), nav: 'account', isAdmin: false, role: null, help: HELP, local: false },
     { ...common(locale, 'me.notMe.title', '/account/not-me'), nav: 'account', isAdmin: false, role: null, help: {}, local: true },
   ],
+  'account/security-key-rename': (locale) => {
+    const key = { id: '5f0c2b1e-8d7a-4c3b-9e2f-1a2b3c4d5e6f', name: 'Khóa USB màu xanh', method: 'hwk' };
+    return [
+      { ...common(locale, 'webauthn.rename.title', '/account/security-keys'), nav: 'account', isAdmin: false, role: null, key, name: key.name },
+      { ...common(locale, 'webauthn.rename.title', '/account/security-keys'), nav: 'account', isAdmin: false, role: null, key, name: '', error: translator(locale)('webauthn.error.name') },
+    ];
+  },
   'account/security-keys': (locale) => {
     const keys = [
       { id: '5f0c2b1e-8d7a-4c3b-9e2f-1a2b3c4d5e6f', name: 'Khóa USB màu xanh', method: 'hwk', createdAt: new Date('2026-12-01T08:00:00Z'), lastUsedAt: new Date('2026-12-10T08:00:00Z') },
