@@ -77,6 +77,16 @@ export function securityKeyRoutes(router: express.Router, deps: SecurityKeyDeps)
     return show(req, res, { error: REFUSALS[r.reason] ?? 'webauthn.error.refused', name, status: 400 });
   }
 
+  router.get('/security-keys', (req, res) => show(req, res));
+  router.post('/security-keys/options', options);
+  router.post('/security-keys', register);
+  keyChangeRoutes(router, deps);
+}
+
+/** Renaming and removing one of the person's keys. */
+function keyChangeRoutes(router: express.Router, deps: SecurityKeyDeps): void {
+  const { webauthn, pages } = deps;
+
   async function target(req: Request, res: Response) {
     const id = idParam.safeParse(req.params.id);
     const key = id.success ? (await webauthn.list(who(res).account.id)).find((k) => k.id === id.data) : undefined;
@@ -115,11 +125,8 @@ export function securityKeyRoutes(router: express.Router, deps: SecurityKeyDeps)
     });
   }
 
-  router.get('/security-keys', (req, res) => show(req, res));
   router.get('/security-keys/:id/rename', rename);
   router.post('/security-keys/:id/rename', rename);
-  router.post('/security-keys/options', options);
-  router.post('/security-keys', register);
   router.get('/security-keys/:id/remove', remove);
   router.post('/security-keys/:id/remove', remove);
 }
