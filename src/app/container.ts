@@ -26,6 +26,9 @@ import { createAuditRepository } from '../db/repos/audit.js';
 import { createAuditForwardRepository, type AuditForwardRepository } from '../db/repos/audit-forward.js';
 import { createAuditQuery, type AuditQuery } from '../audit/query.js';
 import { createLoginActivityRepository } from '../db/repos/login-activity.js';
+import { translator } from '../web/i18n/index.js';
+import { createWebAuthn, type WebAuthnService } from '../webauthn/service.js';
+import { createWebAuthnCredentialRepository } from '../db/repos/webauthn-credentials.js';
 import { createSignInActivity, type SignInActivity } from '../my-account/activity.js';
 import { actorAware, processActor } from '../audit/actor.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -61,6 +64,8 @@ export interface Services {
   auditQuery: AuditQuery;
   /** A person's recent sign-ins, from the trail ("My account"). */
   signIns: SignInActivity;
+  /** Security keys and passkeys (WebAuthn): registration, the ceremonies, the helpdesk's reset. */
+  webauthn: WebAuthnService;
   /** What oidc-provider stores (sessions, tokens, codes, grants). */
   oidcPayloads: OidcPayloadRepository;
   /** Active clients' metadata from the database (the provider reads it through clientCache). */
@@ -167,10 +172,11 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
   });
   const clientCache = createClientCache(activeClientLoader(repos.clients));
   const mailer = createMailer(config.mail, opts.logger ?? createLogger('error', process.stderr));
+  const accounts = createAccountService({ accounts: repos.accounts, sessions: repos.sessions, clients: repos.clients }, { audit });
   return {
     config,
     db,
-    accounts: createAccountService({ accounts: repos.accounts, sessions: repos.sessions, clients: repos.clients }, { audit }),
+    accounts,
     clients: createClientService(repos.clients, { audit, cache: clientCache }),
     launcher: createLauncher(repos.clients),
     clientCache,
@@ -182,6 +188,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     auditForward: repos.auditForward,
     auditQuery: createAuditQuery(repos.audit),
     signIns: createSignInActivity({ activity: createLoginActivityRepository(db.prisma), clients: repos.clients, mailDomains: config.directory.kind === 'none' ? [] : config.directory.mailDomains }),
+    webauthn: createWebAuthn({ repo: createWebAuthnCredentialRepository(db.prisma), accounts: { findActive: (id) => accounts.findActive(id) }, audit, logger: opts.logger, issuer: config.issuer, rpName: config.brand.name ?? translator('vi')('app.name'), passwordless: config.webauthn.passwordless }),
     oidcPayloads: repos.oidcPayloads,
     loadClient: activeClientLoader(repos.clients),
     syncRepo: repos.sync,

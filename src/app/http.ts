@@ -3,6 +3,7 @@
  * static assets, health, metrics) and the dispatcher by path in front of it, which sends protocol
  * endpoints straight to oidc-provider. Graceful shutdown: stop accepting, let in-flight requests end.
  */
+import { browserBundle, WEBAUTHN_BROWSER_PATH } from '../webauthn/http.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps): express.Express {
   // One hop: the address our own proxy saw (it appends to X-Forwarded-For); earlier entries are the client's word.
   app.set('trust proxy', deps.config.trustProxy ? 1 : false);
   app.use(brandAssets(deps.brand ?? {}));
+  app.get(WEBAUTHN_BROWSER_PATH, browserBundle());
   app.use('/assets', express.static(publicDir, { index: false, maxAge: '1h', fallthrough: false }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -122,7 +124,7 @@ export function createApp(deps: AppDeps): express.Express {
     app.use(c.auth.router(), pages.errorHandler());
     app.use('/admin', adminRouter({ config: deps.config, services: c.services, pages, logger: deps.logger, directory: c.directory }));
     const help = { passwordHelpUrl: deps.config.brand.passwordHelpUrl, helpdeskContact: deps.config.login.helpdeskContact };
-    app.use('/account', myAccountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups, helpdeskGroups: deps.config.admin.helpdeskGroups, help }));
+    app.use('/account', myAccountRouter({ services: c.services, pages, auth: c.auth, adminGroups: deps.config.admin.groups, helpdeskGroups: deps.config.admin.helpdeskGroups, help, secure: deps.config.issuer.startsWith('https:') }));
   }
   app.use(errors.notFound);
   app.use(errors.handler);

@@ -127,6 +127,7 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
     certificate,
     accounts: services.accounts,
     login: loginUseCase(services, directory, logger, metrics),
+    webauthn: services.webauthn,
     render,
     brand: p.brand,
     logger,

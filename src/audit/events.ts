@@ -46,6 +46,11 @@ export const AUDIT_EVENT_TYPES = [
   // the government digital-signature certificate (src/certificate/login.ts)
   'cert.login.success', // a verified certificate's account taken by the interaction; subject: account id; detail: { purpose, subject, issuer, serial }
   'cert.login.failed', // outcome: the reason (expired, revoked, foreign_ca, no_account, untrusted_header, replayed, ...); detail: { purpose, subject, issuer, serial }
+  // WebAuthn: security keys and passkeys (src/webauthn/)
+  'webauthn.registered', // an authenticator enrolled; subject; detail: { name, method (hwk|swk), attachment, user_verified }
+  'webauthn.renamed', // subject; detail: { name, previous }
+  'webauthn.removed', // subject; detail: { name, method, reason } (my account, or every one at a helpdesk MFA reset: { removed })
+  'webauthn.refused', // an assertion refused; outcome: unknown_authenticator | counter_regressed | not_verified | ...; subject when known
   // the trail itself
   'audit.pruned', // detail: { from_seq, through_seq, removed, before, anchor_hash, retention_seconds }
 ] as const;

@@ -112,6 +112,8 @@ export interface Config {
   brand: BrandSettings;
   /** SMTP_URL: where security notices are sent through; undefined: none are (config/mail.ts). */
   mail?: MailSettings | undefined;
+  /** WebAuthn: whether a passkey may sign in without the password (WEBAUTHN_PASSWORDLESS). */
+  webauthn: { passwordless: boolean };
   /** Bearer token for GET /metrics; undefined: the endpoint is open. */
   metricsToken?: string | undefined;
   /** The environment file the settings were read from (`--config`, `SSO_CONFIG` or ./.env), if any. */
@@ -240,6 +242,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     brand,
     mail,
     metricsToken: e.METRICS_TOKEN,
+    webauthn: { passwordless: e.WEBAUTHN_PASSWORDLESS },
     env: e.NODE_ENV,
     production,
     port: e.PORT,

@@ -265,6 +265,10 @@ export const envSchema = z.object({
     .default('')
     .transform((v) => splitDnList(v.normalize('NFC'))),
 
+  // --- WebAuthn (src/webauthn/)
+  /** Offer "Đăng nhập bằng passkey" on the login page: a passkey with user verification signs in without the password. */
+  WEBAUTHN_PASSWORDLESS: bool(false),
+
   // --- Metrics
   /** Bearer token required by GET /metrics (or METRICS_TOKEN_FILE); unset: /metrics is open (restrict it at the proxy). */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -12,6 +12,7 @@ import type { AccountService } from '../accounts/service.js';
 import type { LoginUseCase } from '../login/attempt.js';
 import type { ConsentUseCase } from '../consent/grant.js';
 import type { CertificateLogin } from '../certificate/login.js';
+import type { WebAuthnService } from '../webauthn/service.js';
 import type { ProviderHost } from '../oidc/provider.js';
 import { SsoError } from '../domain/errors.js';
 import { CSRF_COOKIE, csrfToken, newCsrfNonce, presentedCsrf, verifyCsrf } from '../web/csrf.js';
@@ -30,6 +31,8 @@ export interface InteractionDeps {
   logger: Logger;
   /** The certificate login (CERT_LOGIN_URL): its return to this host (interaction/certificate.ts). */
   certificate?: CertificateLogin | undefined;
+  /** Security keys and passkeys: the passkey sign-in where WEBAUTHN_PASSWORDLESS allows it (./passkey.ts). */
+  webauthn?: WebAuthnService | undefined;
 }
 
 export type Interaction = Awaited<ReturnType<ProviderHost['provider']['interactionDetails']>>;

@@ -16,6 +16,7 @@ import { parseForm } from '../web/forms.js';
 import type { MessageKey } from '../web/i18n/index.js';
 import { certificateStartUrl } from '../certificate/routes.js';
 import type { Interaction, InteractionDeps, InteractionFlow } from './flow.js';
+import { passkeyOffer } from './passkey.js';
 
 export const FIELD_LIMITS = { login: 254, password: 256 } as const;
 
@@ -107,6 +108,7 @@ export function loginHandlers(deps: InteractionDeps, flow: InteractionFlow) {
         forceReauth,
         // "Đăng nhập bằng chữ ký số": where a certificate alone signs in (src/certificate/)
         certificateUrl: config.certificate?.firstFactor ? certificateStartUrl(config.certificate.loginUrl, d.uid, 'login') : undefined,
+        passkey: passkeyOffer(deps, d.uid),
       }),
     );
   }

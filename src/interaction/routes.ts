@@ -10,6 +10,7 @@ import { loginHandlers } from './login.js';
 import { consentHandlers } from './consent.js';
 import { accessDeniedHandlers } from './access-denied.js';
 import { certificateReturnHandler } from './certificate.js';
+import { passkeyRoutes } from './passkey.js';
 
 export type { InteractionDeps } from './flow.js';
 
@@ -39,5 +40,6 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
   router.post('/:uid/abort', body, consent.abortInteraction);
   router.post('/:uid/access-back', body, access.goBack);
   if (deps.certificate) router.get('/:uid/certificate', certificateReturnHandler({ ...deps, certificate: deps.certificate }, flow));
+  passkeyRoutes(router, deps, flow, login);
   return router;
 }

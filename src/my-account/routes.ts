@@ -21,12 +21,16 @@ import { clientFields } from '../util/log-fields.js';
 import { seenIsDue } from '../domain/sessions.js';
 import type { SignInActivity } from './activity.js';
 import { profileOf, sessionRows, signInRows } from './views.js';
+import { securityKeyRoutes } from './security-keys.js';
+import type { WebAuthnService } from '../webauthn/service.js';
 
 /** What "My account" calls (the composition root's services). */
 export interface MyAccountServices {
   accounts: AccountService;
   deprovision: Deprovisioner;
   signIns: SignInActivity;
+  /** Security keys and passkeys (./security-keys.ts). */
+  webauthn: WebAuthnService;
 }
 
 export interface MyAccountDeps {
@@ -38,6 +42,8 @@ export interface MyAccountDeps {
   help: { passwordHelpUrl?: string | undefined; helpdeskContact?: string | undefined };
   /** HELPDESK_GROUPS: their members see the console's helpdesk section in the menu. */
   helpdeskGroups?: readonly string[] | undefined;
+  /** Whether the issuer is https: (cookies are Secure). */
+  secure?: boolean | undefined;
 }
 
 const DONE = ['sessionEnded', 'revoked'] as const;
@@ -140,6 +146,7 @@ export function myAccountRouter(deps: MyAccountDeps): express.Router {
   router.post('/sessions/end', endSession);
   router.post('/logout-everywhere', logoutAll);
   router.post('/sign-out', signOut);
+  securityKeyRoutes(router, { webauthn: s.webauthn, pages, secure: deps.secure ?? false });
   router.use(pages.errorHandler());
   return router;
 }

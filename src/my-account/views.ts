@@ -78,6 +78,7 @@ export interface SignInRowView {
 
 export function signInRows(events: readonly SignInView[], t: Translator, locale: Locale, now: Date): SignInRowView[] {
   return events.map((e) => {
+    if (e.type === 'webauthn.registered' || e.type === 'webauthn.removed') return securityRow(e, t, locale, now);
     const ok = e.type === 'login.success';
     return {
       time: timeView(e.at, now, locale),
@@ -88,4 +89,11 @@ export function signInRows(events: readonly SignInView[], t: Translator, locale:
       result: ok ? t('me.activity.success') : e.outcome === 'throttled' ? t('me.activity.throttled') : t('me.activity.failure'),
     };
   });
+}
+
+/** An enrolment or a removal of a security key, among the sign-ins: what was done to which key. */
+function securityRow(e: SignInView, t: Translator, locale: Locale, now: Date): SignInRowView {
+  const added = e.type === 'webauthn.registered';
+  const result = e.name ? t(added ? 'me.activity.keyAdded' : 'me.activity.keyRemoved', { name: e.name }) : t(added ? 'audit.event.webauthn.registered' : 'me.activity.keysRemoved');
+  return { time: timeView(e.at, now, locale), application: t('webauthn.title'), address: e.ip, device: deviceName(t, e.userAgent), ok: true, result };
 }

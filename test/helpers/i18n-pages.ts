@@ -65,6 +65,7 @@ function myAccount(locale: Locale) {
 /** Representative data for every page, showing as many of its texts as one drawing can. */
 export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>[]> = {
   login: (locale) => [
+    { ...common(locale, 'title.login', '/interaction/u'), uid: 'u', action: '/interaction/u/login', continueAction: '/interaction/u/continue', csrfToken: 'c', login: '', client: { name: 'Cổng dịch vụ công' }, forceReauth: false, rememberOffered: false, passkey: { action: '/interaction/u/passkey', optionsAction: '/interaction/u/passkey/options', browserScript: '/assets/vendor/simplewebauthn-browser.js' } },
     { ...common(locale, 'title.login', '/interaction/u'), uid: 'u', action: '/interaction/u/login', continueAction: '/interaction/u/continue', csrfToken: 'c', login: 'annv', client: { name: 'Cổng dịch vụ công' }, forceReauth: false, rememberOffered: true, error: translator(locale)('error.invalidCredentials'), helpdesk: translator(locale)('error.helpdeskContact', { contact: '0228 3852 000' }), session: { login: 'annv', displayName: 'Nguyễn Văn An' } },
     { ...common(locale, 'title.login', '/interaction/u'), uid: 'u', action: '/interaction/u/login', csrfToken: 'c', login: 'annv', client: { name: 'Cổng dịch vụ công' }, forceReauth: true, rememberOffered: false, error: translator(locale)('error.blockedAccount', { wait: '30 phút' }) },
     // the certificate login offered (CERT_FIRST_FACTOR), and one of its refusal pages (src/certificate/pages.ts)
@@ -210,4 +211,21 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     { ...common(locale, 'me.notMe.title', '/account/not-me'), nav: 'account', isAdmin: false, role: null, help: HELP, local: false },
     { ...common(locale, 'me.notMe.title', '/account/not-me'), nav: 'account', isAdmin: false, role: null, help: {}, local: true },
   ],
+  'account/security-key-rename': (locale) => {
+    const key = { id: '5f0c2b1e-8d7a-4c3b-9e2f-1a2b3c4d5e6f', name: 'Khóa USB màu xanh', method: 'hwk' };
+    return [
+      { ...common(locale, 'webauthn.rename.title', '/account/security-keys'), nav: 'account', isAdmin: false, role: null, key, name: key.name },
+      { ...common(locale, 'webauthn.rename.title', '/account/security-keys'), nav: 'account', isAdmin: false, role: null, key, name: '', error: translator(locale)('webauthn.error.name') },
+    ];
+  },
+  'account/security-keys': (locale) => {
+    const keys = [
+      { id: '5f0c2b1e-8d7a-4c3b-9e2f-1a2b3c4d5e6f', name: 'Khóa USB màu xanh', method: 'hwk', createdAt: new Date('2026-12-01T08:00:00Z'), lastUsedAt: new Date('2026-12-10T08:00:00Z') },
+      { id: '6a1d3c2f-9e8b-4d4c-8f3a-2b3c4d5e6f70', name: 'Điện thoại của tôi', method: 'swk', createdAt: new Date('2026-12-02T08:00:00Z'), lastUsedAt: null },
+    ];
+    return [
+      { ...common(locale, 'webauthn.title', '/account/security-keys'), nav: 'account', isAdmin: false, role: null, keys, passwordless: true, done: 'added', browserScript: '/assets/vendor/simplewebauthn-browser.js' },
+      { ...common(locale, 'webauthn.title', '/account/security-keys'), nav: 'account', isAdmin: false, role: null, keys: [], passwordless: false, error: translator(locale)('webauthn.error.noChallenge'), name: 'Khóa', browserScript: '/assets/vendor/simplewebauthn-browser.js' },
+    ];
+  },
 };

@@ -41,11 +41,12 @@ export function testServerEnv(port: number, databaseUrl: string, env: Record<str
 }
 
 /** A server on a fresh database, or (databaseUrl) another instance on an existing one. */
-export async function startTestServer(env: Record<string, string> = {}, opts: { databaseUrl?: string } & StartOptions = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, opts: { databaseUrl?: string; issuerHost?: string } & StartOptions = {}): Promise<TestServer> {
   const port = await freePort();
   const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createEmptyTestDatabase();
-  const issuer = `http://127.0.0.1:${port}`;
-  const config = loadConfig(testServerEnv(port, database.url, env));
+  // issuerHost 'localhost': WebAuthn needs a host name as its RP ID (an IP address cannot be one)
+  const issuer = `http://${opts.issuerHost ?? '127.0.0.1'}:${port}`;
+  const config = loadConfig(testServerEnv(port, database.url, { ...env, ...(opts.issuerHost ? { ISSUER: issuer } : {}) }));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {

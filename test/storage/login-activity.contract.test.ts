@@ -55,6 +55,18 @@ describe('recent sign-ins', () => {
     expect((await repo.recent('acc-none', [], 20))).toEqual([]);
   });
 
+  test('enrolments and removals of security keys are the person\'s too, with the key\'s name; nobody else\'s', async () => {
+    await event('webauthn.registered', { subject: 'acc-key', minute: 20, ua: 'UA-k' });
+    await db.auditEvent.update({ where: { seq }, data: { detail: JSON.stringify({ name: 'Khóa USB', user_agent: 'UA-k' }) } });
+    await event('webauthn.refused', { outcome: 'counter_regressed', subject: 'acc-key', minute: 21 });
+    await event('webauthn.removed', { subject: 'acc-key', minute: 22 });
+    await event('webauthn.registered', { subject: 'acc-other', minute: 23 });
+    await event('login.success', { actor: 'khoa', subject: 'acc-key', minute: 24 });
+    const mine = await repo.recent('acc-key', ['khoa'], 20);
+    expect(mine.map((e) => [e.type, e.name ?? null])).toEqual([['login.success', null], ['webauthn.removed', null], ['webauthn.registered', 'Khóa USB']]);
+    expect(mine[2]!.userAgent).toBe('UA-k');
+  });
+
   test('each half reads its index', async () => {
     if (testBackend() === 'sqlite') {
       const plan = await db.$queryRawUnsafe<{ detail: string }[]>(`EXPLAIN QUERY PLAN SELECT * FROM (SELECT * FROM (SELECT "seq" FROM "AuditEvent" WHERE "subject" = 'a' AND "type" = 'login.success' ORDER BY "at" DESC LIMIT 20) s UNION ALL SELECT * FROM (SELECT "seq" FROM "AuditEvent" WHERE "actor" IN ('a', 'b') AND "type" = 'login.failure' ORDER BY "at" DESC LIMIT 20) f) e`);

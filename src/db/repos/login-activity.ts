@@ -12,14 +12,24 @@ import { Prisma } from '../generated/sqlite/client.js';
 export interface LoginEventRecord {
   seq: number;
   at: Date;
-  type: 'login.success' | 'login.failure';
+  type: 'login.success' | 'login.failure' | AccountSecurityEvent;
   /** "success", or why not (invalid_credentials, throttled, ...). */
   outcome: string;
   clientId: string | null;
   ip: string | null;
   /** The browser's User-Agent recorded with the attempt, when it was. */
   userAgent: string | null;
+  /** For a change of the account's sign-in methods: the security key's name (detail.name), when recorded. */
+  name?: string | null;
 }
+
+/**
+ * Changes of how the account signs in, shown with its sign-ins (each read from the subject's
+ * index like the successes): enrolments and removals of security keys and passkeys.
+ */
+export const ACCOUNT_SECURITY_EVENTS = ['webauthn.registered', 'webauthn.removed'] as const;
+export type AccountSecurityEvent = (typeof ACCOUNT_SECURITY_EVENTS)[number];
+const isSecurityEvent = (t: string): t is AccountSecurityEvent => (ACCOUNT_SECURITY_EVENTS as readonly string[]).includes(t);
 
 export interface LoginActivityRepository {
   /** The newest `limit` sign-ins of the account: successes by its id, failures by the logins it is typed as. */
@@ -28,9 +38,9 @@ export interface LoginActivityRepository {
 
 type Raw = { seq: number | bigint; at: Date | string | number; type: string; outcome: string; clientId: string | null; ip: string | null; detail: string };
 
-function userAgentIn(detail: string): string | null {
+function detailString(detail: string, member: 'user_agent' | 'name'): string | null {
   try {
-    const v = (JSON.parse(detail) as { user_agent?: unknown }).user_agent;
+    const v = (JSON.parse(detail) as Record<string, unknown>)[member];
     return typeof v === 'string' && v ? v : null;
   } catch {
     return null;
@@ -46,19 +56,22 @@ export function createLoginActivityRepository(prisma: Db): LoginActivityReposito
       const failures = logins.length
         ? Prisma.sql`UNION ALL SELECT * FROM (SELECT ${COLUMNS} FROM "AuditEvent" WHERE "actor" IN (${Prisma.join([...logins])}) AND "type" = 'login.failure' ORDER BY "at" DESC LIMIT ${n}) f`
         : Prisma.empty;
+      const changes = Prisma.join(ACCOUNT_SECURITY_EVENTS.map((t) => Prisma.sql`UNION ALL SELECT * FROM (SELECT ${COLUMNS} FROM "AuditEvent" WHERE "subject" = ${accountId} AND "type" = ${t} ORDER BY "at" DESC LIMIT ${n}) ${Prisma.raw(`c_${t.replace(/\W/g, '_')}`)}`), ' ');
       const rows = await prisma.$queryRaw<Raw[]>`
         SELECT * FROM (
           SELECT * FROM (SELECT ${COLUMNS} FROM "AuditEvent" WHERE "subject" = ${accountId} AND "type" = 'login.success' ORDER BY "at" DESC LIMIT ${n}) s
           ${failures}
+          ${changes}
         ) e ORDER BY "at" DESC, "seq" DESC LIMIT ${n}`;
       return rows.map((r) => ({
         seq: Number(r.seq),
         at: r.at instanceof Date ? r.at : new Date(r.at),
-        type: r.type === 'login.success' ? 'login.success' : 'login.failure',
+        type: r.type === 'login.success' ? 'login.success' : isSecurityEvent(r.type) ? r.type : 'login.failure',
         outcome: r.outcome,
         clientId: r.clientId,
         ip: r.ip,
-        userAgent: userAgentIn(r.detail),
+        userAgent: detailString(r.detail, 'user_agent'),
+        ...(isSecurityEvent(r.type) ? { name: detailString(r.detail, 'name') } : {}),
       }));
     },
   };

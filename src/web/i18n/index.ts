@@ -20,6 +20,7 @@ import { labelMessages, type LabelKey } from './labels.js';
 import { mailNoticeMessages, type MailNoticeKey } from './mail-notices.js';
 import { accessMessages, type AccessKey } from './access.js';
 import { certificateMessages, type CertificateKey } from './certificate.js';
+import { webauthnMessages, type WebAuthnKey } from './webauthn.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -49,7 +50,8 @@ export type ConsoleKey =
   | ConfirmConsoleKey
   | ClientProblemKey
   | LabelKey
-  | MailNoticeKey;
+  | MailNoticeKey
+  | WebAuthnKey;
 
 /** Any page's text: the login pages' keys (with oidc-provider's errors) and the console's. */
 export type TextKey =
@@ -79,6 +81,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   mailNoticeMessages,
   accessMessages,
   certificateMessages,
+  webauthnMessages,
 ];
 
 const catalogue = Object.freeze({
