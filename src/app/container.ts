@@ -28,6 +28,8 @@ import { createAuditQuery, type AuditQuery } from '../audit/query.js';
 import { createLoginActivityRepository } from '../db/repos/login-activity.js';
 import { createSignInActivity, type SignInActivity } from '../my-account/activity.js';
 import { actorAware, processActor } from '../audit/actor.js';
+import { buildSecondFactors } from './second-factor.js';
+import type { SecondFactorService } from '../second-factor/service.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createThrottleBlocks, type ThrottleBlocks } from '../login/blocks.js';
 import { createLauncher, type Launcher } from '../launcher/apps.js';
@@ -71,6 +73,8 @@ export interface Services {
   throttle: LoginThrottle;
   /** The throttle's active blocks, listed and lifted (`sso throttle`, the console), audited. */
   throttleBlocks: ThrottleBlocks;
+  /** The second factor: TOTP, recovery codes, who must, the helpdesk's tools (src/second-factor/). */
+  secondFactors: SecondFactorService;
   close(): Promise<void>;
 }
 
@@ -189,6 +193,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
       directoryLockoutAfter: config.login.directoryLockoutAfter,
       audit,
     }),
+    secondFactors: buildSecondFactors(config, db.prisma, repos.throttle, audit),
     close: async () => {
       await deprovision.stop();
       await audit.flush();

@@ -41,6 +41,14 @@ export const AUDIT_EVENT_TYPES = [
   'sync.run', // outcome: the run's status; detail: { run_id, mode, dry_run, seen, created, ... }
   // the password-guessing throttle (src/login/blocks.ts)
   'throttle.unblocked', // outcome "unblocked"; actor: the operator or console user; detail: { login? , address?, keys, lifted }
+  // the second factor (src/second-factor/); never the secret or a code
+  'mfa.enrolled', // outcome "success"; subject; detail: { method, during_login, by_enrol_code }
+  'mfa.verified', // outcome "success"; subject, clientId?; detail: { method: "totp" | "recovery_code" }
+  'mfa.failed', // outcome: wrong | reused | expired | throttled | enrol_code; subject, clientId?
+  'mfa.recovery_used', // a recovery code used instead of the second factor; subject; detail: { left }
+  'mfa.recovery_regenerated', // new recovery codes made (the old ones void); subject
+  'mfa.reset', // every factor of a person removed (helpdesk, admin); actor; subject; detail: { login, had_factor }
+  'mfa.enrol_code_issued', // a one-time enrolment code issued; actor; subject; detail: { login, expires_at }
   // the trail itself
   'audit.pruned', // detail: { from_seq, through_seq, removed, before, anchor_hash, retention_seconds }
 ] as const;

@@ -100,6 +100,8 @@ export interface Config {
   admin: { groups: string[]; helpdeskGroups: string[] };
   /** The province's own name, logo, colour and footer, and the password help link (config/brand.ts). */
   brand: BrandSettings;
+  /** The second factor: MFA_REQUIRED_GROUPS (DNs in normal form), MFA_ENROL_GRACE (seconds), MFA_CONSOLE_REQUIRED. */
+  mfa: { requiredGroups: string[]; enrolGraceSeconds: number; consoleRequired: boolean };
   /** Bearer token for GET /metrics; undefined: the endpoint is open. */
   metricsToken?: string | undefined;
   /** The environment file the settings were read from (`--config`, `SSO_CONFIG` or ./.env), if any. */
@@ -192,6 +194,8 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const adminGroups = adminGroupDns(e.ADMIN_GROUPS, e.LDAP_BASE_DN, problems);
   const helpdeskGroups = adminGroupDns(e.HELPDESK_GROUPS, e.LDAP_BASE_DN, problems, 'HELPDESK_GROUPS');
   const brand = brandSettings(e, problems);
+  const mfaGroups = adminGroupDns(e.MFA_REQUIRED_GROUPS, e.LDAP_BASE_DN, problems, 'MFA_REQUIRED_GROUPS');
+  if (production && !e.MFA_CONSOLE_REQUIRED) problems.push('MFA_CONSOLE_REQUIRED: administrators and helpdesk officers always use a second factor in production');
   const throttle = throttleSettings(e, directory.kind, problems);
   const login = loginSettings(e, problems);
   if (problems.length) throw new ConfigError(problems);
@@ -207,6 +211,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     audit: { retentionSeconds: e.AUDIT_RETENTION, syslog },
     admin: { groups: adminGroups, helpdeskGroups },
     brand,
+    mfa: { requiredGroups: mfaGroups, enrolGraceSeconds: e.MFA_ENROL_GRACE, consoleRequired: e.MFA_CONSOLE_REQUIRED },
     metricsToken: e.METRICS_TOKEN,
     env: e.NODE_ENV,
     production,

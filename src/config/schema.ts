@@ -238,6 +238,17 @@ export const envSchema = z.object({
     .default('')
     .transform((v) => splitDnList(v.normalize('NFC'))),
 
+  // --- Second factor (src/second-factor/)
+  /** Directory groups whose members must use a second factor: each group's full DN, separated by ;, as ADMIN_GROUPS. */
+  MFA_REQUIRED_GROUPS: z
+    .string()
+    .default('')
+    .transform((v) => splitDnList(v.normalize('NFC'))),
+  /** How long a person who must use a second factor may put off enrolling, from the first login that required it; 0: at once. */
+  MFA_ENROL_GRACE: duration('0', 0),
+  /** Administrators and helpdesk officers must use a second factor (and the console refuses them without one); false only for trials and tests, refused in production. */
+  MFA_CONSOLE_REQUIRED: bool(true),
+
   // --- Metrics
   /** Bearer token required by GET /metrics (or METRICS_TOKEN_FILE); unset: /metrics is open (restrict it at the proxy). */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
