@@ -120,6 +120,7 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
     host,
     accounts: services.accounts,
     login: loginUseCase(services, directory, logger, metrics),
+    secondFactors: services.secondFactors,
     render,
     brand: p.brand,
     logger,

@@ -11,6 +11,7 @@ import type { Logger } from '../util/logger.js';
 import type { AccountService } from '../accounts/service.js';
 import type { LoginUseCase } from '../login/attempt.js';
 import type { ConsentUseCase } from '../consent/grant.js';
+import type { SecondFactorService } from '../second-factor/service.js';
 import type { ProviderHost } from '../oidc/provider.js';
 import { SsoError } from '../domain/errors.js';
 import { CSRF_COOKIE, csrfToken, newCsrfNonce, presentedCsrf, verifyCsrf } from '../web/csrf.js';
@@ -25,6 +26,8 @@ export interface InteractionDeps {
   login: LoginUseCase;
   /** The consent use case: grants, implied consent, audit. */
   consent: ConsentUseCase;
+  /** The second factor: who must, enrolment, codes (interaction/second-factor.ts). */
+  secondFactors: SecondFactorService;
   render: Renderer;
   logger: Logger;
 }

@@ -8,6 +8,7 @@ import { SsoError } from '../domain/errors.js';
 import { interactionFlow, type InteractionDeps } from './flow.js';
 import { loginHandlers } from './login.js';
 import { consentHandlers } from './consent.js';
+import { secondFactorHandlers } from './second-factor.js';
 
 export type { InteractionDeps } from './flow.js';
 
@@ -15,7 +16,8 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
   const router = express.Router();
   const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
   const flow = interactionFlow(deps);
-  const login = loginHandlers(deps, flow);
+  const secondFactor = secondFactorHandlers(deps, flow);
+  const login = loginHandlers(deps, flow, secondFactor);
   const consent = consentHandlers(deps, flow);
 
   /** GET /interaction/:uid: the page of the step oidc-provider is at. */
@@ -23,6 +25,8 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
     res.set('Cache-Control', 'no-store');
     const d = await flow.details(req, res);
     const prompt = d.prompt.name;
+    // a login waiting for its second factor, or a live session below the level asked (step-up)
+    if (prompt === 'login' && (await secondFactor.stepUp(req, res, d))) return;
     if (prompt === 'login' || prompt === 'select_account') return login.showLogin(req, res, d);
     if (prompt === 'consent') return consent.showConsent(req, res, d);
     throw new SsoError('invalid_input', `unknown prompt ${prompt}`);
@@ -31,6 +35,11 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
   router.get('/:uid', showInteraction);
   router.post('/:uid/login', body, login.submitLogin);
   router.post('/:uid/continue', body, login.continueSession);
+  router.post('/:uid/second-factor', body, secondFactor.submitCode);
+  router.post('/:uid/second-factor/enrol', body, secondFactor.submitEnrol);
+  router.post('/:uid/second-factor/continue', body, secondFactor.continueAfterCodes);
+  router.post('/:uid/second-factor/later', body, secondFactor.later);
+  router.post('/:uid/second-factor/cancel', body, secondFactor.cancel);
   router.post('/:uid/confirm', body, consent.confirmConsent);
   router.post('/:uid/abort', body, consent.abortInteraction);
   return router;

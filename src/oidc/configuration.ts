@@ -7,11 +7,14 @@ import type { Config } from '../config/load.js';
 import type { AdapterFactory } from './adapter/payload-adapter.js';
 import type { AccountService } from '../accounts/service.js';
 import { ROUTES } from './routes.js';
+import { ACR_VALUES, meetsAcr } from '../domain/authn-level.js';
+import { ACR_UNMET, wantedLevel } from './acr.js';
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'organization', 'groups'] as const;
 
 export const CLAIMS: Record<string, string[]> = {
-  openid: ['sub'],
+  // acr and amr (RFC 8176) come from the session, not the account: in every ID token, never at userinfo
+  openid: ['sub', 'acr', 'amr'],
   profile: ['name', 'family_name', 'given_name', 'middle_name', 'preferred_username', 'updated_at', 'locale'],
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
@@ -35,6 +38,18 @@ export function interactionPolicyWithSelectAccount() {
     ),
     0,
   );
+  // Step-up: acr_values, an essential acr claim or the client's require_mfa above the session's
+  // level asks the login prompt again (a live session goes straight to the second factor).
+  // oidc-provider's essential_acr(s) checks compare acr values for equality: replaced by this one.
+  const login = policy.get('login')!;
+  login.checks.remove('essential_acrs');
+  login.checks.remove('essential_acr');
+  login.checks.add(new Check(ACR_UNMET, 'the requested authentication level is not met', (ctx) => {
+    const { oidc } = ctx;
+    const wanted = wantedLevel({ acrValues: oidc.params?.acr_values, claims: oidc.claims, clientRequiresMfa: oidc.client?.['require_mfa'] });
+    if (!wanted || !oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
+    return wanted !== 'unknown' && meetsAcr(oidc.acr, wanted) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+  }));
   return policy;
 }
 
@@ -176,5 +191,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     },
     ...accountsAndGrants(deps),
     conformIdTokenClaims: true,
+    // the levels a client may ask for with acr_values (listed in discovery), weakest first
+    acrValues: [...ACR_VALUES],
   };
 }

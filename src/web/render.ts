@@ -28,9 +28,12 @@ export type ConsoleViewName = (typeof CONSOLE_VIEW_NAMES)[number];
 /** The app launcher at / (views/launcher): signed in, and signed out. */
 export const LAUNCHER_VIEW_NAMES = ['launcher/home', 'launcher/welcome'] as const;
 
-export type ViewName = 'login' | 'consent' | 'logout' | 'logout-continue' | 'logged-out' | 'error' | ConsoleViewName | (typeof LAUNCHER_VIEW_NAMES)[number];
+/** The login's second step (views/second-factor.eta: verify, enrol, recovery codes). */
+export const SECOND_FACTOR_VIEW_NAMES = ['second-factor'] as const;
 
-const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logout-continue', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES, ...LAUNCHER_VIEW_NAMES]);
+export type ViewName = 'login' | 'consent' | 'logout' | 'logout-continue' | 'logged-out' | 'error' | ConsoleViewName | (typeof LAUNCHER_VIEW_NAMES)[number] | (typeof SECOND_FACTOR_VIEW_NAMES)[number];
+
+const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logout-continue', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES, ...LAUNCHER_VIEW_NAMES, ...SECOND_FACTOR_VIEW_NAMES]);
 
 export interface BaseView {
   /** Translator for `locale` (from `translator(locale)`). */

@@ -71,6 +71,16 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     ...common(locale, 'title.consent', '/interaction/u'), action: '/interaction/u/confirm', abortAction: '/interaction/u/abort', csrfToken: 'c', client: { name: 'Hệ thống quản lý văn bản' }, account: { displayName: 'Nguyễn Văn An' },
     scopes: ['openid', 'profile', 'email', 'phone', 'offline_access', 'organization', 'groups'].map((name) => ({ name, description: scopeDescription(translator(locale), name) })),
   }],
+  'second-factor': (locale) => {
+    const t = translator(locale);
+    const base = { ...common(locale, 'mfa.title', '/interaction/u'), login: 'annv', client: { name: 'Cổng dịch vụ công' }, csrfToken: 'c', action: '/interaction/u/second-factor', enrolAction: '/interaction/u/second-factor/enrol', continueAction: '/interaction/u/second-factor/continue', cancelAction: '/interaction/u/second-factor/cancel' };
+    const setup = { uri: 'otpauth://totp/SSO:annv?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=SSO', secret: 'JBSW Y3DP EHPK 3PXP', qr: 'data:image/svg+xml;base64,PHN2Zy8+' };
+    return [
+      { ...base, stage: 'verify', stepUp: true, error: t('mfa.error.reused') },
+      { ...base, title: t('mfa.enrol.title'), stage: 'enrol', setup, needsEnrolCode: true, deferAction: '/interaction/u/second-factor/later', error: t('mfa.error.enrolCode') },
+      { ...base, title: t('mfa.codes.title'), stage: 'codes', codes: ['ABCDE-FGHJK', '12345-67890'] },
+    ];
+  },
   logout: (locale) => [{ ...common(locale, 'title.logout', '/session/end'), client: { name: 'Cổng dịch vụ công' }, formHtml: LOGOUT_FORM, formId: 'op.logoutForm' }],
   'logout-continue': (locale) => [{ ...common(locale, 'title.logout', '/session/end'), client: { name: 'Cổng dịch vụ công' }, formHtml: LOGOUT_FORM, formId: 'op.logoutForm' }],
   'logged-out': (locale) => [

@@ -17,6 +17,7 @@ import { confirmConsoleMessages, type ConfirmConsoleKey } from './console-confir
 import { protocolErrorMessages, type ProtocolErrorKey } from './protocol-errors.js';
 import { clientProblemMessages, type ClientProblemKey } from './client-problems.js';
 import { labelMessages, type LabelKey } from './labels.js';
+import { secondFactorMessages, type SecondFactorKey } from './second-factor.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -51,7 +52,8 @@ export type TextKey =
   | MessageKey
   | BrandPagesKey
   | ProtocolErrorKey
-  | ConsoleKey;
+  | ConsoleKey
+  | SecondFactorKey;
 
 export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
 
@@ -69,6 +71,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   confirmConsoleMessages,
   clientProblemMessages,
   labelMessages,
+  secondFactorMessages,
 ];
 
 const catalogue = Object.freeze({
