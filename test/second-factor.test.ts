@@ -146,6 +146,13 @@ describe('second factor', () => {
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
   });
 
+  test('/metrics counts the enrolled accounts by method', async () => {
+    const text = await (await fetch(`${server.issuer}/metrics`)).text();
+    const n = Number(/^sso_mfa_enrolled_accounts\{method="totp"\} (\d+)$/m.exec(text)![1]);
+    expect(n).toBe(await server.services.secondFactors.enrolledCounts().then((c) => c.totp));
+    expect(n).toBeGreaterThanOrEqual(2);
+  });
+
   test('an administrator without a second factor cannot reach the console; with an enrolment code and a factor, can', async () => {
     const browser = new Browser(server.issuer, 'en');
     const first = await browser.request('/admin');
