@@ -173,5 +173,21 @@ describe('second factor', () => {
     const console = await browser.go(actionEnding(codes.html, '/second-factor/continue'), { form: { csrf: inputValue(codes.html, 'csrf')! } });
     expect(console.status).toBe(200);
     expect(new URL(console.url).pathname).toBe('/admin');
+
+    // the helpdesk's tools on an account's page: status, an enrolment code shown once, a reset after asking
+    const an = (await server.services.accounts.byLogin('an'))!;
+    const page = await browser.go(`/admin/accounts/${an.id}`);
+    expect(page.html).toContain('Two-step verification');
+    expect(page.html).toMatch(/On \(authenticator app\) since/);
+    const csrfC = inputValue(page.html, 'csrf')!;
+    const issued2 = await browser.go(`/admin/accounts/${an.id}/mfa/enrol-code`, { form: { csrf: csrfC } });
+    expect(issued2.html).toMatch(/Enrolment code of an: [0-9A-Z]{5}-[0-9A-Z]{5}/);
+    const ask = await browser.go(`/admin/accounts/${an.id}/mfa/reset`, { form: { csrf: csrfC } });
+    expect(ask.html).toContain('Reset the two-step verification of an (an)?');
+    const reset = await browser.go(`/admin/accounts/${an.id}/mfa/reset`, { form: { csrf: csrfC, confirm: 'yes' } });
+    expect(reset.html).toContain('The two-step verification of an was reset.');
+    expect((await server.services.secondFactors.status(an.id)).totp).toBe('none');
+    const { rows } = await server.services.auditQuery.page({ type: 'mfa.reset' });
+    expect(rows[0]!.actor).toBe('console: quantri');
   });
 });

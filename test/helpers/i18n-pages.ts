@@ -114,6 +114,9 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, flash: translator(locale)('account.done.disabled'), claims: [{ name: 'email', value: 'annv@tinh.gov.vn' }], adminGrounds: 'group', helpdeskGrounds: 'local', sessions: [session], applications: [application] },
     { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'disabled', source: 'local' }, flash: translator(locale)('account.done.loggedOut'), claims: [], adminGrounds: 'local', helpdeskGrounds: 'group', sessions: [], applications: [] },
     { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, claims: [], adminGrounds: null, helpdeskGrounds: null, sessions: [], applications: [], flash: translator(locale)('account.done.enabled') },
+    { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, claims: [], adminGrounds: null, helpdeskGrounds: null, sessions: [], applications: [], mfa: { totp: 'confirmed', confirmedAt: minutesAgo(60), recoveryLeft: 9 }, flash: translator(locale)('mfa.console.enrolCodeIssued', { login: 'annv', code: 'ABCDE-FGHJK', until: '10/12/2026 08:00' }) },
+    { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, claims: [], adminGrounds: null, helpdeskGrounds: null, sessions: [], applications: [], mfa: { totp: 'pending', confirmedAt: null, recoveryLeft: 0 }, flash: translator(locale)('mfa.console.resetDone', { login: 'annv' }) },
+    { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, claims: [], adminGrounds: null, helpdeskGrounds: null, sessions: [], applications: [], mfa: { totp: 'none', confirmedAt: null, recoveryLeft: 0 } },
   ],
   'admin/clients': (locale) => [
     { ...common(locale, 'clients.title'), nav: 'clients', clients: [{ ...client, internal: true }, { ...client, status: 'disabled', internal: false }], types: ['web', 'spa', 'native', 'service'] },
@@ -140,7 +143,7 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     { ...common(locale, 'clientSecret.newTitle'), nav: 'clients', client, secret: 's3cr3t', overlapUntil: minutesAgo(-1440) },
     { ...common(locale, 'clientSecret.newTitle'), nav: 'clients', client, secret: null, overlapUntil: null },
   ],
-  'admin/confirm': (locale) => (['clientDisable', 'clientEnable', 'clientDelete', 'accountDisable', 'accountLogout'] as const).map((key) => ({
+  'admin/confirm': (locale) => (['clientDisable', 'clientEnable', 'clientDelete', 'accountDisable', 'accountLogout', 'mfaReset'] as const).map((key) => ({
     ...common(locale, `confirm.${key}.title`), nav: key.startsWith('client') ? 'clients' : 'accounts', question: translator(locale)(`confirm.${key}.question`, { name: 'Quản lý văn bản', login: 'annv' }),
     action: '/admin/clients/vanban/disable', back: '/admin/clients/vanban', danger: key !== 'clientEnable', alternatives: key === 'clientDisable' ? [{ href: '/admin/clients/vanban/secret', label: 'clientSecret.rotate' }] : [],
   })),

@@ -45,15 +45,15 @@ export type ConsoleKey =
   | ClientSecretConsoleKey
   | ConfirmConsoleKey
   | ClientProblemKey
-  | LabelKey;
+  | LabelKey
+  | SecondFactorKey;
 
 /** Any page's text: the login pages' keys (with oidc-provider's errors) and the console's. */
 export type TextKey =
   | MessageKey
   | BrandPagesKey
   | ProtocolErrorKey
-  | ConsoleKey
-  | SecondFactorKey;
+  | ConsoleKey;
 
 export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
 
