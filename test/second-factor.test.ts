@@ -146,6 +146,30 @@ describe('second factor', () => {
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
   });
 
+  test('My account: turn on TOTP, new recovery codes shown once', async () => {
+    await server.services.accounts.addLocal({ login: 'dung', password: PASSWORD, displayName: 'Dũng' });
+    const browser = new Browser(server.issuer, 'en');
+    const first = await browser.request('/account/security');
+    const login = await browser.go(new URL(first.headers.get('location')!).toString());
+    const page = await submitLogin(browser, login.html, 'dung', PASSWORD);
+    expect(new URL(page.url).pathname).toBe('/account/security');
+    expect(page.html).toContain('Two-step verification is off.');
+    const setup = await browser.go('/account/security/totp');
+    expect(setup.html).toContain('otpauth://totp/');
+    const secret = secretOn(setup.html);
+    const csrf = inputValue(setup.html, 'csrf')!;
+    const bad = await browser.go('/account/security/totp', { form: { csrf, code: codeAt(secret, step() - 5) } });
+    expect(bad.html).toContain('has expired');
+    const done = await browser.go('/account/security/totp', { form: { csrf, code: codeAt(secret, step()) } });
+    expect(done.html).toContain('Two-step verification is on.');
+    expect([...done.html.matchAll(/<li><code>[0-9A-Z]{5}-[0-9A-Z]{5}<\/code><\/li>/g)]).toHaveLength(10);
+    const again = await browser.go('/account/security');
+    expect(again.html).not.toMatch(/<li><code>[0-9A-Z]{5}-/);
+    expect(again.html).toContain('10 recovery codes left unused.');
+    const fresh = await browser.go('/account/security/recovery', { form: { csrf: inputValue(again.html, 'csrf')! } });
+    expect([...fresh.html.matchAll(/<li><code>[0-9A-Z]{5}-[0-9A-Z]{5}<\/code><\/li>/g)]).toHaveLength(10);
+  });
+
   test('/metrics counts the enrolled accounts by method', async () => {
     const text = await (await fetch(`${server.issuer}/metrics`)).text();
     const n = Number(/^sso_mfa_enrolled_accounts\{method="totp"\} (\d+)$/m.exec(text)![1]);

@@ -21,12 +21,16 @@ import { clientFields } from '../util/log-fields.js';
 import { seenIsDue } from '../domain/sessions.js';
 import type { SignInActivity } from './activity.js';
 import { profileOf, sessionRows, signInRows } from './views.js';
+import { securityRoutes } from './security.js';
+import type { SecondFactorService } from '../second-factor/service.js';
 
 /** What "My account" calls (the composition root's services). */
 export interface MyAccountServices {
   accounts: AccountService;
   deprovision: Deprovisioner;
   signIns: SignInActivity;
+  /** The person's own second factor (./security.ts). */
+  secondFactors: SecondFactorService;
 }
 
 export interface MyAccountDeps {
@@ -136,6 +140,7 @@ export function myAccountRouter(deps: MyAccountDeps): express.Router {
 
   router.get('/', home);
   router.get('/not-me', notMe);
+  securityRoutes(router, { secondFactors: s.secondFactors, pages, roleGroups: { groups: deps.adminGroups, helpdeskGroups: deps.helpdeskGroups ?? [] } });
   router.post('/applications/revoke', revokeApplication);
   router.post('/sessions/end', endSession);
   router.post('/logout-everywhere', logoutAll);

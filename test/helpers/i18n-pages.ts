@@ -211,6 +211,16 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
       { ...common(locale, 'me.title', '/account'), nav: 'account', isAdmin: false, role: 'helpdesk', profile: { ...profile, department: 'Phòng Tổ chức', organization: null }, help: HELP, applications, sessions, signIns: signIns.map((s) => ({ ...s, result: t('me.activity.failure') })) },
     ];
   },
+  'account/security': (locale) => {
+    const t = translator(locale);
+    const setup = { uri: 'otpauth://totp/SSO:annv?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=SSO', secret: 'JBSW Y3DP EHPK 3PXP', qr: 'data:image/svg+xml;base64,PHN2Zy8+' };
+    const base = { ...common(locale, 'mfa.security.title', '/account/security'), nav: 'account', csrfToken: 'c', enrolAction: '/account/security/totp' };
+    return [
+      { ...base, mfaStatus: 'none' },
+      { ...base, mfaStatus: 'none', setup, needsEnrolCode: true, error: t('mfa.error.expired') },
+      { ...base, mfaStatus: 'confirmed', confirmedAt: minutesAgo(5), recoveryLeft: 10, codes: ['ABCDE-FGHJK'], enrolledNow: true },
+    ];
+  },
   'account/not-me': (locale) => [
     { ...common(locale, 'me.notMe.title', '/account/not-me'), nav: 'account', isAdmin: false, role: null, help: HELP, local: false },
     { ...common(locale, 'me.notMe.title', '/account/not-me'), nav: 'account', isAdmin: false, role: null, help: {}, local: true },
