@@ -168,6 +168,8 @@ describe('second factor', () => {
     expect(again.html).toContain('10 recovery codes left unused.');
     const fresh = await browser.go('/account/security/recovery', { form: { csrf: inputValue(again.html, 'csrf')! } });
     expect([...fresh.html.matchAll(/<li><code>[0-9A-Z]{5}-[0-9A-Z]{5}<\/code><\/li>/g)]).toHaveLength(10);
+    // the enrolment is in the person's recent activity
+    expect((await browser.go('/account')).html).toContain('Two-step verification turned on');
   });
 
   test('/metrics counts the enrolled accounts by method', async () => {

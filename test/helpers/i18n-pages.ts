@@ -55,6 +55,9 @@ function myAccount(locale: Locale) {
     { seq: 3, at: minutesAgo(2), type: 'login.success' as const, outcome: 'success', clientId: 'vanban', ip: '203.0.113.9', userAgent: FIREFOX_WINDOWS, application: 'Quản lý văn bản' },
     { seq: 2, at: minutesAgo(20), type: 'login.failure' as const, outcome: 'invalid_credentials', clientId: null, ip: null, userAgent: null, application: null },
     { seq: 1, at: minutesAgo(30), type: 'login.failure' as const, outcome: 'throttled', clientId: 'vanban', ip: '198.51.100.7', userAgent: 'curl/8.5.0', application: 'Quản lý văn bản' },
+    { seq: 0, at: minutesAgo(40), type: 'mfa.enrolled' as const, outcome: 'success', clientId: null, ip: null, userAgent: null, application: null },
+    { seq: 0, at: minutesAgo(50), type: 'mfa.recovery_used' as const, outcome: 'success', clientId: null, ip: null, userAgent: null, application: null },
+    { seq: 0, at: minutesAgo(60), type: 'mfa.reset' as const, outcome: 'success', clientId: null, ip: null, userAgent: null, application: null },
   ];
   const profile = { fromDirectory: true, name: 'Nguyễn Văn An', login: 'annv', email: 'annv@tinh.gov.vn', department: null, organization: 'Sở Nội vụ' };
   const applications = [{ ...application, scopes: ['email', 'profile'].map((sc) => scopeDescription(t, sc)) }];

@@ -12,7 +12,8 @@ import { Prisma } from '../generated/sqlite/client.js';
 export interface LoginEventRecord {
   seq: number;
   at: Date;
-  type: 'login.success' | 'login.failure';
+  /** A sign-in, or a change of the person's second factor (turned on, a recovery code used, reset). */
+  type: 'login.success' | 'login.failure' | SecondFactorEventType;
   /** "success", or why not (invalid_credentials, throttled, ...). */
   outcome: string;
   clientId: string | null;
@@ -20,6 +21,10 @@ export interface LoginEventRecord {
   /** The browser's User-Agent recorded with the attempt, when it was. */
   userAgent: string | null;
 }
+
+/** The second factor's events a person sees among their sign-ins (by subject). */
+export const SECOND_FACTOR_ACTIVITY = ['mfa.enrolled', 'mfa.recovery_used', 'mfa.reset'] as const;
+export type SecondFactorEventType = (typeof SECOND_FACTOR_ACTIVITY)[number];
 
 export interface LoginActivityRepository {
   /** The newest `limit` sign-ins of the account: successes by its id, failures by the logins it is typed as. */
@@ -46,15 +51,17 @@ export function createLoginActivityRepository(prisma: Db): LoginActivityReposito
       const failures = logins.length
         ? Prisma.sql`UNION ALL SELECT * FROM (SELECT ${COLUMNS} FROM "AuditEvent" WHERE "actor" IN (${Prisma.join([...logins])}) AND "type" = 'login.failure' ORDER BY "at" DESC LIMIT ${n}) f`
         : Prisma.empty;
+      const factor = Prisma.sql`UNION ALL SELECT * FROM (SELECT ${COLUMNS} FROM "AuditEvent" WHERE "subject" = ${accountId} AND "type" IN (${Prisma.join([...SECOND_FACTOR_ACTIVITY])}) ORDER BY "at" DESC LIMIT ${n}) m`;
       const rows = await prisma.$queryRaw<Raw[]>`
         SELECT * FROM (
           SELECT * FROM (SELECT ${COLUMNS} FROM "AuditEvent" WHERE "subject" = ${accountId} AND "type" = 'login.success' ORDER BY "at" DESC LIMIT ${n}) s
           ${failures}
+          ${factor}
         ) e ORDER BY "at" DESC, "seq" DESC LIMIT ${n}`;
       return rows.map((r) => ({
         seq: Number(r.seq),
         at: r.at instanceof Date ? r.at : new Date(r.at),
-        type: r.type === 'login.success' ? 'login.success' : 'login.failure',
+        type: r.type === 'login.success' ? 'login.success' : (SECOND_FACTOR_ACTIVITY as readonly string[]).includes(r.type) ? (r.type as SecondFactorEventType) : 'login.failure',
         outcome: r.outcome,
         clientId: r.clientId,
         ip: r.ip,
