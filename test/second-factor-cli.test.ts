@@ -49,3 +49,12 @@ it('status, an enrolment code shown once and stored hashed, a reset; each change
   expect(events.every((e) => !e.detail.includes(code))).toBe(true);
   expect(events[0]!.actor).toMatch(/@/);
 });
+
+it('client add --require-mfa, update --no-require-mfa', async () => {
+  const added = await sso(['client', 'add', '--name', 'Kế toán', '--redirect-uri', 'https://ketoan.tinh.gov.vn/cb', '--require-mfa', '--json']);
+  expect(added.code).toBe(0);
+  const id = (JSON.parse(added.stdout) as { client_id: string }).client_id;
+  expect((await db.db.prisma.client.findUnique({ where: { id } }))!.requireMfa).toBe(true);
+  const updated = await sso(['client', 'update', id, '--no-require-mfa', '--json']);
+  expect(JSON.parse(updated.stdout)).toMatchObject({ require_mfa: false });
+});

@@ -172,6 +172,20 @@ describe('second factor', () => {
     expect((await browser.go('/account')).html).toContain('Two-step verification turned on');
   });
 
+  test('an application registered with --require-mfa leads a person without a factor through enrolment; cancelling is unmet_authentication_requirements', async () => {
+    await server.services.accounts.addLocal({ login: 'em', password: PASSWORD, displayName: 'Em' });
+    const strict = await server.services.clients.add({ name: 'Kế toán', type: 'web', redirectUris: [REDIRECT], requireMfa: true });
+    expect(strict.client.require_mfa).toBe(true);
+    const config = await rpConfig(server.issuer, strict.client.client_id, strict.clientSecret!);
+    const browser = new Browser(server.issuer, 'en');
+    const start = await startAuth(config, REDIRECT, 'openid');
+    const enrol = await submitLogin(browser, (await browser.go(start.url.toString())).html, 'em', PASSWORD);
+    expect(enrol.html).toContain('otpauth://totp/');
+    expect(enrol.html).not.toContain('/second-factor/later');
+    const out = await browser.go(actionEnding(enrol.html, '/second-factor/cancel'), { form: { csrf: inputValue(enrol.html, 'csrf')! } });
+    expect(new URL(out.leftTo!).searchParams.get('error')).toBe('unmet_authentication_requirements');
+  });
+
   test('/metrics counts the enrolled accounts by method', async () => {
     const text = await (await fetch(`${server.issuer}/metrics`)).text();
     const n = Number(/^sso_mfa_enrolled_accounts\{method="totp"\} (\d+)$/m.exec(text)![1]);

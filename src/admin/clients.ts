@@ -27,6 +27,7 @@ const clientForm = z.object({
   post_logout_redirect_uris: text(20_000).transform(lines),
   // a checkbox: absent when unticked, so the settings form turns it off
   release_group_dns: text(5).transform((v) => v === 'on'),
+  require_mfa: text(5).transform((v) => v === 'on'),
   ...displayFields,
 });
 
@@ -44,6 +45,7 @@ function clientInput(form: z.output<typeof clientForm>) {
     postLogoutRedirectUris: form.post_logout_redirect_uris,
     backchannelLogoutUri: form.backchannel_logout_uri,
     releaseGroupDns: form.release_group_dns,
+    requireMfa: form.require_mfa,
     ...displayInput(form),
   };
 }
@@ -201,5 +203,6 @@ function typedClient(body: unknown) {
     post_logout_redirect_uris: typed(body, 'post_logout_redirect_uris').split(/\r?\n/),
     backchannel_logout_uri: typed(body, 'backchannel_logout_uri'),
     release_group_dns: typed(body, 'release_group_dns') === 'on',
+    require_mfa: typed(body, 'require_mfa') === 'on',
   };
 }

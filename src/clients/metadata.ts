@@ -14,6 +14,7 @@ export function clientMetadata(row: ClientRow): Record<string, unknown> {
     client_type: type,
     first_party: row.firstParty,
     release_group_dns: row.releaseGroupDns === true,
+    require_mfa: row.requireMfa === true,
   };
   if (type === 'service') {
     return {

@@ -163,7 +163,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     enabledJWA: { idTokenSigningAlgValues: algs, userinfoSigningAlgValues: algs, introspectionSigningAlgValues: algs, authorizationSigningAlgValues: algs },
-    extraClientMetadata: { properties: ['client_type', 'first_party', 'release_group_dns', 'previous_secret_hash', 'previous_secret_until'] },
+    extraClientMetadata: { properties: ['client_type', 'first_party', 'release_group_dns', 'previous_secret_hash', 'previous_secret_until', 'require_mfa'] },
     // ID tokens are signed with the first configured algorithm (ES256 by default).
     clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: config.signingAlgs[0] as 'ES256' },
     pkce: {
