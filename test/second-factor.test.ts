@@ -111,6 +111,19 @@ describe('second factor', () => {
     expect(claims.acr).toBe(MFA);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
 
+    // prompt=login inside that session: the password again, then the code
+    const re = await startAuth(config, REDIRECT, 'openid', { prompt: 'login' });
+    const pw = await browser.go(re.url.toString());
+    expect(pw.html).toContain('name="password"');
+    const code2 = await submitLogin(browser, pw.html, 'binh', PASSWORD);
+    const f2 = secondFactorForm(code2.html);
+    const again = await browser.go(f2.action, { form: { csrf: f2.csrf, code: codeAt(secret, step() + 1) } });
+    expect(again.html).toContain('has been used already');
+    // this window's codes are used up (one login per step): a recovery code instead
+    const r2 = secondFactorForm(again.html, 'recovery');
+    const done2 = await browser.go(r2.action, { form: { csrf: r2.csrf, code: recovery[1]! } });
+    expect((await finish(browser, done2, re, config)).amr).toEqual(['pwd', 'otp', 'mfa']);
+
     // a recovery code instead: once
     for (const expectOk of [true, false]) {
       const b = new Browser(server.issuer, 'en');

@@ -78,8 +78,8 @@ export interface SignInRowView {
 
 export function signInRows(events: readonly SignInView[], t: Translator, locale: Locale, now: Date): SignInRowView[] {
   return events.map((e) => {
-    const ok = e.type !== 'login.failure';
-    const factor = e.type === 'mfa.enrolled' ? t('mfa.activity.enrolled') : e.type === 'mfa.recovery_used' ? t('mfa.activity.recoveryUsed') : e.type === 'mfa.reset' ? t('mfa.activity.reset') : undefined;
+    const ok = e.type !== 'login.failure' && e.type !== 'mfa.failed';
+    const factor = e.type === 'mfa.failed' ? t('mfa.activity.failed') : e.type === 'mfa.enrolled' ? t('mfa.activity.enrolled') : e.type === 'mfa.recovery_used' ? t('mfa.activity.recoveryUsed') : e.type === 'mfa.reset' ? t('mfa.activity.reset') : undefined;
     return {
       time: timeView(e.at, now, locale),
       application: e.application ?? t('me.activity.unknownApp'),

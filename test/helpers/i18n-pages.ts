@@ -58,6 +58,7 @@ function myAccount(locale: Locale) {
     { seq: 0, at: minutesAgo(40), type: 'mfa.enrolled' as const, outcome: 'success', clientId: null, ip: null, userAgent: null, application: null },
     { seq: 0, at: minutesAgo(50), type: 'mfa.recovery_used' as const, outcome: 'success', clientId: null, ip: null, userAgent: null, application: null },
     { seq: 0, at: minutesAgo(60), type: 'mfa.reset' as const, outcome: 'success', clientId: null, ip: null, userAgent: null, application: null },
+    { seq: 0, at: minutesAgo(70), type: 'mfa.failed' as const, outcome: 'wrong', clientId: 'vanban', ip: '203.0.113.9', userAgent: null, application: 'Quản lý văn bản' },
   ];
   const profile = { fromDirectory: true, name: 'Nguyễn Văn An', login: 'annv', email: 'annv@tinh.gov.vn', department: null, organization: 'Sở Nội vụ' };
   const applications = [{ ...application, scopes: ['email', 'profile'].map((sc) => scopeDescription(t, sc)) }];

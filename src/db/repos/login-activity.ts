@@ -22,8 +22,8 @@ export interface LoginEventRecord {
   userAgent: string | null;
 }
 
-/** The second factor's events a person sees among their sign-ins (by subject). */
-export const SECOND_FACTOR_ACTIVITY = ['mfa.enrolled', 'mfa.recovery_used', 'mfa.reset'] as const;
+/** The second factor's events a person sees among their sign-ins (by subject); a failed code after a right password says the password is known. */
+export const SECOND_FACTOR_ACTIVITY = ['mfa.enrolled', 'mfa.recovery_used', 'mfa.reset', 'mfa.failed'] as const;
 export type SecondFactorEventType = (typeof SECOND_FACTOR_ACTIVITY)[number];
 
 export interface LoginActivityRepository {
