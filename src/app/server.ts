@@ -58,6 +58,7 @@ async function prepare(config: Config, services: Services, logger: Logger): Prom
       'DEVELOPMENT SECRETS IN USE: generated and stored in DATA_DIR/dev-secrets.json. Set COOKIE_KEYS and KEY_ENCRYPTION_SECRET for any real deployment.');
   }
   for (const problem of config.unknownSettings) logger.warn({ event: 'config.unknown_setting', name: problem.split(' ')[0] }, problem);
+  if (!config.mfa.consoleRequired && config.production) logger.warn({ event: 'config.mfa_console_off' }, 'MFA_CONSOLE_REQUIRED=false: administrators and helpdesk officers reach the console with a password alone (for trials only)');
   const created = await services.keys.ensure();
   if (created.length) logger.info({ event: 'keys.created', kids: created }, 'signing keys generated');
   const demo = config.demo ? await seedDemo(services) : undefined;

@@ -195,7 +195,6 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const helpdeskGroups = adminGroupDns(e.HELPDESK_GROUPS, e.LDAP_BASE_DN, problems, 'HELPDESK_GROUPS');
   const brand = brandSettings(e, problems);
   const mfaGroups = adminGroupDns(e.MFA_REQUIRED_GROUPS, e.LDAP_BASE_DN, problems, 'MFA_REQUIRED_GROUPS');
-  if (production && !e.MFA_CONSOLE_REQUIRED) problems.push('MFA_CONSOLE_REQUIRED: administrators and helpdesk officers always use a second factor in production');
   const throttle = throttleSettings(e, directory.kind, problems);
   const login = loginSettings(e, problems);
   if (problems.length) throw new ConfigError(problems);

@@ -246,7 +246,7 @@ export const envSchema = z.object({
     .transform((v) => splitDnList(v.normalize('NFC'))),
   /** How long a person who must use a second factor may put off enrolling, from the first login that required it; 0: at once. */
   MFA_ENROL_GRACE: duration('0', 0),
-  /** Administrators and helpdesk officers must use a second factor (and the console refuses them without one); false only for trials and tests, refused in production. */
+  /** Administrators and helpdesk officers must use a second factor (and the console refuses them without one); false only for trials and tests (a warning at every start in production). */
   MFA_CONSOLE_REQUIRED: bool(true),
 
   // --- Metrics
