@@ -102,7 +102,27 @@ interface PageOptions {
   codes?: string[] | undefined;
 }
 
-type H = { deps: InteractionDeps; flow: InteractionFlow };
+/**
+ * Another second-factor method offered on this page (WebAuthn, the certificate): whether the
+ * person has it, and the link to its own page under /interaction/:uid/ (which checks its proof
+ * for pendingLogin(d).accountId and ends with completeSecondFactor).
+ */
+export interface SecondFactorMethod {
+  /** Whether the account has this method enrolled (a person with any method is asked for one). */
+  enrolled(accountId: string): Promise<boolean>;
+  /** The link's text. */
+  label: TextKey;
+  /** Its page, relative to /interaction/:uid/ (e.g. "webauthn"). */
+  path: string;
+}
+
+type H = { deps: InteractionDeps; flow: InteractionFlow; methods: readonly SecondFactorMethod[] };
+
+/** The other methods this account has, as links on the page. */
+async function otherMethods(h: H, accountId: string, uid: string): Promise<{ href: string; label: TextKey }[]> {
+  const mine = await Promise.all(h.methods.map(async (m) => ((await m.enrolled(accountId)) ? m : null)));
+  return mine.filter((m): m is SecondFactorMethod => m !== null).map((m) => ({ href: `/interaction/${uid}/${m.path}`, label: m.label }));
+}
 
 async function clientRequiresMfa(h: H, d: Interaction): Promise<boolean> {
   const clientId = d.params.client_id;
@@ -137,6 +157,7 @@ async function show(h: H, req: Request, res: Response, d: Interaction, p: Pendin
     login: a.login,
     client: { name: await flow.clientName(d.params.client_id) },
     stepUp: p.stepUp,
+    otherMethods: p.stage === 'verify' ? (await otherMethods(h, p.accountId, d.uid)).map((m) => ({ href: m.href, label: l.t(m.label) })) : [],
     csrfToken: flow.csrfFor(req, res, d.uid),
     action: `${base}/second-factor`,
     enrolAction: `${base}/second-factor/enrol`,
@@ -163,7 +184,8 @@ async function begin(h: H, req: Request, res: Response, d: Interaction, first: F
   const r = await h.deps.secondFactors.requirement(first.account, await clientRequiresMfa(h, d));
   const requested = wanted === ACR_MFA;
   let stage: PendingLogin['stage'] | undefined;
-  if (r.enrolled) stage = 'verify';
+  const other = (await otherMethods(h, first.account.id, d.uid)).length > 0;
+  if (r.enrolled || other) stage = 'verify';
   else if (r.required || requested) stage = 'enrol';
   if (!stage) return false;
   const p: PendingLogin = {
@@ -257,8 +279,8 @@ function posts(h: H) {
   };
 }
 
-export function secondFactorHandlers(deps: InteractionDeps, flow: InteractionFlow) {
-  const h: H = { deps, flow };
+export function secondFactorHandlers(deps: InteractionDeps, flow: InteractionFlow, methods: readonly SecondFactorMethod[] = []) {
+  const h: H = { deps, flow, methods };
   return {
     begin: (req: Request, res: Response, d: Interaction, first: FirstFactor) => begin(h, req, res, d, first),
     stepUp: (req: Request, res: Response, d: Interaction) => stepUp(h, req, res, d),
