@@ -101,7 +101,7 @@ export interface Config {
   /** The province's own name, logo, colour and footer, and the password help link (config/brand.ts). */
   brand: BrandSettings;
   /** The second factor: MFA_REQUIRED_GROUPS (DNs in normal form), MFA_ENROL_GRACE (seconds), MFA_CONSOLE_REQUIRED. */
-  mfa: { requiredGroups: string[]; enrolGraceSeconds: number; consoleRequired: boolean };
+  mfa: { requiredGroups: string[]; enrolGraceSeconds: number; consoleRequired: boolean; rememberDeviceSeconds: number };
   /** Bearer token for GET /metrics; undefined: the endpoint is open. */
   metricsToken?: string | undefined;
   /** The environment file the settings were read from (`--config`, `SSO_CONFIG` or ./.env), if any. */
@@ -210,7 +210,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     audit: { retentionSeconds: e.AUDIT_RETENTION, syslog },
     admin: { groups: adminGroups, helpdeskGroups },
     brand,
-    mfa: { requiredGroups: mfaGroups, enrolGraceSeconds: e.MFA_ENROL_GRACE, consoleRequired: e.MFA_CONSOLE_REQUIRED },
+    mfa: { requiredGroups: mfaGroups, enrolGraceSeconds: e.MFA_ENROL_GRACE, consoleRequired: e.MFA_CONSOLE_REQUIRED, rememberDeviceSeconds: e.MFA_REMEMBER_DEVICE },
     metricsToken: e.METRICS_TOKEN,
     env: e.NODE_ENV,
     production,

@@ -11,6 +11,8 @@
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { parse as parseCookie } from 'cookie';
+import { deviceRemembered, rememberDevice, REMEMBERED_DEVICE_COOKIE } from '../second-factor/remembered-device.js';
 import { acrOf, ACR_MFA, withMethod, type Method } from '../domain/authn-level.js';
 import { retryAfterMinutes } from '../domain/throttle.js';
 import { SsoError } from '../domain/errors.js';
@@ -86,7 +88,7 @@ function finishWith(flow: InteractionFlow, req: Request, res: Response, p: Pendi
   });
 }
 
-const codeForm = z.object({ code: z.string().max(40).catch('') }).catch({ code: '' });
+const codeForm = z.object({ code: z.string().max(40).catch(''), remember: z.string().max(5).catch('').transform((v) => v === '1' || v === 'on') }).catch({ code: '', remember: false });
 const enrolForm = z.object({ code: z.string().max(40).catch(''), enrol_code: z.string().max(40).catch('') }).catch({ code: '', enrol_code: '' });
 
 const FAILURE_TEXT: Record<CodeFailure, TextKey> = {
@@ -157,6 +159,7 @@ async function show(h: H, req: Request, res: Response, d: Interaction, p: Pendin
     login: a.login,
     client: { name: await flow.clientName(d.params.client_id) },
     stepUp: p.stepUp,
+    rememberDays: p.stage === 'verify' && deps.config.mfa.rememberDeviceSeconds > 0 && !p.requested ? Math.max(1, Math.round(deps.config.mfa.rememberDeviceSeconds / 86400)) : undefined,
     otherMethods: p.stage === 'verify' ? (await otherMethods(h, p.accountId, d.uid)).map((m) => ({ href: m.href, label: l.t(m.label) })) : [],
     csrfToken: flow.csrfFor(req, res, d.uid),
     action: `${base}/second-factor`,
@@ -188,6 +191,8 @@ async function begin(h: H, req: Request, res: Response, d: Interaction, first: F
   if (r.enrolled || other) stage = 'verify';
   else if (r.required || requested) stage = 'enrol';
   if (!stage) return false;
+  // a browser remembered after a second factor (MFA_REMEMBER_DEVICE): not asked again, unless the level is asked
+  if (stage === 'verify' && !requested && (await remembered(h, req, first.account.id))) return false;
   const p: PendingLogin = {
     accountId: first.account.id, amr: first.amr, remember: first.remember, stage,
     mayDefer: stage === 'enrol' && !requested && !r.mustEnrolNow && !first.stepUp, requested, stepUp: first.stepUp, selectAccount: first.selectAccount,
@@ -218,6 +223,23 @@ async function stepUp(h: H, req: Request, res: Response, d: Interaction): Promis
   return begin(h, req, res, d, { account: a, amr, remember: false, selectAccount: false, stepUp: true });
 }
 
+/** Whether this browser is remembered for the account's current enrolment (MFA_REMEMBER_DEVICE). */
+async function remembered(h: H, req: Request, accountId: string): Promise<boolean> {
+  if (h.deps.config.mfa.rememberDeviceSeconds <= 0) return false;
+  const since = (await h.deps.secondFactors.status(accountId)).confirmedAt;
+  const value = parseCookie(req.headers.cookie ?? '')[REMEMBERED_DEVICE_COOKIE];
+  return since !== null && deviceRemembered(h.deps.config.cookieKeys, value, accountId, since.getTime(), Math.floor(Date.now() / 1000));
+}
+
+/** Remembers this browser for the account's enrolment, for MFA_REMEMBER_DEVICE (the person ticked it). */
+async function rememberThisDevice(h: H, res: Response, accountId: string): Promise<void> {
+  const seconds = h.deps.config.mfa.rememberDeviceSeconds;
+  const since = (await h.deps.secondFactors.status(accountId)).confirmedAt;
+  if (seconds <= 0 || !since) return;
+  const value = rememberDevice(h.deps.config.cookieKeys, { accountId, since: since.getTime(), exp: Math.floor(Date.now() / 1000) + seconds });
+  res.cookie(REMEMBERED_DEVICE_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure: h.deps.config.issuer.startsWith('https:'), path: '/interaction', maxAge: seconds * 1000 });
+}
+
 async function pendingOf(h: H, req: Request, res: Response, stage: PendingLogin['stage']): Promise<{ d: Interaction; p: PendingLogin }> {
   res.set('Cache-Control', 'no-store');
   const d = await h.flow.details(req, res);
@@ -239,6 +261,7 @@ function posts(h: H) {
       const form = parseForm(codeForm, req.body);
       const outcome = await h.deps.secondFactors.verify(await accountOf(h, p), form.code, ctxOf(req, d));
       if (outcome.kind === 'failed') return show(h, req, res, d, p, { error: outcome });
+      if (form.remember && !p.requested) await rememberThisDevice(h, res, p.accountId);
       return completeSecondFactor(flow, req, res, d, 'otp');
     },
 
