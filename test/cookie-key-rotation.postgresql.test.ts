@@ -60,7 +60,7 @@ describe('COOKIE_KEYS rotated on two instances under continuous sign-ins', () =>
     await database?.drop();
   });
 
-  const start = (keys: string) => startIdp({ databaseUrl: database.url, env: { ISSUER: lb.url, COOKIE_KEYS: keys, DATABASE_POOL_SIZE: '3' } });
+  const start = (keys: string) => startIdp({ databaseUrl: database.url, env: { ISSUER: lb.url, COOKIE_KEYS: keys, DATABASE_POOL_SIZE: '3', MFA_CONSOLE_REQUIRED: 'false' } });
 
   /** A person signs in to the application: every step through the balancer, then the code exchanged there. */
   async function applicationLogin(): Promise<string | null> {

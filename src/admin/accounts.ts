@@ -16,6 +16,7 @@ import { adminGrounds, helpdeskGrounds } from './policy.js';
 import { idParam, type AdminDeps } from './section.js';
 import { claimRows } from './view-models.js';
 import { confirmed } from './confirm.js';
+import { accountMfaRoutes } from './account-mfa.js';
 
 /** The search: text, status filter (anything else: all), page (clamped). */
 const searchQuery = z.object({
@@ -60,6 +61,7 @@ export function accountRoutes(router: express.Router, deps: AdminDeps): void {
       helpdeskGrounds: helpdeskGrounds(a, config.admin.helpdeskGroups),
       sessions: sessions.map((x) => ({ ...x, applications: x.applications.filter((a) => a.clientId !== CONSOLE_CLIENT_ID) })),
       applications,
+      mfa: await s.secondFactors.status(a.id),
     });
   }
 
@@ -67,6 +69,7 @@ export function accountRoutes(router: express.Router, deps: AdminDeps): void {
   const by = (res: Response) => `console: ${who(res).account.login}`;
 
   accountActions(router, deps, accountOr404);
+  accountMfaRoutes(router, deps, accountOr404);
 
   /** POST /admin/accounts/:id/enable: nothing lost by it, so no question. */
   async function enableAccount(req: Request, res: Response) {

@@ -28,6 +28,7 @@ const clientForm = z.object({
   post_logout_redirect_uris: text(20_000).transform(lines),
   // a checkbox: absent when unticked, so the settings form turns it off
   release_group_dns: text(5).transform((v) => v === 'on'),
+  require_mfa: text(5).transform((v) => v === 'on'),
   ...displayFields,
   ...accessFields,
 });
@@ -46,6 +47,7 @@ function clientInput(form: z.output<typeof clientForm>) {
     postLogoutRedirectUris: form.post_logout_redirect_uris,
     backchannelLogoutUri: form.backchannel_logout_uri,
     releaseGroupDns: form.release_group_dns,
+    requireMfa: form.require_mfa,
     ...displayInput(form),
     ...accessInput(form),
   };
@@ -205,5 +207,6 @@ function typedClient(body: unknown) {
     backchannel_logout_uri: typed(body, 'backchannel_logout_uri'),
     release_group_dns: typed(body, 'release_group_dns') === 'on',
     ...typedAccess(body),
+    require_mfa: typed(body, 'require_mfa') === 'on',
   };
 }

@@ -40,7 +40,7 @@ export interface Confirmable<T> {
 }
 
 /** The confirmations' sentences: `confirm.<name>.title` and `confirm.<name>.question`. */
-export type ConfirmKey = 'clientDisable' | 'clientEnable' | 'clientDelete' | 'accountDisable' | 'accountLogout';
+export type ConfirmKey = 'clientDisable' | 'clientEnable' | 'clientDelete' | 'accountDisable' | 'accountLogout' | 'mfaReset';
 
 /** Registers a destructive action and its confirmation page on the console's router. */
 export function confirmed<T>(router: express.Router, deps: AdminDeps, action: Confirmable<T>): void {

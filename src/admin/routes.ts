@@ -19,6 +19,7 @@ import { throttleRoutes } from './throttle.js';
 import { logoUpload } from './client-logo.js';
 import { helpdeskRoutes } from './helpdesk.js';
 import { SsoError } from '../domain/errors.js';
+import { ACR_MFA } from '../domain/authn-level.js';
 import { who } from '../console/pages.js';
 
 export type { AdminDeps, AdminServices } from './section.js';
@@ -38,7 +39,7 @@ export function adminRouter(deps: AdminDeps): express.Router {
   const router = express.Router();
   const role = (x: Parameters<typeof consoleRole>[0]) => consoleRole(x, config.admin);
   // a multipart form (an application's settings with its logo) is read before the CSRF check
-  router.use(pages.form, logoUpload(), pages.signedIn({ isAdmin: (x) => role(x.account) === 'admin', role: (x) => role(x.account), requireAdmin: true }), helpdeskOnly);
+  router.use(pages.form, logoUpload(), pages.signedIn({ isAdmin: (x) => role(x.account) === 'admin', role: (x) => role(x.account), requireAdmin: true, requireAcr: config.mfa.consoleRequired ? ACR_MFA : undefined }), helpdeskOnly);
   dashboardRoutes(router, deps);
   accountRoutes(router, deps);
   helpdeskRoutes(router, deps);

@@ -1,4 +1,5 @@
 /** What the console's sections (dashboard, accounts, applications, sync, audit) share. */
+import type { SecondFactorService } from '../second-factor/service.js';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config/load.js';
@@ -29,6 +30,8 @@ export interface AdminServices {
   syncRepo: SyncRepository;
   /** The throttle's active blocks (login/blocks.ts). */
   throttleBlocks: ThrottleBlocks;
+  /** The second factor's helpdesk tools: status, reset, enrolment codes (src/second-factor/). */
+  secondFactors: SecondFactorService;
 }
 
 export interface AdminDeps {

@@ -31,6 +31,8 @@ import { createWebAuthn, type WebAuthnService } from '../webauthn/service.js';
 import { createWebAuthnCredentialRepository } from '../db/repos/webauthn-credentials.js';
 import { createSignInActivity, type SignInActivity } from '../my-account/activity.js';
 import { actorAware, processActor } from '../audit/actor.js';
+import { buildSecondFactors } from './second-factor.js';
+import type { SecondFactorService } from '../second-factor/service.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createThrottleBlocks, type ThrottleBlocks } from '../login/blocks.js';
 import { createLauncher, type Launcher } from '../launcher/apps.js';
@@ -80,6 +82,8 @@ export interface Services {
   throttleBlocks: ThrottleBlocks;
   /** Security notices mailed to a person (SMTP_URL): a second factor enrolled or removed, a recovery code used. */
   notices: SecurityNotices;
+  /** The second factor: TOTP, recovery codes, who must, the helpdesk's tools (src/second-factor/). */
+  secondFactors: SecondFactorService;
   close(): Promise<void>;
 }
 
@@ -202,6 +206,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
       audit,
     }),
     notices: createSecurityNotices(mailer, { issuer: config.issuer, helpdesk: config.login.helpdeskContact }),
+    secondFactors: buildSecondFactors(config, db.prisma, repos.throttle, audit),
     close: async () => {
       mailer.close();
       await deprovision.stop();

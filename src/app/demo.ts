@@ -14,6 +14,8 @@ export interface DemoCredentials {
   redirectUri: string;
   login: string;
   password: string;
+  /** A one-time enrolment code for the demo administrator's second factor (none once it has one). */
+  enrolCode?: string | undefined;
 }
 
 export async function seedDemo(s: Services): Promise<DemoCredentials> {
@@ -40,5 +42,8 @@ export async function seedDemo(s: Services): Promise<DemoCredentials> {
   }
   // so that a newcomer can open the admin console at once
   await s.accounts.setAdmin(DEMO_LOGIN, true);
-  return { clientId: DEMO_CLIENT_ID, clientSecret, redirectUri, login: DEMO_LOGIN, password };
+  // an administrator's first second factor needs an enrolment code (MFA_CONSOLE_REQUIRED)
+  const demo = (await s.accounts.byLogin(DEMO_LOGIN))!;
+  const enrolCode = s.config.mfa.consoleRequired && (await s.secondFactors.status(demo.id)).totp !== 'confirmed' ? (await s.secondFactors.issueEnrolCode(demo, 'demo')).code : undefined;
+  return { clientId: DEMO_CLIENT_ID, clientSecret, redirectUri, login: DEMO_LOGIN, password, enrolCode };
 }

@@ -60,6 +60,7 @@ async function prepare(config: Config, services: Services, logger: Logger): Prom
       'DEVELOPMENT SECRETS IN USE: generated and stored in DATA_DIR/dev-secrets.json. Set COOKIE_KEYS and KEY_ENCRYPTION_SECRET for any real deployment.');
   }
   for (const problem of config.unknownSettings) logger.warn({ event: 'config.unknown_setting', name: problem.split(' ')[0] }, problem);
+  if (!config.mfa.consoleRequired && config.production) logger.warn({ event: 'config.mfa_console_off' }, 'MFA_CONSOLE_REQUIRED=false: administrators and helpdesk officers reach the console with a password alone (for trials only)');
   const created = await services.keys.ensure();
   if (created.length) logger.info({ event: 'keys.created', kids: created }, 'signing keys generated');
   const demo = config.demo ? await seedDemo(services) : undefined;
@@ -128,6 +129,7 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
     accounts: services.accounts,
     login: loginUseCase(services, directory, logger, metrics),
     webauthn: services.webauthn,
+    secondFactors: services.secondFactors,
     render,
     brand: p.brand,
     logger,
@@ -199,6 +201,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const brand = brandOf(config);
   const metrics = createMetrics({ ldapServers: config.directory.kind === 'ldap' ? config.directory.urls : [] });
   const services = await openServices(config, { logger, metrics, migrate: config.migrate });
+  metrics.mfaEnrolledFrom(() => services.secondFactors.enrolledCounts());
   const demo = await prepare(config, services, logger);
   const directory = await openDirectory(config.directory, logger, { metrics });
   const parts: Parts = { config, brand, services, directory, logger, metrics };

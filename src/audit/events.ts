@@ -51,6 +51,14 @@ export const AUDIT_EVENT_TYPES = [
   'webauthn.renamed', // subject; detail: { name, previous }
   'webauthn.removed', // subject; detail: { name, method, reason } (my account, or every one at a helpdesk MFA reset: { removed })
   'webauthn.refused', // an assertion refused; outcome: unknown_authenticator | counter_regressed | not_verified | ...; subject when known
+  // the second factor (src/second-factor/); never the secret or a code
+  'mfa.enrolled', // outcome "success"; subject; detail: { method, during_login, by_enrol_code }
+  'mfa.verified', // outcome "success"; subject, clientId?; detail: { method: "totp" | "recovery_code" }
+  'mfa.failed', // outcome: wrong | reused | expired | throttled | enrol_code; subject, clientId?
+  'mfa.recovery_used', // a recovery code used instead of the second factor; subject; detail: { left }
+  'mfa.recovery_regenerated', // new recovery codes made (the old ones void); subject
+  'mfa.reset', // every factor of a person removed (helpdesk, admin); actor; subject; detail: { login, had_factor }
+  'mfa.enrol_code_issued', // a one-time enrolment code issued; actor; subject; detail: { login, expires_at }
   // the trail itself
   'audit.pruned', // detail: { from_seq, through_seq, removed, before, anchor_hash, retention_seconds }
 ] as const;

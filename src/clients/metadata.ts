@@ -17,6 +17,7 @@ export function clientMetadata(row: ClientRow): Record<string, unknown> {
     release_group_dns: row.releaseGroupDns === true,
     // who may use it (access/ checks it at authorization and at every refresh)
     access_policy: policyOf(row),
+    require_mfa: row.requireMfa === true,
   };
   if (type === 'service') {
     return {

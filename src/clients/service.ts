@@ -23,6 +23,8 @@ export interface NewClient extends DisplayUpdate {
   firstParty?: boolean;
   /** Release the groups' DNs (the groups_dn claim) to it. Default false. */
   releaseGroupDns?: boolean;
+  /** Everyone signing in to it gives a second factor. Default false. */
+  requireMfa?: boolean;
   /** Chosen id; generated when absent. */
   id?: string | undefined;
   /** Who may use it (domain/access-policy.ts); absent or empty: everyone. */
@@ -38,6 +40,8 @@ export interface ClientUpdate extends DisplayUpdate {
   backchannelLogoutUri?: string | null | undefined;
   /** Release the groups' DNs (the groups_dn claim) to it, or stop. */
   releaseGroupDns?: boolean | undefined;
+  /** Everyone signing in to it gives a second factor, or not. */
+  requireMfa?: boolean | undefined;
   /** A provincial application: no consent page. */
   firstParty?: boolean | undefined;
   /** Who may use it, replacing the whole policy (all lists empty: everyone). */
@@ -64,6 +68,8 @@ export interface ClientView {
   backchannel_logout_uri: string | null;
   /** The groups_dn claim (the groups' DNs) is released to it. */
   release_group_dns: boolean;
+  /** Everyone signing in to it gives a second factor. */
+  require_mfa?: boolean | undefined;
   /** The app launcher's link; null: not listed there. */
   home_url: string | null;
   description: string | null;
@@ -108,6 +114,7 @@ export function clientView(r: ClientRecord): ClientView {
     post_logout_redirect_uris: parseUriList(r.postLogoutRedirectUris),
     backchannel_logout_uri: r.backchannelLogoutUri,
     release_group_dns: r.releaseGroupDns,
+    require_mfa: r.requireMfa === true,
     home_url: r.homeUrl,
     description: r.description,
     logo_url: logoPath(r.id, r.logoEtag),
@@ -148,9 +155,9 @@ type Audit = AuditRecorder | undefined;
 
 /** What the audit keeps of a new client (never its secret). Pure. */
 function createdDetail(view: ClientView, logo: { contentType: string; data: Uint8Array } | null, confidential: boolean) {
-  const { name, type, first_party, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, release_group_dns, home_url, description, access_policy } = view;
+  const { name, type, first_party, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, release_group_dns, require_mfa, home_url, description, access_policy } = view;
   return {
-    name, type, first_party, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, release_group_dns, home_url, description, access_policy,
+    name, type, first_party, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, release_group_dns, require_mfa, home_url, description, access_policy,
     logo: logo ? { type: logo.contentType, bytes: logo.data.length } : null,
     confidential,
   };
@@ -158,7 +165,7 @@ function createdDetail(view: ClientView, logo: { contentType: string; data: Uint
 
 /** The fields an update changed, as the audit names them. Pure. */
 function changedFields(old: ClientView, view: ClientView): string[] {
-  return (['name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri', 'release_group_dns', 'first_party', 'home_url', 'description', 'logo_url', 'access_policy'] as const)
+  return (['name', 'redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri', 'release_group_dns', 'require_mfa', 'first_party', 'home_url', 'description', 'logo_url', 'access_policy'] as const)
     .filter((k) => JSON.stringify(view[k]) !== JSON.stringify(old[k])).map((k) => (k === 'logo_url' ? 'logo' : k));
 }
 
@@ -197,6 +204,7 @@ function registration(repo: ClientRepository, audit: Audit) {
           type: input.type,
           firstParty: input.firstParty ?? false,
           releaseGroupDns: input.releaseGroupDns ?? false,
+          requireMfa: input.requireMfa ?? false,
           secretHash: secret ? hashClientSecret(secret) : null,
           redirectUris: JSON.stringify(input.redirectUris),
           postLogoutRedirectUris: JSON.stringify(input.postLogoutRedirectUris ?? []),
@@ -233,6 +241,7 @@ function registration(repo: ClientRepository, audit: Audit) {
         ...(u.postLogoutRedirectUris !== undefined ? { postLogoutRedirectUris: JSON.stringify(u.postLogoutRedirectUris) } : {}),
         ...(u.backchannelLogoutUri !== undefined ? { backchannelLogoutUri: u.backchannelLogoutUri || null } : {}),
         ...(u.releaseGroupDns !== undefined ? { releaseGroupDns: u.releaseGroupDns } : {}),
+        ...(u.requireMfa !== undefined ? { requireMfa: u.requireMfa } : {}),
         ...(u.firstParty !== undefined ? { firstParty: u.firstParty } : {}),
         ...(policy ? policyColumns(policy) : {}),
       };
@@ -246,7 +255,7 @@ function registration(repo: ClientRepository, audit: Audit) {
         clientId: id,
         detail: {
           changed, name: view.name, redirect_uris: view.redirect_uris, post_logout_redirect_uris: view.post_logout_redirect_uris,
-          backchannel_logout_uri: view.backchannel_logout_uri, release_group_dns: view.release_group_dns, first_party: view.first_party,
+          backchannel_logout_uri: view.backchannel_logout_uri, release_group_dns: view.release_group_dns, require_mfa: view.require_mfa, first_party: view.first_party,
           home_url: view.home_url, description: view.description, access_policy: view.access_policy, ...(changed.includes('logo') ? { logo: logo ? { type: logo.contentType, bytes: logo.data.length } : null } : {}),
         },
       });

@@ -15,6 +15,8 @@ export interface ClientRow {
   backchannelLogoutUri: string | null;
   /** The groups' DNs (groups_dn) are released to it. */
   releaseGroupDns: boolean;
+  /** Everyone signing in to it gives a second factor. */
+  requireMfa?: boolean | undefined;
   status: string;
   /** The secret before the last rotation (a keyed hash) and until when it is still accepted. */
   previousSecretHash?: string | null;

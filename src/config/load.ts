@@ -114,6 +114,8 @@ export interface Config {
   mail?: MailSettings | undefined;
   /** WebAuthn: whether a passkey may sign in without the password (WEBAUTHN_PASSWORDLESS). */
   webauthn: { passwordless: boolean };
+  /** The second factor: MFA_REQUIRED_GROUPS (DNs in normal form), MFA_ENROL_GRACE (seconds), MFA_CONSOLE_REQUIRED. */
+  mfa: { requiredGroups: string[]; enrolGraceSeconds: number; consoleRequired: boolean; rememberDeviceSeconds: number };
   /** Bearer token for GET /metrics; undefined: the endpoint is open. */
   metricsToken?: string | undefined;
   /** The environment file the settings were read from (`--config`, `SSO_CONFIG` or ./.env), if any. */
@@ -221,6 +223,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
   const adminGroups = adminGroupDns(e.ADMIN_GROUPS, e.LDAP_BASE_DN, problems);
   const helpdeskGroups = adminGroupDns(e.HELPDESK_GROUPS, e.LDAP_BASE_DN, problems, 'HELPDESK_GROUPS');
   const brand = brandSettings(e, problems);
+  const mfaGroups = adminGroupDns(e.MFA_REQUIRED_GROUPS, e.LDAP_BASE_DN, problems, 'MFA_REQUIRED_GROUPS');
   const throttle = throttleSettings(e, directory.kind, problems);
   const login = loginSettings(e, problems);
   const mail = mailSettings(e, hostOf(issuer), problems);
@@ -241,6 +244,7 @@ export function parseEnv(env: RawEnv): Omit<Config, 'cookieKeys' | 'keyEncryptio
     admin: { groups: adminGroups, helpdeskGroups },
     brand,
     mail,
+    mfa: { requiredGroups: mfaGroups, enrolGraceSeconds: e.MFA_ENROL_GRACE, consoleRequired: e.MFA_CONSOLE_REQUIRED, rememberDeviceSeconds: e.MFA_REMEMBER_DEVICE },
     metricsToken: e.METRICS_TOKEN,
     webauthn: { passwordless: e.WEBAUTHN_PASSWORDLESS },
     env: e.NODE_ENV,

@@ -268,6 +268,18 @@ export const envSchema = z.object({
   // --- WebAuthn (src/webauthn/)
   /** Offer "Đăng nhập bằng passkey" on the login page: a passkey with user verification signs in without the password. */
   WEBAUTHN_PASSWORDLESS: bool(false),
+  // --- Second factor (src/second-factor/)
+  /** Directory groups whose members must use a second factor: each group's full DN, separated by ;, as ADMIN_GROUPS. */
+  MFA_REQUIRED_GROUPS: z
+    .string()
+    .default('')
+    .transform((v) => splitDnList(v.normalize('NFC'))),
+  /** How long a person who must use a second factor may put off enrolling, from the first login that required it; 0: at once. */
+  MFA_ENROL_GRACE: duration('0', 0),
+  /** Administrators and helpdesk officers must use a second factor (and the console refuses them without one); false only for trials and tests (a warning at every start in production). */
+  MFA_CONSOLE_REQUIRED: bool(true),
+  /** How long a browser where a person gave the second factor (and ticked "remember") is not asked again; 0 (default): never, the second factor is remembered per session only. At most 30d. */
+  MFA_REMEMBER_DEVICE: duration('0', 0).refine((s) => s <= 30 * 86400, 'must be at most 30d'),
 
   // --- Metrics
   /** Bearer token required by GET /metrics (or METRICS_TOKEN_FILE); unset: /metrics is open (restrict it at the proxy). */

@@ -44,6 +44,8 @@ export interface ConsoleSession {
   nonce: string;
   /** The ID token of the sign-in, sent back as id_token_hint when signing out (so the IdP does not ask again). */
   idToken?: string | undefined;
+  /** The level the sign-in reached (the ID token's acr): the console asks for urn:sso:acr:mfa. */
+  acr?: string | undefined;
 }
 
 export interface SignedIn {
@@ -80,8 +82,8 @@ export interface ConsoleAuth {
   router(): express.Router;
   /** The signed-in person, or null (a stale cookie is cleared). */
   current(req: Request, res: Response): Promise<SignedIn | null>;
-  /** Sends the browser to /auth, to come back to `returnTo`. */
-  signIn(req: Request, res: Response, returnTo: string): Promise<void>;
+  /** Sends the browser to /auth, to come back to `returnTo`; `opts.acr`: the level to ask for (acr_values: a step-up). */
+  signIn(req: Request, res: Response, returnTo: string, opts?: { acr?: string | undefined }): Promise<void>;
   /** True when the form's CSRF token belongs to this console session. */
   checkCsrf(req: Request, signedIn: SignedIn): boolean;
   /** Ends the console session and sends the browser to the IdP's logout (RP-initiated logout). */
@@ -132,7 +134,7 @@ function signInCallback(c: { config: Config; logger: Logger; cookieBase: CookieB
     const claims = tokens.claims();
     const sid = typeof claims?.sid === 'string' ? claims.sid : await sidOfToken(tokens.access_token);
     if (!claims?.sub || !sid) return renderFailure(res, 400);
-    const session: ConsoleSession = { accountId: claims.sub, sid, exp: now() + config.ttl.session, nonce: newCsrfNonce(), idToken: tokens.id_token };
+    const session: ConsoleSession = { accountId: claims.sub, sid, exp: now() + config.ttl.session, nonce: newCsrfNonce(), idToken: tokens.id_token, acr: typeof claims.acr === 'string' ? claims.acr : undefined };
     // SESSION_COOKIE=browser: ends with the browser, as the IdP's session cookie (the sealed exp bounds it either way)
     const lifetime = config.login.sessionCookie === 'persistent' ? { maxAge: config.ttl.session * 1000 } : {};
     res.cookie(SESSION_COOKIE, seal(keys, SESSION_PURPOSE, { ...session }), { ...cookieBase, path: '/', ...lifetime });
@@ -162,7 +164,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
   function readSession(req: Request): ConsoleSession | null {
     const p = unseal(keys, SESSION_PURPOSE, cookies(req)[SESSION_COOKIE], now());
     if (!p || typeof p.accountId !== 'string' || typeof p.sid !== 'string' || typeof p.nonce !== 'string') return null;
-    return { accountId: p.accountId, sid: p.sid, exp: p.exp as number, nonce: p.nonce, idToken: typeof p.idToken === 'string' ? p.idToken : undefined };
+    return { accountId: p.accountId, sid: p.sid, exp: p.exp as number, nonce: p.nonce, idToken: typeof p.idToken === 'string' ? p.idToken : undefined, acr: typeof p.acr === 'string' ? p.acr : undefined };
   }
 
   const auth: ConsoleAuth = {
@@ -183,7 +185,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
       return { account, session: s, csrf: csrfToken(keys[0]!, binding(s), s.nonce) };
     },
 
-    async signIn(req, res, returnTo) {
+    async signIn(req, res, returnTo, opts = {}) {
       const c = await configuration();
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
@@ -198,7 +200,7 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
         code_challenge_method: 'S256',
         state,
         nonce,
-        ...(lang ? { ui_locales: lang } : {}),
+        ...(lang ? { ui_locales: lang } : {}), ...(opts.acr ? { acr_values: opts.acr } : {}),
       });
       res.set('Cache-Control', 'no-store').redirect(302, publicAuthorizationUrl(url).href);
     },

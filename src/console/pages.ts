@@ -3,6 +3,7 @@
  * console layout, the signed-in person (or a sign-in), CSRF on every POST, the acting person as
  * the audit actor, and readable error pages (never a stack trace).
  */
+import { meetsAcr } from '../domain/authn-level.js';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../util/logger.js';
@@ -90,6 +91,8 @@ export interface SignedInOptions {
   isAdmin: (s: SignedIn) => boolean;
   role?: (s: SignedIn) => RoleName;
   requireAdmin: boolean;
+  /** The level the console session must have reached (MFA_CONSOLE_REQUIRED: urn:sso:acr:mfa); below it, a GET signs in again asking for it. */
+  requireAcr?: string | undefined;
 }
 
 /**
@@ -109,6 +112,11 @@ function signedInGuard(auth: ConsoleAuth, logger: Logger, opts: SignedInOptions)
     res.locals.isAdmin = opts.isAdmin(s);
     res.locals.role = opts.role ? opts.role(s) : res.locals.isAdmin ? 'admin' : null;
     if (opts.requireAdmin && !res.locals.role) throw new SsoError('forbidden', 'not an administrator', { params: { login: s.account.login } });
+    if (opts.requireAcr && !meetsAcr(s.session.acr, opts.requireAcr)) {
+      // a console session without the second factor: the IdP asks for it (step-up), or leads through enrolment
+      if (req.method === 'GET' || req.method === 'HEAD') return auth.signIn(req, res, req.originalUrl, { acr: opts.requireAcr });
+      throw new SsoError('forbidden', 'a console session without a second factor', { params: { login: s.account.login } });
+    }
     if (req.method === 'POST' && !auth.checkCsrf(req, s)) throw new SsoError('csrf', 'csrf token missing or wrong');
     // the services record this person, from this address, as the actor of what they change
     actingAs({ actor: `console:${s.account.login}`, ip: req.ip ?? null, userAgent: clientFields(req).userAgent }, () => next());

@@ -21,6 +21,8 @@ export const ENTRY_PREFIX = 'entry:';
 export const PAIR_PREFIX = 'pair:';
 export const DEVICE_PREFIX = 'device:';
 export const KNOWN_PREFIX = 'known:';
+/** A person's failed second-factor codes (src/second-factor/): not cleared by a right password. */
+export const MFA_PREFIX = 'mfa:';
 
 /**
  * What a key limits, as a person would say it (the blocked page, logs, metrics):
@@ -87,6 +89,11 @@ export function deviceKey(deviceId: string, login: Login | string, mailDomains: 
   return `${DEVICE_PREFIX}${deviceId.replace(/[^A-Za-z0-9_-]/g, '')}|${personOf(login, mailDomains)}`;
 }
 
+/** The key of a person's failed second-factor codes (their account's login as the person). */
+export function mfaKey(login: Login | string, mailDomains: readonly string[] = []): string {
+  return MFA_PREFIX + personOf(login, mailDomains);
+}
+
 /** What a key names, for listing and unblocking. */
 export interface KeyParts {
   type: KeyType;
@@ -104,6 +111,7 @@ export function parseKey(key: string): KeyParts {
   };
   const type = keyType(key);
   if (key.startsWith(ACCOUNT_PREFIX)) return { type, prefix: ACCOUNT_PREFIX, person: key.slice(ACCOUNT_PREFIX.length) };
+  if (key.startsWith(MFA_PREFIX)) return { type, prefix: MFA_PREFIX, person: key.slice(MFA_PREFIX.length) };
   if (key.startsWith(ENTRY_PREFIX)) return { type, prefix: ENTRY_PREFIX, entryId: key.slice(ENTRY_PREFIX.length) };
   if (key.startsWith(KNOWN_PREFIX)) return { type, prefix: KNOWN_PREFIX, entryId: key.slice(KNOWN_PREFIX.length) };
   if (key.startsWith(ADDRESS_PREFIX)) return { type, prefix: ADDRESS_PREFIX, address: key.slice(ADDRESS_PREFIX.length) };

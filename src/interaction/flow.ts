@@ -13,6 +13,7 @@ import type { LoginUseCase } from '../login/attempt.js';
 import type { ConsentUseCase } from '../consent/grant.js';
 import type { CertificateLogin } from '../certificate/login.js';
 import type { WebAuthnService } from '../webauthn/service.js';
+import type { SecondFactorService } from '../second-factor/service.js';
 import type { ProviderHost } from '../oidc/provider.js';
 import { SsoError } from '../domain/errors.js';
 import { CSRF_COOKIE, csrfToken, newCsrfNonce, presentedCsrf, verifyCsrf } from '../web/csrf.js';
@@ -27,6 +28,8 @@ export interface InteractionDeps {
   login: LoginUseCase;
   /** The consent use case: grants, implied consent, audit. */
   consent: ConsentUseCase;
+  /** The second factor: who must, enrolment, codes (interaction/second-factor.ts). */
+  secondFactors: SecondFactorService;
   render: Renderer;
   logger: Logger;
   /** The certificate login (CERT_LOGIN_URL): its return to this host (interaction/certificate.ts). */

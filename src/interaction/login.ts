@@ -9,6 +9,7 @@ import type { LoginFailure, LoginOutcome } from '../login/types.js';
 import { KNOWN_DEVICE_COOKIE } from '../login/known-device.js';
 import { retryAfterMinutes, retryAfterSeconds, type KeyType } from '../domain/throttle.js';
 import { SsoError } from '../domain/errors.js';
+import { acrOf } from '../domain/authn-level.js';
 import { userAgentOf } from '../util/log-fields.js';
 import { expressLocale } from '../web/locale.js';
 import { formatDuration } from '../web/i18n/format.js';
@@ -17,6 +18,7 @@ import type { MessageKey } from '../web/i18n/index.js';
 import { certificateStartUrl } from '../certificate/routes.js';
 import type { Interaction, InteractionDeps, InteractionFlow } from './flow.js';
 import { passkeyOffer } from './passkey.js';
+import type { SecondFactorHandlers } from './second-factor.js';
 
 export const FIELD_LIMITS = { login: 254, password: 256 } as const;
 
@@ -81,7 +83,7 @@ function failurePage(outcome: LoginOutcome & { kind: 'failure' | 'throttled' }, 
   return { error, status, helpdesk: error !== 'error.invalidCredentials' };
 }
 
-export function loginHandlers(deps: InteractionDeps, flow: InteractionFlow) {
+export function loginHandlers(deps: InteractionDeps, flow: InteractionFlow, secondFactor?: SecondFactorHandlers) {
   const { config, render } = deps;
   const secure = config.issuer.startsWith('https:');
   const rememberOffered = config.login.sessionCookie === 'persistent';
@@ -130,8 +132,11 @@ export function loginHandlers(deps: InteractionDeps, flow: InteractionFlow) {
         }
         // browser (the default): the session cookie ends with the browser; persistent: as the person chose
         const remember = rememberOffered && form.remember;
+        // the second step, when the person has a factor, must use one, or the request asks for it
+        const selectAccount = d.prompt.name === 'select_account';
+        if (secondFactor && (await secondFactor.begin(req, res, d, { account: outcome.account, amr: outcome.amr, remember, selectAccount, stepUp: false }))) return;
         // Another account than the session's: the old session is replaced by oidc-provider.
-        return flow.finish(req, res, { login: { accountId: outcome.account.id, amr: outcome.amr, remember }, ...(d.prompt.name === 'select_account' ? { select_account: {} } : {}) });
+        return flow.finish(req, res, { login: { accountId: outcome.account.id, amr: outcome.amr, acr: acrOf(outcome.amr), remember }, ...(d.prompt.name === 'select_account' ? { select_account: {} } : {}) });
       }
       case 'bad_request':
         return showLogin(req, res, d, { error: 'error.invalidCredentials', status: 400, login: form.login });

@@ -11,6 +11,7 @@ import { consentHandlers } from './consent.js';
 import { accessDeniedHandlers } from './access-denied.js';
 import { certificateReturnHandler } from './certificate.js';
 import { passkeyRoutes } from './passkey.js';
+import { secondFactorHandlers } from './second-factor.js';
 
 export type { InteractionDeps } from './flow.js';
 
@@ -18,7 +19,8 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
   const router = express.Router();
   const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
   const flow = interactionFlow(deps);
-  const login = loginHandlers(deps, flow);
+  const secondFactor = secondFactorHandlers(deps, flow);
+  const login = loginHandlers(deps, flow, secondFactor);
   const consent = consentHandlers(deps, flow);
   const access = accessDeniedHandlers(deps, flow);
 
@@ -27,6 +29,8 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
     res.set('Cache-Control', 'no-store');
     const d = await flow.details(req, res);
     const prompt = d.prompt.name;
+    // a login waiting for its second factor, or a live session below the level asked (step-up)
+    if (prompt === 'login' && (await secondFactor.stepUp(req, res, d))) return;
     if (prompt === 'login' || prompt === 'select_account') return login.showLogin(req, res, d);
     if (prompt === 'consent') return consent.showConsent(req, res, d);
     if (prompt === access.prompt) return access.showRefused(req, res, d);
@@ -36,6 +40,11 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
   router.get('/:uid', showInteraction);
   router.post('/:uid/login', body, login.submitLogin);
   router.post('/:uid/continue', body, login.continueSession);
+  router.post('/:uid/second-factor', body, secondFactor.submitCode);
+  router.post('/:uid/second-factor/enrol', body, secondFactor.submitEnrol);
+  router.post('/:uid/second-factor/continue', body, secondFactor.continueAfterCodes);
+  router.post('/:uid/second-factor/later', body, secondFactor.later);
+  router.post('/:uid/second-factor/cancel', body, secondFactor.cancel);
   router.post('/:uid/confirm', body, consent.confirmConsent);
   router.post('/:uid/abort', body, consent.abortInteraction);
   router.post('/:uid/access-back', body, access.goBack);

@@ -94,9 +94,14 @@ export interface Metrics {
   syncError(mode: string): void;
   logoutDelivery(result: DeliveryResult): void;
   throttled(action: ThrottleAction, keyType: unknown): void;
+  /** Where the gauge of accounts with a second factor (by method) reads its figures at each scrape. */
+  mfaEnrolledFrom(read: () => Promise<Record<string, number>>): void;
   /** Unregisters everything (the default metrics' collectors stop reporting here). */
   close(): void;
 }
+
+/** The second-factor methods counted by sso_mfa_enrolled_accounts. */
+export const MFA_METHODS = ['totp'] as const;
 
 export interface CreateMetricsOptions {
   /** prom-client's default process and Node.js metrics (default true). */
@@ -134,6 +139,16 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
   const deliveries = new Counter({ name: 'sso_logout_deliveries_total', help: 'Back-channel logout delivery attempts by result (delivered, retry, failed).', labelNames: ['status'] as const, registers });
   const throttle = new Counter({ name: 'sso_login_throttled_total', help: 'Login attempts delayed or blocked by the password-guessing throttle, by key type.', labelNames: ['action', 'key_type'] as const, registers });
 
+  let mfaRead: (() => Promise<Record<string, number>>) | undefined;
+  new Gauge({
+    name: 'sso_mfa_enrolled_accounts', help: 'Accounts with a second factor enrolled, by method (read from the database at each scrape).', labelNames: ['method'] as const, registers,
+    async collect() {
+      // a database out of reach leaves the last figures rather than failing the whole scrape
+      const counts = await mfaRead?.().catch(() => undefined);
+      if (counts) for (const method of MFA_METHODS) this.set({ method }, counts[method] ?? 0);
+    },
+  });
+
   // Every series of the fixed label sets exists from the start at 0, so rates and alerts see them.
   for (const result of LOGIN_RESULTS) logins.inc({ result }, 0);
   for (const grant_type of GRANT_TYPES) tokens.inc({ grant_type }, 0);
@@ -165,6 +180,9 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     syncError: (mode) => syncRuns.inc({ mode: bounded(mode, SYNC_MODES), status: 'error' }),
     logoutDelivery: (result) => deliveries.inc({ status: bounded(result, DELIVERY_RESULTS) }),
     throttled: (action, keyType) => throttle.inc({ action: bounded(action, THROTTLE_ACTIONS), key_type: bounded(keyType, THROTTLE_KEY_TYPES) }),
+    mfaEnrolledFrom: (read) => {
+      mfaRead = read;
+    },
     close: () => registry.clear(),
   };
 }

@@ -23,6 +23,8 @@ import type { SignInActivity } from './activity.js';
 import { profileOf, sessionRows, signInRows } from './views.js';
 import { securityKeyRoutes } from './security-keys.js';
 import type { WebAuthnService } from '../webauthn/service.js';
+import { securityRoutes } from './security.js';
+import type { SecondFactorService } from '../second-factor/service.js';
 
 /** What "My account" calls (the composition root's services). */
 export interface MyAccountServices {
@@ -31,6 +33,8 @@ export interface MyAccountServices {
   signIns: SignInActivity;
   /** Security keys and passkeys (./security-keys.ts). */
   webauthn: WebAuthnService;
+  /** The person's own second factor (./security.ts). */
+  secondFactors: SecondFactorService;
 }
 
 export interface MyAccountDeps {
@@ -142,6 +146,7 @@ export function myAccountRouter(deps: MyAccountDeps): express.Router {
 
   router.get('/', home);
   router.get('/not-me', notMe);
+  securityRoutes(router, { secondFactors: s.secondFactors, pages, roleGroups: { groups: deps.adminGroups, helpdeskGroups: deps.helpdeskGroups ?? [] } });
   router.post('/applications/revoke', revokeApplication);
   router.post('/sessions/end', endSession);
   router.post('/logout-everywhere', logoutAll);

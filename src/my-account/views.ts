@@ -79,14 +79,15 @@ export interface SignInRowView {
 export function signInRows(events: readonly SignInView[], t: Translator, locale: Locale, now: Date): SignInRowView[] {
   return events.map((e) => {
     if (e.type === 'webauthn.registered' || e.type === 'webauthn.removed') return securityRow(e, t, locale, now);
-    const ok = e.type === 'login.success';
+    const ok = e.type !== 'login.failure' && e.type !== 'mfa.failed';
+    const factor = e.type === 'mfa.failed' ? t('mfa.activity.failed') : e.type === 'mfa.enrolled' ? t('mfa.activity.enrolled') : e.type === 'mfa.recovery_used' ? t('mfa.activity.recoveryUsed') : e.type === 'mfa.reset' ? t('mfa.activity.reset') : undefined;
     return {
       time: timeView(e.at, now, locale),
       application: e.application ?? t('me.activity.unknownApp'),
       address: e.ip,
       device: deviceName(t, e.userAgent),
       ok,
-      result: ok ? t('me.activity.success') : e.outcome === 'throttled' ? t('me.activity.throttled') : t('me.activity.failure'),
+      result: factor ?? (ok ? t('me.activity.success') : e.outcome === 'throttled' ? t('me.activity.throttled') : t('me.activity.failure')),
     };
   });
 }

@@ -8,6 +8,8 @@ import type { AdapterFactory } from './adapter/payload-adapter.js';
 import type { AccountService } from '../accounts/service.js';
 import { ROUTES } from './routes.js';
 import { admittedAtRefresh, withAccessPrompt, type AccessCheck } from './access-policy.js';
+import { ACR_VALUES, meetsAcr } from '../domain/authn-level.js';
+import { ACR_UNMET, wantedLevel } from './acr.js';
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'organization', 'groups'] as const;
 
@@ -37,6 +39,18 @@ export function interactionPolicyWithSelectAccount() {
     ),
     0,
   );
+  // Step-up: acr_values, an essential acr claim or the client's require_mfa above the session's
+  // level asks the login prompt again (a live session goes straight to the second factor).
+  // oidc-provider's essential_acr(s) checks compare acr values for equality: replaced by this one.
+  const login = policy.get('login')!;
+  login.checks.remove('essential_acrs');
+  login.checks.remove('essential_acr');
+  login.checks.add(new Check(ACR_UNMET, 'the requested authentication level is not met', (ctx) => {
+    const { oidc } = ctx;
+    const wanted = wantedLevel({ acrValues: oidc.params?.acr_values, claims: oidc.claims, clientRequiresMfa: oidc.client?.['require_mfa'] });
+    if (!wanted || !oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
+    return wanted !== 'unknown' && meetsAcr(oidc.acr, wanted) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+  }));
   return policy;
 }
 
@@ -154,7 +168,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     enabledJWA: { idTokenSigningAlgValues: algs, userinfoSigningAlgValues: algs, introspectionSigningAlgValues: algs, authorizationSigningAlgValues: algs },
-    extraClientMetadata: { properties: ['client_type', 'first_party', 'release_group_dns', 'previous_secret_hash', 'previous_secret_until', 'access_policy'] },
+    extraClientMetadata: { properties: ['client_type', 'first_party', 'release_group_dns', 'previous_secret_hash', 'previous_secret_until', 'access_policy', 'require_mfa'] },
     // ID tokens are signed with the first configured algorithm (ES256 by default).
     clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: config.signingAlgs[0] as 'ES256' },
     pkce: {
@@ -182,5 +196,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     },
     ...accountsAndGrants(deps),
     conformIdTokenClaims: true,
+    // the levels a client may ask for with acr_values (listed in discovery), weakest first
+    acrValues: [...ACR_VALUES],
   };
 }

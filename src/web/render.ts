@@ -23,6 +23,7 @@ export const CONSOLE_VIEW_NAMES = [
   'admin/message', 'admin/throttle', 'admin/helpdesk', 'admin/helpdesk-person', 'account/home', 'account/not-me',
   'admin/client-rotate', 'admin/client-secret-new', 'admin/confirm',
   'account/security-keys', 'account/security-key-rename',
+  'account/security',
 ] as const;
 export type ConsoleViewName = (typeof CONSOLE_VIEW_NAMES)[number];
 
@@ -32,9 +33,12 @@ export const LAUNCHER_VIEW_NAMES = ['launcher/home', 'launcher/welcome'] as cons
 /** The page of a person an application's access policy does not admit (src/interaction/access-denied.ts). */
 export const ACCESS_VIEW_NAMES = ['access-denied'] as const;
 
-export type ViewName = 'login' | 'consent' | 'logout' | 'logout-continue' | 'logged-out' | 'error' | ConsoleViewName | (typeof LAUNCHER_VIEW_NAMES)[number] | (typeof ACCESS_VIEW_NAMES)[number];
+/** The login's second step (views/second-factor.eta: verify, enrol, recovery codes). */
+export const SECOND_FACTOR_VIEW_NAMES = ['second-factor'] as const;
 
-const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logout-continue', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES, ...LAUNCHER_VIEW_NAMES, ...ACCESS_VIEW_NAMES]);
+export type ViewName = 'login' | 'consent' | 'logout' | 'logout-continue' | 'logged-out' | 'error' | ConsoleViewName | (typeof LAUNCHER_VIEW_NAMES)[number] | (typeof ACCESS_VIEW_NAMES)[number] | (typeof SECOND_FACTOR_VIEW_NAMES)[number];
+
+const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logout-continue', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES, ...LAUNCHER_VIEW_NAMES, ...ACCESS_VIEW_NAMES, ...SECOND_FACTOR_VIEW_NAMES]);
 
 export interface BaseView {
   /** Translator for `locale` (from `translator(locale)`). */

@@ -56,6 +56,10 @@ function myAccount(locale: Locale) {
     { seq: 3, at: minutesAgo(2), type: 'login.success' as const, outcome: 'success', clientId: 'vanban', ip: '203.0.113.9', userAgent: FIREFOX_WINDOWS, application: 'Quản lý văn bản' },
     { seq: 2, at: minutesAgo(20), type: 'login.failure' as const, outcome: 'invalid_credentials', clientId: null, ip: null, userAgent: null, application: null },
     { seq: 1, at: minutesAgo(30), type: 'login.failure' as const, outcome: 'throttled', clientId: 'vanban', ip: '198.51.100.7', userAgent: 'curl/8.5.0', application: 'Quản lý văn bản' },
+    { seq: 0, at: minutesAgo(40), type: 'mfa.enrolled' as const, outcome: 'success', clientId: null, ip: null, userAgent: null, application: null },
+    { seq: 0, at: minutesAgo(50), type: 'mfa.recovery_used' as const, outcome: 'success', clientId: null, ip: null, userAgent: null, application: null },
+    { seq: 0, at: minutesAgo(60), type: 'mfa.reset' as const, outcome: 'success', clientId: null, ip: null, userAgent: null, application: null },
+    { seq: 0, at: minutesAgo(70), type: 'mfa.failed' as const, outcome: 'wrong', clientId: 'vanban', ip: '203.0.113.9', userAgent: null, application: 'Quản lý văn bản' },
   ];
   const profile = { fromDirectory: true, name: 'Nguyễn Văn An', login: 'annv', email: 'annv@tinh.gov.vn', department: null, organization: 'Sở Nội vụ' };
   const applications = [{ ...application, scopes: ['email', 'profile'].map((sc) => scopeDescription(t, sc)) }];
@@ -76,6 +80,16 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     scopes: ['openid', 'profile', 'email', 'phone', 'offline_access', 'organization', 'groups'].map((name) => ({ name, description: scopeDescription(translator(locale), name) })),
   }],
   'access-denied': (locale) => [{ ...common(locale, 'access.title', '/interaction/u'), action: '/interaction/u/access-back', csrfToken: 'c', client: { name: 'Quản lý văn bản' }, account: { name: 'Nguyễn Văn An' } }],
+  'second-factor': (locale) => {
+    const t = translator(locale);
+    const base = { ...common(locale, 'mfa.title', '/interaction/u'), login: 'annv', client: { name: 'Cổng dịch vụ công' }, csrfToken: 'c', action: '/interaction/u/second-factor', enrolAction: '/interaction/u/second-factor/enrol', continueAction: '/interaction/u/second-factor/continue', cancelAction: '/interaction/u/second-factor/cancel' };
+    const setup = { uri: 'otpauth://totp/SSO:annv?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=SSO', secret: 'JBSW Y3DP EHPK 3PXP', qr: 'data:image/svg+xml;base64,PHN2Zy8+' };
+    return [
+      { ...base, stage: 'verify', stepUp: true, error: t('mfa.error.reused'), otherMethods: [{ href: '/interaction/u/webauthn', label: t('mfa.button.verify') }], rememberDays: 30 },
+      { ...base, title: t('mfa.enrol.title'), stage: 'enrol', setup, needsEnrolCode: true, deferAction: '/interaction/u/second-factor/later', error: t('mfa.error.enrolCode') },
+      { ...base, title: t('mfa.codes.title'), stage: 'codes', codes: ['ABCDE-FGHJK', '12345-67890'] },
+    ];
+  },
   logout: (locale) => [{ ...common(locale, 'title.logout', '/session/end'), client: { name: 'Cổng dịch vụ công' }, formHtml: LOGOUT_FORM, formId: 'op.logoutForm' }],
   'logout-continue': (locale) => [{ ...common(locale, 'title.logout', '/session/end'), client: { name: 'Cổng dịch vụ công' }, formHtml: LOGOUT_FORM, formId: 'op.logoutForm' }],
   'logged-out': (locale) => [
@@ -110,6 +124,9 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, flash: translator(locale)('account.done.disabled'), claims: [{ name: 'email', value: 'annv@tinh.gov.vn' }], adminGrounds: 'group', helpdeskGrounds: 'local', sessions: [session], applications: [application] },
     { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'disabled', source: 'local' }, flash: translator(locale)('account.done.loggedOut'), claims: [], adminGrounds: 'local', helpdeskGrounds: 'group', sessions: [], applications: [] },
     { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, claims: [], adminGrounds: null, helpdeskGrounds: null, sessions: [], applications: [], flash: translator(locale)('account.done.enabled') },
+    { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, claims: [], adminGrounds: null, helpdeskGrounds: null, sessions: [], applications: [], mfa: { totp: 'confirmed', confirmedAt: minutesAgo(60), recoveryLeft: 9 }, flash: translator(locale)('mfa.console.enrolCodeIssued', { login: 'annv', code: 'ABCDE-FGHJK', until: '10/12/2026 08:00' }) },
+    { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, claims: [], adminGrounds: null, helpdeskGrounds: null, sessions: [], applications: [], mfa: { totp: 'pending', confirmedAt: null, recoveryLeft: 0 }, flash: translator(locale)('mfa.console.resetDone', { login: 'annv' }) },
+    { ...common(locale, 'accounts.title'), nav: 'accounts', account: { id: 'a1', displayName: 'Nguyễn Văn An', status: 'active', source: 'directory' }, claims: [], adminGrounds: null, helpdeskGrounds: null, sessions: [], applications: [], mfa: { totp: 'none', confirmedAt: null, recoveryLeft: 0 } },
   ],
   'admin/clients': (locale) => [
     { ...common(locale, 'clients.title'), nav: 'clients', clients: [{ ...client, internal: true }, { ...client, status: 'disabled', internal: false }], types: ['web', 'spa', 'native', 'service'] },
@@ -139,7 +156,7 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     { ...common(locale, 'clientSecret.newTitle'), nav: 'clients', client, secret: 's3cr3t', overlapUntil: minutesAgo(-1440) },
     { ...common(locale, 'clientSecret.newTitle'), nav: 'clients', client, secret: null, overlapUntil: null },
   ],
-  'admin/confirm': (locale) => (['clientDisable', 'clientEnable', 'clientDelete', 'accountDisable', 'accountLogout'] as const).map((key) => ({
+  'admin/confirm': (locale) => (['clientDisable', 'clientEnable', 'clientDelete', 'accountDisable', 'accountLogout', 'mfaReset'] as const).map((key) => ({
     ...common(locale, `confirm.${key}.title`), nav: key.startsWith('client') ? 'clients' : 'accounts', question: translator(locale)(`confirm.${key}.question`, { name: 'Quản lý văn bản', login: 'annv' }),
     action: '/admin/clients/vanban/disable', back: '/admin/clients/vanban', danger: key !== 'clientEnable', alternatives: key === 'clientDisable' ? [{ href: '/admin/clients/vanban/secret', label: 'clientSecret.rotate' }] : [],
   })),
@@ -205,6 +222,16 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
       { ...common(locale, 'me.title', '/account'), nav: 'account', isAdmin: false, role: null, done: 'revoked', profile, help: HELP, applications, sessions, signIns },
       { ...common(locale, 'me.title', '/account'), nav: 'account', isAdmin: false, role: null, done: 'sessionEnded', profile: { ...profile, fromDirectory: false, email: null }, help: {}, applications: [], sessions: [], signIns: [] },
       { ...common(locale, 'me.title', '/account'), nav: 'account', isAdmin: false, role: 'helpdesk', profile: { ...profile, department: 'Phòng Tổ chức', organization: null }, help: HELP, applications, sessions, signIns: signIns.map((s) => ({ ...s, result: t('me.activity.failure') })) },
+    ];
+  },
+  'account/security': (locale) => {
+    const t = translator(locale);
+    const setup = { uri: 'otpauth://totp/SSO:annv?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=SSO', secret: 'JBSW Y3DP EHPK 3PXP', qr: 'data:image/svg+xml;base64,PHN2Zy8+' };
+    const base = { ...common(locale, 'mfa.security.title', '/account/security'), nav: 'account', csrfToken: 'c', enrolAction: '/account/security/totp' };
+    return [
+      { ...base, mfaStatus: 'none' },
+      { ...base, mfaStatus: 'none', setup, needsEnrolCode: true, error: t('mfa.error.expired') },
+      { ...base, mfaStatus: 'confirmed', confirmedAt: minutesAgo(5), recoveryLeft: 10, codes: ['ABCDE-FGHJK'], enrolledNow: true },
     ];
   },
   'account/not-me': (locale) => [

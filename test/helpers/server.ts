@@ -35,6 +35,9 @@ export function testServerEnv(port: number, databaseUrl: string, env: Record<str
     // the in-server sync runs only where a test asks for it
     SYNC_INTERVAL: '0',
     SYNC_FULL_INTERVAL: '0',
+    // the console roles' second factor: on where a test asks for it (test/second-factor*.test.ts),
+    // and in production (where turning it off is warned about at start)
+    ...(env.NODE_ENV === 'production' ? {} : { MFA_CONSOLE_REQUIRED: 'false' }),
     ...TEST_SECRETS,
     ...env,
   };

@@ -5,6 +5,7 @@ import type { Services } from '../../app/container.js';
 import { deleteAccount, disableAccount, logoutEverywhere } from '../../deprovision/account-access.js';
 import type { CliContext } from '../context.js';
 import { table } from '../table.js';
+import { registerMfaCommands } from './account-mfa.js';
 
 interface AddLocalOptions { login: string; name: string; email?: string; phone?: string; passwordStdin?: boolean; json?: boolean }
 
@@ -15,6 +16,7 @@ export function registerAccountCommand(program: Command, ctx: CliContext): void 
   registerAdminCommands(account, ctx);
   registerHelpdeskCommands(account, ctx);
   registerListCommand(account, ctx);
+  registerMfaCommands(account, ctx);
 }
 
 /** The password, from standard input or asked without echo; a configuration error is reported before anyone types it. */

@@ -16,6 +16,7 @@ interface AddOptions extends DisplayOptions, AccessOptions {
   type: ClientType;
   firstParty?: boolean;
   releaseGroupDns?: boolean;
+  requireMfa?: boolean;
   id?: string;
   json?: boolean;
 }
@@ -31,6 +32,7 @@ interface UpdateOptions extends DisplayOptions, AccessOptions {
   clearBackchannelLogoutUri?: boolean;
   firstParty?: boolean;
   releaseGroupDns?: boolean;
+  requireMfa?: boolean;
   json?: boolean;
 }
 
@@ -55,8 +57,9 @@ function updateOf(o: UpdateOptions) {
     ...(o.backchannelLogoutUri !== undefined || o.clearBackchannelLogoutUri ? { backchannelLogoutUri: o.backchannelLogoutUri ?? null } : {}),
     ...(o.firstParty !== undefined ? { firstParty: o.firstParty } : {}),
     ...(o.releaseGroupDns !== undefined ? { releaseGroupDns: o.releaseGroupDns } : {}),
+    ...(o.requireMfa !== undefined ? { requireMfa: o.requireMfa } : {}),
   };
-  if (!Object.keys(u).length && !touchesDisplay(o) && !touchesAccess(o)) throw new SsoError('invalid_input', 'nothing to change: give --name, --redirect-uri, --post-logout-redirect-uri, --backchannel-logout-uri, --first-party or --no-first-party, --release-group-dns or --no-release-group-dns, --home-url, --description, --logo-file or --no-logo, --allow-group, --allow-department, --allow-organization or --allow-everyone (or a --clear-... option)');
+  if (!Object.keys(u).length && !touchesDisplay(o) && !touchesAccess(o)) throw new SsoError('invalid_input', 'nothing to change: give --name, --redirect-uri, --post-logout-redirect-uri, --backchannel-logout-uri, --first-party or --no-first-party, --release-group-dns or --no-release-group-dns, --require-mfa or --no-require-mfa, --home-url, --description, --logo-file or --no-logo, --allow-group, --allow-department, --allow-organization or --allow-everyone (or a --clear-... option)');
   return u;
 }
 
@@ -73,6 +76,8 @@ function registerUpdateCommand(client: Command, ctx: CliContext): void {
     .option('--no-first-party', 'ask for consent again')
     .option('--release-group-dns', "release the groups' DNs (claim groups_dn, scope groups)")
     .option('--no-release-group-dns', "stop releasing the groups' DNs")
+    .option('--require-mfa', 'everyone signing in to it gives a second factor')
+    .option('--no-require-mfa', 'a second factor only for those who must use one')
     .option('--json', 'print the application as it now is, as one JSON object')
     .action(async (id: string, o: UpdateOptions) => {
       const change = { ...updateOf(o), ...(await displayOf(o)) };
@@ -107,6 +112,7 @@ function registerAddCommand(client: Command, ctx: CliContext): void {
     .addOption(new Option('--type <type>', 'web (server-side, has a secret), spa, native (public, PKCE), service (client_credentials)').choices([...CLIENT_TYPES]).default('web'))
     .option('--first-party', 'a provincial application: skip the consent page')
     .option('--release-group-dns', "also release the groups' DNs (claim groups_dn, scope groups); every application gets their names (groups)")
+    .option('--require-mfa', 'everyone signing in to it gives a second factor (the ID token says acr urn:sso:acr:mfa)')
     .option('--id <client_id>', 'choose the client_id (default: random)')
     .option('--json', 'print exactly one JSON object with client_id and client_secret')
     .action(async (o: AddOptions) => {
@@ -121,6 +127,7 @@ function registerAddCommand(client: Command, ctx: CliContext): void {
         backchannelLogoutUri: o.backchannelLogoutUri,
         firstParty: !!o.firstParty,
         releaseGroupDns: !!o.releaseGroupDns,
+        requireMfa: !!o.requireMfa,
         ...display,
         accessPolicy: newPolicyOf(o),
       });

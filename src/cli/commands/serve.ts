@@ -104,6 +104,7 @@ function demoNotes(running: RunningServer, config: Config): string[][] {
       '',
       '  Development demo (DEMO=true; refused in production):',
       `    account:        ${d.login} / ${d.password}`,
+      ...(d.enrolCode ? [`    enrolment code: ${d.enrolCode}  (the demo administrator's second factor: asked once, after the password)`] : []),
       `    client_id:      ${d.clientId}`,
       `    client_secret:  ${d.clientSecret}`,
       `    redirect_uri:   ${d.redirectUri}`,

@@ -15,6 +15,7 @@ export interface ClientRecord {
   postLogoutRedirectUris: string;
   backchannelLogoutUri: string | null;
   releaseGroupDns: boolean;
+  requireMfa?: boolean | undefined;
   status: string;
   createdAt: Date;
   updatedAt: Date;

@@ -12,6 +12,7 @@ import { Prisma } from '../generated/sqlite/client.js';
 export interface LoginEventRecord {
   seq: number;
   at: Date;
+  /** A sign-in, or a change of how the account signs in (a second factor turned on or reset, a key registered or removed, a recovery code used, a wrong code after a right password). */
   type: 'login.success' | 'login.failure' | AccountSecurityEvent;
   /** "success", or why not (invalid_credentials, throttled, ...). */
   outcome: string;
@@ -25,9 +26,11 @@ export interface LoginEventRecord {
 
 /**
  * Changes of how the account signs in, shown with its sign-ins (each read from the subject's
- * index like the successes): enrolments and removals of security keys and passkeys.
+ * index like the successes): security keys and passkeys registered and removed, the second
+ * factor turned on or reset, a recovery code used, and a failed code after a right password
+ * (it says the password is known).
  */
-export const ACCOUNT_SECURITY_EVENTS = ['webauthn.registered', 'webauthn.removed'] as const;
+export const ACCOUNT_SECURITY_EVENTS = ['webauthn.registered', 'webauthn.removed', 'mfa.enrolled', 'mfa.recovery_used', 'mfa.reset', 'mfa.failed'] as const;
 export type AccountSecurityEvent = (typeof ACCOUNT_SECURITY_EVENTS)[number];
 const isSecurityEvent = (t: string): t is AccountSecurityEvent => (ACCOUNT_SECURITY_EVENTS as readonly string[]).includes(t);
 

@@ -21,6 +21,7 @@ import { mailNoticeMessages, type MailNoticeKey } from './mail-notices.js';
 import { accessMessages, type AccessKey } from './access.js';
 import { certificateMessages, type CertificateKey } from './certificate.js';
 import { webauthnMessages, type WebAuthnKey } from './webauthn.js';
+import { secondFactorMessages, type SecondFactorKey } from './second-factor.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -51,7 +52,8 @@ export type ConsoleKey =
   | ClientProblemKey
   | LabelKey
   | MailNoticeKey
-  | WebAuthnKey;
+  | WebAuthnKey
+  | SecondFactorKey;
 
 /** Any page's text: the login pages' keys (with oidc-provider's errors) and the console's. */
 export type TextKey =
@@ -82,6 +84,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   accessMessages,
   certificateMessages,
   webauthnMessages,
+  secondFactorMessages,
 ];
 
 const catalogue = Object.freeze({
