@@ -11,7 +11,8 @@ import { request } from 'node:http';
 import * as oidc from 'openid-client';
 import { startTestServer, freePort, type TestServer } from './helpers/server.js';
 import { Browser } from './helpers/browser.js';
-import { rpConfig, startAuth, submitConsent } from './helpers/rp.js';
+import { rpConfig, startAuth, submitConsent, submitLogin } from './helpers/rp.js';
+import { ACR_MFA } from '../src/domain/authn-level.js';
 import { makeTestCa, type Issued, type TestCa } from './helpers/test-ca.js';
 import { curlCertificate, startCertificateProxy, type CertificateProxy } from './helpers/nginx-certificate.js';
 import { PUBLIC_NAME } from './helpers/nginx-site.js';
@@ -171,5 +172,45 @@ describe('the certificate header from anyone but the trusted proxy', () => {
     expect(logs).toContain('127.0.0.2');
     expect(logs).not.toContain('BEGIN CERTIFICATE');
     expect(logs).not.toContain('BEGIN%20CERTIFICATE');
+  });
+});
+
+describe('the certificate as the second factor, after the password', () => {
+  /** The password typed for `login` in an authorization asking for mfa: the second step's page and its certificate link. */
+  async function afterPassword(login: string, password: string) {
+    const config = await rpConfig(issuer, web.id, web.secret);
+    const start = await startAuth(config, REDIRECT, 'openid profile', { acr_values: ACR_MFA });
+    const browser = new Browser(issuer);
+    const page = await browser.go(start.url.toString());
+    const step = await submitLogin(browser, page.html, login, password);
+    const link = /href="(\/interaction\/[^"]+\/second-factor\/certificate\/start)"/.exec(step.html)?.[1];
+    return { config, start, browser, step, link };
+  }
+
+  test('password + certificate: amr pwd, sc, mfa at the relying party; no authenticator app needed', async () => {
+    const { config, start, browser, step, link } = await afterPassword('annv', 'mật-khẩu-rất-dài-123');
+    expect(step.html).toContain('Dùng chữ ký số (USB token)');
+    expect(link).toBeDefined();
+    const toCertHost = await browser.go(`${issuer}${link!}`);
+    expect(toCertHost.leftTo).toMatch(new RegExp(`^${certOrigin.replace(/[.]/g, '\\.')}/certificate/.+\\?purpose=second_factor$`));
+    const back = await curlCertificate(proxy, toCertHost.leftTo!, certs.good);
+    expect(back.status).toBe(303);
+    let next = await browser.go(back.location);
+    if (!next.leftTo && /\/confirm"/.test(next.html)) next = await submitConsent(browser, next.html);
+    expect(next.leftTo?.startsWith(REDIRECT)).toBe(true);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(next.leftTo!), { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
+    expect(tokens.claims()).toMatchObject({ sub: accountId, amr: ['pwd', 'sc', 'mfa'], acr: ACR_MFA });
+  });
+
+  test('another person\'s certificate after the password: refused in words, audited, the login still waiting', async () => {
+    await server.services.accounts.addLocal({ login: 'binhtt', password: 'mật-khẩu-của-bình-456', displayName: 'Trần Thị Bình' });
+    const { browser, link } = await afterPassword('binhtt', 'mật-khẩu-của-bình-456');
+    const toCertHost = await browser.go(`${issuer}${link!}`);
+    const back = await curlCertificate(proxy, toCertHost.leftTo!, certs.good);
+    const refused = await browser.go(back.location);
+    expect(refused.status).toBe(401);
+    expect(refused.html).toContain('thuộc về một tài khoản khác');
+    const [event] = await auditOf('cert.login.failed');
+    expect(event).toMatchObject({ outcome: 'wrong_account' });
   });
 });

@@ -397,7 +397,7 @@ describe('template sources', () => {
       // a script only from the product's own assets (the console's sign-out going on by itself), never inline
       expect(src).not.toMatch(/<script(?! src="\/assets\/(vendor\/)?[a-z-]+\.js"( defer)?><\/script>)/i);
       // the passkey button: @simplewebauthn/browser and public/webauthn.js, both served by the product
-      expect(src.match(/<script/gi)?.length ?? 0).toBeLessThanOrEqual(file === 'logout-continue.eta' ? 1 : file === 'passkey-login.eta' ? 2 : 0);
+      expect(src.match(/<script/gi)?.length ?? 0).toBeLessThanOrEqual(file === 'logout-continue.eta' ? 1 : file === 'webauthn-scripts.eta' ? 2 : 0);
       expect(src).not.toMatch(/<style/i);
       expect(src).not.toMatch(/\sstyle\s*=/i);
       expect(src).not.toMatch(/\son[a-z]+\s*=/i);

@@ -176,7 +176,12 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
   });
   const clientCache = createClientCache(activeClientLoader(repos.clients));
   const mailer = createMailer(config.mail, opts.logger ?? createLogger('error', process.stderr));
+  const notices = createSecurityNotices(mailer, { issuer: config.issuer, helpdesk: config.login.helpdeskContact });
   const accounts = createAccountService({ accounts: repos.accounts, sessions: repos.sessions, clients: repos.clients }, { audit });
+  const webauthn = createWebAuthn({
+    repo: createWebAuthnCredentialRepository(db.prisma), accounts: { findActive: (id) => accounts.findActive(id) }, audit, notices, logger: opts.logger,
+    issuer: config.issuer, rpName: config.brand.name ?? translator('vi')('app.name'), passwordless: config.webauthn.passwordless,
+  });
   return {
     config,
     db,
@@ -192,7 +197,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     auditForward: repos.auditForward,
     auditQuery: createAuditQuery(repos.audit),
     signIns: createSignInActivity({ activity: createLoginActivityRepository(db.prisma), clients: repos.clients, mailDomains: config.directory.kind === 'none' ? [] : config.directory.mailDomains }),
-    webauthn: createWebAuthn({ repo: createWebAuthnCredentialRepository(db.prisma), accounts: { findActive: (id) => accounts.findActive(id) }, audit, logger: opts.logger, issuer: config.issuer, rpName: config.brand.name ?? translator('vi')('app.name'), passwordless: config.webauthn.passwordless }),
+    webauthn,
     oidcPayloads: repos.oidcPayloads,
     loadClient: activeClientLoader(repos.clients),
     syncRepo: repos.sync,
@@ -205,8 +210,8 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
       directoryLockoutAfter: config.login.directoryLockoutAfter,
       audit,
     }),
-    notices: createSecurityNotices(mailer, { issuer: config.issuer, helpdesk: config.login.helpdeskContact }),
-    secondFactors: buildSecondFactors(config, db.prisma, repos.throttle, audit),
+    notices,
+    secondFactors: buildSecondFactors(config, db.prisma, repos.throttle, audit, { notices, otherFactors: webauthn }),
     close: async () => {
       mailer.close();
       await deprovision.stop();

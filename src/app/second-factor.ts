@@ -5,15 +5,17 @@ import type { AuditRecorder } from '../audit/log.js';
 import type { LoginThrottle } from '../db/repos/throttle.js';
 import { createSecondFactorRepository } from '../db/repos/second-factors.js';
 import { factorSecrets } from '../second-factor/codes.js';
-import { createSecondFactorService, type SecondFactorService } from '../second-factor/service.js';
+import { createSecondFactorService, type SecondFactorDeps, type SecondFactorService } from '../second-factor/service.js';
 import { consoleRole } from '../admin/policy.js';
+import type { SecurityNotices } from '../mail/notices.js';
 
-export function buildSecondFactors(config: Config, prisma: Db, throttle: LoginThrottle, audit: AuditRecorder): SecondFactorService {
+export function buildSecondFactors(config: Config, prisma: Db, throttle: LoginThrottle, audit: AuditRecorder, more: Pick<SecondFactorDeps, 'notices' | 'otherFactors'> = {}): SecondFactorService {
   return createSecondFactorService({
     repo: createSecondFactorRepository(prisma),
     secrets: factorSecrets(config.keyEncryptionSecret),
     throttle,
     audit,
+    ...more,
     roleOf: (account) => consoleRole(account, config.admin),
     settings: {
       requiredGroups: config.mfa.requiredGroups,

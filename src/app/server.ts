@@ -201,7 +201,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const brand = brandOf(config);
   const metrics = createMetrics({ ldapServers: config.directory.kind === 'ldap' ? config.directory.urls : [] });
   const services = await openServices(config, { logger, metrics, migrate: config.migrate });
-  metrics.mfaEnrolledFrom(() => services.secondFactors.enrolledCounts());
+  metrics.mfaEnrolledFrom(async () => ({ ...(await services.secondFactors.enrolledCounts()), webauthn: await services.webauthn.accountsWithAuthenticators() }));
   const demo = await prepare(config, services, logger);
   const directory = await openDirectory(config.directory, logger, { metrics });
   const parts: Parts = { config, brand, services, directory, logger, metrics };

@@ -45,7 +45,7 @@ export const AUDIT_EVENT_TYPES = [
   'throttle.unblocked', // outcome "unblocked"; actor: the operator or console user; detail: { login? , address?, keys, lifted }
   // the government digital-signature certificate (src/certificate/login.ts)
   'cert.login.success', // a verified certificate's account taken by the interaction; subject: account id; detail: { purpose, subject, issuer, serial }
-  'cert.login.failed', // outcome: the reason (expired, revoked, foreign_ca, no_account, untrusted_header, replayed, ...); detail: { purpose, subject, issuer, serial }
+  'cert.login.failed', // outcome: the reason (expired, revoked, foreign_ca, no_account, untrusted_header, replayed, ...; wrong_account: at the second step, another person's certificate than the password's); detail: { purpose, subject, issuer, serial }
   // WebAuthn: security keys and passkeys (src/webauthn/)
   'webauthn.registered', // an authenticator enrolled; subject; detail: { name, method (hwk|swk), attachment, user_verified }
   'webauthn.renamed', // subject; detail: { name, previous }

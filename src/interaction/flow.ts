@@ -13,6 +13,7 @@ import type { LoginUseCase } from '../login/attempt.js';
 import type { ConsentUseCase } from '../consent/grant.js';
 import type { CertificateLogin } from '../certificate/login.js';
 import type { WebAuthnService } from '../webauthn/service.js';
+import type { AuditLog } from '../audit/log.js';
 import type { SecondFactorService } from '../second-factor/service.js';
 import type { ProviderHost } from '../oidc/provider.js';
 import { SsoError } from '../domain/errors.js';
@@ -36,6 +37,8 @@ export interface InteractionDeps {
   certificate?: CertificateLogin | undefined;
   /** Security keys and passkeys: the passkey sign-in where WEBAUTHN_PASSWORDLESS allows it (./passkey.ts). */
   webauthn?: WebAuthnService | undefined;
+  /** The audit trail: what the interaction itself refuses (a certificate of another account at the second step). */
+  audit?: Pick<AuditLog, 'record'> | undefined;
 }
 
 export type Interaction = Awaited<ReturnType<ProviderHost['provider']['interactionDetails']>>;

@@ -19,6 +19,7 @@ import { certificateStartUrl } from '../certificate/routes.js';
 import type { Interaction, InteractionDeps, InteractionFlow } from './flow.js';
 import { passkeyOffer } from './passkey.js';
 import type { SecondFactorHandlers } from './second-factor.js';
+import { ACR_UNMET } from '../oidc/acr.js';
 
 export const FIELD_LIMITS = { login: 254, password: 256 } as const;
 
@@ -59,7 +60,9 @@ const loginForm = z.object({
 }).catch({ login: '', password: '', remember: false });
 
 /** Reasons that mean "the person must type the password again", even with a live session. */
-const REAUTH_REASONS = new Set(['login_prompt', 'max_age', 'id_token_hint', 'claims_id_token_sub_value']);
+// acr_unmet reaches this page only for a session without the password (the certificate alone):
+// the step-up asks the password again, then the second factor (interaction/second-factor.ts)
+const REAUTH_REASONS = new Set(['login_prompt', 'max_age', 'id_token_hint', 'claims_id_token_sub_value', ACR_UNMET]);
 
 export interface LoginPageOptions {
   error?: MessageKey;

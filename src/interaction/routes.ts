@@ -12,6 +12,7 @@ import { accessDeniedHandlers } from './access-denied.js';
 import { certificateReturnHandler } from './certificate.js';
 import { passkeyRoutes } from './passkey.js';
 import { secondFactorHandlers } from './second-factor.js';
+import { secondFactorMethodRoutes, secondFactorMethods } from './second-factor-methods.js';
 
 export type { InteractionDeps } from './flow.js';
 
@@ -19,7 +20,7 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
   const router = express.Router();
   const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
   const flow = interactionFlow(deps);
-  const secondFactor = secondFactorHandlers(deps, flow);
+  const secondFactor = secondFactorHandlers(deps, flow, secondFactorMethods(deps));
   const login = loginHandlers(deps, flow, secondFactor);
   const consent = consentHandlers(deps, flow);
   const access = accessDeniedHandlers(deps, flow);
@@ -50,5 +51,6 @@ export function interactionRouter(deps: InteractionDeps): express.Router {
   router.post('/:uid/access-back', body, access.goBack);
   if (deps.certificate) router.get('/:uid/certificate', certificateReturnHandler({ ...deps, certificate: deps.certificate }, flow));
   passkeyRoutes(router, deps, flow, login);
+  secondFactorMethodRoutes(router, deps, flow, secondFactor);
   return router;
 }

@@ -99,8 +99,10 @@ const FAILURE_TEXT: Record<CodeFailure, TextKey> = {
   enrol_code: 'mfa.error.enrolCode',
 };
 
-interface PageOptions {
+export interface PageOptions {
   error?: { reason: CodeFailure; until?: Date | undefined } | undefined;
+  /** Another method's refusal, in words (a security key not verified, a certificate of another account). */
+  methodError?: TextKey | undefined;
   codes?: string[] | undefined;
 }
 
@@ -112,18 +114,36 @@ interface PageOptions {
 export interface SecondFactorMethod {
   /** Whether the account has this method enrolled (a person with any method is asked for one). */
   enrolled(accountId: string): Promise<boolean>;
-  /** The link's text. */
+  /**
+   * Offered on the page whenever a second factor is asked, enrolled or not (the certificate:
+   * nothing is enrolled, the person holds one or not); such a method never makes one asked.
+   */
+  always?: boolean;
+  /** link: a link to its page; webauthn: the security-key button on this page (POST path/options, then path). */
+  kind: 'link' | 'webauthn';
+  /** The link's or button's text. */
   label: TextKey;
-  /** Its page, relative to /interaction/:uid/ (e.g. "webauthn"). */
+  /** Its route, relative to /interaction/:uid/ (e.g. "second-factor/webauthn"). */
   path: string;
 }
 
 type H = { deps: InteractionDeps; flow: InteractionFlow; methods: readonly SecondFactorMethod[] };
 
-/** The other methods this account has, as links on the page. */
-async function otherMethods(h: H, accountId: string, uid: string): Promise<{ href: string; label: TextKey }[]> {
-  const mine = await Promise.all(h.methods.map(async (m) => ((await m.enrolled(accountId)) ? m : null)));
-  return mine.filter((m): m is SecondFactorMethod => m !== null).map((m) => ({ href: `/interaction/${uid}/${m.path}`, label: m.label }));
+/** The other methods this account has enrolled (`offered`: with those offered to everyone). */
+async function otherMethods(h: H, accountId: string, offered = false): Promise<SecondFactorMethod[]> {
+  const mine = await Promise.all(h.methods.map(async (m) => ((offered && m.always) || (await m.enrolled(accountId)) ? m : null)));
+  return mine.filter((m): m is SecondFactorMethod => m !== null);
+}
+
+/** What the verify page offers besides the code: links, and the security-key button. */
+async function offeredMethods(h: H, accountId: string, uid: string, t: (k: TextKey) => string, onlyAlways = false) {
+  const base = `/interaction/${uid}`;
+  const methods = onlyAlways ? h.methods.filter((m) => m.always) : await otherMethods(h, accountId, true);
+  const key = methods.find((m) => m.kind === 'webauthn');
+  return {
+    links: methods.filter((m) => m.kind === 'link').map((m) => ({ href: `${base}/${m.path}`, label: t(m.label) })),
+    securityKey: key ? { action: `${base}/${key.path}`, optionsAction: `${base}/${key.path}/options`, label: t(key.label) } : undefined,
+  };
 }
 
 async function clientRequiresMfa(h: H, d: Interaction): Promise<boolean> {
@@ -150,9 +170,13 @@ async function show(h: H, req: Request, res: Response, d: Interaction, p: Pendin
   const setup = p.stage === 'enrol' ? await deps.secondFactors.totpSetup(a) : null;
   const error = opts.error
     ? l.t(FAILURE_TEXT[opts.error.reason], opts.error.until ? { wait: formatDuration(retryAfterMinutes(opts.error.until, new Date()) * 60, l.locale) } : undefined)
-    : undefined;
+    : opts.methodError ? l.t(opts.methodError) : undefined;
   const base = `/interaction/${d.uid}`;
-  res.status(opts.error ? (opts.error.reason === 'throttled' ? 429 : 401) : 200).type('html').send(deps.render.render('second-factor', {
+  // verify: every method the person has, and those offered to all; enrol: those offered to all (a certificate instead of an app)
+  const offered = p.stage === 'codes' ? { links: [], securityKey: undefined } : await offeredMethods(h, p.accountId, d.uid, l.t, p.stage === 'enrol');
+  // the code form only for a person with an authenticator app (a person with only a key is asked the key)
+  const totp = p.stage !== 'verify' || (await deps.secondFactors.status(p.accountId)).totp === 'confirmed';
+  res.status(opts.error ? (opts.error.reason === 'throttled' ? 429 : 401) : opts.methodError ? 401 : 200).type('html').send(deps.render.render('second-factor', {
     ...l,
     title: l.t(p.stage === 'verify' ? 'mfa.title' : p.stage === 'enrol' ? 'mfa.enrol.title' : 'mfa.codes.title'),
     stage: p.stage,
@@ -160,7 +184,9 @@ async function show(h: H, req: Request, res: Response, d: Interaction, p: Pendin
     client: { name: await flow.clientName(d.params.client_id) },
     stepUp: p.stepUp,
     rememberDays: p.stage === 'verify' && deps.config.mfa.rememberDeviceSeconds > 0 && !p.requested ? Math.max(1, Math.round(deps.config.mfa.rememberDeviceSeconds / 86400)) : undefined,
-    otherMethods: p.stage === 'verify' ? (await otherMethods(h, p.accountId, d.uid)).map((m) => ({ href: m.href, label: l.t(m.label) })) : [],
+    otherMethods: offered.links,
+    securityKey: offered.securityKey,
+    totp,
     csrfToken: flow.csrfFor(req, res, d.uid),
     action: `${base}/second-factor`,
     enrolAction: `${base}/second-factor/enrol`,
@@ -187,7 +213,7 @@ async function begin(h: H, req: Request, res: Response, d: Interaction, first: F
   const r = await h.deps.secondFactors.requirement(first.account, await clientRequiresMfa(h, d));
   const requested = wanted === ACR_MFA;
   let stage: PendingLogin['stage'] | undefined;
-  const other = (await otherMethods(h, first.account.id, d.uid)).length > 0;
+  const other = (await otherMethods(h, first.account.id)).length > 0;
   if (r.enrolled || other) stage = 'verify';
   else if (r.required || requested) stage = 'enrol';
   if (!stage) return false;
@@ -220,6 +246,9 @@ async function stepUp(h: H, req: Request, res: Response, d: Interaction): Promis
   const a = await h.deps.accounts.findActive(session.accountId);
   if (!a) return false;
   const amr = Array.isArray(session.amr) ? session.amr.map(String) : ['pwd'];
+  // a session without the password (the certificate alone): the step-up asks the password first,
+  // then the second factor (a held factor added to another held one is not two kinds)
+  if (!amr.includes('pwd')) return false;
   return begin(h, req, res, d, { account: a, amr, remember: false, selectAccount: false, stepUp: true });
 }
 

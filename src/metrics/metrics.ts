@@ -101,7 +101,7 @@ export interface Metrics {
 }
 
 /** The second-factor methods counted by sso_mfa_enrolled_accounts. */
-export const MFA_METHODS = ['totp'] as const;
+export const MFA_METHODS = ['totp', 'webauthn'] as const;
 
 export interface CreateMetricsOptions {
   /** prom-client's default process and Node.js metrics (default true). */

@@ -19,6 +19,7 @@ import {
   checkTotp, enrolmentDue, looksLikeRecoveryCode, RECOVERY_CODE_COUNT, secondFactorRequired,
 } from '../domain/second-factor.js';
 import type { FactorSecrets } from './codes.js';
+import type { Notice, SecurityNotices } from '../mail/notices.js';
 
 export type ConsoleRoleOf = (account: AccountRecord) => 'admin' | 'helpdesk' | null;
 
@@ -40,6 +41,10 @@ export interface SecondFactorDeps {
   settings: SecondFactorSettings;
   roleOf: ConsoleRoleOf;
   audit?: AuditRecorder | undefined;
+  /** Mails the person when a factor is enrolled or reset, or a recovery code used (SMTP_URL). */
+  notices?: Pick<SecurityNotices, 'send'> | undefined;
+  /** The factors kept elsewhere (security keys and passkeys): removed too at a reset. */
+  otherFactors?: { removeAll(accountId: string, reason: string): Promise<number> } | undefined;
   now?: (() => Date) | undefined;
 }
 
@@ -102,6 +107,11 @@ async function blocked(c: Ctx, account: AccountRecord, ctx: FactorContext): Prom
   return { kind: 'failed', reason: 'throttled', until: d.until };
 }
 
+/** The person's security notice, by mail where configured; never waited for, never a failure. */
+function notify(c: Ctx, account: AccountRecord, notice: Notice, ctx: FactorContext): void {
+  void c.notices?.send(account, notice, { at: c.now(), ip: ctx.ip });
+}
+
 async function makeRecoveryCodes(c: Ctx, accountId: string): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => c.secrets.newCode());
   await c.repo.replaceRecoveryCodes(accountId, codes.map(c.secrets.hashCode));
@@ -117,6 +127,7 @@ async function enrolled(c: Ctx, account: AccountRecord, method: 'totp', ctx: Fac
     type: 'mfa.enrolled', outcome: 'success', actor: account.login, subject: account.id, clientId: ctx.clientId ?? null, ip: ctx.ip ?? null,
     detail: { method, during_login: ctx.duringLogin, by_enrol_code: ctx.byEnrolCode },
   });
+  notify(c, account, { kind: 'enrolled', method }, ctx);
 }
 
 async function verifyRecovery(c: Ctx, account: AccountRecord, input: string, ctx: FactorContext): Promise<VerifyOutcome> {
@@ -124,6 +135,7 @@ async function verifyRecovery(c: Ctx, account: AccountRecord, input: string, ctx
   const left = await c.repo.recoveryCodesLeft(account.id);
   await c.throttle.recordSuccess([mfaKey(account.login)]);
   void c.audit?.record({ type: 'mfa.recovery_used', outcome: 'success', subject: account.id, clientId: ctx.clientId ?? null, ip: ctx.ip ?? null, detail: { left } });
+  notify(c, account, { kind: 'recovery_used', left }, ctx);
   return { kind: 'ok', method: 'recovery_code', recoveryLeft: left };
 }
 
@@ -226,7 +238,9 @@ function tools(c: Ctx) {
 
     /** Removes the person's factors and codes: they must enrol again. */
     async reset(account: AccountRecord, actor?: string): Promise<{ hadFactor: boolean }> {
-      const hadFactor = await c.repo.reset(account.id);
+      const keys = (await c.otherFactors?.removeAll(account.id, 'mfa reset')) ?? 0;
+      const hadFactor = (await c.repo.reset(account.id)) || keys > 0;
+      if (hadFactor) notify(c, account, { kind: 'removed', method: 'all' }, {});
       await c.audit?.record({ type: 'mfa.reset', outcome: 'success', ...(actor ? { actor } : {}), subject: account.id, detail: { login: account.login, had_factor: hadFactor } });
       return { hadFactor };
     },

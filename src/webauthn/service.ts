@@ -12,6 +12,7 @@
  * audited. Every enrolment and removal is audited with the account as subject ("My account"
  * shows them among the recent activity).
  */
+import type { Notice, SecurityNotices } from '../mail/notices.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   generateAuthenticationOptions,
@@ -49,6 +50,8 @@ export interface WebAuthnDeps {
   repo: WebAuthnCredentialRepository;
   accounts: { findActive(id: string): Promise<AccountRecord | null> };
   audit?: Pick<AuditLog, 'record'> | undefined;
+  /** Mails the person when a key is registered or removed (SMTP_URL). */
+  notices?: Pick<SecurityNotices, 'send'> | undefined;
   logger?: Logger | undefined;
   /** ISSUER: its host name is the RP ID, its origin the expected origin. */
   issuer: string;
@@ -218,6 +221,7 @@ export class WebAuthnService {
     };
     if (!(await this.repo.insert(a))) return this.refuse('already_registered', accountId, ctx, { name });
     this.audit('webauthn.registered', 'success', accountId, ctx, { name, method: methodOf(attachment), attachment: attachment || null, user_verified: info.userVerified });
+    await this.notify(accountId, { kind: 'enrolled', method: 'webauthn', name }, ctx);
     return { ok: true, authenticator: { ...a, lastUsedAt: null, createdAt: a.createdAt } };
   }
 
@@ -235,7 +239,15 @@ export class WebAuthnService {
     const gone = await this.repo.remove(accountId, id);
     if (!gone) return null;
     this.audit('webauthn.removed', 'success', accountId, ctx, { name: gone.name, method: methodOf(gone.attachment), reason: 'my account' });
+    await this.notify(accountId, { kind: 'removed', method: 'webauthn', name: gone.name }, ctx);
     return gone.name;
+  }
+
+  /** The person's notice by mail (never waited for by the page beyond the account lookup, never a failure). */
+  private async notify(accountId: string, notice: Notice, ctx: RequestContext): Promise<void> {
+    if (!this.deps.notices) return;
+    const account = await this.deps.accounts.findActive(accountId);
+    if (account) void this.deps.notices.send(account, notice, { at: this.now(), ip: ctx.ip ?? undefined });
   }
 
   /** The helpdesk's MFA reset: every authenticator of the account removed; audited when there were any. How many. */

@@ -133,7 +133,8 @@ test('register a key and a passkey, remove the key, passkey sign-in; removed and
   expect(ok.url).not.toBeNull();
   const tokens = await oidc.authorizationCodeGrant(config, new URL(ok.url!), { pkceCodeVerifier: ok.start.verifier, expectedState: ok.start.state, expectedNonce: ok.start.nonce });
   expect(tokens.claims()?.sub).toBe(account.id);
-  // the session holds amr [swk, mfa] and acr mfa (the ID token's amr/acr claims come with the mfa branch)
+  // the ID token and the session say amr [swk, mfa] and acr mfa
+  expect(tokens.claims()).toMatchObject({ amr: ['swk', 'mfa'], acr: 'urn:sso:acr:mfa' });
   const sessions = await server.services.db.prisma.oidcPayload.findMany({ where: { type: 'Session' } });
   expect(sessions.some((x) => x.payload.includes('"amr":["swk","mfa"]') && x.payload.includes('"acr":"urn:sso:acr:mfa"'))).toBe(true);
 

@@ -85,7 +85,8 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     const base = { ...common(locale, 'mfa.title', '/interaction/u'), login: 'annv', client: { name: 'Cổng dịch vụ công' }, csrfToken: 'c', action: '/interaction/u/second-factor', enrolAction: '/interaction/u/second-factor/enrol', continueAction: '/interaction/u/second-factor/continue', cancelAction: '/interaction/u/second-factor/cancel' };
     const setup = { uri: 'otpauth://totp/SSO:annv?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=SSO', secret: 'JBSW Y3DP EHPK 3PXP', qr: 'data:image/svg+xml;base64,PHN2Zy8+' };
     return [
-      { ...base, stage: 'verify', stepUp: true, error: t('mfa.error.reused'), otherMethods: [{ href: '/interaction/u/webauthn', label: t('mfa.button.verify') }], rememberDays: 30 },
+      { ...base, stage: 'verify', totp: true, stepUp: true, error: t('mfa.error.reused'), otherMethods: [{ href: '/interaction/u/second-factor/certificate/start', label: t('mfa.method.certificate') }], securityKey: { action: '/interaction/u/second-factor/webauthn', optionsAction: '/interaction/u/second-factor/webauthn/options', label: t('mfa.method.securityKey') }, rememberDays: 30 },
+      { ...base, stage: 'verify', totp: false, error: t('mfa.error.securityKey'), otherMethods: [], securityKey: { action: '/interaction/u/second-factor/webauthn', optionsAction: '/interaction/u/second-factor/webauthn/options', label: t('mfa.method.securityKey') } },
       { ...base, title: t('mfa.enrol.title'), stage: 'enrol', setup, needsEnrolCode: true, deferAction: '/interaction/u/second-factor/later', error: t('mfa.error.enrolCode') },
       { ...base, title: t('mfa.codes.title'), stage: 'codes', codes: ['ABCDE-FGHJK', '12345-67890'] },
     ];

@@ -22,6 +22,7 @@ import { accessMessages, type AccessKey } from './access.js';
 import { certificateMessages, type CertificateKey } from './certificate.js';
 import { webauthnMessages, type WebAuthnKey } from './webauthn.js';
 import { secondFactorMessages, type SecondFactorKey } from './second-factor.js';
+import { secondFactorMethodMessages, type SecondFactorMethodKey } from './second-factor-methods.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -53,7 +54,8 @@ export type ConsoleKey =
   | LabelKey
   | MailNoticeKey
   | WebAuthnKey
-  | SecondFactorKey;
+  | SecondFactorKey
+  | SecondFactorMethodKey;
 
 /** Any page's text: the login pages' keys (with oidc-provider's errors) and the console's. */
 export type TextKey =
@@ -85,6 +87,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   certificateMessages,
   webauthnMessages,
   secondFactorMessages,
+  secondFactorMethodMessages,
 ];
 
 const catalogue = Object.freeze({
