@@ -59,7 +59,7 @@ describe('sso client update', () => {
     // only what is given changes; --no-first-party and the --clear-... options take things away
     const words = await sso(['client', 'update', c.client_id, '--no-first-party', '--clear-post-logout-redirect-uris', '--clear-backchannel-logout-uri']);
     expect(words.code).toBe(0);
-    expect(words.stdout).toBe(`updated ${c.client_id}: Cổng dịch vụ công; redirect URIs https://dvc.tinh.gov.vn/cb https://dvc.tinh.gov.vn/cb2; post-logout (none); back-channel logout (none); asks for consent; release_group_dns false; home URL (none); logo (none)`);
+    expect(words.stdout).toBe(`updated ${c.client_id}: Cổng dịch vụ công; redirect URIs https://dvc.tinh.gov.vn/cb https://dvc.tinh.gov.vn/cb2; post-logout (none); back-channel logout (none); asks for consent; release_group_dns false; home URL (none); logo (none); access: everyone`);
   });
 
   it('refuses nothing to change, contradictions and a bad URI (exit 2, nothing changed); an unknown id or the console client (exit 1 and 2)', async () => {
