@@ -44,32 +44,18 @@ export function takeChallengeId(req: Request, res: Response, path: string): stri
 const b64url = z.string().max(RESPONSE_MAX).regex(/^[A-Za-z0-9_-]*$/);
 
 /** The shape both answers share, checked before the library reads them (the library checks the rest). */
-const registrationSchema = z.object({
+const credentialOf = <R extends z.ZodRawShape>(response: R) => z.object({
   id: b64url.min(1),
   rawId: b64url.min(1),
   type: z.literal('public-key'),
   authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
   clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-  response: z.object({
-    clientDataJSON: b64url,
-    attestationObject: b64url,
-    transports: z.array(z.string().max(20)).max(10).optional(),
-  }).passthrough(),
+  response: z.object({ clientDataJSON: b64url, ...response }).passthrough(),
 }).passthrough();
 
-const authenticationSchema = z.object({
-  id: b64url.min(1),
-  rawId: b64url.min(1),
-  type: z.literal('public-key'),
-  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-  response: z.object({
-    clientDataJSON: b64url,
-    authenticatorData: b64url,
-    signature: b64url,
-    userHandle: b64url.optional(),
-  }).passthrough(),
-}).passthrough();
+const registrationSchema = credentialOf({ attestationObject: b64url, transports: z.array(z.string().max(20)).max(10).optional() });
+
+const authenticationSchema = credentialOf({ authenticatorData: b64url, signature: b64url, userHandle: b64url.optional() });
 
 function parseJson(body: unknown): unknown {
   const raw = (body as Record<string, unknown> | undefined)?.[RESPONSE_FIELD];
