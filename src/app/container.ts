@@ -33,6 +33,8 @@ import { createThrottleBlocks, type ThrottleBlocks } from '../login/blocks.js';
 import { createLauncher, type Launcher } from '../launcher/apps.js';
 import { createMailer } from '../mail/mailer.js';
 import { createSecurityNotices, type SecurityNotices } from '../mail/notices.js';
+import { createSamlServices, type SamlServices } from '../saml/services.js';
+import { createSamlRepository } from '../db/repos/saml.js';
 
 export interface Services {
   config: Config;
@@ -75,6 +77,8 @@ export interface Services {
   throttleBlocks: ThrottleBlocks;
   /** Security notices mailed to a person (SMTP_URL): a second factor enrolled or removed, a recovery code used. */
   notices: SecurityNotices;
+  /** The SAML identity provider: its registered service providers, its signing key, its storage. */
+  saml: SamlServices;
   close(): Promise<void>;
 }
 
@@ -95,8 +99,8 @@ export async function databaseSchemaStatus(config: Pick<Config, 'databaseUrl'>):
  * signing keys past their grace period, then prunes the audit trail (which throws, refusing,
  * when the events to remove do not verify): `sso db gc`.
  */
-export async function runMaintenance(s: Pick<Services, 'oidcPayloads' | 'keys' | 'audit' | 'clients'>): Promise<{ removed: number; retired: number }> {
-  const removed = await s.oidcPayloads.collectGarbage(new Date());
+export async function runMaintenance(s: Pick<Services, 'oidcPayloads' | 'keys' | 'audit' | 'clients'> & Partial<Pick<Services, 'saml'>>): Promise<{ removed: number; retired: number }> {
+  const removed = (await s.oidcPayloads.collectGarbage(new Date())) + ((await s.saml?.repo.collectGarbage(new Date())) ?? 0);
   await s.clients.forgetEndedOverlaps();
   const retired = await s.keys.retireExpired();
   await s.audit.prune();
@@ -195,6 +199,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
       audit,
     }),
     notices: createSecurityNotices(mailer, { issuer: config.issuer, helpdesk: config.login.helpdeskContact }),
+    saml: createSamlServices(createSamlRepository(db.prisma), { issuer: config.issuer, keyEncryptionSecret: config.keyEncryptionSecret, clients: createClientService(repos.clients, { audit, cache: clientCache }), audit }),
     close: async () => {
       mailer.close();
       await deprovision.stop();

@@ -43,6 +43,13 @@ export const AUDIT_EVENT_TYPES = [
   'sync.run', // outcome: the run's status; detail: { run_id, mode, dry_run, seen, created, ... }
   // the password-guessing throttle (src/login/blocks.ts)
   'throttle.unblocked', // outcome "unblocked"; actor: the operator or console user; detail: { login? , address?, keys, lifted }
+  // the SAML identity provider (src/saml/)
+  'saml.sp_created', // a service provider registered; detail: { id, entity_id, name, nameid, attributes, sign_response }
+  'saml.sp_updated', // detail: { id, entity_id, changed }
+  'saml.sp_status_changed', // outcome: the new status; detail: { id, entity_id, from, to }
+  'saml.sp_deleted', // detail: { id, entity_id }
+  'saml.request_refused', // an AuthnRequest refused; outcome: the reason (dtd, replay, signature_wrapping, ...); detail: { sp?, binding }
+  'saml.response', // a Response posted to an SP; outcome "success" or the SAML status; subject, clientId; detail: { sp, acs, nameid_format, status }
   // the trail itself
   'audit.pruned', // detail: { from_seq, through_seq, removed, before, anchor_hash, retention_seconds }
 ] as const;

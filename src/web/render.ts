@@ -31,9 +31,12 @@ export const LAUNCHER_VIEW_NAMES = ['launcher/home', 'launcher/welcome'] as cons
 /** The page of a person an application's access policy does not admit (src/interaction/access-denied.ts). */
 export const ACCESS_VIEW_NAMES = ['access-denied'] as const;
 
-export type ViewName = 'login' | 'consent' | 'logout' | 'logout-continue' | 'logged-out' | 'error' | ConsoleViewName | (typeof LAUNCHER_VIEW_NAMES)[number] | (typeof ACCESS_VIEW_NAMES)[number];
+/** The page that posts a SAML Response to the application (src/saml/routes.ts). */
+export const SAML_VIEW_NAMES = ['saml-post'] as const;
 
-const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logout-continue', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES, ...LAUNCHER_VIEW_NAMES, ...ACCESS_VIEW_NAMES]);
+export type ViewName = 'login' | 'consent' | 'logout' | 'logout-continue' | 'logged-out' | 'error' | ConsoleViewName | (typeof LAUNCHER_VIEW_NAMES)[number] | (typeof ACCESS_VIEW_NAMES)[number] | (typeof SAML_VIEW_NAMES)[number];
+
+const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logout-continue', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES, ...LAUNCHER_VIEW_NAMES, ...ACCESS_VIEW_NAMES, ...SAML_VIEW_NAMES]);
 
 export interface BaseView {
   /** Translator for `locale` (from `translator(locale)`). */

@@ -72,6 +72,7 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     ...common(locale, 'title.consent', '/interaction/u'), action: '/interaction/u/confirm', abortAction: '/interaction/u/abort', csrfToken: 'c', client: { name: 'Hệ thống quản lý văn bản' }, account: { displayName: 'Nguyễn Văn An' },
     scopes: ['openid', 'profile', 'email', 'phone', 'offline_access', 'organization', 'groups'].map((name) => ({ name, description: scopeDescription(translator(locale), name) })),
   }],
+  'saml-post': (locale) => [{ ...common(locale, 'saml.post.title', '/saml/callback'), app: 'Quản lý hồ sơ', action: 'https://hoso.tinh.gov.vn/saml/acs', samlResponse: 'PHNhbWxwOlJlc3BvbnNlLz4=', relayState: '/start' }],
   'access-denied': (locale) => [{ ...common(locale, 'access.title', '/interaction/u'), action: '/interaction/u/access-back', csrfToken: 'c', client: { name: 'Quản lý văn bản' }, account: { name: 'Nguyễn Văn An' } }],
   logout: (locale) => [{ ...common(locale, 'title.logout', '/session/end'), client: { name: 'Cổng dịch vụ công' }, formHtml: LOGOUT_FORM, formId: 'op.logoutForm' }],
   'logout-continue': (locale) => [{ ...common(locale, 'title.logout', '/session/end'), client: { name: 'Cổng dịch vụ công' }, formHtml: LOGOUT_FORM, formId: 'op.logoutForm' }],

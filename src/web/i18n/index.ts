@@ -19,6 +19,7 @@ import { clientProblemMessages, type ClientProblemKey } from './client-problems.
 import { labelMessages, type LabelKey } from './labels.js';
 import { mailNoticeMessages, type MailNoticeKey } from './mail-notices.js';
 import { accessMessages, type AccessKey } from './access.js';
+import { samlMessages, type SamlKey } from './saml.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -55,7 +56,8 @@ export type TextKey =
   | BrandPagesKey
   | ProtocolErrorKey
   | ConsoleKey
-  | AccessKey;
+  | AccessKey
+  | SamlKey;
 
 export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
 
@@ -75,6 +77,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   labelMessages,
   mailNoticeMessages,
   accessMessages,
+  samlMessages,
 ];
 
 const catalogue = Object.freeze({
