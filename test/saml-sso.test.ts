@@ -1,8 +1,8 @@
 /**
  * SAML single sign-on with real service providers, in Chromium: a pysaml2 SP (signed
  * AuthnRequests over HTTP-Redirect, persistent NameID, attributes) logs a person in through the
- * IdP's login page; an OpenID Connect application is then entered without a password; the
- * metadata and a Response verify with xmlsec1.
+ * IdP's login page; Apache with mod_auth_mellon and an OpenID Connect application are then
+ * entered without a password; the metadata and a Response verify with xmlsec1.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
@@ -12,13 +12,14 @@ import { join } from 'node:path';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { freePort } from './helpers/ports.js';
 import { launchChromium, startExampleApp, type RunningApp, type TestBrowser } from './helpers/browser-chromium.js';
-import { startPysaml2Sp, type RunningSp } from './helpers/saml-sp.js';
+import { startMellon, startPysaml2Sp, type RunningSp } from './helpers/saml-sp.js';
 
 const PERSON = { login: 'nguyen.an', password: 'Mật-khẩu-đủ-dài-2026', name: 'Nguyễn Văn An', email: 'an.nv@tinh.gov.vn' };
 
 let server: TestServer;
 let b: TestBrowser;
 let sp: RunningSp;
+let mellon: RunningSp & { apacheLog(): string };
 let app: RunningApp;
 let dir: string;
 
@@ -29,6 +30,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sso-saml-test-'));
   writeFileSync(join(dir, 'sp.xml'), sp.metadata);
   await server.services.saml.registry.add('pysaml2', { metadataXml: sp.metadata, nameId: 'persistent', attributes: ['mail', 'displayName'], name: 'Hồ sơ công việc' });
+  mellon = await startMellon(`${server.issuer}/saml/metadata`);
+  await server.services.saml.registry.add('mellon', { metadataXml: mellon.metadata, nameId: 'email', attributes: ['mail'], name: 'Quản lý tài sản', signResponse: true });
   const port = await freePort();
   const c = await server.services.clients.add({ name: 'Văn phòng điện tử', type: 'web', redirectUris: [`http://127.0.0.1:${port}/callback`], postLogoutRedirectUris: [], firstParty: true });
   app = await startExampleApp({ issuer: server.issuer, clientId: c.client.client_id, clientSecret: c.clientSecret!, port, name: 'Văn phòng điện tử' });
@@ -39,6 +42,7 @@ afterAll(async () => {
   await b?.close();
   await app?.stop();
   await sp?.stop();
+  await mellon?.stop();
   await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -55,7 +59,7 @@ test('the metadata is signed, names the entity ID and the SSO endpoints, and ver
   execFileSync('xmlsec1', ['--verify', '--pubkey-cert-pem', join(dir, 'idp.pem'), '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor', join(dir, 'md.xml')], { stdio: 'pipe' });
 });
 
-test('a pysaml2 SP signs a person in through the login page; an OIDC application then needs no password', async () => {
+test('a pysaml2 SP signs a person in through the login page; mod_auth_mellon and an OIDC application then need no password', async () => {
   const ctx = await b.context('vi');
   const page = await ctx.newPage();
   // the Response on its way to the SP, kept for xmlsec1
@@ -81,6 +85,13 @@ test('a pysaml2 SP signs a person in through the login page; an OIDC application
   expect(posted).toBeDefined();
   writeFileSync(join(dir, 'resp.xml'), Buffer.from(posted!, 'base64'));
   execFileSync('xmlsec1', ['--verify', '--pubkey-cert-pem', join(dir, 'idp.pem'), '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:Response', join(dir, 'resp.xml')], { stdio: 'pipe' });
+
+  // single sign-on: Apache with mod_auth_mellon (the Response signed too), no password; mellon asks
+  // for a transient NameID (its default NameIDPolicy), which it gets: one-time, not the login
+  await page.goto(`${mellon.url}/protected/index.shtml`);
+  await page.waitForURL(`${mellon.url}/protected/index.shtml`);
+  expect(await page.textContent('#user')).toMatch(/^_[0-9a-f]{40}$/);
+  expect(await page.textContent('#mail')).toBe(PERSON.email);
 
   // single sign-on: the OpenID Connect application signs in without the login page
   await page.goto(app.url);
