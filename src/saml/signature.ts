@@ -65,7 +65,7 @@ export function verifyRootSignature(xml: string, doc: Document, certs: readonly 
   if (refs.length !== 1 || !id || attr(refs[0] as Element, 'URI') !== `#${id}`) throw new SignatureRefused('wrapping', 'the signature does not reference the root element');
   if (elementsWithId(doc, id).length !== 1) throw new SignatureRefused('wrapping', 'more than one element with the signed ID');
   for (const cert of certs) {
-    const sx = new SignedXml({ publicCert: cert, getCertFromKeyInfo: () => null, idAttribute: 'ID' });
+    const sx = new SignedXml({ publicCert: cert, getCertFromKeyInfo: () => null });
     sx.loadSignature(sigEl as unknown as Parameters<typeof sx.loadSignature>[0]);
     let ok = false;
     try {
