@@ -154,3 +154,52 @@ test('a RelayState over 80 bytes is refused', async () => {
 test('a Destination other than this endpoint is refused', async () => {
   await expectRefused(await post(signed(request({ destination: 'https://other-idp.example/saml/sso' }))), 'destination');
 });
+
+/** Follows the redirects of a SAML login by hand (cookies kept), to the page that posts the Response. */
+async function follow(first: Response): Promise<{ action: string; response: string }> {
+  const jar = new Map<string, string>();
+  let res = first;
+  for (let hops = 0; hops < 10; hops++) {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair!.indexOf('=');
+      jar.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+    }
+    const location = res.headers.get('location');
+    if (!location) break;
+    const url = new URL(location, server.issuer);
+    res = await fetch(url, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+  }
+  const html = await res.text();
+  const action = /action="([^"]+)"/.exec(html)?.[1] ?? '';
+  const value = /name="SAMLResponse" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  return { action, response: Buffer.from(value, 'base64').toString('utf8') };
+}
+
+test('IsPassive with nobody signed in: a signed NoPassive error Response to the registered ACS URL, no page', async () => {
+  const id = newId();
+  const xml = signed(request({ id }).replace('Version="2.0"', 'Version="2.0" IsPassive="true"'));
+  const out = await follow(await post(xml, 'rs-1'));
+  expect(out.action).toBe(ACS);
+  expect(out.response).toContain(`InResponseTo="${id}"`);
+  expect(out.response).toContain(`Destination="${ACS}"`);
+  expect(out.response).toContain('urn:oasis:names:tc:SAML:2.0:status:NoPassive');
+  expect(out.response).not.toContain('Assertion');
+});
+
+test('a NameIDPolicy the SP is not registered for: an InvalidNameIDPolicy error Response', async () => {
+  const xml = signed(request().replace('</saml:Issuer>', '</saml:Issuer><samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"/>'));
+  const out = await follow(await post(xml));
+  expect(out.action).toBe(ACS);
+  expect(out.response).toContain('urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy');
+  expect(out.response).not.toContain('Assertion');
+});
+
+test('the callback refuses a flow from another browser (no flow cookie) and a state it does not know', async () => {
+  const first = await post(signed(request()));
+  const auth = new URL(first.headers.get('location')!);
+  const state = auth.searchParams.get('state')!;
+  const other = await fetch(`${server.issuer}/saml/callback?state=${state}&code=x`, { redirect: 'manual' });
+  expect(other.status).toBe(400);
+  expect(await other.text()).not.toContain('SAMLResponse');
+});
