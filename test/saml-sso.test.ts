@@ -103,3 +103,19 @@ test('a pysaml2 SP signs a person in through the login page; mod_auth_mellon and
   await ctx.clearCookies({ domain: '127.0.0.1', path: '/' }).catch(() => undefined);
   await ctx.close();
 }, 60_000);
+
+test('the access policy applies to SAML: a person outside the allowed group sees the refusal, the SP gets RequestDenied', async () => {
+  await server.services.accounts.addLocal({ login: 'tran.binh', password: PERSON.password, displayName: 'Trần Bình', email: 'binh@tinh.gov.vn' });
+  await server.services.clients.update('saml-pysaml2', { accessPolicy: { groups: ['cn=ho-so,ou=groups,dc=tinh,dc=gov,dc=vn'], departments: [], organizations: [] } });
+  const ctx = await b.context('vi');
+  const page = await ctx.newPage();
+  await page.goto(sp.url);
+  await page.fill('#login', 'tran.binh');
+  await page.fill('#password', PERSON.password);
+  await page.click('form[action$="/login"] button[type=submit]');
+  await page.locator('h1', { hasText: 'Không có quyền truy cập ứng dụng Hồ sơ công việc' }).waitFor();
+  await page.click('form[action$="/access-back"] button[type=submit]');
+  await page.waitForURL(`${sp.url}/acs`);
+  expect(await page.textContent('body')).toContain('RequestDenied');
+  await ctx.close();
+}, 60_000);
