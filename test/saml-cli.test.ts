@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { main, type CliIO } from '../src/cli/main.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { TEST_SECRETS } from './helpers/server.js';
+import { CONTENT_ALGS, contentAlgorithm, encryptAssertion } from '../src/saml/encrypt.js';
+import { generateSamlKey } from '../src/saml/keys.js';
 import { freshInstant, nameIdValue, parseAttributeList, persistentNameId, releasedAttributes, requestedNameIdKind, NAMEID_FORMATS } from '../src/domain/saml.js';
 
 const GROUP = 'cn=ke-toan,ou=groups,dc=tinh,dc=gov,dc=vn';
@@ -117,5 +119,23 @@ describe('NameID and attributes (pure)', () => {
     expect(freshInstant('2026-12-01T00:02:00Z', now)).toBe(true);
     expect(freshInstant('2026-11-30T23:50:00Z', now)).toBe(false);
     expect(freshInstant('yesterday', now)).toBe(false);
+  });
+});
+
+describe('encrypted assertions', () => {
+  it('AES-256-GCM by default, AES-256-CBC when the SP metadata names it; xmlsec1 decrypts with the SP key', async () => {
+    expect(contentAlgorithm(null)).toBe(CONTENT_ALGS.gcm);
+    expect(contentAlgorithm(CONTENT_ALGS.cbc)).toBe(CONTENT_ALGS.cbc);
+    expect(contentAlgorithm('http://www.w3.org/2001/04/xmlenc#tripledes-cbc')).toBe(CONTENT_ALGS.gcm);
+    const sp = await generateSamlKey('https://sp.example');
+    const assertion = '<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a">secret-value</saml:Assertion>';
+    const enc = await encryptAssertion(assertion, sp.certificatePem, CONTENT_ALGS.cbc);
+    expect(enc).toContain(CONTENT_ALGS.cbc);
+    expect(enc).not.toContain('secret-value');
+    const { execFileSync } = await import('node:child_process');
+    writeFileSync(join(dataDir, 'enc.xml'), enc);
+    writeFileSync(join(dataDir, 'sp.key'), sp.privateKeyPem);
+    const out = execFileSync('xmlsec1', ['--decrypt', '--privkey-pem', join(dataDir, 'sp.key'), join(dataDir, 'enc.xml')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out).toContain('secret-value');
   });
 });

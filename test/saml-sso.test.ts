@@ -64,8 +64,10 @@ test('a pysaml2 SP signs a person in through the login page; mod_auth_mellon and
   const page = await ctx.newPage();
   // the Response on its way to the SP, kept for xmlsec1
   let posted: string | undefined;
+  let toMellon: string | undefined;
   page.on('request', (r) => {
     if (r.method() === 'POST' && r.url() === `${sp.url}/acs`) posted = new URLSearchParams(r.postData() ?? '').get('SAMLResponse') ?? undefined;
+    if (r.method() === 'POST' && r.url() === `${mellon.url}/mellon/postResponse`) toMellon = new URLSearchParams(r.postData() ?? '').get('SAMLResponse') ?? undefined;
   });
   await page.goto(sp.url);
   await page.locator('h1', { hasText: 'Đăng nhập' }).waitFor();
@@ -92,6 +94,11 @@ test('a pysaml2 SP signs a person in through the login page; mod_auth_mellon and
   await page.waitForURL(`${mellon.url}/protected/index.shtml`);
   expect(await page.textContent('#user')).toMatch(/^_[0-9a-f]{40}$/);
   expect(await page.textContent('#mail')).toBe(PERSON.email);
+  // mellon's metadata has an encryption key: its assertion was encrypted (AES-256-GCM), none in the clear
+  const mellonXml = Buffer.from(toMellon!, 'base64').toString('utf8');
+  expect(mellonXml).toContain('<saml:EncryptedAssertion');
+  expect(mellonXml).toContain('http://www.w3.org/2009/xmlenc11#aes256-gcm');
+  expect(mellonXml).not.toContain(PERSON.email);
 
   // single sign-on: the OpenID Connect application signs in without the login page
   await page.goto(app.url);

@@ -22,7 +22,8 @@ import { NAMEID_FORMATS, nameIdValue, releasedAttributes, type NameIdKind, type 
 import { acceptAuthnRequest, type AcceptedRequest, type IncomingRequest } from './authn-request.js';
 import type { SamlKeyStore } from './keys.js';
 import type { SamlRelyingParty } from './relying-party.js';
-import { AUTHN_CONTEXT, errorResponse, newSamlId, STATUS, successResponse } from './response.js';
+import { AUTHN_CONTEXT, errorResponse, newSamlId, signedAssertion, STATUS, successResponse, type ResponseInput } from './response.js';
+import { encryptAssertion } from './encrypt.js';
 
 /** How long a pending request waits for its login. */
 export const PENDING_TTL_MS = 30 * 60_000;
@@ -111,21 +112,22 @@ export function createSamlSso(deps: SamlSsoDeps) {
     if (!value) return fail(sp, p, { status: STATUS.responder, subStatus: STATUS.invalidNameIdPolicy }, account.id);
     const sid = (typeof claims.sid === 'string' ? claims.sid : await deps.sessions.sidOfAccessToken(tokens.access_token, sp.clientId)) ?? newSamlId();
     const authTime = typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : new Date();
-    const xml = successResponse(
-      {
-        issuer,
-        spEntityId: sp.entityId,
-        acsUrl: p.acsUrl,
-        inResponseTo: p.requestId,
-        nameId: { format: NAMEID_FORMATS[p.nameIdKind], value },
-        authn: { authTime, contextClass: claims.acr === ACR_MFA ? AUTHN_CONTEXT.mfa : AUTHN_CONTEXT.password, sessionIndex: sid },
-        attributes: releasedAttributes(subject, JSON.parse(sp.attributes) as SamlAttributeName[]),
-        signResponse: sp.signResponse,
-        now: new Date(),
-      },
-      await keys.signer(),
-    );
-    await audit?.record({ type: 'saml.response', outcome: 'success', subject: account.id, clientId: sp.clientId, detail: { sp: sp.entityId, acs: p.acsUrl, nameid_format: p.nameIdKind } });
+    const input: ResponseInput = {
+      issuer,
+      spEntityId: sp.entityId,
+      acsUrl: p.acsUrl,
+      inResponseTo: p.requestId,
+      nameId: { format: NAMEID_FORMATS[p.nameIdKind], value },
+      authn: { authTime, contextClass: claims.acr === ACR_MFA ? AUTHN_CONTEXT.mfa : AUTHN_CONTEXT.password, sessionIndex: sid },
+      attributes: releasedAttributes(subject, JSON.parse(sp.attributes) as SamlAttributeName[]),
+      signResponse: sp.signResponse,
+      now: new Date(),
+    };
+    const signer = await keys.signer();
+    const encryptFor = (JSON.parse(sp.encryptionCerts) as string[])[0];
+    const signedOne = signedAssertion(input, signer);
+    const xml = successResponse(input, signer, encryptFor ? await encryptAssertion(signedOne, encryptFor, sp.encryptionMethod) : signedOne);
+    await audit?.record({ type: 'saml.response', outcome: 'success', subject: account.id, clientId: sp.clientId, detail: { sp: sp.entityId, acs: p.acsUrl, nameid_format: p.nameIdKind, encrypted: Boolean(encryptFor) } });
     return { kind: 'post', action: p.acsUrl, samlResponse: b64(xml), relayState: p.relayState, app: sp.name };
   }
 
