@@ -203,3 +203,12 @@ test('the callback refuses a flow from another browser (no flow cookie) and a st
   expect(other.status).toBe(400);
   expect(await other.text()).not.toContain('SAMLResponse');
 });
+
+test('ForceAuthn asks for the password again (prompt=login); IsPassive never shows a page (prompt=none)', async () => {
+  const force = await post(signed(request().replace('Version="2.0"', 'Version="2.0" ForceAuthn="true"')));
+  expect(new URL(force.headers.get('location')!).searchParams.get('prompt')).toBe('login');
+  const passive = await post(signed(request().replace('Version="2.0"', 'Version="2.0" IsPassive="true"')));
+  expect(new URL(passive.headers.get('location')!).searchParams.get('prompt')).toBe('none');
+  const plain = await post(signed(request()));
+  expect(new URL(plain.headers.get('location')!).searchParams.get('prompt')).toBeNull();
+});
