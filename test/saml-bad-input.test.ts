@@ -212,3 +212,16 @@ test('ForceAuthn asks for the password again (prompt=login); IsPassive never sho
   const plain = await post(signed(request()));
   expect(new URL(plain.headers.get('location')!).searchParams.get('prompt')).toBeNull();
 });
+
+test('key rotation: the new certificate is in the metadata at once, signs from its activation, the old one stays for the grace', async () => {
+  const keys = server.services.saml.keys;
+  const before = await keys.signer();
+  const later = await keys.rotate({ activateAt: new Date(Date.now() + 60_000), graceSeconds: 3600 });
+  expect(later).not.toBeNull();
+  expect((await keys.signer()).id).toBe(before.id);
+  const md = await (await fetch(`${server.issuer}/saml/metadata`)).text();
+  expect(md.match(/<md:KeyDescriptor use="signing">/g)).toHaveLength(2);
+  const now = await keys.rotate({ activateAt: new Date(), graceSeconds: 3600 });
+  expect((await keys.signer()).id).toBe(now!.id);
+  expect(await keys.published()).toHaveLength(3);
+});

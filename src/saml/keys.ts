@@ -1,8 +1,9 @@
 /**
  * The SAML signing key: RSA 2048 with a self-signed certificate (SAML SPs pin certificates, not
  * JWKs), created at start when there is none, its private key sealed with KEY_ENCRYPTION_SECRET
- * (keys/envelope.ts), rotated by `sso keys rotate` with the old certificate kept in the metadata
- * during the grace period. Instances starting together on a fresh database may each create one:
+ * (keys/envelope.ts), rotated by `sso keys rotate` (published at once, signing from
+ * KEY_ACTIVATION_DELAY later) with the old certificate kept in the metadata during the grace
+ * period. Instances starting together on a fresh database may each create one:
  * every instance then signs with the newest active key and the metadata lists them all.
  */
 import { randomUUID, webcrypto, createPrivateKey, type KeyObject } from 'node:crypto';
@@ -60,23 +61,31 @@ export interface SamlKeyStore {
   signer(): Promise<SamlSigner>;
   /** The certificates published in metadata: the active ones and those retiring within their grace period. */
   published(now?: Date): Promise<string[]>;
-  /** A new key signs from now on; the old ones stay published `graceSeconds`. Returns the new key's id. */
-  rotate(graceSeconds: number): Promise<string>;
+  /**
+   * A new key, published at once, signing from `activateAt`; the old ones keep signing until then
+   * and stay published `graceSeconds` after it (SPs that read the metadata again trust both).
+   */
+  rotate(o: { activateAt: Date; graceSeconds: number }): Promise<{ id: string; activateAt: Date; retireAfter: Date } | null>;
 }
 
 export function createSamlKeyStore(repo: SamlRepository, opts: { issuer: string; secret: string; audit?: AuditRecorder | undefined }): SamlKeyStore {
   const aad = (id: string) => `saml:${id}`;
   let cached: { id: string; signer: SamlSigner } | undefined;
-  const newest = (rows: SamlKeyRow[]) => rows.filter((k) => k.status === 'active').sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))[0];
-  async function make() {
+  /** Published: active, or retiring within its grace period. */
+  const live = (k: SamlKeyRow, now: Date) => k.status === 'active' || (k.status === 'retiring' && !!k.retireAfter && k.retireAfter > now);
+  /** The key signing at `now`: of the published ones already activated, the last activated. */
+  const newest = (rows: SamlKeyRow[], now = new Date()) => rows
+    .filter((k) => live(k, now) && k.activatedAt <= now)
+    .sort((a, b) => b.activatedAt.getTime() - a.activatedAt.getTime() || b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))[0];
+  async function make(activatedAt: Date) {
     const id = randomUUID();
     const k = await generateSamlKey(opts.issuer);
-    return { id, certificate: k.certificatePem, encryptedKey: seal(k.privateKeyPem, opts.secret, aad(id)), status: 'active' };
+    return { id, certificate: k.certificatePem, encryptedKey: seal(k.privateKeyPem, opts.secret, aad(id)), status: 'active', activatedAt };
   }
   return {
     async ensure() {
       if (newest(await repo.keys())) return false;
-      const row = await make();
+      const row = await make(new Date());
       await repo.insertKey(row);
       await opts.audit?.record({ type: 'keys.created', outcome: 'success', detail: { kid: row.id, alg: 'RS256', use: 'saml' } });
       return true;
@@ -91,14 +100,15 @@ export function createSamlKeyStore(repo: SamlRepository, opts: { issuer: string;
       return cached.signer;
     },
     async published(now = new Date()) {
-      const rows = await repo.keys();
-      return rows.filter((k) => k.status === 'active' || (k.status === 'retiring' && k.retireAfter && k.retireAfter > now)).map((k) => k.certificate);
+      return (await repo.keys()).filter((k) => live(k, now)).map((k) => k.certificate);
     },
-    async rotate(graceSeconds) {
-      const row = await make();
-      await repo.rotateKey(row, new Date(Date.now() + graceSeconds * 1000));
-      await opts.audit?.record({ type: 'keys.rotated', outcome: 'success', detail: { kid: row.id, alg: 'RS256', use: 'saml' } });
-      return row.id;
+    async rotate({ activateAt, graceSeconds }) {
+      if (!(await repo.keys()).length) return null; // none yet: the server makes one at start
+      const row = await make(activateAt);
+      const retireAfter = new Date(activateAt.getTime() + graceSeconds * 1000);
+      await repo.rotateKey(row, retireAfter);
+      await opts.audit?.record({ type: 'keys.rotated', outcome: 'success', detail: { kid: row.id, alg: 'RS256', use: 'saml', activate_at: activateAt.toISOString(), retire_after: retireAfter.toISOString() } });
+      return { id: row.id, activateAt, retireAfter };
     },
   };
 }

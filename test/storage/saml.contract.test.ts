@@ -54,9 +54,9 @@ describe('SAML repository', () => {
   });
 
   test('the SAML key: inserted, and rotated with the old one retiring until the grace ends', async () => {
-    await repo.insertKey({ id: 'k1', certificate: 'c1', encryptedKey: 's1', status: 'active' });
+    await repo.insertKey({ id: 'k1', certificate: 'c1', encryptedKey: 's1', status: 'active', activatedAt: new Date() });
     const until = new Date(Date.now() + 86_400_000);
-    await repo.rotateKey({ id: 'k2', certificate: 'c2', encryptedKey: 's2', status: 'active' }, until);
+    await repo.rotateKey({ id: 'k2', certificate: 'c2', encryptedKey: 's2', status: 'active', activatedAt: new Date() }, until);
     const keys = await repo.keys();
     expect(keys.map((k) => [k.id, k.status])).toEqual([['k1', 'retiring'], ['k2', 'active']]);
     expect(keys[0]!.retireAfter?.getTime()).toBe(until.getTime());

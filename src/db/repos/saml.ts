@@ -33,8 +33,12 @@ export interface SamlKeyRow {
   encryptedKey: string;
   status: string;
   createdAt: Date;
+  /** Signs from then on (until a key activated later takes over). */
+  activatedAt: Date;
   retireAfter: Date | null;
 }
+
+export type NewSamlKey = Omit<SamlKeyRow, 'createdAt' | 'retireAfter'>;
 
 export interface SamlRepository {
   list(): Promise<SamlSpRow[]>;
@@ -53,9 +57,9 @@ export interface SamlRepository {
   /** Deletes expired pending requests and seen IDs; returns how many. */
   collectGarbage(now: Date): Promise<number>;
   keys(): Promise<SamlKeyRow[]>;
-  insertKey(key: Omit<SamlKeyRow, 'createdAt' | 'retireAfter'>): Promise<void>;
-  /** In one transaction: the new key active, the others retiring until `retireAfter`. */
-  rotateKey(key: Omit<SamlKeyRow, 'createdAt' | 'retireAfter'>, retireAfter: Date): Promise<void>;
+  insertKey(key: NewSamlKey): Promise<void>;
+  /** In one transaction: the new key active (signing from its activatedAt), the others retiring until `retireAfter`. */
+  rotateKey(key: NewSamlKey, retireAfter: Date): Promise<void>;
 }
 
 export function createSamlRepository(prisma: Db): SamlRepository {

@@ -45,6 +45,7 @@ CREATE TABLE "SamlKey" (
     "encryptedKey" TEXT NOT NULL,
     "status" TEXT NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "activatedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "retireAfter" TIMESTAMP(3),
 
     CONSTRAINT "SamlKey_pkey" PRIMARY KEY ("id")

@@ -41,6 +41,7 @@ CREATE TABLE "SamlKey" (
     "encryptedKey" TEXT NOT NULL,
     "status" TEXT NOT NULL,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "activatedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "retireAfter" DATETIME
 );
 
