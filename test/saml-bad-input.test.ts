@@ -195,6 +195,14 @@ test('a NameIDPolicy the SP is not registered for: an InvalidNameIDPolicy error 
   expect(out.response).not.toContain('Assertion');
 });
 
+test('a RequestedAuthnContext no level here can meet: a NoAuthnContext error Response', async () => {
+  const ctxXml = '<samlp:RequestedAuthnContext Comparison="exact"><saml:AuthnContextClassRef>urn:example:smartcard</saml:AuthnContextClassRef></samlp:RequestedAuthnContext>';
+  const out = await follow(await post(signed(request().replace('</saml:Issuer>', `</saml:Issuer>${ctxXml}`))));
+  expect(out.action).toBe(ACS);
+  expect(out.response).toContain('urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext');
+  expect(out.response).not.toContain('Assertion');
+});
+
 test('the callback refuses a flow from another browser (no flow cookie) and a state it does not know', async () => {
   const first = await post(signed(request()));
   const auth = new URL(first.headers.get('location')!);

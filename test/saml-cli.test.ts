@@ -13,6 +13,8 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { TEST_SECRETS } from './helpers/server.js';
 import { CONTENT_ALGS, contentAlgorithm, encryptAssertion } from '../src/saml/encrypt.js';
 import { generateSamlKey } from '../src/saml/keys.js';
+import { requiredAcr } from '../src/domain/saml.js';
+import { ACR_MFA, ACR_PWD } from '../src/domain/authn-level.js';
 import { freshInstant, nameIdValue, parseAttributeList, persistentNameId, releasedAttributes, requestedNameIdKind, NAMEID_FORMATS } from '../src/domain/saml.js';
 
 const GROUP = 'cn=ke-toan,ou=groups,dc=tinh,dc=gov,dc=vn';
@@ -119,6 +121,21 @@ describe('NameID and attributes (pure)', () => {
     expect(freshInstant('2026-12-01T00:02:00Z', now)).toBe(true);
     expect(freshInstant('2026-11-30T23:50:00Z', now)).toBe(false);
     expect(freshInstant('yesterday', now)).toBe(false);
+  });
+});
+
+describe('RequestedAuthnContext as an acr level (pure)', () => {
+  const PPT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
+  const MFA = 'https://refeds.org/profile/mfa';
+  it('maps the classes it knows to the levels of domain/authn-level.ts; nothing known: unsatisfiable', () => {
+    expect(requiredAcr([], null)).toBeUndefined();
+    expect(requiredAcr([PPT], null)).toBe(ACR_PWD);
+    expect(requiredAcr([MFA], 'exact')).toBe(ACR_MFA);
+    expect(requiredAcr([PPT, MFA], 'minimum')).toBe(ACR_PWD);
+    expect(requiredAcr([PPT], 'better')).toBe(ACR_MFA);
+    expect(requiredAcr([MFA], 'better')).toBeNull();
+    expect(requiredAcr([MFA], 'maximum')).toBeUndefined();
+    expect(requiredAcr(['urn:example:smartcard'], 'exact')).toBeNull();
   });
 });
 

@@ -4,6 +4,7 @@
  * the clock-skew check. Pure.
  */
 import { createHmac } from 'node:crypto';
+import { ACR_MFA, ACR_PWD, type Acr } from './authn-level.js';
 
 export const NAMEID_FORMATS = {
   persistent: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
@@ -121,4 +122,28 @@ export function freshInstant(instant: string, now: Date, skewMs = SAML_CLOCK_SKE
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(instant)) return false;
   const t = Date.parse(instant);
   return Number.isFinite(t) && Math.abs(t - now.getTime()) <= skewMs;
+}
+
+/** SAML authentication context classes and the acr levels they stand for (domain/authn-level.ts). */
+export const AUTHN_CONTEXT_CLASSES: Readonly<Record<string, Acr>> = {
+  'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport': ACR_PWD,
+  'urn:oasis:names:tc:SAML:2.0:ac:classes:Password': ACR_PWD,
+  'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified': ACR_PWD,
+  'https://refeds.org/profile/mfa': ACR_MFA,
+  'http://schemas.microsoft.com/claims/multipleauthn': ACR_MFA,
+};
+
+/**
+ * What a RequestedAuthnContext asks for, as the acr level a session must reach: `undefined` when
+ * any will do, `null` when no level this IdP has can satisfy it (a NoAuthnContext error).
+ * `exact` and `minimum` take the weakest class named that we know (a stronger session satisfies
+ * it too); `better` the level above the strongest named; `maximum` anything.
+ */
+export function requiredAcr(classes: readonly string[], comparison: string | null): Acr | undefined | null {
+  if (!classes.length || comparison === 'maximum') return undefined;
+  const known = classes.map((c) => AUTHN_CONTEXT_CLASSES[c]).filter((a): a is Acr => a !== undefined);
+  if (!known.length) return null;
+  const order: Acr[] = [ACR_PWD, ACR_MFA];
+  if (comparison === 'better') return known.includes(ACR_MFA) ? null : ACR_MFA;
+  return order.find((a) => known.includes(a)) ?? null;
 }

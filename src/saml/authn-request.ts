@@ -7,11 +7,12 @@
  * assertion consumer service URL among the registered ones, RelayState within 80 bytes.
  */
 import type { Document } from '@xmldom/xmldom';
-import { freshInstant, requestedNameIdKind, SAML_CLOCK_SKEW_MS, type NameIdKind } from '../domain/saml.js';
+import { freshInstant, requestedNameIdKind, requiredAcr, SAML_CLOCK_SKEW_MS, type NameIdKind } from '../domain/saml.js';
+import type { Acr } from '../domain/authn-level.js';
 import type { SamlRepository, SamlSpRow } from '../db/repos/saml.js';
 import { chooseAcs, SAML_PATHS, type AcsEndpoint } from './metadata.js';
 import { SignatureRefused, verifyRedirectSignature, verifyRootSignature } from './signature.js';
-import { BINDINGS, child, inflateBase64, MAX_MESSAGE_BYTES, NS, parseXml, text, XmlRefused } from './xml.js';
+import { BINDINGS, child, children, inflateBase64, MAX_MESSAGE_BYTES, NS, parseXml, text, XmlRefused } from './xml.js';
 
 /** Why a request was refused (the audit event's reason). */
 export type RefusalReason =
@@ -42,6 +43,8 @@ export interface AcceptedRequest {
   isPassive: boolean;
   /** null: the NameIDPolicy asks for a format this SP is not registered for. */
   nameIdKind: NameIdKind | null;
+  /** The level the RequestedAuthnContext asks for; null: none this IdP can give (NoAuthnContext). */
+  acr: Acr | undefined | null;
 }
 
 export const MAX_RELAY_STATE_BYTES = 80;
@@ -120,7 +123,10 @@ export async function acceptAuthnRequest(req: IncomingRequest, ctx: { repo: Saml
   // seen for twice the skew: a request older than that is refused as stale anyway
   if (!(await ctx.repo.markSeen(sp.entityId, id, new Date(ctx.now.getTime() + 2 * SAML_CLOCK_SKEW_MS)))) throw refuse('replay', 'request ID already used');
   const policy = child(root, NS.samlp, 'NameIDPolicy');
+  const context = child(root, NS.samlp, 'RequestedAuthnContext');
+  const classes = context ? children(context, NS.saml, 'AuthnContextClassRef').map((c) => text(c)) : [];
   return {
+    acr: requiredAcr(classes, context?.getAttribute('Comparison') || null),
     sp,
     requestId: id,
     acs,

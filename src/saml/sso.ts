@@ -16,7 +16,7 @@ import type { AccountService } from '../accounts/service.js';
 import type { AuditRecorder } from '../audit/log.js';
 import type { SamlRepository, SamlSpRow } from '../db/repos/saml.js';
 import type { SessionRepository } from '../db/repos/sessions.js';
-import { ACR_MFA } from '../domain/authn-level.js';
+import { ACR_MFA, meetsAcr, type Acr } from '../domain/authn-level.js';
 import { SsoError } from '../domain/errors.js';
 import { NAMEID_FORMATS, nameIdValue, releasedAttributes, type NameIdKind, type SamlAttributeName, type SamlSubject } from '../domain/saml.js';
 import { acceptAuthnRequest, type AcceptedRequest, type IncomingRequest } from './authn-request.js';
@@ -36,6 +36,8 @@ interface Pending {
   acsUrl: string;
   relayState?: string | undefined;
   nameIdKind: NameIdKind;
+  /** The level the SP asked for (RequestedAuthnContext). */
+  acr?: Acr | undefined;
   verifier: string;
   nonce: string;
 }
@@ -77,6 +79,39 @@ async function failure(deps: SamlSsoDeps, sp: SamlSpRow, p: { requestId: string;
   return { kind: 'post', action: p.acsUrl, samlResponse: b64(xml), relayState: p.relayState, app: sp.name };
 }
 
+/** The signed (and, for an SP with an encryption key, encrypted) assertion for the person the ID token names. */
+async function assertion(deps: SamlSsoDeps, nameIdSecret: Buffer, sp: SamlSpRow, p: Pending, tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): Promise<SsoOutcome> {
+  const { issuer, keys, audit } = deps;
+  const fail = (...a: Parameters<typeof failure> extends [SamlSsoDeps, ...infer R] ? R : never) => failure(deps, ...a);
+  const claims = tokens.claims();
+  const account = claims?.sub ? await deps.accounts.findActive(claims.sub) : null;
+  if (!claims || !account) return fail(sp, p, { status: STATUS.responder, subStatus: STATUS.authnFailed });
+  // the level the SP asked for, checked against the session's (the step-up itself is the OIDC login's)
+  if (p.acr && !meetsAcr(typeof claims.acr === 'string' ? claims.acr : undefined, p.acr)) return fail(sp, p, { status: STATUS.responder, subStatus: STATUS.noAuthnContext }, account.id);
+  const subject = subjectOf(account);
+  const value = nameIdValue(p.nameIdKind, subject, nameIdSecret, sp.entityId, newSamlId);
+  if (!value) return fail(sp, p, { status: STATUS.responder, subStatus: STATUS.invalidNameIdPolicy }, account.id);
+  const sid = (typeof claims.sid === 'string' ? claims.sid : await deps.sessions.sidOfAccessToken(tokens.access_token, sp.clientId)) ?? newSamlId();
+  const authTime = typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : new Date();
+  const input: ResponseInput = {
+    issuer,
+    spEntityId: sp.entityId,
+    acsUrl: p.acsUrl,
+    inResponseTo: p.requestId,
+    nameId: { format: NAMEID_FORMATS[p.nameIdKind], value },
+    authn: { authTime, contextClass: claims.acr === ACR_MFA ? AUTHN_CONTEXT.mfa : AUTHN_CONTEXT.password, sessionIndex: sid },
+    attributes: releasedAttributes(subject, JSON.parse(sp.attributes) as SamlAttributeName[]),
+    signResponse: sp.signResponse,
+    now: new Date(),
+  };
+  const signer = await keys.signer();
+  const encryptFor = (JSON.parse(sp.encryptionCerts) as string[])[0];
+  const signedOne = signedAssertion(input, signer);
+  const xml = successResponse(input, signer, encryptFor ? await encryptAssertion(signedOne, encryptFor, sp.encryptionMethod) : signedOne);
+  await audit?.record({ type: 'saml.response', outcome: 'success', subject: account.id, clientId: sp.clientId, detail: { sp: sp.entityId, acs: p.acsUrl, nameid_format: p.nameIdKind, encrypted: Boolean(encryptFor) } });
+  return { kind: 'post', action: p.acsUrl, samlResponse: b64(xml), relayState: p.relayState, app: sp.name };
+}
+
 export function createSamlSso(deps: SamlSsoDeps) {
   const { issuer, repo, keys, rp, audit } = deps;
   const nameIdSecret = Buffer.from(hkdfSync('sha256', Buffer.from(deps.keyEncryptionSecret, 'utf8'), Buffer.alloc(0), 'sso-saml persistent nameid v1', 32));
@@ -86,7 +121,7 @@ export function createSamlSso(deps: SamlSsoDeps) {
     const flowId = randomBytes(32).toString('base64url');
     const verifier = oidc.randomPKCECodeVerifier();
     const nonce = oidc.randomNonce();
-    const pending: Pending = { spId: a.sp.id, requestId: a.requestId, acsUrl: a.acs.url, relayState: a.relayState, nameIdKind, verifier, nonce };
+    const pending: Pending = { spId: a.sp.id, requestId: a.requestId, acsUrl: a.acs.url, relayState: a.relayState, nameIdKind, acr: a.acr ?? undefined, verifier, nonce };
     await repo.putPending(flowId, JSON.stringify(pending), new Date(Date.now() + PENDING_TTL_MS));
     const c = await rp.configuration(a.sp.clientId);
     const prompt = a.isPassive ? 'none' : a.forceAuthn ? 'login' : undefined;
@@ -103,39 +138,13 @@ export function createSamlSso(deps: SamlSsoDeps) {
     return { kind: 'redirect', url: rp.publicAuthorizationUrl(url).href, flowId };
   }
 
-  async function assertion(sp: SamlSpRow, p: Pending, tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): Promise<SsoOutcome> {
-    const claims = tokens.claims();
-    const account = claims?.sub ? await deps.accounts.findActive(claims.sub) : null;
-    if (!claims || !account) return fail(sp, p, { status: STATUS.responder, subStatus: STATUS.authnFailed });
-    const subject = subjectOf(account);
-    const value = nameIdValue(p.nameIdKind, subject, nameIdSecret, sp.entityId, newSamlId);
-    if (!value) return fail(sp, p, { status: STATUS.responder, subStatus: STATUS.invalidNameIdPolicy }, account.id);
-    const sid = (typeof claims.sid === 'string' ? claims.sid : await deps.sessions.sidOfAccessToken(tokens.access_token, sp.clientId)) ?? newSamlId();
-    const authTime = typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : new Date();
-    const input: ResponseInput = {
-      issuer,
-      spEntityId: sp.entityId,
-      acsUrl: p.acsUrl,
-      inResponseTo: p.requestId,
-      nameId: { format: NAMEID_FORMATS[p.nameIdKind], value },
-      authn: { authTime, contextClass: claims.acr === ACR_MFA ? AUTHN_CONTEXT.mfa : AUTHN_CONTEXT.password, sessionIndex: sid },
-      attributes: releasedAttributes(subject, JSON.parse(sp.attributes) as SamlAttributeName[]),
-      signResponse: sp.signResponse,
-      now: new Date(),
-    };
-    const signer = await keys.signer();
-    const encryptFor = (JSON.parse(sp.encryptionCerts) as string[])[0];
-    const signedOne = signedAssertion(input, signer);
-    const xml = successResponse(input, signer, encryptFor ? await encryptAssertion(signedOne, encryptFor, sp.encryptionMethod) : signedOne);
-    await audit?.record({ type: 'saml.response', outcome: 'success', subject: account.id, clientId: sp.clientId, detail: { sp: sp.entityId, acs: p.acsUrl, nameid_format: p.nameIdKind, encrypted: Boolean(encryptFor) } });
-    return { kind: 'post', action: p.acsUrl, samlResponse: b64(xml), relayState: p.relayState, app: sp.name };
-  }
-
   return {
     /** An AuthnRequest in; throws RequestRefused (the caller records and shows it). */
     async start(req: IncomingRequest): Promise<SsoOutcome> {
       const a = await acceptAuthnRequest(req, { repo, issuer, now: new Date() });
-      if (!a.nameIdKind) return fail(a.sp, { requestId: a.requestId, acsUrl: a.acs.url, relayState: a.relayState }, { status: STATUS.requester, subStatus: STATUS.invalidNameIdPolicy });
+      const back = { requestId: a.requestId, acsUrl: a.acs.url, relayState: a.relayState };
+      if (!a.nameIdKind) return fail(a.sp, back, { status: STATUS.requester, subStatus: STATUS.invalidNameIdPolicy });
+      if (a.acr === null) return fail(a.sp, back, { status: STATUS.requester, subStatus: STATUS.noAuthnContext });
       return toAuthorization(a, a.nameIdKind);
     },
 
@@ -153,7 +162,7 @@ export function createSamlSso(deps: SamlSsoDeps) {
         if (e.error === 'temporarily_unavailable') throw new SsoError('unavailable', 'SAML sign-in: the IdP is temporarily unavailable');
         return fail(sp, p, statusOf(e.error));
       }
-      return assertion(sp, p, tokens);
+      return assertion(deps, nameIdSecret, sp, p, tokens);
     },
   };
 }
