@@ -13,6 +13,7 @@ import type { SyncRepository } from '../db/repos/sync.js';
 import type { Logger } from '../util/logger.js';
 import type { DirectoryConnector } from '../directory/types.js';
 import type { ThrottleBlocks } from '../login/blocks.js';
+import type { SamlRegistry } from '../saml/service-providers.js';
 import { SsoError } from '../domain/errors.js';
 import type { ConsolePages } from '../console/pages.js';
 import { parseQuery, queryText } from '../web/forms.js';
@@ -29,6 +30,8 @@ export interface AdminServices {
   syncRepo: SyncRepository;
   /** The throttle's active blocks (login/blocks.ts). */
   throttleBlocks: ThrottleBlocks;
+  /** The SAML service providers (saml/service-providers.ts), listed read-only at /admin/saml. */
+  saml?: { registry: Pick<SamlRegistry, 'list'> } | undefined;
 }
 
 export interface AdminDeps {

@@ -22,6 +22,7 @@ export const CONSOLE_VIEW_NAMES = [
   'admin/dashboard', 'admin/accounts', 'admin/account', 'admin/clients', 'admin/client', 'admin/secret', 'admin/sync', 'admin/audit',
   'admin/message', 'admin/throttle', 'admin/helpdesk', 'admin/helpdesk-person', 'account/home', 'account/not-me',
   'admin/client-rotate', 'admin/client-secret-new', 'admin/confirm',
+  'admin/saml',
 ] as const;
 export type ConsoleViewName = (typeof CONSOLE_VIEW_NAMES)[number];
 

@@ -173,6 +173,10 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
       { ...common(locale, 'console.error.title'), nav: 'audit', status: 400, message: t('auditView.error.badRange'), backLink: '/admin/audit' },
     ];
   },
+  'admin/saml': (locale) => [
+    { ...common(locale, 'saml.console.title', '/admin/saml'), values: { metadata: 'https://sso.tinh.gov.vn/saml/metadata', entityId: 'https://sso.tinh.gov.vn/saml', sso: 'https://sso.tinh.gov.vn/saml/sso' }, sps: [{ id: 'taisan', name: 'Quản lý tài sản', entity_id: 'https://taisan.tinh.gov.vn/mellon/metadata', status: 'active', nameid: 'persistent', attributes: ['mail', 'displayName'], acs_urls: ['https://taisan.tinh.gov.vn/mellon/postResponse'], client_id: 'saml-taisan' }] },
+    { ...common(locale, 'saml.console.title', '/admin/saml'), values: { metadata: 'https://sso.tinh.gov.vn/saml/metadata', entityId: 'https://sso.tinh.gov.vn/saml', sso: 'https://sso.tinh.gov.vn/saml/sso' }, sps: [] },
+  ],
   'admin/throttle': (locale) => [
     {
       ...common(locale, 'throttle.title'), nav: 'throttle', done: 'unblocked', budget: { total: 10, windowMinutes: 15, unknownDevices: 5, knownDevices: 5, lockoutAfter: 10 },

@@ -48,7 +48,8 @@ export type ConsoleKey =
   | ConfirmConsoleKey
   | ClientProblemKey
   | LabelKey
-  | MailNoticeKey;
+  | MailNoticeKey
+  | SamlKey;
 
 /** Any page's text: the login pages' keys (with oidc-provider's errors) and the console's. */
 export type TextKey =
