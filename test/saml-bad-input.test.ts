@@ -233,3 +233,8 @@ test('key rotation: the new certificate is in the metadata at once, signs from i
   expect((await keys.signer()).id).toBe(now!.id);
   expect(await keys.published()).toHaveLength(3);
 });
+
+test('a Redirect query that does not decode is refused, not a server error', async () => {
+  const q = `SAMLRequest=${encodeURIComponent(deflateRawSync(Buffer.from(request())).toString('base64'))}&SigAlg=%E0%A4%A&Signature=abc`;
+  await expectRefused(await fetch(`${server.issuer}/saml/sso?${q}`, { redirect: 'manual' }), 'signature_invalid');
+});

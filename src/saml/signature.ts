@@ -102,13 +102,20 @@ export function verifyRedirectSignature(rawQuery: string, certs: readonly string
     if (parts.has(k)) throw new SignatureRefused('invalid', `query parameter ${k} repeated`);
     parts.set(k, p);
   }
-  const sigAlg = decodeURIComponent((parts.get('SigAlg') ?? '').slice('SigAlg='.length));
+  const decode = (v: string) => {
+    try {
+      return decodeURIComponent(v.replace(/\+/g, ' '));
+    } catch {
+      throw new SignatureRefused('invalid', 'badly encoded query parameter');
+    }
+  };
+  const sigAlg = decode((parts.get('SigAlg') ?? '').slice('SigAlg='.length));
   const signature = parts.get('Signature');
   if (!signature || !parts.has('SigAlg')) throw new SignatureRefused('missing', 'no Signature and SigAlg in the query');
   const digest = ACCEPTED_SIGNATURE_ALGS[sigAlg];
   if (!digest) throw new SignatureRefused('weak_algorithm', `signature algorithm refused: ${sigAlg}`);
   const signedOctets = ['SAMLRequest', 'RelayState', 'SigAlg'].map((k) => parts.get(k)).filter((v): v is string => v !== undefined).join('&');
-  const sig = Buffer.from(decodeURIComponent(signature.slice('Signature='.length)), 'base64');
+  const sig = Buffer.from(decode(signature.slice('Signature='.length)), 'base64');
   for (const cert of certs) {
     if (verifyRaw(digest, Buffer.from(signedOctets, 'utf8'), createPublicKey(cert), sig)) return;
   }
