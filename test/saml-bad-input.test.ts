@@ -238,3 +238,11 @@ test('a Redirect query that does not decode is refused, not a server error', asy
   const q = `SAMLRequest=${encodeURIComponent(deflateRawSync(Buffer.from(request())).toString('base64'))}&SigAlg=%E0%A4%A&Signature=abc`;
   await expectRefused(await fetch(`${server.issuer}/saml/sso?${q}`, { redirect: 'manual' }), 'signature_invalid');
 });
+
+test('oversized parameters are refused with a page, never a login', async () => {
+  const big = await fetch(`${server.issuer}/saml/sso`, { method: 'POST', body: new URLSearchParams({ SAMLRequest: 'A'.repeat(300 * 1024) }), redirect: 'manual' });
+  expect(big.status).toBeGreaterThanOrEqual(400);
+  expect(big.status).toBeLessThan(500);
+  expect(big.headers.get('location')).toBeNull();
+  await expectRefused(await post(request({ extra: `<!--${'x'.repeat(70 * 1024)}-->` })), 'too_large');
+});

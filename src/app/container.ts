@@ -170,12 +170,13 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     metrics: opts.metrics,
   });
   const clientCache = createClientCache(activeClientLoader(repos.clients));
+  const clients = createClientService(repos.clients, { audit, cache: clientCache });
   const mailer = createMailer(config.mail, opts.logger ?? createLogger('error', process.stderr));
   return {
     config,
     db,
     accounts: createAccountService({ accounts: repos.accounts, sessions: repos.sessions, clients: repos.clients }, { audit }),
-    clients: createClientService(repos.clients, { audit, cache: clientCache }),
+    clients,
     launcher: createLauncher(repos.clients),
     clientCache,
     keys,
@@ -199,7 +200,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
       audit,
     }),
     notices: createSecurityNotices(mailer, { issuer: config.issuer, helpdesk: config.login.helpdeskContact }),
-    saml: createSamlServices(createSamlRepository(db.prisma), { issuer: config.issuer, keyEncryptionSecret: config.keyEncryptionSecret, clients: createClientService(repos.clients, { audit, cache: clientCache }), audit }),
+    saml: createSamlServices(createSamlRepository(db.prisma), { issuer: config.issuer, keyEncryptionSecret: config.keyEncryptionSecret, clients, audit }),
     close: async () => {
       mailer.close();
       await deprovision.stop();
