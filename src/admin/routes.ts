@@ -18,6 +18,7 @@ import { auditRoutes } from './audit.js';
 import { throttleRoutes } from './throttle.js';
 import { logoUpload } from './client-logo.js';
 import { helpdeskRoutes } from './helpdesk.js';
+import { samlRoutes } from './saml.js';
 import { SsoError } from '../domain/errors.js';
 import { ACR_MFA } from '../domain/authn-level.js';
 import { who } from '../console/pages.js';
@@ -47,6 +48,7 @@ export function adminRouter(deps: AdminDeps): express.Router {
   syncRoutes(router, deps);
   throttleRoutes(router, deps);
   auditRoutes(router, deps);
+  samlRoutes(router, deps);
   router.use(pages.errorHandler());
   return router;
 }

@@ -14,6 +14,7 @@ import type { SyncRepository } from '../db/repos/sync.js';
 import type { Logger } from '../util/logger.js';
 import type { DirectoryConnector } from '../directory/types.js';
 import type { ThrottleBlocks } from '../login/blocks.js';
+import type { SamlRegistry } from '../saml/service-providers.js';
 import { SsoError } from '../domain/errors.js';
 import type { ConsolePages } from '../console/pages.js';
 import { parseQuery, queryText } from '../web/forms.js';
@@ -32,6 +33,8 @@ export interface AdminServices {
   throttleBlocks: ThrottleBlocks;
   /** The second factor's helpdesk tools: status, reset, enrolment codes (src/second-factor/). */
   secondFactors: SecondFactorService;
+  /** The SAML service providers (saml/service-providers.ts), listed read-only at /admin/saml. */
+  saml?: { registry: Pick<SamlRegistry, 'list'> } | undefined;
 }
 
 export interface AdminDeps {

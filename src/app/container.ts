@@ -38,6 +38,8 @@ import { createThrottleBlocks, type ThrottleBlocks } from '../login/blocks.js';
 import { createLauncher, type Launcher } from '../launcher/apps.js';
 import { createMailer } from '../mail/mailer.js';
 import { createSecurityNotices, type SecurityNotices } from '../mail/notices.js';
+import { createSamlServices, type SamlServices } from '../saml/services.js';
+import { createSamlRepository } from '../db/repos/saml.js';
 
 export interface Services {
   config: Config;
@@ -84,6 +86,8 @@ export interface Services {
   notices: SecurityNotices;
   /** The second factor: TOTP, recovery codes, who must, the helpdesk's tools (src/second-factor/). */
   secondFactors: SecondFactorService;
+  /** The SAML identity provider: its registered service providers, its signing key, its storage. */
+  saml: SamlServices;
   close(): Promise<void>;
 }
 
@@ -104,8 +108,8 @@ export async function databaseSchemaStatus(config: Pick<Config, 'databaseUrl'>):
  * signing keys past their grace period, then prunes the audit trail (which throws, refusing,
  * when the events to remove do not verify): `sso db gc`.
  */
-export async function runMaintenance(s: Pick<Services, 'oidcPayloads' | 'keys' | 'audit' | 'clients'>): Promise<{ removed: number; retired: number }> {
-  const removed = await s.oidcPayloads.collectGarbage(new Date());
+export async function runMaintenance(s: Pick<Services, 'oidcPayloads' | 'keys' | 'audit' | 'clients'> & Partial<Pick<Services, 'saml'>>): Promise<{ removed: number; retired: number }> {
+  const removed = (await s.oidcPayloads.collectGarbage(new Date())) + ((await s.saml?.repo.collectGarbage(new Date())) ?? 0);
   await s.clients.forgetEndedOverlaps();
   const retired = await s.keys.retireExpired();
   await s.audit.prune();
@@ -175,6 +179,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     metrics: opts.metrics,
   });
   const clientCache = createClientCache(activeClientLoader(repos.clients));
+  const clients = createClientService(repos.clients, { audit, cache: clientCache });
   const mailer = createMailer(config.mail, opts.logger ?? createLogger('error', process.stderr));
   const notices = createSecurityNotices(mailer, { issuer: config.issuer, helpdesk: config.login.helpdeskContact });
   const accounts = createAccountService({ accounts: repos.accounts, sessions: repos.sessions, clients: repos.clients }, { audit });
@@ -186,7 +191,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     config,
     db,
     accounts,
-    clients: createClientService(repos.clients, { audit, cache: clientCache }),
+    clients,
     launcher: createLauncher(repos.clients),
     clientCache,
     keys,
@@ -212,6 +217,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     }),
     notices,
     secondFactors: buildSecondFactors(config, db.prisma, repos.throttle, audit, { notices, otherFactors: webauthn }),
+    saml: createSamlServices(createSamlRepository(db.prisma), { issuer: config.issuer, keyEncryptionSecret: config.keyEncryptionSecret, clients, audit }),
     close: async () => {
       mailer.close();
       await deprovision.stop();

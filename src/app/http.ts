@@ -31,6 +31,9 @@ import { logoHandler } from '../launcher/logo-route.js';
 import { launcherRouter } from '../launcher/routes.js';
 import { certificateRouter } from '../certificate/routes.js';
 import { fromTrustedProxy } from '../certificate/login.js';
+import { samlRouter } from '../saml/routes.js';
+import type { SamlKeyStore } from '../saml/keys.js';
+import type { SamlSso } from '../saml/sso.js';
 
 /**
  * What /readyz asks: the database answers; the directory, when there is one, answers its ping.
@@ -57,6 +60,8 @@ export interface AppDeps extends Omit<InteractionDeps, 'consent'> {
     services: AdminServices & MyAccountServices & { launcher: Launcher };
     directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;
   } | undefined;
+  /** The SAML identity provider (/saml/metadata, /saml/sso, /saml/callback). */
+  saml?: { keys: SamlKeyStore; sso: SamlSso } | undefined;
 }
 
 /** /readyz answers within this bound even when the database or the directory hangs. */
@@ -115,6 +120,7 @@ export function createApp(deps: AppDeps): express.Express {
   const errors = errorPages(deps);
   const consent = createConsentUseCase({ grants: () => deps.host.provider.Grant, logger: deps.logger, audit: deps.audit });
   app.use('/interaction', interactionRouter({ ...deps, consent }), errors.handler);
+  if (deps.saml) app.use(samlRouter({ config: deps.config, render: deps.render, logger: deps.logger, audit: deps.audit, ...deps.saml }), errors.handler);
   if (deps.console) {
     const c = deps.console;
     app.get('/apps/:id/logo', logoHandler(c.services.launcher));

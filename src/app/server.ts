@@ -4,6 +4,8 @@
  * deliveries, housekeeping, directory sync). Returns a handle that tests and the CLI use to stop
  * it cleanly.
  */
+import { createSamlSso } from '../saml/sso.js';
+import { samlRelyingParty } from '../saml/relying-party.js';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/load.js';
 import { createLogger, type Logger } from '../util/logger.js';
@@ -66,6 +68,9 @@ async function prepare(config: Config, services: Services, logger: Logger): Prom
   const demo = config.demo ? await seedDemo(services) : undefined;
   // the console's own client (its secret derived from KEY_ENCRYPTION_SECRET, so every instance agrees, whatever their COOKIE_KEYS)
   await services.clients.ensureInternal(consoleClient(config.issuer, config.keyEncryptionSecret));
+  // the SAML signing key and certificate, and each SAML service provider's linked client
+  if (await services.saml.keys.ensure()) logger.info({ event: 'keys.created', use: 'saml' }, 'SAML signing key and certificate generated');
+  await services.saml.registry.ensureClients();
   const filled = await services.accounts.fillSearch();
   if (filled) logger.info({ event: 'accounts.search_filled', accounts: filled }, 'search text filled in for accounts written without it');
   return demo;
@@ -141,6 +146,10 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
       auth: createConsoleAuth({ config, sessions: services.sessions, accounts: services.accounts, logger, selfUrl }),
       services: { ...services, launcher: services.launcher.withAccess(access) },
       directory: { connector, mailDomains: directory.mailDomains },
+    },
+    saml: {
+      keys: services.saml.keys,
+      sso: createSamlSso({ issuer: config.issuer, keyEncryptionSecret: config.keyEncryptionSecret, repo: services.saml.repo, keys: services.saml.keys, accounts: services.accounts, sessions: services.sessions, rp: samlRelyingParty(config, selfUrl), audit: services.audit }),
     },
   });
   const certificateApp = certificate ? createCertificateApp({ config, render, brand: p.brand, logger, certificate }) : undefined;

@@ -59,6 +59,13 @@ export const AUDIT_EVENT_TYPES = [
   'mfa.recovery_regenerated', // new recovery codes made (the old ones void); subject
   'mfa.reset', // every factor of a person removed (helpdesk, admin); actor; subject; detail: { login, had_factor }
   'mfa.enrol_code_issued', // a one-time enrolment code issued; actor; subject; detail: { login, expires_at }
+  // the SAML identity provider (src/saml/)
+  'saml.sp_created', // a service provider registered; detail: { id, entity_id, name, nameid, attributes, sign_response }
+  'saml.sp_updated', // detail: { id, entity_id, changed }
+  'saml.sp_status_changed', // outcome: the new status; detail: { id, entity_id, from, to }
+  'saml.sp_deleted', // detail: { id, entity_id }
+  'saml.request_refused', // an AuthnRequest refused; outcome: the reason (dtd, replay, signature_wrapping, ...); detail: { sp?, binding }
+  'saml.response', // a Response posted to an SP; outcome "success" or the SAML status; subject, clientId; detail: { sp, acs, nameid_format, status }
   // the trail itself
   'audit.pruned', // detail: { from_seq, through_seq, removed, before, anchor_hash, retention_seconds }
 ] as const;

@@ -26,6 +26,7 @@ import { registerClientCommand } from './commands/client.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerSync } from './commands/sync.js';
 import { registerThrottleCommand } from './commands/throttle.js';
+import { registerSamlCommand } from './commands/saml.js';
 
 export { EXIT } from './errors.js';
 export type { CliIO } from './context.js';
@@ -49,6 +50,7 @@ const COMMANDS: ((program: Command, ctx: CliContext) => unknown)[] = [
   registerAuditCommand,
   registerSync,
   registerThrottleCommand,
+  registerSamlCommand,
 ];
 
 /** The operator named by --actor, else SSO_ACTOR (an empty SSO_ACTOR is unset), as the audit trail records them. */

@@ -24,6 +24,7 @@ export const CONSOLE_VIEW_NAMES = [
   'admin/client-rotate', 'admin/client-secret-new', 'admin/confirm',
   'account/security-keys', 'account/security-key-rename',
   'account/security',
+  'admin/saml',
 ] as const;
 export type ConsoleViewName = (typeof CONSOLE_VIEW_NAMES)[number];
 
@@ -36,9 +37,12 @@ export const ACCESS_VIEW_NAMES = ['access-denied'] as const;
 /** The login's second step (views/second-factor.eta: verify, enrol, recovery codes). */
 export const SECOND_FACTOR_VIEW_NAMES = ['second-factor'] as const;
 
-export type ViewName = 'login' | 'consent' | 'logout' | 'logout-continue' | 'logged-out' | 'error' | ConsoleViewName | (typeof LAUNCHER_VIEW_NAMES)[number] | (typeof ACCESS_VIEW_NAMES)[number] | (typeof SECOND_FACTOR_VIEW_NAMES)[number];
+/** The page that posts a SAML Response to the application (src/saml/routes.ts). */
+export const SAML_VIEW_NAMES = ['saml-post'] as const;
 
-const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logout-continue', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES, ...LAUNCHER_VIEW_NAMES, ...ACCESS_VIEW_NAMES, ...SECOND_FACTOR_VIEW_NAMES]);
+export type ViewName = 'login' | 'consent' | 'logout' | 'logout-continue' | 'logged-out' | 'error' | ConsoleViewName | (typeof LAUNCHER_VIEW_NAMES)[number] | (typeof ACCESS_VIEW_NAMES)[number] | (typeof SECOND_FACTOR_VIEW_NAMES)[number] | (typeof SAML_VIEW_NAMES)[number];
+
+const VIEW_NAMES: ReadonlySet<string> = new Set<ViewName>(['login', 'consent', 'logout', 'logout-continue', 'logged-out', 'error', ...CONSOLE_VIEW_NAMES, ...LAUNCHER_VIEW_NAMES, ...ACCESS_VIEW_NAMES, ...SECOND_FACTOR_VIEW_NAMES, ...SAML_VIEW_NAMES]);
 
 export interface BaseView {
   /** Translator for `locale` (from `translator(locale)`). */

@@ -79,6 +79,7 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
     ...common(locale, 'title.consent', '/interaction/u'), action: '/interaction/u/confirm', abortAction: '/interaction/u/abort', csrfToken: 'c', client: { name: 'Hệ thống quản lý văn bản' }, account: { displayName: 'Nguyễn Văn An' },
     scopes: ['openid', 'profile', 'email', 'phone', 'offline_access', 'organization', 'groups'].map((name) => ({ name, description: scopeDescription(translator(locale), name) })),
   }],
+  'saml-post': (locale) => [{ ...common(locale, 'saml.post.title', '/saml/callback'), app: 'Quản lý hồ sơ', action: 'https://hoso.tinh.gov.vn/saml/acs', samlResponse: 'PHNhbWxwOlJlc3BvbnNlLz4=', relayState: '/start' }],
   'access-denied': (locale) => [{ ...common(locale, 'access.title', '/interaction/u'), action: '/interaction/u/access-back', csrfToken: 'c', client: { name: 'Quản lý văn bản' }, account: { name: 'Nguyễn Văn An' } }],
   'second-factor': (locale) => {
     const t = translator(locale);
@@ -194,6 +195,10 @@ export const PAGES: Record<ViewName, (locale: Locale) => Record<string, unknown>
       { ...common(locale, 'console.error.title'), nav: 'audit', status: 400, message: t('auditView.error.badRange'), backLink: '/admin/audit' },
     ];
   },
+  'admin/saml': (locale) => [
+    { ...common(locale, 'saml.console.title', '/admin/saml'), values: { metadata: 'https://sso.tinh.gov.vn/saml/metadata', entityId: 'https://sso.tinh.gov.vn/saml', sso: 'https://sso.tinh.gov.vn/saml/sso' }, sps: [{ id: 'taisan', name: 'Quản lý tài sản', entity_id: 'https://taisan.tinh.gov.vn/mellon/metadata', status: 'active', nameid: 'persistent', attributes: ['mail', 'displayName'], acs_urls: ['https://taisan.tinh.gov.vn/mellon/postResponse'], client_id: 'saml-taisan' }] },
+    { ...common(locale, 'saml.console.title', '/admin/saml'), values: { metadata: 'https://sso.tinh.gov.vn/saml/metadata', entityId: 'https://sso.tinh.gov.vn/saml', sso: 'https://sso.tinh.gov.vn/saml/sso' }, sps: [] },
+  ],
   'admin/throttle': (locale) => [
     {
       ...common(locale, 'throttle.title'), nav: 'throttle', done: 'unblocked', budget: { total: 10, windowMinutes: 15, unknownDevices: 5, knownDevices: 5, lockoutAfter: 10 },

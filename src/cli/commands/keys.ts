@@ -66,8 +66,12 @@ function registerRotate(keys: Command, ctx: CliContext): void {
       const now = new Date();
       const activateAt = o.immediate ? now : new Date(now.getTime() + c.keys.activationDelaySeconds * 1000);
       const r = await s.keys.rotate({ now, activateAt, graceSeconds: c.keys.graceSeconds });
-      if (o.json) ctx.io.out(JSON.stringify({ created: r.created, retiring: r.retiring, activate_at: r.activateAt.toISOString(), retire_after: r.retireAfter.toISOString() }));
-      else ctx.io.out(`new keys ${r.created.map((k) => `${k.kid} (${k.alg})`).join(', ')} sign from ${r.activateAt.toISOString()}; old keys published until ${r.retireAfter.toISOString()}`);
+      // the SAML key too: its new certificate in /saml/metadata at once, signing from the same time
+      const saml = await s.saml.keys.rotate({ activateAt, graceSeconds: c.keys.graceSeconds });
+      const samlOut = saml ? { saml: { created: saml.id, retire_after: saml.retireAfter.toISOString() } } : {};
+      const samlText = saml ? `; SAML key ${saml.id} signs from ${saml.activateAt.toISOString()}, old certificate in /saml/metadata until ${saml.retireAfter.toISOString()}` : '';
+      if (o.json) ctx.io.out(JSON.stringify({ created: r.created, retiring: r.retiring, activate_at: r.activateAt.toISOString(), retire_after: r.retireAfter.toISOString(), ...samlOut }));
+      else ctx.io.out(`new keys ${r.created.map((k) => `${k.kid} (${k.alg})`).join(', ')} sign from ${r.activateAt.toISOString()}; old keys published until ${r.retireAfter.toISOString()}${samlText}`);
     });
 }
 

@@ -23,6 +23,7 @@ import { certificateMessages, type CertificateKey } from './certificate.js';
 import { webauthnMessages, type WebAuthnKey } from './webauthn.js';
 import { secondFactorMessages, type SecondFactorKey } from './second-factor.js';
 import { secondFactorMethodMessages, type SecondFactorMethodKey } from './second-factor-methods.js';
+import { samlMessages, type SamlKey } from './saml.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 import { messages, type MessageKey } from './messages.js';
 
@@ -55,7 +56,8 @@ export type ConsoleKey =
   | MailNoticeKey
   | WebAuthnKey
   | SecondFactorKey
-  | SecondFactorMethodKey;
+  | SecondFactorMethodKey
+  | SamlKey;
 
 /** Any page's text: the login pages' keys (with oidc-provider's errors) and the console's. */
 export type TextKey =
@@ -64,7 +66,8 @@ export type TextKey =
   | CertificateKey
   | ProtocolErrorKey
   | ConsoleKey
-  | AccessKey;
+  | AccessKey
+  | SamlKey;
 
 export type Translator = (key: TextKey, params?: Record<string, string | number>) => string;
 
@@ -88,6 +91,7 @@ const PARTS: readonly Readonly<Record<Locale, Readonly<Record<string, string>>>>
   webauthnMessages,
   secondFactorMessages,
   secondFactorMethodMessages,
+  samlMessages,
 ];
 
 const catalogue = Object.freeze({
