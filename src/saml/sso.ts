@@ -67,6 +67,7 @@ function subjectOf(a: AccountRecord): SamlSubject {
 function statusOf(error: string | undefined): { status: string; subStatus?: string } {
   if (error === 'login_required' || error === 'consent_required' || error === 'interaction_required') return { status: STATUS.responder, subStatus: STATUS.noPassive };
   if (error === 'access_denied') return { status: STATUS.responder, subStatus: STATUS.requestDenied };
+  if (error === 'unmet_authentication_requirements') return { status: STATUS.responder, subStatus: STATUS.noAuthnContext };
   return { status: STATUS.responder, subStatus: STATUS.authnFailed };
 }
 
@@ -133,6 +134,8 @@ export function createSamlSso(deps: SamlSsoDeps) {
       state: flowId,
       nonce,
       max_age: String(AUTH_TIME_MAX_AGE),
+      // RequestedAuthnContext as an acr request: a session below it gets the second factor now (step-up)
+      ...(a.acr ? { acr_values: a.acr } : {}),
       ...(prompt ? { prompt } : {}),
     });
     return { kind: 'redirect', url: rp.publicAuthorizationUrl(url).href, flowId };
