@@ -201,7 +201,7 @@ describe('CERT_MAP=attribute: "<issuer DN>;<serial>"', () => {
     });
     const input = { uid: 'u1', purpose: 'login' as const, header: escaped(good.pem), peer: '127.0.0.1', ip: '203.0.113.9' };
     expect(await uc.verifyPresented(input)).toMatchObject({ ok: true, accountId: 'a1' });
-    expect(asked).toEqual([`description *;${v.identity.serial}`]);
+    expect(asked).toEqual([`description *${v.identity.serial}`]);
     entries.set('uuid-3', [certificateBinding(v.identity.issuerDn, v.identity.serial)]);
     expect(await uc.verifyPresented(input)).toEqual({ ok: false, reason: 'ambiguous_account' });
     entries.clear();

@@ -75,10 +75,12 @@ async function accountsNamed(identity: CertificateIdentity, deps: CertificateLog
   }
   if (typeof map === 'object') {
     // the issuer and the serial together, never the serial alone: an entry is found by the
-    // serial at the end of its value, then kept only when the issuer's DN is the certificate's
+    // serial at the end of its value, then kept only when the value's serial and issuer DN are the
+    // certificate's. The search names the serial without its leading zeros and without the ";"
+    // before it: openssl prints 0A1B… where the certificate's number is A1B…, and both are written.
     const find = deps.directory?.findByAttribute;
     if (!find) return [];
-    const ids = await find.call(deps.directory, map.attribute, `;${identity.serial}`, (v) => bindingMatches(v, identity.issuerDn, identity.serial), 2);
+    const ids = await find.call(deps.directory, map.attribute, identity.serial, (v) => bindingMatches(v, identity.issuerDn, identity.serial), 2);
     if (ids.length > 1) return 'several';
     // an entry with no account yet (the person never signed in and no sync ran) names nobody here
     const row = ids[0] ? await deps.accounts.byExternalId(ids[0]) : null;

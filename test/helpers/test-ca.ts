@@ -63,7 +63,8 @@ export interface TestCa {
   crlFile: string;
   /** A root of another CA and a certificate under it. */
   foreign(uid: string): Issued;
-  issue(uid: string, opts?: { email?: string; notBefore?: Date; notAfter?: Date }): Issued;
+  /** `serial`: the certificate's serial number in hex (as openssl's serial file takes it), else random. */
+  issue(uid: string, opts?: { email?: string; notBefore?: Date; notAfter?: Date; serial?: string }): Issued;
   revoke(c: Issued): void;
   /** Writes the CRLs; `nextUpdate` in hours (negative: already stale). */
   writeCrl(opts?: { hours?: number }): void;
@@ -94,12 +95,13 @@ export function makeTestCa(): TestCa {
   const caFile = join(dir, 'ca-file.pem');
   writeFileSync(caFile, readFileSync(join(dir, 'root.pem'), 'utf8') + readFileSync(join(dir, 'sub.pem'), 'utf8'));
   let n = 0;
-  const issueUnder = (ca: string, uid: string, opts: { email?: string; notBefore?: Date; notAfter?: Date } = {}): Issued => {
+  const issueUnder = (ca: string, uid: string, opts: { email?: string; notBefore?: Date; notAfter?: Date; serial?: string } = {}): Issued => {
     const base = join(dir, `c${++n}`);
     const args = ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/C=VN/O=So Noi vu/CN=Nguoi dung ${uid}/UID=${uid}`];
     if (opts.email) args.push('-addext', `subjectAltName=email:${opts.email}`);
     openssl(args, dir);
     confFor(ca);
+    if (opts.serial) writeFileSync(join(dir, `${ca}.serial`), `${opts.serial}\n`);
     sign(dir, ca, `${base}.csr`, `${base}.pem`, 'client', opts.notBefore ?? new Date(Date.now() - day), opts.notAfter ?? new Date(Date.now() + 10 * day));
     const pem = readFileSync(`${base}.pem`, 'utf8');
     const serial = openssl(['x509', '-in', `${base}.pem`, '-noout', '-serial'], dir).trim().split('=')[1]!;
