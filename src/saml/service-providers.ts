@@ -12,7 +12,7 @@ import { REGISTERED_NAMEID_KINDS, type NameIdKind, type SamlAttributeName } from
 import type { SamlRepository, SamlSpRow } from '../db/repos/saml.js';
 import type { AuditRecorder } from '../audit/log.js';
 import type { ClientService, InternalClient } from '../clients/service.js';
-import { parseSpMetadata, SAML_PATHS, type AcsEndpoint } from './metadata.js';
+import { parseSpMetadata, SAML_PATHS, type AcsEndpoint, type SloEndpoint } from './metadata.js';
 import { XmlRefused } from './xml.js';
 
 export const samlClientId = (spId: string): string => `saml-${spId}`;
@@ -47,6 +47,7 @@ export interface SpView {
   sign_response: boolean;
   want_signed_requests: boolean;
   acs_urls: string[];
+  slo: { binding: string; url: string }[];
   encrypts: boolean;
 }
 
@@ -62,6 +63,7 @@ export function spView(r: SamlSpRow): SpView {
     sign_response: r.signResponse,
     want_signed_requests: r.wantSignedRequests,
     acs_urls: (JSON.parse(r.acsUrls) as AcsEndpoint[]).map((a) => a.url),
+    slo: (JSON.parse(r.sloUrls) as SloEndpoint[]).map((e) => ({ binding: e.binding.split(':').pop()!, url: e.url })),
     encrypts: (JSON.parse(r.encryptionCerts) as string[]).length > 0,
   };
 }
@@ -85,6 +87,7 @@ function metadataColumns(xml: string) {
     encryptionCerts: JSON.stringify(md.encryptionCerts),
     encryptionMethod: md.encryptionMethod,
     wantSignedRequests: md.authnRequestsSigned,
+    sloUrls: JSON.stringify(md.slo),
   };
 }
 

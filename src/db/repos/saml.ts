@@ -20,6 +20,8 @@ export interface SamlSpRow {
   attributes: string;
   signResponse: boolean;
   wantSignedRequests: boolean;
+  /** The SP's SingleLogoutService endpoints (JSON array of SloEndpoint). */
+  sloUrls: string;
   status: string;
   createdAt: Date;
   updatedAt: Date;
@@ -40,6 +42,14 @@ export interface SamlKeyRow {
 
 export type NewSamlKey = Omit<SamlKeyRow, 'createdAt' | 'retireAfter'>;
 
+/** A service provider a single sign-on session entered, and the NameID it was given. */
+export interface SamlSessionRow {
+  sid: string;
+  spEntityId: string;
+  accountId: string;
+  nameId: string;
+}
+
 export interface SamlRepository {
   list(): Promise<SamlSpRow[]>;
   byId(id: string): Promise<SamlSpRow | null>;
@@ -56,6 +66,14 @@ export interface SamlRepository {
   markSeen(spEntityId: string, requestId: string, expiresAt: Date): Promise<boolean>;
   /** Deletes expired pending requests and seen IDs; returns how many. */
   collectGarbage(now: Date): Promise<number>;
+  /** Notes that session `sid` entered the SP with this NameID (again: the NameID replaced). */
+  recordSession(row: SamlSessionRow): Promise<void>;
+  /** The SPs session `sid` entered. */
+  sessionsOf(sid: string): Promise<SamlSessionRow[]>;
+  /** The SP's sessions of this NameID. */
+  sessionsByNameId(spEntityId: string, nameId: string): Promise<SamlSessionRow[]>;
+  /** Forgets the SAML sessions of these sids; returns how many. */
+  forgetSessions(sids: readonly string[]): Promise<number>;
   keys(): Promise<SamlKeyRow[]>;
   insertKey(key: NewSamlKey): Promise<void>;
   /** In one transaction: the new key active (signing from its activatedAt), the others retiring until `retireAfter`. */
@@ -106,6 +124,16 @@ export function createSamlRepository(prisma: Db): SamlRepository {
       const a = await prisma.samlPendingRequest.deleteMany({ where: { expiresAt: { lte: now } } });
       const b = await prisma.samlSeenRequest.deleteMany({ where: { expiresAt: { lte: now } } });
       return a.count + b.count;
+    },
+    async recordSession(row) {
+      const { sid, spEntityId, accountId, nameId } = row;
+      await prisma.samlSession.upsert({ where: { sid_spEntityId: { sid, spEntityId } }, create: { sid, spEntityId, accountId, nameId }, update: { accountId, nameId } });
+    },
+    sessionsOf: (sid) => prisma.samlSession.findMany({ where: { sid }, select: { sid: true, spEntityId: true, accountId: true, nameId: true }, orderBy: { createdAt: 'asc' } }),
+    sessionsByNameId: (spEntityId, nameId) => prisma.samlSession.findMany({ where: { spEntityId, nameId }, select: { sid: true, spEntityId: true, accountId: true, nameId: true }, take: 100 }),
+    async forgetSessions(sids) {
+      if (!sids.length) return 0;
+      return (await prisma.samlSession.deleteMany({ where: { sid: { in: [...sids] } } })).count;
     },
     keys: () => prisma.samlKey.findMany({ orderBy: { createdAt: 'asc' } }),
     async insertKey(key) {

@@ -1,0 +1,16 @@
+-- AlterTable
+ALTER TABLE "SamlServiceProvider" ADD COLUMN "sloUrls" TEXT NOT NULL DEFAULT '[]';
+
+-- CreateTable
+CREATE TABLE "SamlSession" (
+    "sid" TEXT NOT NULL,
+    "spEntityId" TEXT NOT NULL,
+    "accountId" TEXT NOT NULL,
+    "nameId" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "SamlSession_pkey" PRIMARY KEY ("sid","spEntityId")
+);
+
+-- CreateIndex
+CREATE INDEX "SamlSession_accountId_idx" ON "SamlSession"("accountId");
