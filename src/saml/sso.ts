@@ -105,6 +105,8 @@ async function assertion(deps: SamlSsoDeps, nameIdSecret: Buffer, sp: SamlSpRow,
     signResponse: sp.signResponse,
     now: new Date(),
   };
+  // single logout: which SPs this session entered, under which NameID
+  await deps.repo.recordSession({ sid, spEntityId: sp.entityId, accountId: account.id, nameId: value });
   const signer = await keys.signer();
   const encryptFor = (JSON.parse(sp.encryptionCerts) as string[])[0];
   const signedOne = signedAssertion(input, signer);
