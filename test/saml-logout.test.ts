@@ -5,15 +5,21 @@
  * verifies. Hostile LogoutRequests, signed with the SP's own key where they must be: unsigned,
  * an unknown issuer, a wrong Destination, a SHA-1 signature, a replay (the error page and an
  * audit event), and a NameID of another person (a RequestDenied LogoutResponse, nothing ended).
+ * When the account's access ends, an SP with a SOAP SingleLogoutService (a receiver run here)
+ * gets a LogoutRequest through the logout queue that verifies with xmlsec1, its delivery listed.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createSign, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { launchChromium, type TestBrowser } from './helpers/browser-chromium.js';
 import { startPysaml2Sp, type RunningSp } from './helpers/saml-sp.js';
+import { freePort } from './helpers/ports.js';
+import { until } from './helpers/until.js';
 
 const PERSON = { login: 'le.chi', password: 'Mật-khẩu-đủ-dài-2026', name: 'Lê Thị Chi', email: 'chi.lt@tinh.gov.vn' };
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
@@ -129,4 +135,48 @@ test('hostile LogoutRequests: the error page and an audit event; a NameID of ano
   await page.waitForURL(`${sp.url}/`);
   expect(await page.textContent('body')).toContain(who.name_id);
   await ctx.close();
+}, 60_000);
+
+test('access ended: an SP with a SOAP SingleLogoutService gets a signed LogoutRequest through the logout queue', async () => {
+  const received: string[] = [];
+  const port = await freePort();
+  const receiver: Server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      received.push(`${req.headers['content-type']}\n${Buffer.concat(parts).toString('utf8')}`);
+      res.writeHead(200, { 'content-type': 'text/xml' }).end('<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body/></SOAP-ENV:Envelope>');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(port, '127.0.0.1', r));
+  const soapSp = await startPysaml2Sp(`${server.issuer}/saml/metadata`, { soapSlo: `http://127.0.0.1:${port}/soap` });
+  try {
+    expect((await server.services.saml.registry.add('soap-sp', { metadataXml: soapSp.metadata, name: 'Nhân sự' })).slo).toContainEqual({ binding: 'SOAP', url: `http://127.0.0.1:${port}/soap` });
+    const ctx = await b.context('vi');
+    const page = await ctx.newPage();
+    await page.goto(soapSp.url);
+    await page.fill('#login', PERSON.login);
+    await page.fill('#password', PERSON.password);
+    await page.click('form[action$="/login"] button[type=submit]');
+    await page.waitForURL(`${soapSp.url}/`);
+    const who = JSON.parse((await page.textContent('body'))!) as { name_id: string };
+    const [s] = await server.services.saml.repo.sessionsByNameId(soapSp.entityId, who.name_id);
+    await ctx.close();
+
+    await server.services.deprovision.endAccess(s!.accountId, 'account_disabled');
+    const got = await until('the SOAP LogoutRequest', () => received[0]);
+    expect(got).toMatch(/^text\/xml/);
+    const xml = /<samlp:LogoutRequest[\s\S]*<\/samlp:LogoutRequest>/.exec(got)![0];
+    expect(xml).toContain(`>${who.name_id}</saml:NameID>`);
+    expect(xml).toContain(`<samlp:SessionIndex>${s!.sid}</samlp:SessionIndex>`);
+    expect(xml).toContain(`Destination="http://127.0.0.1:${port}/soap"`);
+    writeFileSync(join(soapSp.dir, 'idp.pem'), (await server.services.saml.keys.signer()).certificatePem);
+    writeFileSync(join(soapSp.dir, 'logout.xml'), xml);
+    execFileSync('xmlsec1', ['--verify', '--pubkey-cert-pem', join(soapSp.dir, 'idp.pem'), '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:LogoutRequest', join(soapSp.dir, 'logout.xml')], { stdio: 'pipe' });
+    const rows = await until('the delivery settled', async () => (await server.services.deprovision.list({ accountId: s!.accountId })).find((r) => r.kind === 'saml_soap' && r.status === 'delivered'));
+    expect(rows.clientId).toBe('saml-soap-sp');
+  } finally {
+    await soapSp.stop();
+    await new Promise((r) => receiver.close(r));
+  }
 }, 60_000);

@@ -110,8 +110,9 @@ export function createSamlLogout(deps: SamlLogoutDeps) {
         // the SessionIndex is the sid the SP's linked client was given in the IdP session
         const live = await deps.sessions.liveSessions(s.accountId, new Date());
         const uid = live.find((x) => x.authorizations.some((z) => z.clientId === a.sp.clientId && z.sid === s.sid))?.uid;
-        if (uid) await deps.endSession(s.accountId, uid, 'saml_logout');
+        // forgotten first: this SP gets the LogoutResponse, not a SOAP LogoutRequest from the queue
         await repo.forgetSessions([s.sid]);
+        if (uid) await deps.endSession(s.accountId, uid, 'saml_logout');
       }
       const subject = found[0]?.accountId ?? null;
       await audit?.record({ type: 'saml.logout', outcome: found.length ? 'success' : 'no_session', subject, clientId: a.sp.clientId, detail: { sp: a.sp.entityId, binding: req.binding, sessions: found.length } });

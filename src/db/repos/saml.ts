@@ -6,6 +6,9 @@
 import type { Db } from '../client.js';
 import { isUniqueViolation } from '../errors.js';
 
+/** How long the SPs a session entered are remembered (longer than any session lives). */
+export const SAML_SESSION_KEEP_MS = 90 * 86_400_000;
+
 export interface SamlSpRow {
   id: string;
   entityId: string;
@@ -54,6 +57,8 @@ export interface SamlRepository {
   list(): Promise<SamlSpRow[]>;
   byId(id: string): Promise<SamlSpRow | null>;
   byEntityId(entityId: string): Promise<SamlSpRow | null>;
+  /** The SP whose linked client this is. */
+  byClientId(clientId: string): Promise<SamlSpRow | null>;
   /** False when the id or the entity ID is taken. */
   create(id: string, fields: SamlSpFields): Promise<boolean>;
   update(id: string, fields: Partial<SamlSpFields>): Promise<void>;
@@ -85,6 +90,7 @@ export function createSamlRepository(prisma: Db): SamlRepository {
     list: () => prisma.samlServiceProvider.findMany({ orderBy: { id: 'asc' } }),
     byId: (id) => prisma.samlServiceProvider.findUnique({ where: { id } }),
     byEntityId: (entityId) => prisma.samlServiceProvider.findUnique({ where: { entityId } }),
+    byClientId: (clientId) => prisma.samlServiceProvider.findUnique({ where: { clientId } }),
     async create(id, fields) {
       try {
         await prisma.samlServiceProvider.create({ data: { id, ...fields } });
@@ -123,7 +129,9 @@ export function createSamlRepository(prisma: Db): SamlRepository {
     async collectGarbage(now) {
       const a = await prisma.samlPendingRequest.deleteMany({ where: { expiresAt: { lte: now } } });
       const b = await prisma.samlSeenRequest.deleteMany({ where: { expiresAt: { lte: now } } });
-      return a.count + b.count;
+      // what a session entered: kept longer than any single sign-on session lives
+      const c = await prisma.samlSession.deleteMany({ where: { createdAt: { lte: new Date(now.getTime() - SAML_SESSION_KEEP_MS) } } });
+      return a.count + b.count + c.count;
     },
     async recordSession(row) {
       const { sid, spEntityId, accountId, nameId } = row;

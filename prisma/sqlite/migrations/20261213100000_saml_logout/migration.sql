@@ -1,4 +1,7 @@
 -- AlterTable
+ALTER TABLE "LogoutDelivery" ADD COLUMN "kind" TEXT NOT NULL DEFAULT 'backchannel';
+
+-- AlterTable
 ALTER TABLE "SamlServiceProvider" ADD COLUMN "sloUrls" TEXT NOT NULL DEFAULT '[]';
 
 -- CreateTable
