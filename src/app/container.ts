@@ -41,6 +41,7 @@ import { createSecurityNotices, type SecurityNotices } from '../mail/notices.js'
 import { createSamlServices, type SamlServices } from '../saml/services.js';
 import { createSamlRepository } from '../db/repos/saml.js';
 import { samlSoapLogout } from '../saml/soap-logout.js';
+import { SAML_PATHS } from '../saml/metadata.js';
 
 export interface Services {
   config: Config;
@@ -202,7 +203,8 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     db,
     accounts,
     clients,
-    launcher: createLauncher(repos.clients),
+    // SAML SPs registered with --idp-initiated: their tile starts at /saml/idp-initiated/<id>
+    launcher: createLauncher(repos.clients, undefined, async () => new Map((await samlRepo.list()).filter((r) => r.idpInitiated && r.status === 'active').map((r) => [r.clientId, `${config.issuer}${SAML_PATHS.idpInitiated}/${r.id}`]))),
     clientCache,
     keys,
     deprovision,

@@ -11,7 +11,7 @@ import { SignedXml } from 'xml-crypto';
 import { ALGS } from './signature.js';
 import { BINDINGS, child, children, descendants, esc, MAX_METADATA_BYTES, NS, parseXml, text } from './xml.js';
 
-export const SAML_PATHS = { metadata: '/saml/metadata', sso: '/saml/sso', callback: '/saml/callback', slo: '/saml/slo' } as const;
+export const SAML_PATHS = { metadata: '/saml/metadata', sso: '/saml/sso', callback: '/saml/callback', slo: '/saml/slo', idpInitiated: '/saml/idp-initiated' } as const;
 
 export const idpEntityId = (issuer: string): string => `${issuer}/saml`;
 

@@ -122,6 +122,11 @@ export function samlRouter(deps: SamlRouteDeps): express.Router {
   });
   router.get(SAML_PATHS.sso, (req, res) => handle(req, res, 'redirect', req.query));
   router.post(SAML_PATHS.sso, express.urlencoded({ extended: false, limit: MAX_FORM_BYTES + 4096, parameterLimit: 10 }), (req, res) => handle(req, res, 'post', req.body));
+  router.get(`${SAML_PATHS.idpInitiated}/:id`, async (req, res) => {
+    const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).safeParse(req.params.id);
+    if (!id.success) throw new SsoError('not_found', 'no such SAML application', { status: 404, messageKey: 'saml.error.unknownApp' });
+    send(req, res, await sso.startIdpInitiated(id.data));
+  });
   router.get(SAML_PATHS.slo, (req, res) => handleLogout(req, res, 'redirect', req.query));
   router.post(SAML_PATHS.slo, express.urlencoded({ extended: false, limit: MAX_FORM_BYTES + 4096, parameterLimit: 10 }), (req, res) => handleLogout(req, res, 'post', req.body));
   router.get(SAML_PATHS.callback, async (req, res) => {

@@ -31,6 +31,7 @@ export interface SpInput {
   nameId?: NameIdKind | undefined;
   attributes?: SamlAttributeName[] | undefined;
   signResponse?: boolean | undefined;
+  idpInitiated?: boolean | undefined;
   name?: string | undefined;
   homeUrl?: string | undefined;
   allowGroups?: string[] | undefined;
@@ -45,6 +46,7 @@ export interface SpView {
   nameid: string;
   attributes: string[];
   sign_response: boolean;
+  idp_initiated: boolean;
   want_signed_requests: boolean;
   acs_urls: string[];
   slo: { binding: string; url: string }[];
@@ -61,6 +63,7 @@ export function spView(r: SamlSpRow): SpView {
     nameid: r.nameIdFormat,
     attributes: JSON.parse(r.attributes) as string[],
     sign_response: r.signResponse,
+    idp_initiated: r.idpInitiated,
     want_signed_requests: r.wantSignedRequests,
     acs_urls: (JSON.parse(r.acsUrls) as AcsEndpoint[]).map((a) => a.url),
     slo: (JSON.parse(r.sloUrls) as SloEndpoint[]).map((e) => ({ binding: e.binding.split(':').pop()!, url: e.url })),
@@ -123,7 +126,7 @@ export function createSamlRegistry(deps: SamlRegistryDeps) {
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) throw new SsoError('invalid_input', 'the id is 1-63 lowercase letters, digits and hyphens', { field: 'id' });
       checkNameId(input.nameId);
       const cols = metadataColumns(input.metadataXml);
-      const fields = { ...cols, name: (input.name ?? cols.entityId).trim().slice(0, 200), clientId: samlClientId(id), nameIdFormat: input.nameId ?? 'persistent', attributes: JSON.stringify(input.attributes ?? []), signResponse: input.signResponse ?? false, status: 'active' };
+      const fields = { ...cols, name: (input.name ?? cols.entityId).trim().slice(0, 200), clientId: samlClientId(id), nameIdFormat: input.nameId ?? 'persistent', attributes: JSON.stringify(input.attributes ?? []), signResponse: input.signResponse ?? false, idpInitiated: input.idpInitiated ?? false, status: 'active' };
       if (!(await repo.create(id, fields))) throw new SsoError('exists', `a SAML service provider "${id}" or with entity ID ${cols.entityId} exists`);
       const row = await mustFind(id);
       await linked(row, input);
@@ -140,6 +143,7 @@ export function createSamlRegistry(deps: SamlRegistryDeps) {
         ...(input.nameId !== undefined ? { nameIdFormat: input.nameId } : {}),
         ...(input.attributes !== undefined ? { attributes: JSON.stringify(input.attributes) } : {}),
         ...(input.signResponse !== undefined ? { signResponse: input.signResponse } : {}),
+        ...(input.idpInitiated !== undefined ? { idpInitiated: input.idpInitiated } : {}),
       };
       if (Object.keys(data).length) await repo.update(id, data);
       const row = await mustFind(id);

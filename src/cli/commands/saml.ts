@@ -17,6 +17,7 @@ interface SpOptions {
   nameid?: string;
   attributes?: string;
   signResponse?: boolean;
+  idpInitiated?: boolean;
   name?: string;
   homeUrl?: string;
   allowGroup: string[];
@@ -40,7 +41,7 @@ function input(o: SpOptions): SpInput {
       throw new SsoError('invalid_input', `--metadata: cannot read ${o.metadata}`, { field: 'metadata' });
     }
   }
-  return { metadataXml, nameId: o.nameid as NameIdKind | undefined, attributes, signResponse: o.signResponse, name: o.name, homeUrl: o.homeUrl, allowGroups: o.allowGroup.length ? o.allowGroup : undefined };
+  return { metadataXml, nameId: o.nameid as NameIdKind | undefined, attributes, signResponse: o.signResponse, idpInitiated: o.idpInitiated, name: o.name, homeUrl: o.homeUrl, allowGroups: o.allowGroup.length ? o.allowGroup : undefined };
 }
 
 function print(ctx: CliContext, v: SpView, json?: boolean): void {
@@ -56,6 +57,8 @@ function options(cmd: Command): Command {
     .option('--nameid <kind>', `NameID format: ${REGISTERED_NAMEID_KINDS.join('|')} (default persistent: pairwise, stable, never the login)`)
     .option('--attributes <list>', 'attributes released, comma-separated: mail,displayName,givenName,sn,telephoneNumber,ou,o,title,employeeNumber,groups')
     .option('--sign-response', 'sign the Response as well as the assertion')
+    .option('--idp-initiated', 'let sign-in start at the IdP (the launcher tile sends an unsolicited Response)')
+    .option('--no-idp-initiated', 'sign-in starts only at the application (the default)')
     .option('--name <name>', 'the name people see')
     .option('--home-url <url>', "the application's start page (the app launcher)")
     .option('--allow-group <dn>', 'admit only the members of this directory group, by DN (repeatable)', repeatable, [] as string[])

@@ -25,6 +25,8 @@ export interface SamlSpRow {
   wantSignedRequests: boolean;
   /** The SP's SingleLogoutService endpoints (JSON array of SloEndpoint). */
   sloUrls: string;
+  /** Sign-in may start at the IdP (the launcher): an unsolicited Response. */
+  idpInitiated: boolean;
   status: string;
   createdAt: Date;
   updatedAt: Date;

@@ -3,6 +3,7 @@ ALTER TABLE "LogoutDelivery" ADD COLUMN "kind" TEXT NOT NULL DEFAULT 'backchanne
 
 -- AlterTable
 ALTER TABLE "SamlServiceProvider" ADD COLUMN "sloUrls" TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE "SamlServiceProvider" ADD COLUMN "idpInitiated" BOOLEAN NOT NULL DEFAULT false;
 
 -- CreateTable
 CREATE TABLE "SamlSession" (
