@@ -5,6 +5,7 @@
  * verifies. Hostile LogoutRequests, signed with the SP's own key where they must be: unsigned,
  * an unknown issuer, a wrong Destination, a SHA-1 signature, a replay (the error page and an
  * audit event), and a NameID of another person (a RequestDenied LogoutResponse, nothing ended).
+ * mod_auth_mellon's own logout (`/mellon/logout?ReturnTo=`) ends the IdP session the same way.
  * When the account's access ends, an SP with a SOAP SingleLogoutService (a receiver run here)
  * gets a LogoutRequest through the logout queue that verifies with xmlsec1, its delivery listed.
  */
@@ -17,7 +18,7 @@ import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { launchChromium, type TestBrowser } from './helpers/browser-chromium.js';
-import { startPysaml2Sp, type RunningSp } from './helpers/saml-sp.js';
+import { startMellon, startPysaml2Sp, type RunningSp } from './helpers/saml-sp.js';
 import { freePort } from './helpers/ports.js';
 import { until } from './helpers/until.js';
 
@@ -27,18 +28,22 @@ const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
 let server: TestServer;
 let b: TestBrowser;
 let sp: RunningSp;
+let mellon: RunningSp & { apacheLog(): string };
 
 beforeAll(async () => {
   server = await startTestServer();
   await server.services.accounts.addLocal({ login: PERSON.login, password: PERSON.password, displayName: PERSON.name, email: PERSON.email });
   sp = await startPysaml2Sp(`${server.issuer}/saml/metadata`);
   await server.services.saml.registry.add('pysaml2', { metadataXml: sp.metadata, nameId: 'persistent', attributes: ['mail'], name: 'Hồ sơ công việc' });
+  mellon = await startMellon(`${server.issuer}/saml/metadata`);
+  await server.services.saml.registry.add('mellon', { metadataXml: mellon.metadata, nameId: 'email', attributes: ['mail'], name: 'Quản lý tài sản' });
   b = await launchChromium('saml-logout');
 }, 60_000);
 
 afterAll(async () => {
   await b?.close();
   await sp?.stop();
+  await mellon?.stop();
   await server?.stop();
 });
 
@@ -179,4 +184,21 @@ test('access ended: an SP with a SOAP SingleLogoutService gets a signed LogoutRe
     await soapSp.stop();
     await new Promise((r) => receiver.close(r));
   }
+}, 60_000);
+
+test('mod_auth_mellon logs out (/mellon/logout, Redirect): the IdP session ends, mellon takes the signed LogoutResponse', async () => {
+  const ctx = await b.context('vi');
+  const page = await ctx.newPage();
+  await signIn(page);
+  await page.goto(`${mellon.url}/protected/index.shtml`);
+  await page.waitForURL(`${mellon.url}/protected/index.shtml`);
+  expect(await page.textContent('#mail')).toBe(PERSON.email);
+  await page.goto(`${mellon.url}/mellon/logout?ReturnTo=${encodeURIComponent(`${mellon.url}/bye`)}`);
+  await page.waitForURL(`${mellon.url}/bye`);
+  expect((await lastAudit('saml.logout'))?.outcome).toBe('success');
+  // mellon's session is over, and so is the IdP's: the next sign-in asks for the password
+  await ctx.clearCookies({ name: 'sp_session' });
+  await page.goto(`${mellon.url}/protected/index.shtml`);
+  await page.locator('h1', { hasText: 'Đăng nhập' }).waitFor();
+  await ctx.close();
 }, 60_000);
