@@ -180,6 +180,21 @@ test('access ended: an SP with a SOAP SingleLogoutService gets a signed LogoutRe
     execFileSync('xmlsec1', ['--verify', '--pubkey-cert-pem', join(soapSp.dir, 'idp.pem'), '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:LogoutRequest', join(soapSp.dir, 'logout.xml')], { stdio: 'pipe' });
     const rows = await until('the delivery settled', async () => (await server.services.deprovision.list({ accountId: s!.accountId })).find((r) => r.kind === 'saml_soap' && r.status === 'delivered'));
     expect(rows.clientId).toBe('saml-soap-sp');
+
+    // an OpenID Connect logout at the IdP (end-session) tells it too (another person: this one's access has ended)
+    await server.services.accounts.addLocal({ login: 'vo.em', password: PERSON.password, displayName: 'Võ Em', email: 'em.v@tinh.gov.vn' });
+    const ctx2 = await b.context('vi');
+    const p2 = await ctx2.newPage();
+    await p2.goto(soapSp.url);
+    await p2.fill('#login', 'vo.em');
+    await p2.fill('#password', PERSON.password);
+    await p2.click('form[action$="/login"] button[type=submit]');
+    await p2.waitForURL(`${soapSp.url}/`);
+    await p2.goto(`${server.issuer}/session/end`);
+    await p2.click('button[name=logout][value=yes]');
+    const second = await until('the SOAP LogoutRequest after end-session', () => received[1]);
+    expect(second).toContain('<samlp:LogoutRequest');
+    await ctx2.close();
   } finally {
     await soapSp.stop();
     await new Promise((r) => receiver.close(r));
