@@ -18,7 +18,7 @@ afterAll(async () => db?.drop());
 
 const sp = (entityId: string, clientId: string): SamlSpFields => ({
   entityId, name: 'Hồ sơ', clientId, metadataXml: '<md/>', acsUrls: '[]', signingCerts: '[]', encryptionCerts: '[]', encryptionMethod: null,
-  nameIdFormat: 'persistent', attributes: '["mail"]', signResponse: false, wantSignedRequests: true, sloUrls: '[]', idpInitiated: false, status: 'active',
+  nameIdFormat: 'persistent', attributes: '["mail"]', signResponse: false, wantSignedRequests: true, sloUrls: '[]', idpInitiated: false, metadataUrl: null, status: 'active',
 });
 
 describe('SAML repository', () => {

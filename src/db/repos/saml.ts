@@ -27,6 +27,8 @@ export interface SamlSpRow {
   sloUrls: string;
   /** Sign-in may start at the IdP (the launcher): an unsolicited Response. */
   idpInitiated: boolean;
+  /** Where the metadata is fetched from (`--metadata-url`, `sso saml refresh`), or null. */
+  metadataUrl: string | null;
   status: string;
   createdAt: Date;
   updatedAt: Date;

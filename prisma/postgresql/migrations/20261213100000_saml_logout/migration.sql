@@ -4,6 +4,7 @@ ALTER TABLE "LogoutDelivery" ADD COLUMN "kind" TEXT NOT NULL DEFAULT 'backchanne
 -- AlterTable
 ALTER TABLE "SamlServiceProvider" ADD COLUMN "sloUrls" TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE "SamlServiceProvider" ADD COLUMN "idpInitiated" BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE "SamlServiceProvider" ADD COLUMN "metadataUrl" TEXT;
 
 -- CreateTable
 CREATE TABLE "SamlSession" (
