@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type CliIO } from '../src/cli/main.js';
@@ -88,6 +90,30 @@ describe('sso saml', () => {
     expect((await sso(['saml', 'delete', 'taisan'])).code).toBe(0);
     expect(await db.db.prisma.client.findUnique({ where: { id: 'saml-taisan' } })).toBeNull();
     expect((await sso(['saml', 'show', 'taisan'])).code).not.toBe(0);
+  });
+
+  it('--metadata-url: fetched at add, read again by refresh; an http URL off loopback refused', async () => {
+    let served = metadata('http://127.0.0.1/hoso/sp', 'https://hoso.tinh.gov.vn/acs');
+    const srv = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(served));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/md.xml`;
+    try {
+      const r = await sso(['saml', 'add', 'hoso', '--metadata-url', url, '--json']);
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toMatchObject({ id: 'hoso', entity_id: 'http://127.0.0.1/hoso/sp', metadata_url: url, acs_urls: ['https://hoso.tinh.gov.vn/acs'] });
+      served = metadata('http://127.0.0.1/hoso/sp', 'https://hoso.tinh.gov.vn/acs2');
+      const again = await sso(['saml', 'refresh', 'hoso', '--json']);
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout).acs_urls).toEqual(['https://hoso.tinh.gov.vn/acs2']);
+      served = metadata('http://127.0.0.1/other/sp');
+      expect((await sso(['saml', 'refresh', 'hoso'])).stderr).toContain('another entity ID');
+      const bad = await sso(['saml', 'add', 'xa', '--metadata-url', 'http://hoso.tinh.gov.vn/md.xml']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('https only');
+      expect((await sso(['saml', 'add', 'xb'])).stderr).toContain('--metadata FILE or --metadata-url URL');
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
   });
 });
 

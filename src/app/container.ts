@@ -17,7 +17,7 @@ import { createOidcPayloadRepository, type OidcPayloadRepository } from '../db/r
 import { activeClientLoader, createClientCache, type ClientCache, type ClientMetadataRecord } from '../clients/cache.js';
 import { createKeyStore, type KeyStore } from '../keys/store.js';
 import { createSigningKeyRepository } from '../db/repos/signing-keys.js';
-import { createDeprovisioner, type Deprovisioner } from '../deprovision/service.js';
+import { createDeprovisioner, type DeliveryRow, type Deprovisioner } from '../deprovision/service.js';
 import { createSessionRepository, type SessionRepository } from '../db/repos/sessions.js';
 import { createLogoutDeliveryRepository, type LogoutDeliveryRepository } from '../db/repos/logout-deliveries.js';
 import { createLogger, type Logger } from '../util/logger.js';
@@ -40,6 +40,8 @@ import { createMailer } from '../mail/mailer.js';
 import { createSecurityNotices, type SecurityNotices } from '../mail/notices.js';
 import { createSamlServices, type SamlServices } from '../saml/services.js';
 import { createSamlRepository } from '../db/repos/saml.js';
+import { samlSoapLogout } from '../saml/soap-logout.js';
+import { SAML_PATHS } from '../saml/metadata.js';
 
 export interface Services {
   config: Config;
@@ -147,6 +149,23 @@ function repositories(config: Config, db: Database) {
   };
 }
 
+/** The deprovisioner: ending access and the logout delivery queue (back-channel tokens, SAML SOAP). */
+function deprovisionerFor(config: Config, repos: ReturnType<typeof repositories>, keys: Services['keys'], audit: Services['audit'], opts: OpenServicesOptions, samlSoap: (row: DeliveryRow) => Promise<string>): Deprovisioner {
+  return createDeprovisioner({
+    idTokenAlg: config.signingAlgs[0],
+    sessions: repos.sessions,
+    deliveries: repos.deliveries,
+    keys,
+    issuer: config.issuer,
+    logger: opts.logger ?? createLogger('silent'),
+    attempts: config.logoutDelivery.attempts,
+    timeoutMs: config.logoutDelivery.timeoutMs,
+    audit,
+    metrics: opts.metrics,
+    samlSoap,
+  });
+}
+
 export async function openServices(config: Config, opts: OpenServicesOptions = {}): Promise<Services> {
   if (opts.migrate !== false) {
     const { applied } = await migrate(config.databaseUrl);
@@ -166,18 +185,9 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     forwardedThrough: config.audit.syslog ? () => repos.auditForward.cursor() : undefined,
   }));
   const keys = createKeyStore(repos.signingKeys, { secret: config.keyEncryptionSecret, algs: config.signingAlgs, audit });
-  const deprovision = createDeprovisioner({
-    idTokenAlg: config.signingAlgs[0],
-    sessions: repos.sessions,
-    deliveries: repos.deliveries,
-    keys,
-    issuer: config.issuer,
-    logger: opts.logger ?? createLogger('silent'),
-    attempts: config.logoutDelivery.attempts,
-    timeoutMs: config.logoutDelivery.timeoutMs,
-    audit,
-    metrics: opts.metrics,
-  });
+  const samlRepo = createSamlRepository(db.prisma);
+  // SAML SPs with a SOAP SingleLogoutService: a signed LogoutRequest through the same queue
+  const deprovision = deprovisionerFor(config, repos, keys, audit, opts, (row) => samlSoapLogout({ issuer: config.issuer, repo: samlRepo, keys: saml.keys })(row));
   const clientCache = createClientCache(activeClientLoader(repos.clients));
   const clients = createClientService(repos.clients, { audit, cache: clientCache });
   const mailer = createMailer(config.mail, opts.logger ?? createLogger('error', process.stderr));
@@ -187,12 +197,14 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     repo: createWebAuthnCredentialRepository(db.prisma), accounts: { findActive: (id) => accounts.findActive(id) }, audit, notices, logger: opts.logger,
     issuer: config.issuer, rpName: config.brand.name ?? translator('vi')('app.name'), passwordless: config.webauthn.passwordless,
   });
+  const saml = createSamlServices(samlRepo, { issuer: config.issuer, keyEncryptionSecret: config.keyEncryptionSecret, clients, audit });
   return {
     config,
     db,
     accounts,
     clients,
-    launcher: createLauncher(repos.clients),
+    // SAML SPs registered with --idp-initiated: their tile starts at /saml/idp-initiated/<id>
+    launcher: createLauncher(repos.clients, undefined, async () => new Map((await samlRepo.list()).filter((r) => r.idpInitiated && r.status === 'active').map((r) => [r.clientId, `${config.issuer}${SAML_PATHS.idpInitiated}/${r.id}`]))),
     clientCache,
     keys,
     deprovision,
@@ -217,7 +229,7 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     }),
     notices,
     secondFactors: buildSecondFactors(config, db.prisma, repos.throttle, audit, { notices, otherFactors: webauthn }),
-    saml: createSamlServices(createSamlRepository(db.prisma), { issuer: config.issuer, keyEncryptionSecret: config.keyEncryptionSecret, clients, audit }),
+    saml,
     close: async () => {
       mailer.close();
       await deprovision.stop();

@@ -34,6 +34,7 @@ import { fromTrustedProxy } from '../certificate/login.js';
 import { samlRouter } from '../saml/routes.js';
 import type { SamlKeyStore } from '../saml/keys.js';
 import type { SamlSso } from '../saml/sso.js';
+import type { SamlLogout } from '../saml/logout.js';
 
 /**
  * What /readyz asks: the database answers; the directory, when there is one, answers its ping.
@@ -61,7 +62,7 @@ export interface AppDeps extends Omit<InteractionDeps, 'consent'> {
     directory?: { connector?: DirectoryConnector | undefined; mailDomains: string[] } | undefined;
   } | undefined;
   /** The SAML identity provider (/saml/metadata, /saml/sso, /saml/callback). */
-  saml?: { keys: SamlKeyStore; sso: SamlSso } | undefined;
+  saml?: { keys: SamlKeyStore; sso: SamlSso; logout?: SamlLogout | undefined } | undefined;
 }
 
 /** /readyz answers within this bound even when the database or the directory hangs. */

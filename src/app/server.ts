@@ -5,6 +5,7 @@
  * it cleanly.
  */
 import { createSamlSso } from '../saml/sso.js';
+import { createSamlLogout } from '../saml/logout.js';
 import { samlRelyingParty } from '../saml/relying-party.js';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/load.js';
@@ -149,7 +150,8 @@ async function buildHttp(p: Parts, selfUrl: () => string) {
     },
     saml: {
       keys: services.saml.keys,
-      sso: createSamlSso({ issuer: config.issuer, keyEncryptionSecret: config.keyEncryptionSecret, repo: services.saml.repo, keys: services.saml.keys, accounts: services.accounts, sessions: services.sessions, rp: samlRelyingParty(config, selfUrl), audit: services.audit }),
+      sso: createSamlSso({ issuer: config.issuer, keyEncryptionSecret: config.keyEncryptionSecret, repo: services.saml.repo, keys: services.saml.keys, accounts: services.accounts, sessions: services.sessions, rp: samlRelyingParty(config, selfUrl), homeUrlOf: async (id) => (await services.clients.get(id).catch(() => null))?.home_url ?? null, audit: services.audit }),
+      logout: createSamlLogout({ issuer: config.issuer, repo: services.saml.repo, keys: services.saml.keys, sessions: services.sessions, endSession: (accountId, sid, reason) => services.deprovision.endSession(accountId, sid, reason), audit: services.audit }),
     },
   });
   const certificateApp = certificate ? createCertificateApp({ config, render, brand: p.brand, logger, certificate }) : undefined;

@@ -66,6 +66,8 @@ export const AUDIT_EVENT_TYPES = [
   'saml.sp_deleted', // detail: { id, entity_id }
   'saml.request_refused', // an AuthnRequest refused; outcome: the reason (dtd, replay, signature_wrapping, ...); detail: { sp?, binding }
   'saml.response', // a Response posted to an SP; outcome "success" or the SAML status; subject, clientId; detail: { sp, acs, nameid_format, status }
+  'saml.logout', // a LogoutRequest from an SP answered; outcome success, no_session or nameid_mismatch (nothing ended); subject, clientId; detail: { sp, binding, sessions }
+  'saml.logout_refused', // a LogoutRequest refused (unsigned, unknown issuer, Destination, replay, ...); outcome: the reason; detail: { sp?, binding }
   // the trail itself
   'audit.pruned', // detail: { from_seq, through_seq, removed, before, anchor_hash, retention_seconds }
 ] as const;

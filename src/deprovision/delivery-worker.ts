@@ -47,6 +47,8 @@ export interface DeliveryWorkerOptions {
   concurrency?: number;
   /** How long a claim lasts; default: the timeout plus 30 s. */
   leaseMs?: number;
+  /** The SOAP body (a signed SAML LogoutRequest) of a `saml_soap` delivery; without it such rows fail. */
+  samlSoap?: ((row: DeliveryRow) => Promise<string>) | undefined;
   /** sso_logout_deliveries_total by status. */
   metrics?: Pick<Metrics, 'logoutDelivery'> | undefined;
 }
@@ -117,13 +119,13 @@ export class DeliveryWorker {
     };
   }
 
-  private async post(uri: string, token: string): Promise<AttemptOutcome> {
+  private async post(uri: string, token: string, soap = false): Promise<AttemptOutcome> {
     try {
       const res = await this.fetchImpl(uri, {
         method: 'POST',
         redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: '*/*' },
-        body: new URLSearchParams({ logout_token: token }).toString(),
+        headers: soap ? { 'content-type': 'text/xml; charset=utf-8', soapaction: '"http://www.oasis-open.org/committees/security"', accept: '*/*' } : { 'content-type': 'application/x-www-form-urlencoded', accept: '*/*' },
+        body: soap ? token : new URLSearchParams({ logout_token: token }).toString(),
         signal: AbortSignal.timeout(this.o.timeoutMs),
       });
       await res.body?.cancel().catch(() => {});
@@ -136,6 +138,10 @@ export class DeliveryWorker {
 
   private async attempt({ row, attempt }: Claimed, signer: Promise<Signer>): Promise<AttemptOutcome> {
     try {
+      if (row.kind === 'saml_soap') {
+        if (!this.o.samlSoap) return { ok: false, error: 'SAML logout is not available here' };
+        return await this.post(row.uri, await this.o.samlSoap(row), true);
+      }
       const token = await (await signer)(row.clientId, row.accountId, row.sid);
       return await this.post(row.uri, token);
     } catch (err) {

@@ -40,17 +40,21 @@ export function launcherApp(r: ClientRecord): LauncherApp | null {
   return { clientId: r.id, name: r.name, description: r.description, homeUrl: r.homeUrl, logoUrl: logoPath(r.id, r.logoEtag) };
 }
 
+/** Applications whose tile starts the sign-in at the IdP (SAML IdP-initiated): client id -> the URL the tile opens. */
+export type LauncherStarts = () => Promise<ReadonlyMap<string, string>>;
+
 /**
  * Without `access`, an application with an access policy is never listed (nothing can say who it
- * admits); the server gives one.
+ * admits); the server gives one. `starts`: tiles that open an IdP URL instead of the home URL.
  */
-export function createLauncher(clients: Pick<ClientRepository, 'launchable' | 'logo'>, access?: LauncherAccess): Launcher {
+export function createLauncher(clients: Pick<ClientRepository, 'launchable' | 'logo'>, access?: LauncherAccess, starts?: LauncherStarts): Launcher {
   return {
     async appsFor(account) {
       const rows = await clients.launchable();
       // the person is read (groups from the directory, kept a few minutes) only when some application asks
       let person: Promise<AccessPerson | null> | undefined;
       const out: LauncherApp[] = [];
+      const startAt = starts && rows.length ? await starts() : new Map<string, string>();
       for (const r of rows) {
         const app = launcherApp(r);
         if (!app) continue;
@@ -60,11 +64,11 @@ export function createLauncher(clients: Pick<ClientRepository, 'launchable' | 'l
           const p = await person;
           if (!p || !admits(policy, p)) continue;
         }
-        out.push(app);
+        out.push(startAt.has(app.clientId) ? { ...app, homeUrl: startAt.get(app.clientId)! } : app);
       }
       return out;
     },
     logo: (clientId) => clients.logo(clientId),
-    withAccess: (a) => createLauncher(clients, a),
+    withAccess: (a) => createLauncher(clients, a, starts),
   };
 }

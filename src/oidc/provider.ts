@@ -163,7 +163,10 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report, track: Track
     if (!queueLogout) metrics?.logoutDelivery('delivered');
     log.info({ event: queueLogout ? 'logout.queued' : 'logout.delivered', client: client.clientId }, queueLogout ? 'back-channel logout queued' : 'back-channel logout delivered');
   });
-  provider.on('end_session.success', (ctx) => track(loggedOut(deps, ctx)));
+  provider.on('end_session.success', (ctx) => {
+    track(loggedOut(deps, ctx));
+    if (queueLogout && ctx.oidc.params?.logout) track(queueSamlLogouts(ctx, queueLogout));
+  });
   provider.on('end_session.error', (ctx, err) => {
     log.info({ event: 'logout.failure', ...koaClient(ctx), client: ctx.oidc?.client?.clientId, outcome: (err as { error?: string }).error ?? err.name }, 'logout refused');
   });
@@ -183,6 +186,18 @@ function build(deps: ProviderHostDeps, jwks: JWK[], report: Report, track: Track
 /** The client address and User-Agent of a provider request. */
 function koaClient(ctx: KoaContextWithOIDC): { ip: string | undefined; userAgent: string | undefined } {
   return { ip: ctx.ip, userAgent: userAgentOf(ctx.get('user-agent')) };
+}
+
+/**
+ * oidc-provider tells only the clients with a back-channel logout URI; the SAML SPs' linked clients
+ * (`saml-<id>`) have none: the queue sends those SPs with a SOAP SingleLogoutService a LogoutRequest.
+ */
+async function queueSamlLogouts(ctx: KoaContextWithOIDC, queue: NonNullable<ProviderHostDeps['queueLogout']>): Promise<void> {
+  const session = ctx.oidc.session;
+  if (!session?.accountId) return;
+  for (const [clientId, a] of Object.entries(session.authorizations ?? {})) {
+    if (clientId.startsWith('saml-')) await queue(clientId, session.accountId, (a as { sid?: string }).sid ?? null);
+  }
 }
 
 /** A logout at the IdP: audited (the person as actor) and logged with the client's address and User-Agent. */

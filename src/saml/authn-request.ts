@@ -18,7 +18,7 @@ import { BINDINGS, child, children, inflateBase64, MAX_MESSAGE_BYTES, NS, parseX
 export type RefusalReason =
   | 'too_large' | 'dtd' | 'malformed' | 'inflate' | 'not_authn_request' | 'unknown_issuer' | 'sp_disabled'
   | 'acs_not_registered' | 'binding_unsupported' | 'signature_missing' | 'signature_weak_algorithm' | 'signature_invalid'
-  | 'signature_wrapping' | 'destination' | 'stale' | 'replay' | 'relay_state_too_long';
+  | 'signature_wrapping' | 'destination' | 'stale' | 'replay' | 'relay_state_too_long' | 'not_logout_request' | 'nameid_mismatch';
 
 export class RequestRefused extends Error {
   constructor(readonly reason: RefusalReason, message: string, readonly spEntityId?: string) {
@@ -50,7 +50,7 @@ export interface AcceptedRequest {
 export const MAX_RELAY_STATE_BYTES = 80;
 const MAX_ENCODED = Math.ceil((MAX_MESSAGE_BYTES * 4) / 3) + 4;
 
-function decode(req: IncomingRequest): string {
+export function decode(req: IncomingRequest): string {
   if (req.samlRequest.length > MAX_ENCODED) throw new RequestRefused('too_large', 'SAMLRequest too large');
   try {
     return req.binding === 'redirect' ? inflateBase64(req.samlRequest) : Buffer.from(req.samlRequest, 'base64').toString('utf8');
@@ -60,7 +60,7 @@ function decode(req: IncomingRequest): string {
   }
 }
 
-function parse(xml: string): Document {
+export function parse(xml: string): Document {
   try {
     return parseXml(xml);
   } catch (err) {
@@ -72,11 +72,10 @@ function parse(xml: string): Document {
 const sigReason = (e: SignatureRefused): RefusalReason => (e.reason === 'missing' ? 'signature_missing' : e.reason === 'weak_algorithm' ? 'signature_weak_algorithm' : e.reason === 'wrapping' ? 'signature_wrapping' : 'signature_invalid');
 
 /** Checks the signature where there is one or where the SP must sign; returns the document to read. */
-function signedDocument(req: IncomingRequest, xml: string, doc: Document, sp: SamlSpRow): Document {
+export function signedDocument(req: IncomingRequest, xml: string, doc: Document, sp: SamlSpRow, mustSign = sp.wantSignedRequests): Document {
   const certs = JSON.parse(sp.signingCerts) as string[];
   const redirectSigned = req.binding === 'redirect' && /(^|&)Signature=/.test(req.rawQuery ?? '');
   const postSigned = req.binding === 'post' && !!child(doc.documentElement!, NS.ds, 'Signature');
-  const mustSign = sp.wantSignedRequests;
   try {
     if (req.binding === 'redirect' && (redirectSigned || mustSign)) {
       if (child(doc.documentElement!, NS.ds, 'Signature')) throw new SignatureRefused('wrapping', 'an enveloped signature in a Redirect-binding request');

@@ -11,7 +11,7 @@ import { SignedXml } from 'xml-crypto';
 import { ALGS } from './signature.js';
 import { BINDINGS, child, children, descendants, esc, MAX_METADATA_BYTES, NS, parseXml, text } from './xml.js';
 
-export const SAML_PATHS = { metadata: '/saml/metadata', sso: '/saml/sso', callback: '/saml/callback' } as const;
+export const SAML_PATHS = { metadata: '/saml/metadata', sso: '/saml/sso', callback: '/saml/callback', slo: '/saml/slo', idpInitiated: '/saml/idp-initiated' } as const;
 
 export const idpEntityId = (issuer: string): string => `${issuer}/saml`;
 
@@ -22,10 +22,11 @@ export function idpMetadata(issuer: string, certificates: readonly string[], sig
     .join('');
   const formats = Object.values(NAMEID_FORMATS).map((f) => `<md:NameIDFormat>${f}</md:NameIDFormat>`).join('');
   const sso = [BINDINGS.redirect, BINDINGS.post].map((b) => `<md:SingleSignOnService Binding="${b}" Location="${esc(issuer + SAML_PATHS.sso)}"/>`).join('');
+  const slo = [BINDINGS.redirect, BINDINGS.post].map((b) => `<md:SingleLogoutService Binding="${b}" Location="${esc(issuer + SAML_PATHS.slo)}"/>`).join('');
   const id = `_md${Buffer.from(issuer).toString('hex').slice(0, 16)}`;
   const xml =
     `<md:EntityDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}" xmlns:saml="${NS.saml}" ID="${id}" entityID="${esc(idpEntityId(issuer))}">` +
-    `<md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${NS.samlp}">${keys}${formats}${sso}</md:IDPSSODescriptor>` +
+    `<md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${NS.samlp}">${keys}${slo}${formats}${sso}</md:IDPSSODescriptor>` +
     `</md:EntityDescriptor>`;
   return signFirst(xml, signer);
 }
@@ -46,6 +47,13 @@ export interface AcsEndpoint {
   isDefault: boolean;
 }
 
+/** An SP's SingleLogoutService: where LogoutRequests (url) and LogoutResponses (responseUrl) go. */
+export interface SloEndpoint {
+  binding: string;
+  url: string;
+  responseUrl: string;
+}
+
 /** What registration keeps of an SP's metadata. */
 export interface SpMetadata {
   entityId: string;
@@ -55,6 +63,7 @@ export interface SpMetadata {
   encryptionMethod: string | null;
   authnRequestsSigned: boolean;
   nameIdFormats: string[];
+  slo: SloEndpoint[];
 }
 
 const toPem = (b64: string) => `-----BEGIN CERTIFICATE-----\n${b64.replace(/\s+/g, '').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
@@ -91,6 +100,11 @@ export function parseSpMetadata(xml: string): SpMetadata {
   if (!acs.length) throw new Error('the metadata has no AssertionConsumerService with the HTTP-POST binding');
   const bad = acs.find((a) => !acceptableAcsUrl(a.url));
   if (bad) throw new Error(`assertion consumer service URL refused (https only, or http on loopback): ${bad.url}`);
+  const slo = children(sp, NS.md, 'SingleLogoutService')
+    .map((e) => ({ binding: e.getAttribute('Binding') ?? '', url: e.getAttribute('Location') ?? '', responseUrl: e.getAttribute('ResponseLocation') || (e.getAttribute('Location') ?? '') }))
+    .filter((e) => ([BINDINGS.redirect, BINDINGS.post, BINDINGS.soap] as string[]).includes(e.binding));
+  const badSlo = slo.find((e) => !acceptableAcsUrl(e.url) || !acceptableAcsUrl(e.responseUrl));
+  if (badSlo) throw new Error(`single logout service URL refused (https only, or http on loopback): ${badSlo.url}`);
   const encKd = children(sp, NS.md, 'KeyDescriptor').find((k) => k.getAttribute('use') === 'encryption' || !k.getAttribute('use'));
   const method = encKd ? children(encKd, NS.md, 'EncryptionMethod').map((m) => m.getAttribute('Algorithm') ?? '').find(Boolean) ?? null : null;
   return {
@@ -101,6 +115,7 @@ export function parseSpMetadata(xml: string): SpMetadata {
     encryptionMethod: method,
     authnRequestsSigned: sp.getAttribute('AuthnRequestsSigned') === 'true',
     nameIdFormats: children(sp, NS.md, 'NameIDFormat').map((n) => text(n)),
+    slo,
   };
 }
 

@@ -58,6 +58,9 @@ function attributeStatement(attrs: readonly SamlAttribute[]): string {
   return `<saml:AttributeStatement>${attrs.map(one).join('')}</saml:AttributeStatement>`;
 }
 
+/** The InResponseTo attribute (and a space), or nothing for an unsolicited (IdP-initiated) Response. */
+const inResponseTo = (id: string) => (id ? `InResponseTo="${esc(id)}" ` : '');
+
 /** The assertion, signed. */
 export function signedAssertion(i: ResponseInput, signer: Signer): string {
   const id = newSamlId();
@@ -66,7 +69,7 @@ export function signedAssertion(i: ResponseInput, signer: Signer): string {
     `<saml:Assertion xmlns:saml="${NS.saml}" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="${id}" Version="2.0" IssueInstant="${instant(i.now)}">` +
     `<saml:Issuer>${esc(idpEntityId(i.issuer))}</saml:Issuer>` +
     `<saml:Subject><saml:NameID Format="${esc(i.nameId.format)}" SPNameQualifier="${esc(i.spEntityId)}">${esc(i.nameId.value)}</saml:NameID>` +
-    `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="${esc(i.inResponseTo)}" NotOnOrAfter="${until}" Recipient="${esc(i.acsUrl)}"/></saml:SubjectConfirmation></saml:Subject>` +
+    `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData ${inResponseTo(i.inResponseTo)}NotOnOrAfter="${until}" Recipient="${esc(i.acsUrl)}"/></saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${instant(new Date(i.now.getTime() - SKEW_MS))}" NotOnOrAfter="${until}"><saml:AudienceRestriction><saml:Audience>${esc(i.spEntityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
     `<saml:AuthnStatement AuthnInstant="${instant(i.authn.authTime)}" SessionIndex="${esc(i.authn.sessionIndex)}"><saml:AuthnContext><saml:AuthnContextClassRef>${esc(i.authn.contextClass)}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     attributeStatement(i.attributes) +
@@ -77,7 +80,7 @@ export function signedAssertion(i: ResponseInput, signer: Signer): string {
 function envelope(o: { issuer: string; acsUrl: string; inResponseTo: string; now: Date; status: string; subStatus?: string | undefined; body: string }): string {
   const sub = o.subStatus ? `<samlp:StatusCode Value="${o.subStatus}"/>` : '';
   return (
-    `<samlp:Response xmlns:samlp="${NS.samlp}" xmlns:saml="${NS.saml}" ID="${newSamlId()}" Version="2.0" IssueInstant="${instant(o.now)}" Destination="${esc(o.acsUrl)}" InResponseTo="${esc(o.inResponseTo)}">` +
+    `<samlp:Response xmlns:samlp="${NS.samlp}" xmlns:saml="${NS.saml}" ID="${newSamlId()}" Version="2.0" IssueInstant="${instant(o.now)}" Destination="${esc(o.acsUrl)}" ${inResponseTo(o.inResponseTo).trimEnd()}>` +
     `<saml:Issuer>${esc(idpEntityId(o.issuer))}</saml:Issuer>` +
     `<samlp:Status><samlp:StatusCode Value="${o.status}">${sub}</samlp:StatusCode></samlp:Status>` +
     o.body +

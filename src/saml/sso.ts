@@ -22,6 +22,7 @@ import { NAMEID_FORMATS, nameIdValue, releasedAttributes, type NameIdKind, type 
 import { acceptAuthnRequest, type AcceptedRequest, type IncomingRequest } from './authn-request.js';
 import type { SamlKeyStore } from './keys.js';
 import type { SamlRelyingParty } from './relying-party.js';
+import { chooseAcs, type AcsEndpoint } from './metadata.js';
 import { AUTHN_CONTEXT, errorResponse, newSamlId, signedAssertion, STATUS, successResponse, type ResponseInput } from './response.js';
 import { encryptAssertion } from './encrypt.js';
 
@@ -54,6 +55,8 @@ export interface SamlSsoDeps {
   accounts: Pick<AccountService, 'findActive'>;
   sessions: Pick<SessionRepository, 'sidOfAccessToken'>;
   rp: SamlRelyingParty;
+  /** The linked client's home URL (the RelayState of an IdP-initiated sign-in). */
+  homeUrlOf?: ((clientId: string) => Promise<string | null>) | undefined;
   audit?: AuditRecorder | undefined;
 }
 
@@ -105,6 +108,8 @@ async function assertion(deps: SamlSsoDeps, nameIdSecret: Buffer, sp: SamlSpRow,
     signResponse: sp.signResponse,
     now: new Date(),
   };
+  // single logout: which SPs this session entered, under which NameID
+  await deps.repo.recordSession({ sid, spEntityId: sp.entityId, accountId: account.id, nameId: value });
   const signer = await keys.signer();
   const encryptFor = (JSON.parse(sp.encryptionCerts) as string[])[0];
   const signedOne = signedAssertion(input, signer);
@@ -149,6 +154,20 @@ export function createSamlSso(deps: SamlSsoDeps) {
       if (!a.nameIdKind) return fail(a.sp, back, { status: STATUS.requester, subStatus: STATUS.invalidNameIdPolicy });
       if (a.acr === null) return fail(a.sp, back, { status: STATUS.requester, subStatus: STATUS.noAuthnContext });
       return toAuthorization(a, a.nameIdKind);
+    },
+
+    /**
+     * IdP-initiated (the launcher's tile): for an active SP registered with --idp-initiated, the same
+     * internal authorization (login, second factor, access policy), then an unsolicited Response
+     * (no InResponseTo) to its default ACS with RelayState = its home URL.
+     */
+    async startIdpInitiated(spId: string): Promise<SsoOutcome> {
+      const sp = await repo.byId(spId);
+      if (!sp || sp.status !== 'active' || !sp.idpInitiated) throw new SsoError('not_found', 'no SAML application that may be started here', { status: 404, messageKey: 'saml.error.unknownApp' });
+      const acs = chooseAcs(JSON.parse(sp.acsUrls) as AcsEndpoint[], {})!;
+      const home = (await deps.homeUrlOf?.(sp.clientId)) ?? undefined;
+      const accepted: AcceptedRequest = { sp, requestId: '', acs, relayState: home, forceAuthn: false, isPassive: false, nameIdKind: sp.nameIdFormat as NameIdKind, acr: undefined };
+      return toAuthorization(accepted, accepted.nameIdKind!);
     },
 
     /** Back from the authorization: `current` is the callback URL as received, `flowId` its state. */

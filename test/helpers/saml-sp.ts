@@ -63,15 +63,19 @@ function stopper(child: ChildProcess, dir: string): () => Promise<void> {
   });
 }
 
-/** The pysaml2 SP, trusting the IdP metadata at `idpMetadataUrl` (fetched once, written to a file). */
-export async function startPysaml2Sp(idpMetadataUrl: string): Promise<RunningSp> {
+/**
+ * The pysaml2 SP, trusting the IdP metadata at `idpMetadataUrl` (fetched once, written to a file);
+ * `soapSlo`: a SOAP SingleLogoutService URL for its metadata.
+ */
+export async function startPysaml2Sp(idpMetadataUrl: string, o: { soapSlo?: string; allowUnsolicited?: boolean } = {}): Promise<RunningSp> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sso-pysaml2-'));
   const idpFile = join(dir, 'idp.xml');
   writeFileSync(idpFile, await (await fetch(idpMetadataUrl)).text());
-  const metadata = execFileSync(PYTHON, [SCRIPT, String(port), idpFile, dir, '--metadata'], { encoding: 'utf8' });
+  const extra = [...(o.soapSlo ? [o.soapSlo] : []), ...(o.allowUnsolicited ? ['--allow-unsolicited'] : [])];
+  const metadata = execFileSync(PYTHON, [SCRIPT, String(port), idpFile, dir, ...extra, '--metadata'], { encoding: 'utf8' });
   const output: string[] = [];
-  const child = await startProcess(PYTHON, [SCRIPT, String(port), idpFile, dir], (l) => l.includes('listening'), output);
+  const child = await startProcess(PYTHON, [SCRIPT, String(port), idpFile, dir, ...extra], (l) => l.includes('listening'), output);
   const url = `http://127.0.0.1:${port}`;
   return { url, entityId: `${url}/sp`, metadata, dir, output, stop: stopper(child, dir) };
 }

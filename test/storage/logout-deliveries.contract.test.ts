@@ -55,7 +55,7 @@ describe('queue', () => {
     expect(rows.map((r) => r.sid).sort()).toEqual([null, 's1'].sort());
     for (const r of rows) {
       expect(r).toEqual({
-        id: expect.any(String), accountId: 'acc-1', clientId: a, sid: r.sid, uri: 'https://vpdt.tinh.gov.vn/backchannel', reason: 'sso account disable',
+        id: expect.any(String), accountId: 'acc-1', clientId: a, sid: r.sid, uri: 'https://vpdt.tinh.gov.vn/backchannel', kind: 'backchannel', reason: 'sso account disable',
         status: 'pending', attempts: 0, nextAttemptAt: T0, lastError: null, createdAt: T0, deliveredAt: null,
       });
     }

@@ -18,7 +18,7 @@ afterAll(async () => db?.drop());
 
 const sp = (entityId: string, clientId: string): SamlSpFields => ({
   entityId, name: 'Hồ sơ', clientId, metadataXml: '<md/>', acsUrls: '[]', signingCerts: '[]', encryptionCerts: '[]', encryptionMethod: null,
-  nameIdFormat: 'persistent', attributes: '["mail"]', signResponse: false, wantSignedRequests: true, status: 'active',
+  nameIdFormat: 'persistent', attributes: '["mail"]', signResponse: false, wantSignedRequests: true, sloUrls: '[]', idpInitiated: false, metadataUrl: null, status: 'active',
 });
 
 describe('SAML repository', () => {
@@ -51,6 +51,18 @@ describe('SAML repository', () => {
     await repo.markSeen('https://hoso/saml', '_old', new Date(Date.now() - 1));
     await repo.putPending('p3', '{}', new Date(Date.now() - 1));
     expect(await repo.collectGarbage(new Date())).toBe(2);
+  });
+
+  test('the SPs a session entered: recorded once per (sid, SP), found by sid and by NameID, forgotten', async () => {
+    await repo.recordSession({ sid: 's1', spEntityId: 'https://hoso/saml', accountId: 'a1', nameId: 'n1' });
+    await repo.recordSession({ sid: 's1', spEntityId: 'https://hoso/saml', accountId: 'a1', nameId: 'n1b' });
+    await repo.recordSession({ sid: 's1', spEntityId: 'https://other/saml', accountId: 'a1', nameId: 'n2' });
+    await repo.recordSession({ sid: 's2', spEntityId: 'https://hoso/saml', accountId: 'a1', nameId: 'n1b' });
+    expect((await repo.sessionsOf('s1')).map((r) => [r.spEntityId, r.nameId]).sort()).toEqual([['https://hoso/saml', 'n1b'], ['https://other/saml', 'n2']]);
+    expect((await repo.sessionsByNameId('https://hoso/saml', 'n1b')).map((r) => r.sid).sort()).toEqual(['s1', 's2']);
+    expect(await repo.forgetSessions(['s1'])).toBe(2);
+    expect(await repo.sessionsOf('s1')).toEqual([]);
+    expect(await repo.forgetSessions([])).toBe(0);
   });
 
   test('the SAML key: inserted, and rotated with the old one retiring until the grace ends', async () => {

@@ -42,6 +42,7 @@ function deliveryView(r: DeliveryRow, logins: Map<string, string>) {
     client_id: r.clientId,
     sid: r.sid,
     uri: r.uri,
+    kind: r.kind,
     reason: r.reason,
     next_attempt_at: r.status === 'pending' || r.status === 'sending' ? r.nextAttemptAt.toISOString() : null,
     delivered_at: r.deliveredAt?.toISOString() ?? null,

@@ -14,9 +14,11 @@ import { table } from '../table.js';
 
 interface SpOptions {
   metadata?: string;
+  metadataUrl?: string;
   nameid?: string;
   attributes?: string;
   signResponse?: boolean;
+  idpInitiated?: boolean;
   name?: string;
   homeUrl?: string;
   allowGroup: string[];
@@ -40,7 +42,7 @@ function input(o: SpOptions): SpInput {
       throw new SsoError('invalid_input', `--metadata: cannot read ${o.metadata}`, { field: 'metadata' });
     }
   }
-  return { metadataXml, nameId: o.nameid as NameIdKind | undefined, attributes, signResponse: o.signResponse, name: o.name, homeUrl: o.homeUrl, allowGroups: o.allowGroup.length ? o.allowGroup : undefined };
+  return { metadataXml, metadataUrl: o.metadataUrl, nameId: o.nameid as NameIdKind | undefined, attributes, signResponse: o.signResponse, idpInitiated: o.idpInitiated, name: o.name, homeUrl: o.homeUrl, allowGroups: o.allowGroup.length ? o.allowGroup : undefined };
 }
 
 function print(ctx: CliContext, v: SpView, json?: boolean): void {
@@ -56,6 +58,8 @@ function options(cmd: Command): Command {
     .option('--nameid <kind>', `NameID format: ${REGISTERED_NAMEID_KINDS.join('|')} (default persistent: pairwise, stable, never the login)`)
     .option('--attributes <list>', 'attributes released, comma-separated: mail,displayName,givenName,sn,telephoneNumber,ou,o,title,employeeNumber,groups')
     .option('--sign-response', 'sign the Response as well as the assertion')
+    .option('--idp-initiated', 'let sign-in start at the IdP (the launcher tile sends an unsolicited Response)')
+    .option('--no-idp-initiated', 'sign-in starts only at the application (the default)')
     .option('--name <name>', 'the name people see')
     .option('--home-url <url>', "the application's start page (the app launcher)")
     .option('--allow-group <dn>', 'admit only the members of this directory group, by DN (repeatable)', repeatable, [] as string[])
@@ -64,9 +68,9 @@ function options(cmd: Command): Command {
 
 export function registerSamlCommand(program: Command, ctx: CliContext): void {
   const saml = program.command('saml').description('SAML 2.0 service providers (this IdP at ISSUER/saml/metadata)');
-  options(saml.command('add <id>').description('register a service provider from its metadata').requiredOption('--metadata <file>', "the SP's metadata XML")).action(async (id: string, o: SpOptions) => {
+  options(saml.command('add <id>').description('register a service provider from its metadata').option('--metadata <file>', "the SP's metadata XML").option('--metadata-url <url>', "the SP's metadata URL (https; read again by sso saml refresh)")).action(async (id: string, o: SpOptions) => {
     const s = await ctx.open();
-    const v = await s.saml.registry.add(id, { ...input(o), metadataXml: input(o).metadataXml! });
+    const v = await s.saml.registry.add(id, input(o));
     print(ctx, v, o.json);
   });
   saml.command('list').option('--json', 'machine-readable output').description('list the service providers').action(async (o: { json?: boolean }) => {
@@ -77,8 +81,11 @@ export function registerSamlCommand(program: Command, ctx: CliContext): void {
   saml.command('show <id>').option('--json', 'machine-readable output').description('show one service provider').action(async (id: string, o: { json?: boolean }) => {
     print(ctx, await (await ctx.open()).saml.registry.show(id), o.json);
   });
-  options(saml.command('update <id>').description('change a service provider (--metadata FILE reads its metadata again)').option('--metadata <file>', "the SP's metadata XML")).action(async (id: string, o: SpOptions) => {
+  options(saml.command('update <id>').description('change a service provider (--metadata FILE reads its metadata again)').option('--metadata <file>', "the SP's metadata XML").option('--metadata-url <url>', "the SP's metadata URL (https)")).action(async (id: string, o: SpOptions) => {
     print(ctx, await (await ctx.open()).saml.registry.update(id, input(o)), o.json);
+  });
+  saml.command('refresh <id>').option('--json', 'machine-readable output').description('read the metadata again from its --metadata-url').action(async (id: string, o: { json?: boolean }) => {
+    print(ctx, await (await ctx.open()).saml.registry.refresh(id), o.json);
   });
   for (const [verb, status] of [['disable', 'disabled'], ['enable', 'active']] as const) {
     saml.command(`${verb} <id>`).description(`${verb} a service provider`).action(async (id: string) => {

@@ -19,6 +19,8 @@ export interface DeliveryRow {
   clientId: string;
   sid: string | null;
   uri: string;
+  /** backchannel (an OpenID Connect logout token) or saml_soap (a SAML LogoutRequest over SOAP). */
+  kind: string;
   reason: string;
   status: string;
   attempts: number;
@@ -79,6 +81,7 @@ export interface LogoutDeliveryRepository {
 }
 
 const UNSETTLED = ['pending', 'sending'];
+const SAML_SOAP_BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:SOAP';
 
 class PrismaLogoutDeliveryRepository implements LogoutDeliveryRepository {
   constructor(private readonly db: DbTx) {}
@@ -91,11 +94,30 @@ class PrismaLogoutDeliveryRepository implements LogoutDeliveryRepository {
       select: { id: true, backchannelLogoutUri: true },
     });
     const uriOf = new Map(clients.map((c) => [c.id, c.backchannelLogoutUri!]));
+    const soap = await this.samlSoapTargets(q.targets, clientIds);
     const rows = q.targets
       .filter((t) => uriOf.has(t.clientId))
-      .map((t) => ({ id: randomUUID(), accountId: q.accountId, clientId: t.clientId, sid: t.sid, uri: uriOf.get(t.clientId)!, reason: q.reason, status: 'pending', attempts: 0, nextAttemptAt: q.at, createdAt: q.at }));
+      .map((t) => ({ id: randomUUID(), accountId: q.accountId, clientId: t.clientId, sid: t.sid, uri: uriOf.get(t.clientId)!, kind: 'backchannel', reason: q.reason, status: 'pending', attempts: 0, nextAttemptAt: q.at, createdAt: q.at }))
+      .concat(soap.map((t) => ({ id: randomUUID(), accountId: q.accountId, clientId: t.clientId, sid: t.sid, uri: t.uri, kind: 'saml_soap', reason: q.reason, status: 'pending', attempts: 0, nextAttemptAt: q.at, createdAt: q.at })));
     if (rows.length) await this.db.logoutDelivery.createMany({ data: rows });
     return rows.length;
+  }
+
+  /**
+   * The SAML SPs (by their linked clients) with a SOAP SingleLogoutService that the sessions
+   * entered (a SamlSession row for the sid): one LogoutRequest each.
+   */
+  private async samlSoapTargets(targets: readonly LogoutTarget[], clientIds: string[]): Promise<{ clientId: string; sid: string; uri: string }[]> {
+    const sps = await this.db.samlServiceProvider.findMany({ where: { clientId: { in: clientIds }, status: 'active' }, select: { clientId: true, entityId: true, sloUrls: true } });
+    const out: { clientId: string; sid: string; uri: string }[] = [];
+    for (const sp of sps) {
+      const soap = (JSON.parse(sp.sloUrls) as { binding: string; url: string }[]).find((e) => e.binding === SAML_SOAP_BINDING);
+      if (!soap) continue;
+      const sids = targets.filter((t) => t.clientId === sp.clientId && t.sid).map((t) => t.sid!);
+      const entered = await this.db.samlSession.findMany({ where: { spEntityId: sp.entityId, sid: { in: sids } }, select: { sid: true } });
+      for (const e of entered) out.push({ clientId: sp.clientId, sid: e.sid, uri: soap.url });
+    }
+    return out;
   }
 
   due(at: Date, limit: number): Promise<DeliveryRow[]> {

@@ -6,6 +6,9 @@
 import type { Db } from '../client.js';
 import { isUniqueViolation } from '../errors.js';
 
+/** How long the SPs a session entered are remembered (longer than any session lives). */
+export const SAML_SESSION_KEEP_MS = 90 * 86_400_000;
+
 export interface SamlSpRow {
   id: string;
   entityId: string;
@@ -20,6 +23,12 @@ export interface SamlSpRow {
   attributes: string;
   signResponse: boolean;
   wantSignedRequests: boolean;
+  /** The SP's SingleLogoutService endpoints (JSON array of SloEndpoint). */
+  sloUrls: string;
+  /** Sign-in may start at the IdP (the launcher): an unsolicited Response. */
+  idpInitiated: boolean;
+  /** Where the metadata is fetched from (`--metadata-url`, `sso saml refresh`), or null. */
+  metadataUrl: string | null;
   status: string;
   createdAt: Date;
   updatedAt: Date;
@@ -40,10 +49,20 @@ export interface SamlKeyRow {
 
 export type NewSamlKey = Omit<SamlKeyRow, 'createdAt' | 'retireAfter'>;
 
+/** A service provider a single sign-on session entered, and the NameID it was given. */
+export interface SamlSessionRow {
+  sid: string;
+  spEntityId: string;
+  accountId: string;
+  nameId: string;
+}
+
 export interface SamlRepository {
   list(): Promise<SamlSpRow[]>;
   byId(id: string): Promise<SamlSpRow | null>;
   byEntityId(entityId: string): Promise<SamlSpRow | null>;
+  /** The SP whose linked client this is. */
+  byClientId(clientId: string): Promise<SamlSpRow | null>;
   /** False when the id or the entity ID is taken. */
   create(id: string, fields: SamlSpFields): Promise<boolean>;
   update(id: string, fields: Partial<SamlSpFields>): Promise<void>;
@@ -56,6 +75,14 @@ export interface SamlRepository {
   markSeen(spEntityId: string, requestId: string, expiresAt: Date): Promise<boolean>;
   /** Deletes expired pending requests and seen IDs; returns how many. */
   collectGarbage(now: Date): Promise<number>;
+  /** Notes that session `sid` entered the SP with this NameID (again: the NameID replaced). */
+  recordSession(row: SamlSessionRow): Promise<void>;
+  /** The SPs session `sid` entered. */
+  sessionsOf(sid: string): Promise<SamlSessionRow[]>;
+  /** The SP's sessions of this NameID. */
+  sessionsByNameId(spEntityId: string, nameId: string): Promise<SamlSessionRow[]>;
+  /** Forgets the SAML sessions of these sids; returns how many. */
+  forgetSessions(sids: readonly string[]): Promise<number>;
   keys(): Promise<SamlKeyRow[]>;
   insertKey(key: NewSamlKey): Promise<void>;
   /** In one transaction: the new key active (signing from its activatedAt), the others retiring until `retireAfter`. */
@@ -67,6 +94,7 @@ export function createSamlRepository(prisma: Db): SamlRepository {
     list: () => prisma.samlServiceProvider.findMany({ orderBy: { id: 'asc' } }),
     byId: (id) => prisma.samlServiceProvider.findUnique({ where: { id } }),
     byEntityId: (entityId) => prisma.samlServiceProvider.findUnique({ where: { entityId } }),
+    byClientId: (clientId) => prisma.samlServiceProvider.findUnique({ where: { clientId } }),
     async create(id, fields) {
       try {
         await prisma.samlServiceProvider.create({ data: { id, ...fields } });
@@ -105,7 +133,19 @@ export function createSamlRepository(prisma: Db): SamlRepository {
     async collectGarbage(now) {
       const a = await prisma.samlPendingRequest.deleteMany({ where: { expiresAt: { lte: now } } });
       const b = await prisma.samlSeenRequest.deleteMany({ where: { expiresAt: { lte: now } } });
-      return a.count + b.count;
+      // what a session entered: kept longer than any single sign-on session lives
+      const c = await prisma.samlSession.deleteMany({ where: { createdAt: { lte: new Date(now.getTime() - SAML_SESSION_KEEP_MS) } } });
+      return a.count + b.count + c.count;
+    },
+    async recordSession(row) {
+      const { sid, spEntityId, accountId, nameId } = row;
+      await prisma.samlSession.upsert({ where: { sid_spEntityId: { sid, spEntityId } }, create: { sid, spEntityId, accountId, nameId }, update: { accountId, nameId } });
+    },
+    sessionsOf: (sid) => prisma.samlSession.findMany({ where: { sid }, select: { sid: true, spEntityId: true, accountId: true, nameId: true }, orderBy: { createdAt: 'asc' } }),
+    sessionsByNameId: (spEntityId, nameId) => prisma.samlSession.findMany({ where: { spEntityId, nameId }, select: { sid: true, spEntityId: true, accountId: true, nameId: true }, take: 100 }),
+    async forgetSessions(sids) {
+      if (!sids.length) return 0;
+      return (await prisma.samlSession.deleteMany({ where: { sid: { in: [...sids] } } })).count;
     },
     keys: () => prisma.samlKey.findMany({ orderBy: { createdAt: 'asc' } }),
     async insertKey(key) {
