@@ -11,7 +11,6 @@ import { SsoError } from '../domain/errors.js';
 import { userAgentOf } from '../util/log-fields.js';
 import { authenticationResponseOf, sendOptions, takeChallengeId, WEBAUTHN_BROWSER_PATH } from '../webauthn/http.js';
 import type { Interaction, InteractionDeps, InteractionFlow } from './flow.js';
-import type { LoginPageOptions } from './login.js';
 import type { MessageKey } from '../web/i18n/index.js';
 
 /** What the login page needs to offer the passkey, or undefined when it is not offered. */
@@ -21,7 +20,8 @@ export function passkeyOffer(deps: Pick<InteractionDeps, 'webauthn'>, uid: strin
 }
 
 interface LoginPage {
-  showLogin(req: Request, res: Response, d: Interaction, opts?: LoginPageOptions): Promise<void>;
+  /** The login page with a refusal (interaction/login.ts; named here by shape, so the two files do not import each other). */
+  showLogin(req: Request, res: Response, d: Interaction, opts?: { error?: MessageKey; status?: number }): Promise<void>;
 }
 
 export function passkeyRoutes(router: express.Router, deps: InteractionDeps, flow: InteractionFlow, login: LoginPage): void {
