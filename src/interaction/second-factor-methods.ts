@@ -41,22 +41,16 @@ export function secondFactorMethodRoutes(router: express.Router, deps: Interacti
   const secure = deps.config.issuer.startsWith('https:');
   const cookiePath = '/interaction';
 
-  /** The interaction and its login waiting at the verify stage (`post`: a form, CSRF checked). */
-  async function waiting(req: Request, res: Response, post: boolean): Promise<{ d: Interaction; p: PendingLogin }> {
+  /**
+   * The interaction and its login waiting at one of `stages` (`post`: a form, CSRF checked). The
+   * certificate is also taken at enrolment: it is held, not enrolled.
+   */
+  async function waiting(req: Request, res: Response, post: boolean, stages: readonly PendingLogin['stage'][] = ['verify']): Promise<{ d: Interaction; p: PendingLogin }> {
     res.set('Cache-Control', 'no-store');
     const d = await flow.details(req, res);
     if (post) flow.checkCsrf(req, d.uid);
     const p = pendingLogin(d);
-    if (!p || p.stage !== 'verify') throw new SsoError('session_expired', 'no login waiting for a second factor');
-    return { d, p };
-  }
-
-  /** The same, where the person may also be at enrolment (the certificate is held, not enrolled). */
-  async function waitingOrEnrolling(req: Request, res: Response): Promise<{ d: Interaction; p: PendingLogin }> {
-    res.set('Cache-Control', 'no-store');
-    const d = await flow.details(req, res);
-    const p = pendingLogin(d);
-    if (!p || (p.stage !== 'verify' && p.stage !== 'enrol')) throw new SsoError('session_expired', 'no login waiting for a second factor');
+    if (!p || !stages.includes(p.stage)) throw new SsoError('session_expired', 'no login waiting for a second factor');
     return { d, p };
   }
 
@@ -80,11 +74,11 @@ export function secondFactorMethodRoutes(router: express.Router, deps: Interacti
   const loginUrl = deps.config.certificate?.loginUrl;
   if (certificate && loginUrl) {
     router.get(`/:uid/${CERTIFICATE_PATH}/start`, async (req: Request, res: Response) => {
-      const { d } = await waitingOrEnrolling(req, res);
+      const { d } = await waiting(req, res, false, ['verify', 'enrol']);
       res.redirect(303, certificateStartUrl(loginUrl, d.uid, 'second_factor'));
     });
     router.get(`/:uid/${CERTIFICATE_PATH}`, async (req: Request, res: Response) => {
-      const { d, p } = await waitingOrEnrolling(req, res);
+      const { d, p } = await waiting(req, res, false, ['verify', 'enrol']);
       const q = z.object({ v: z.string().min(1).max(4096) }).safeParse(req.query);
       if (!q.success) throw new SsoError('invalid_input', 'certificate return without its value');
       const r = await certificate.consumeCertificateReturn(d.uid, q.data.v, 'second_factor', { ip: req.ip, clientId: String(d.params.client_id) });
