@@ -12,6 +12,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchChromium, type TestBrowser } from '../helpers/browser-chromium.js';
 import { rpConfig, startAuth } from '../helpers/rp.js';
 import { ACR_MFA, ACR_PWD } from '../../src/domain/authn-level.js';
+import { until } from '../helpers/until.js';
 
 let server: TestServer;
 let b: TestBrowser;
@@ -40,7 +41,12 @@ async function usbKey(page: Page) {
 /** Sends the page through an authorization request and waits for the callback (or for `step` to be shown). */
 async function authorize(page: Page, config: oidc.Configuration, extra: Record<string, string> = {}) {
   const start = await startAuth(config, REDIRECT, 'openid profile', extra);
-  const callback = page.waitForRequest((r) => r.url().startsWith(REDIRECT), { timeout: 30_000 }).then((r) => r.url());
+  // the callback's port (9) is one browsers refuse: the request is seen, then the browser lands on
+  // its error page; the test goes on only once it has, so its next navigation is not cut short
+  const callback = page.waitForRequest((r) => r.url().startsWith(REDIRECT), { timeout: 30_000 }).then(async (r) => {
+    await until('the browser on its error page for the callback', () => (page.url().startsWith('chrome-error:') ? true : null), 30_000, 20);
+    return r.url();
+  });
   await page.goto(start.url.href);
   return { start, callback };
 }
